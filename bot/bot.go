@@ -1,0 +1,282 @@
+// Package bot connects coopbot to the messengers: it polls or takes webhooks for every
+// configured platform (Telegram, Bale) from one process, hands each update to the
+// conversation engine one at a time per chat, renders the engine's replies in the reader's
+// language and sends them. It is the only package that imports the Telegram library, which
+// stays behind the small platform type here.
+package bot
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"log/slog"
+	"strconv"
+	"sync"
+	"time"
+
+	"coopbot"
+	"coopbot/flows"
+
+	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
+)
+
+// Engine runs the conversations.
+type Engine interface {
+	Handle(ctx context.Context, stored []byte, up flows.Update) (flows.Result, error)
+}
+
+// Sessions hold conversation state and per-chat locks.
+type Sessions interface {
+	Begin(ctx context.Context, p coopbot.Platform, chatID, userID, updateID int64) (*coopbot.Turn, error)
+	Commit(ctx context.Context, t *coopbot.Turn, state []byte) (bool, error)
+	Abort(ctx context.Context, t *coopbot.Turn) error
+}
+
+// Config configures the bot.
+type Config struct {
+	Platforms     []PlatformConfig
+	Webhook       bool   // webhook mode; polling otherwise
+	WebhookBase   string // public base URL the platforms post to
+	WebhookSecret string
+	Shards        int           // chats handled concurrently (64)
+	HandleTimeout time.Duration // bound on one update (20 s)
+	Log           *slog.Logger
+}
+
+// Bot serves every configured platform.
+type Bot struct {
+	cfg       Config
+	engine    Engine
+	sessions  Sessions
+	cat       Catalog
+	log       *slog.Logger
+	platforms map[coopbot.Platform]*platform
+	shards    []chan work
+	wg        sync.WaitGroup
+	intake    sync.RWMutex // guards closed against sends on closed shards
+	closed    bool
+}
+
+type work struct {
+	p    *platform
+	u    tgbotapi.Update
+	done chan error
+}
+
+// New builds a bot. Connect and Run start it.
+func New(cfg Config, engine Engine, sessions Sessions, cat Catalog) *Bot {
+	if cfg.Shards == 0 {
+		cfg.Shards = 64
+	}
+	if cfg.HandleTimeout == 0 {
+		cfg.HandleTimeout = 20 * time.Second
+	}
+	if cfg.Log == nil {
+		cfg.Log = slog.Default()
+	}
+	return &Bot{cfg: cfg, engine: engine, sessions: sessions, cat: cat, log: cfg.Log, platforms: map[coopbot.Platform]*platform{}}
+}
+
+// Connect reaches every platform, retrying while one is unreachable, until ctx ends.
+func (b *Bot) Connect(ctx context.Context) error {
+	for _, pc := range b.cfg.Platforms {
+		p, err := connect(ctx, pc, b.log)
+		if err != nil {
+			return err
+		}
+		b.platforms[pc.Platform] = p
+		b.log.Info("platform connected", "platform", pc.Platform, "bot", p.api.Self.UserName)
+	}
+	return nil
+}
+
+// Run handles updates until ctx ends: it polls each platform, or registers the webhooks
+// (the HTTP handler is WebhookHandler). On return every update taken in has been finished.
+func (b *Bot) Run(ctx context.Context) error {
+	b.shards = make([]chan work, b.cfg.Shards)
+	for i := range b.shards {
+		ch := make(chan work, 16)
+		b.shards[i] = ch
+		b.wg.Add(1)
+		go func() {
+			defer b.wg.Done()
+			for w := range ch {
+				w.done <- b.handle(w.p, w.u)
+			}
+		}()
+	}
+	var loops sync.WaitGroup
+	errc := make(chan error, len(b.platforms))
+	for _, p := range b.platforms {
+		loops.Add(1)
+		go func() {
+			defer loops.Done()
+			var err error
+			if b.cfg.Webhook {
+				err = b.setWebhook(ctx, p)
+			} else {
+				err = b.poll(ctx, p)
+			}
+			if err != nil && ctx.Err() == nil {
+				errc <- err
+			}
+		}()
+	}
+	var err error
+	select {
+	case <-ctx.Done():
+	case err = <-errc:
+	}
+	loops.Wait()
+	b.stopShards()
+	return err
+}
+
+// stopShards lets every queued update finish, then stops the workers. Webhook requests
+// still arriving get 503 once intake is closed.
+func (b *Bot) stopShards() {
+	b.intake.Lock()
+	b.closed = true
+	for _, ch := range b.shards {
+		close(ch)
+	}
+	b.intake.Unlock()
+	b.wg.Wait()
+}
+
+// submit queues an update behind the earlier ones of its chat and waits for it.
+func (b *Bot) submit(ctx context.Context, p *platform, u tgbotapi.Update) error {
+	return <-b.enqueue(ctx, p, u)
+}
+
+// enqueue puts an update on its chat's shard and returns where its result will arrive.
+// Updates enqueued one after another keep their order within a chat.
+func (b *Bot) enqueue(ctx context.Context, p *platform, u tgbotapi.Update) <-chan error {
+	h := fnv.New32a()
+	chat, user := ids(u)
+	h.Write([]byte(string(p.name) + strconv.FormatInt(chat, 10) + ":" + strconv.FormatInt(user, 10)))
+	w := work{p: p, u: u, done: make(chan error, 1)}
+	b.intake.RLock()
+	defer b.intake.RUnlock()
+	if b.closed || b.shards == nil {
+		w.done <- errStopping
+		return w.done
+	}
+	select {
+	case b.shards[h.Sum32()%uint32(len(b.shards))] <- w:
+	case <-ctx.Done():
+		w.done <- ctx.Err()
+	}
+	return w.done
+}
+
+var errStopping = errors.New("bot is stopping")
+
+// handle runs one update: lock the chat, drop a duplicate, run the engine, send the
+// replies, save the state. An error leaves the update unacknowledged so it comes again.
+func (b *Bot) handle(p *platform, u tgbotapi.Update) error {
+	ctx, cancel := context.WithTimeout(context.Background(), b.cfg.HandleTimeout)
+	defer cancel()
+	up, ok := decode(p.name, u)
+	if !ok {
+		return nil // not something the bot reads (channel posts, group service messages, …)
+	}
+	log := b.log.With("platform", p.name, "update_id", up.ID, "chat_id", up.ChatID)
+	start := time.Now()
+	turn, err := b.sessions.Begin(ctx, up.Platform, up.ChatID, up.UserID, up.ID)
+	if err != nil {
+		log.Warn("update not handled: session store", "err", err)
+		return err
+	}
+	if turn.Duplicate {
+		b.sessions.Abort(ctx, turn)
+		if u.CallbackQuery != nil {
+			p.answer(u.CallbackQuery.ID, "")
+		}
+		log.Debug("duplicate update dropped")
+		return nil
+	}
+	res, err := b.engine.Handle(ctx, turn.State, up)
+	if err != nil {
+		lang := coopbot.Persian
+		if res.Lang.Valid() {
+			lang = res.Lang
+		}
+		if coopbot.ErrorCode(err) == coopbot.EUnavailable {
+			// Not acknowledged: the platform (or the poll loop) brings it again.
+			b.sessions.Abort(ctx, turn)
+			log.Warn("update not handled: dependency unavailable", "err", err)
+			b.sendNote(ctx, p, up, lang, "error.unavailable")
+			return err
+		}
+		// A bug: tell the resident, keep the old state, do not bring the update again.
+		log.Error("update failed", "err", err)
+		b.sendNote(ctx, p, up, lang, "error.internal")
+		b.sessions.Commit(ctx, turn, nil)
+		return nil
+	}
+	if err := b.deliver(ctx, p, up, res); err != nil {
+		b.sessions.Abort(ctx, turn)
+		log.Warn("update not handled: reply not sent", "err", err)
+		return err
+	}
+	saved, err := b.sessions.Commit(ctx, turn, res.State)
+	if err != nil {
+		log.Warn("state not saved", "err", err)
+		return err
+	}
+	if !saved {
+		log.Warn("chat lock expired before the update finished; state not saved")
+	}
+	log.Debug("update handled", "took", time.Since(start))
+	return nil
+}
+
+// deliver sends an update's replies in order. A button press is always answered, so the
+// client's spinner stops.
+func (b *Bot) deliver(ctx context.Context, p *platform, up flows.Update, res flows.Result) error {
+	answered := up.Kind != flows.KindCallback
+	for _, r := range res.Replies {
+		rr, err := render(b.cat, res.Lang, r)
+		if err != nil {
+			return fmt.Errorf("render reply: %w", err)
+		}
+		if rr.toast != "" && !answered {
+			p.answer(up.CallbackID, rr.toast)
+			answered = true
+		}
+		if err := p.send(ctx, up.ChatID, up.MessageID, rr); err != nil {
+			return err
+		}
+	}
+	if !answered {
+		p.answer(up.CallbackID, "")
+	}
+	return nil
+}
+
+// sendNote tells the resident something went wrong, best effort.
+func (b *Bot) sendNote(ctx context.Context, p *platform, up flows.Update, lang coopbot.Lang, id string) {
+	rr, err := render(b.cat, lang, coopbot.Text(coopbot.M(id)))
+	if err == nil {
+		p.send(ctx, up.ChatID, 0, rr)
+	}
+	if up.Kind == flows.KindCallback {
+		p.answer(up.CallbackID, "")
+	}
+}
+
+// Send delivers a reply to a resident outside any conversation (notifications, reminders,
+// broadcasts), rendered in the resident's language.
+func (b *Bot) Send(ctx context.Context, r *coopbot.Resident, reply coopbot.Reply) error {
+	p := b.platforms[r.Platform]
+	if p == nil {
+		return &coopbot.Error{Code: coopbot.EUnreachable, Err: fmt.Errorf("platform %s not configured", r.Platform)}
+	}
+	rr, err := render(b.cat, r.Lang, reply)
+	if err != nil {
+		return err
+	}
+	return p.send(ctx, r.ChatID, 0, rr)
+}

@@ -1,0 +1,154 @@
+package bot
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"strings"
+	"time"
+
+	"coopbot"
+
+	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
+)
+
+// PlatformConfig is one messenger account the process serves.
+type PlatformConfig struct {
+	Platform coopbot.Platform
+	Token    string
+	APIURL   string // base URL; the client appends /bot<token>/<method>
+}
+
+// platform is one connected bot account: the only place the Telegram library is called.
+type platform struct {
+	name  coopbot.Platform
+	token string
+	api   *tgbotapi.BotAPI
+	log   *slog.Logger
+}
+
+// httpClient gives the library's requests a context (so shutdown ends a long poll), a
+// timeout fitting the method, and enough idle connections for concurrent sends.
+type httpClient struct {
+	base *http.Client
+	ctx  context.Context
+}
+
+func (c *httpClient) Do(req *http.Request) (*http.Response, error) {
+	timeout := 15 * time.Second
+	if strings.HasSuffix(req.URL.Path, "/getUpdates") {
+		timeout = pollTimeout + 15*time.Second
+	}
+	ctx, cancel := context.WithTimeout(c.ctx, timeout)
+	resp, err := c.base.Do(req.WithContext(ctx))
+	if err != nil {
+		cancel()
+		return nil, err
+	}
+	resp.Body = &cancelBody{ReadCloser: resp.Body, cancel: cancel}
+	return resp, nil
+}
+
+type cancelBody struct {
+	io.ReadCloser
+	cancel context.CancelFunc
+}
+
+func (b *cancelBody) Close() error { err := b.ReadCloser.Close(); b.cancel(); return err }
+
+// newHTTPClient keeps enough idle connections per host for concurrent sends (Go's default
+// of 2 makes almost every call open a new connection).
+func newHTTPClient(ctx context.Context) *httpClient {
+	tr := &http.Transport{
+		Proxy:               http.ProxyFromEnvironment,
+		DialContext:         (&net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
+		MaxIdleConns:        256,
+		MaxIdleConnsPerHost: 128,
+		IdleConnTimeout:     90 * time.Second,
+		TLSHandshakeTimeout: 5 * time.Second,
+		ForceAttemptHTTP2:   true,
+	}
+	return &httpClient{base: &http.Client{Transport: tr}, ctx: ctx}
+}
+
+// connect builds the client, retrying with backoff while the platform is unreachable
+// (the library calls getMe on construction). A rejected token is final.
+func connect(ctx context.Context, cfg PlatformConfig, log *slog.Logger) (*platform, error) {
+	endpoint := strings.TrimRight(cfg.APIURL, "/") + "/bot%s/%s"
+	hc := newHTTPClient(ctx)
+	delay := 500 * time.Millisecond
+	for {
+		api, err := tgbotapi.NewBotAPIWithClient(cfg.Token, endpoint, hc)
+		if err == nil {
+			return &platform{name: cfg.Platform, token: cfg.Token, api: api, log: log}, nil
+		}
+		err = redact(err, cfg.Token)
+		var apiErr *tgbotapi.Error
+		if errors.As(err, &apiErr) && (apiErr.Code == 401 || apiErr.Code == 404) {
+			return nil, fmt.Errorf("%s: token rejected: %w", cfg.Platform, err)
+		}
+		log.Warn("platform unreachable, retrying", "platform", cfg.Platform, "err", err, "in", delay)
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(delay + time.Duration(rand.Int64N(int64(delay/4)+1))):
+		}
+		delay = min(delay*2, 30*time.Second)
+	}
+}
+
+// redactedError hides the bot token, which the library's errors carry inside URLs.
+type redactedError struct {
+	msg string
+	err error
+}
+
+func (e *redactedError) Error() string { return e.msg }
+func (e *redactedError) Unwrap() error { return e.err }
+
+func redact(err error, token string) error {
+	if err == nil || token == "" {
+		return err
+	}
+	msg := err.Error()
+	if !strings.Contains(msg, token) {
+		return err
+	}
+	return &redactedError{msg: strings.ReplaceAll(msg, token, "<token>"), err: err}
+}
+
+// classify turns a platform error into a coopbot error: blocked or vanished chats are
+// unreachable, 429 and Bale's flood answers are rate limits, the rest is unavailable.
+func (p *platform) classify(err error, what string) error {
+	if err == nil {
+		return nil
+	}
+	err = redact(err, p.token)
+	var apiErr *tgbotapi.Error
+	if errors.As(err, &apiErr) {
+		desc := strings.ToLower(apiErr.Message)
+		switch {
+		case apiErr.Code == 429 || apiErr.Code == 420 || strings.Contains(desc, "bot limit exceed") || strings.Contains(desc, "too many requests"):
+			wait := time.Duration(apiErr.RetryAfter) * time.Second
+			if wait <= 0 {
+				wait = time.Second
+			}
+			return &coopbot.Error{Code: coopbot.ERateLimited, RetryAfter: wait, Err: fmt.Errorf("%s %s: %w", p.name, what, err)}
+		case apiErr.Code == 403 || strings.Contains(desc, "chat not found") || strings.Contains(desc, "user is deactivated"):
+			return &coopbot.Error{Code: coopbot.EUnreachable, Err: fmt.Errorf("%s %s: %w", p.name, what, err)}
+		case apiErr.Code >= 400 && apiErr.Code < 500:
+			return &coopbot.Error{Code: coopbot.EInternal, Err: fmt.Errorf("%s %s: %w", p.name, what, err)}
+		}
+	}
+	return &coopbot.Error{Code: coopbot.EUnavailable, Err: fmt.Errorf("%s %s: %w", p.name, what, err)}
+}
+
+// isNotModified reports the harmless answer to an edit that changes nothing.
+func isNotModified(err error) bool {
+	return err != nil && strings.Contains(err.Error(), "message is not modified")
+}

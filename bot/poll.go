@@ -1,0 +1,103 @@
+package bot
+
+import (
+	"context"
+	"math/rand/v2"
+	"sort"
+	"time"
+
+	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
+)
+
+// pollTimeout is the long-poll wait asked of getUpdates.
+const pollTimeout = 25 * time.Second
+
+// poll is the polling loop of one platform: its own loop on getUpdates with a context
+// (the library's channel helper has none, retries forever and logs the token). An update
+// is confirmed (offset past it) only once it and every earlier one were handled; a failed
+// one is fetched again after a pause, and the ones after it that succeeded are dropped as
+// duplicates then.
+func (b *Bot) poll(ctx context.Context, p *platform) error {
+	if err := retry(ctx, p, "deleteWebhook", func() error {
+		_, err := p.api.Request(tgbotapi.DeleteWebhookConfig{})
+		return err
+	}); err != nil {
+		return err
+	}
+	offset := 0
+	backoff := time.Second
+	for ctx.Err() == nil {
+		started := time.Now()
+		updates, err := p.api.GetUpdates(tgbotapi.UpdateConfig{Offset: offset, Limit: 100, Timeout: int(pollTimeout / time.Second)})
+		if ctx.Err() != nil {
+			return nil
+		}
+		if err != nil {
+			p.log.Warn("getUpdates failed", "platform", p.name, "err", redact(err, p.token), "retry_in", backoff)
+			sleep(ctx, backoff)
+			backoff = min(backoff*2, 30*time.Second)
+			continue
+		}
+		backoff = time.Second
+		if len(updates) == 0 {
+			// Bale documents no timeout for getUpdates: never spin on a poll that returns
+			// at once.
+			if time.Since(started) < 500*time.Millisecond {
+				sleep(ctx, 500*time.Millisecond)
+			}
+			continue
+		}
+		next, failed := b.handleBatch(ctx, p, updates)
+		offset = next
+		if failed {
+			sleep(ctx, time.Second+time.Duration(rand.Int64N(int64(time.Second))))
+		}
+	}
+	return nil
+}
+
+// handleBatch hands a batch to the chat workers concurrently (per-chat order is kept by the
+// shards) and returns the offset that confirms everything up to the first failure.
+func (b *Bot) handleBatch(ctx context.Context, p *platform, updates []tgbotapi.Update) (offset int, failed bool) {
+	sort.Slice(updates, func(i, j int) bool { return updates[i].UpdateID < updates[j].UpdateID })
+	// Queue in update order (that keeps each chat's order), then wait for all.
+	waits := make([]<-chan error, len(updates))
+	for i, u := range updates {
+		waits[i] = b.enqueue(context.WithoutCancel(ctx), p, u)
+	}
+	offset = updates[len(updates)-1].UpdateID + 1
+	failed = false
+	for i, w := range waits {
+		if err := <-w; err != nil && !failed {
+			offset, failed = updates[i].UpdateID, true
+		}
+	}
+	return offset, failed
+}
+
+func retry(ctx context.Context, p *platform, what string, f func() error) error {
+	delay := 500 * time.Millisecond
+	for {
+		err := f()
+		if err == nil {
+			return nil
+		}
+		p.log.Warn(what+" failed, retrying", "platform", p.name, "err", redact(err, p.token), "in", delay)
+		if !sleep(ctx, delay) {
+			return ctx.Err()
+		}
+		delay = min(delay*2, 30*time.Second)
+	}
+}
+
+// sleep waits d or until ctx ends; it reports whether the full wait passed.
+func sleep(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-t.C:
+		return true
+	}
+}

@@ -1,0 +1,142 @@
+package bot
+
+import (
+	"context"
+	"fmt"
+
+	"coopbot"
+	"coopbot/flows"
+
+	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
+)
+
+// ids returns the chat and user an update belongs to (0, 0 when none).
+func ids(u tgbotapi.Update) (chat, user int64) {
+	switch {
+	case u.Message != nil:
+		m := u.Message
+		if m.From != nil {
+			user = m.From.ID
+		}
+		return m.Chat.ID, user
+	case u.EditedMessage != nil:
+		m := u.EditedMessage
+		if m.From != nil {
+			user = m.From.ID
+		}
+		return m.Chat.ID, user
+	case u.CallbackQuery != nil:
+		q := u.CallbackQuery
+		if q.Message != nil {
+			chat = q.Message.Chat.ID
+		} else {
+			chat = q.From.ID
+		}
+		return chat, q.From.ID
+	}
+	return 0, 0
+}
+
+// decode turns a platform update into the engine's Update. Only private chats are read:
+// group chats and channels are ignored.
+func decode(p coopbot.Platform, u tgbotapi.Update) (flows.Update, bool) {
+	up := flows.Update{Platform: p, ID: int64(u.UpdateID)}
+	m := u.Message
+	if m == nil {
+		m = u.EditedMessage
+	}
+	switch {
+	case m != nil:
+		if m.From == nil || m.Chat == nil || m.Chat.Type != "private" {
+			return up, false
+		}
+		up.ChatID, up.UserID, up.FirstName = m.Chat.ID, m.From.ID, m.From.FirstName
+		switch {
+		case u.EditedMessage != nil:
+			// An edit of an earlier answer is not a new answer.
+			up.Kind = flows.KindOther
+		case m.Contact != nil:
+			up.Kind = flows.KindContact
+			up.Contact = &flows.Contact{Phone: m.Contact.PhoneNumber, UserID: m.Contact.UserID}
+		case m.Location != nil:
+			up.Kind = flows.KindLocation
+			up.Location = &flows.Location{Lat: m.Location.Latitude, Lon: m.Location.Longitude}
+		case m.Text != "":
+			up.Kind = flows.KindText
+			up.Text = m.Text
+		default:
+			up.Kind = flows.KindOther
+		}
+		return up, true
+	case u.CallbackQuery != nil:
+		q := u.CallbackQuery
+		if q.From == nil {
+			return up, false
+		}
+		up.UserID, up.FirstName, up.ChatID = q.From.ID, q.From.FirstName, q.From.ID
+		if q.Message != nil {
+			if q.Message.Chat == nil || q.Message.Chat.Type != "private" {
+				return up, false
+			}
+			up.ChatID, up.MessageID = q.Message.Chat.ID, q.Message.MessageID
+		}
+		up.Kind, up.Data, up.CallbackID = flows.KindCallback, q.Data, q.ID
+		return up, true
+	}
+	return up, false
+}
+
+// send sends (or, for a pressed button's message, edits) one rendered reply.
+func (p *platform) send(ctx context.Context, chatID int64, pressedMsg int, r *rendered) error {
+	if r.doc != nil {
+		d := tgbotapi.NewDocument(chatID, tgbotapi.FileBytes{Name: r.doc.Name, Bytes: r.doc.Data})
+		if len(r.chunks) > 0 {
+			d.Caption = r.chunks[0]
+		}
+		_, err := p.api.Send(d)
+		return p.classify(err, "sendDocument")
+	}
+	if !r.hasText {
+		return nil
+	}
+	if r.edit && pressedMsg != 0 && len(r.chunks) == 1 && r.keys == nil && !r.remove {
+		e := tgbotapi.NewEditMessageText(chatID, pressedMsg, r.chunks[0])
+		e.ReplyMarkup = r.inline
+		_, err := p.api.Request(e)
+		if err == nil || isNotModified(err) {
+			return nil
+		}
+		// The message may be too old to edit: send a new one instead.
+		p.log.Debug("edit failed, sending instead", "err", redact(err, p.token))
+	}
+	for i, chunk := range r.chunks {
+		msg := tgbotapi.NewMessage(chatID, chunk)
+		if i == len(r.chunks)-1 {
+			switch {
+			case r.inline != nil:
+				msg.ReplyMarkup = r.inline
+			case r.keys != nil:
+				msg.ReplyMarkup = r.keys
+			case r.remove:
+				msg.ReplyMarkup = tgbotapi.NewRemoveKeyboard(true)
+			}
+		}
+		if err := ctx.Err(); err != nil {
+			return fmt.Errorf("send: %w", err)
+		}
+		if _, err := p.api.Send(msg); err != nil {
+			return p.classify(err, "sendMessage")
+		}
+	}
+	return nil
+}
+
+// answer answers a button press, best effort: a failure only leaves a spinner.
+func (p *platform) answer(callbackID, text string) {
+	if callbackID == "" {
+		return
+	}
+	if _, err := p.api.Request(tgbotapi.NewCallback(callbackID, text)); err != nil {
+		p.log.Debug("answer callback", "err", redact(err, p.token))
+	}
+}

@@ -1,0 +1,204 @@
+// Command coopbot runs the neighborhood cooperatives bot.
+//
+//	coopbot [serve]   run the bot (the default)
+//	coopbot migrate   apply database migrations and exit
+//	coopbot seed      load demo data (Tabriz neighborhoods, cooperatives, trainings)
+//
+// Configuration comes from environment variables (see the README). With no platform token
+// serve starts the local emulator: a fake Bot API and a web chat inside the process.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"coopbot/bot"
+	"coopbot/emulator"
+	"coopbot/flows"
+	"coopbot/locales"
+	"coopbot/postgres"
+	"coopbot/redis"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args, os.Getenv, os.Stdout, os.Stderr); err != nil {
+		fmt.Fprintln(os.Stderr, "coopbot:", err)
+		os.Exit(1)
+	}
+}
+
+// run is the whole program; tests call it with their own environment.
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	cmd := "serve"
+	if len(args) > 1 {
+		cmd = args[1]
+	}
+	switch cmd {
+	case "serve", "migrate", "seed":
+	case "help", "-h", "--help":
+		fmt.Fprintln(stdout, "usage: coopbot [serve|migrate|seed]; configuration from the environment, see README.md")
+		return nil
+	default:
+		return fmt.Errorf("unknown command %q (want serve, migrate or seed)", cmd)
+	}
+	cfg, err := loadConfig(getenv)
+	if err != nil {
+		return err
+	}
+	log := slog.New(slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: cfg.logLevel}))
+
+	db, err := openDB(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if err := db.Migrate(ctx); err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	switch cmd {
+	case "migrate":
+		fmt.Fprintln(stdout, "migrations applied")
+		return nil
+	case "seed":
+		if err := db.Seed(ctx); err != nil {
+			return err
+		}
+		fmt.Fprintln(stdout, "demo data loaded")
+		return nil
+	}
+	return serve(ctx, cfg, db, log, stdout)
+}
+
+// openDB connects to Postgres, waiting up to a minute for it to come up.
+func openDB(ctx context.Context, cfg *config, log *slog.Logger) (*postgres.DB, error) {
+	db, err := postgres.Open(ctx, cfg.databaseURL, postgres.Options{Key: cfg.dataKey, Log: log})
+	if err != nil {
+		return nil, fmt.Errorf("DATABASE_URL: %w", err)
+	}
+	deadline := time.Now().Add(time.Minute)
+	for {
+		err := db.Ping(ctx)
+		if err == nil {
+			return db, nil
+		}
+		if time.Now().After(deadline) || ctx.Err() != nil {
+			db.Close()
+			return nil, fmt.Errorf("DATABASE_URL: postgres not reachable: %w", err)
+		}
+		log.Warn("waiting for postgres", "err", err)
+		time.Sleep(2 * time.Second)
+	}
+}
+
+func serve(ctx context.Context, cfg *config, db *postgres.DB, log *slog.Logger, stdout io.Writer) error {
+	rdb, err := redis.Open(cfg.redisURL, redis.Options{StateTTL: cfg.stateTTL})
+	if err != nil {
+		return fmt.Errorf("REDIS_URL: %w", err)
+	}
+	defer rdb.Close()
+	if err := rdb.Ping(ctx); err != nil {
+		return fmt.Errorf("REDIS_URL: redis not reachable: %w", err)
+	}
+	if len(cfg.admins) > 0 {
+		if err := db.GrantStaff(ctx, cfg.admins); err != nil {
+			return err
+		}
+	}
+	cat, err := locales.Load()
+	if err != nil {
+		return err
+	}
+	engine := flows.New(flows.Deps{Residents: db, Labels: cat, Log: log})
+
+	ln, err := net.Listen("tcp", cfg.httpAddr)
+	if err != nil {
+		return fmt.Errorf("HTTP_ADDR: %w", err)
+	}
+	mux := http.NewServeMux()
+	platforms := cfg.platforms
+	if cfg.emulator {
+		if err := db.Seed(ctx); err != nil {
+			return err
+		}
+		emu := emulator.New(emulator.Options{Token: emulatorToken, Logger: log})
+		defer emu.Close()
+		mux.Handle("/", emu.Handler())
+		base := "http://" + localAddr(ln)
+		platforms = append(platforms, bot.PlatformConfig{Platform: "telegram", Token: emulatorToken, APIURL: base})
+		fmt.Fprintf(stdout, "coopbot local emulator: open %s/ in a browser to chat with the bot (user 1 is staff)\n", base)
+	}
+	b := bot.New(bot.Config{
+		Platforms: platforms, Webhook: cfg.webhook, WebhookBase: cfg.webhookBase, WebhookSecret: cfg.webhookSecret, Log: log,
+	}, engine, rdb, cat)
+
+	ready := make(chan struct{})
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok\n") })
+	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-ready:
+		default:
+			http.Error(w, "starting", http.StatusServiceUnavailable)
+			return
+		}
+		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+		defer cancel()
+		for name, ping := range map[string]func(context.Context) error{"postgres": db.Ping, "redis": rdb.Ping} {
+			if err := ping(ctx); err != nil {
+				http.Error(w, name+" unavailable", http.StatusServiceUnavailable)
+				return
+			}
+		}
+		io.WriteString(w, "ready\n")
+	})
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	srvErr := make(chan error, 1)
+	go func() { srvErr <- srv.Serve(ln) }()
+	defer func() {
+		sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		srv.Shutdown(sctx)
+	}()
+
+	if err := b.Connect(ctx); err != nil {
+		if ctx.Err() != nil {
+			return nil
+		}
+		return err
+	}
+	if cfg.webhook {
+		mux.Handle("/webhook/", b.WebhookHandler())
+	}
+	close(ready)
+	log.Info("coopbot serving", "addr", localAddr(ln), "platforms", len(platforms), "webhook", cfg.webhook)
+	runErr := make(chan error, 1)
+	go func() { runErr <- b.Run(ctx) }()
+	select {
+	case err := <-runErr:
+		return err
+	case err := <-srvErr:
+		if errors.Is(err, http.ErrServerClosed) {
+			return <-runErr
+		}
+		return fmt.Errorf("http server: %w", err)
+	}
+}
+
+// localAddr is the listener's address as a client on this machine reaches it.
+func localAddr(ln net.Listener) string {
+	addr := ln.Addr().(*net.TCPAddr)
+	if addr.IP.IsUnspecified() {
+		return fmt.Sprintf("127.0.0.1:%d", addr.Port)
+	}
+	return addr.String()
+}

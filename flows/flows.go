@@ -1,0 +1,124 @@
+package flows
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"coopbot"
+)
+
+// Deps are what the flows need from outside. Each store is an interface declared by the
+// flow that uses it; the postgres package satisfies them all.
+type Deps struct {
+	Residents ResidentStore
+	Labels    Labels
+	Log       *slog.Logger
+	Now       func() time.Time
+}
+
+// feature is what one flow file contributes: its flows, its out-of-conversation buttons,
+// its main-menu entries and its handlers of free text typed at the main menu.
+type feature struct {
+	flows    []*Flow
+	actions  map[string]Action
+	menu     []MenuItem
+	menuText []func(ctx context.Context, c *Conv, typed string) (Next, bool, error)
+}
+
+// features lists every flow file's contribution, in main-menu order. Adding a flow is
+// one file plus one line here.
+var features = []func(Deps) feature{
+	onboardingFeature,
+	languageFeature,
+}
+
+// MenuItem is one entry of the main menu. Only entries that work for this person are shown.
+type MenuItem struct {
+	Label   string // message ID
+	Value   string
+	Visible func(p *Profile) bool // nil: everyone
+	Open    func(ctx context.Context, c *Conv) (Next, error)
+}
+
+// New builds the engine with every feature.
+func New(d Deps) *Engine {
+	if d.Now == nil {
+		d.Now = time.Now
+	}
+	if d.Log == nil {
+		d.Log = slog.Default()
+	}
+	var all []*Flow
+	actions := map[string]Action{}
+	m := &mainMenu{}
+	for _, f := range features {
+		ft := f(d)
+		all = append(all, ft.flows...)
+		for name, a := range ft.actions {
+			actions[name] = a
+		}
+		m.items = append(m.items, ft.menu...)
+		m.text = append(m.text, ft.menuText...)
+	}
+	all = append(all, m.flow())
+	return NewEngine(all, actions, d.Labels, d.Residents, d.Log)
+}
+
+type mainMenu struct {
+	items []MenuItem
+	text  []func(ctx context.Context, c *Conv, typed string) (Next, bool, error)
+}
+
+func (m *mainMenu) visible(p *Profile) []MenuItem {
+	var out []MenuItem
+	for _, it := range m.items {
+		if it.Visible == nil || it.Visible(p) {
+			out = append(out, it)
+		}
+	}
+	return out
+}
+
+func (m *mainMenu) flow() *Flow {
+	return &Flow{Name: FlowMenu, First: stepHome, Steps: map[string]Step{
+		stepHome: {
+			Ask: func(ctx context.Context, c *Conv) (coopbot.Reply, error) {
+				r := coopbot.Text(coopbot.M("menu.title"))
+				var row []coopbot.Button
+				for _, it := range m.visible(c.Profile) {
+					row = append(row, coopbot.Button{Label: coopbot.M(it.Label), Data: it.Value})
+					if len(row) == 2 {
+						r.Buttons = append(r.Buttons, row)
+						row = nil
+					}
+				}
+				if len(row) > 0 {
+					r.Buttons = append(r.Buttons, row)
+				}
+				return r, nil
+			},
+			Answer: func(ctx context.Context, c *Conv, in Input) (Next, error) {
+				for _, it := range m.visible(c.Profile) {
+					if in.Choice == it.Value {
+						return it.Open(ctx, c)
+					}
+				}
+				if in.Kind == KindText && in.Text != "" {
+					for _, h := range m.text {
+						next, ok, err := h(ctx, c, in.Text)
+						if err != nil || ok {
+							return next, err
+						}
+					}
+				}
+				return Retry("menu.unknown"), nil
+			},
+		},
+	}}
+}
+
+// staffOnly shows a menu item to staff and neighborhood managers.
+func staffOnly(p *Profile) bool {
+	return p.Role == coopbot.RoleStaff || p.Role == coopbot.RoleNeighborhoodManager
+}

@@ -1,0 +1,51 @@
+package flows
+
+import (
+	"context"
+
+	"coopbot"
+)
+
+// The language choice: the two endonyms, shown the same whatever the reader's language.
+var langButtons = [][]coopbot.Button{{
+	{Label: coopbot.M("lang.fa.name"), Data: "lang:fa"},
+	{Label: coopbot.M("lang.az.name"), Data: "lang:az"},
+}}
+
+// langChoice returns the language a button (or a typed endonym) chose.
+func langChoice(in Input) (coopbot.Lang, bool) {
+	switch in.Choice {
+	case "lang:fa":
+		return coopbot.Persian, true
+	case "lang:az":
+		return coopbot.Azeri, true
+	}
+	return "", false
+}
+
+func languageFeature(d Deps) feature {
+	f := &Flow{Name: FlowLanguage, First: "choose", Steps: map[string]Step{
+		"choose": {
+			Ask: func(ctx context.Context, c *Conv) (coopbot.Reply, error) {
+				return coopbot.Reply{Text: []coopbot.Msg{coopbot.M("language.prompt")}, Buttons: langButtons}, nil
+			},
+			Answer: func(ctx context.Context, c *Conv, in Input) (Next, error) {
+				l, ok := langChoice(in)
+				if !ok {
+					return Retry("language.invalid"), nil
+				}
+				if err := d.Residents.SetLanguage(ctx, c.Profile.ResidentID, l); err != nil {
+					return Next{}, err
+				}
+				c.Profile.Lang = l
+				return Done(coopbot.Text(coopbot.M("language.changed"))), nil
+			},
+		},
+	}}
+	return feature{
+		flows: []*Flow{f},
+		menu: []MenuItem{{Label: "menu.language", Value: "language", Open: func(ctx context.Context, c *Conv) (Next, error) {
+			return Start(FlowLanguage, nil), nil
+		}}},
+	}
+}

@@ -1,0 +1,323 @@
+// Package chattest runs the whole bot for a test: a fresh Postgres database, its own Redis
+// key space, the real go-telegram-bot-api client talking HTTP to the emulator's fake Bot API,
+// the engine and every flow. Tests then talk to it as residents do, and read what the bot
+// answers in their language:
+//
+//	h := chattest.New(t)
+//	u := h.User(1001)
+//	u.Send("/start")
+//	u.Sees("onboarding.welcome")
+//	u.Press("lang.fa.name")
+package chattest
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http/httptest"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"coopbot"
+	"coopbot/bot"
+	"coopbot/emulator"
+	"coopbot/flows"
+	"coopbot/locales"
+	"coopbot/postgres"
+	"coopbot/postgres/postgrestest"
+	"coopbot/redis"
+)
+
+// Token is the bot token of the fake Bot API in tests.
+const Token = "4242:chattest-token"
+
+// Wait bounds how long a test waits for the bot to answer.
+var Wait = 10 * time.Second
+
+// Harness is a running bot and the fake messenger around it.
+type Harness struct {
+	T     testing.TB
+	DB    *postgres.DB
+	Redis *redis.Client
+	API   *emulator.Server
+	Cat   *locales.Catalog
+	Bot   *bot.Bot
+	Log   *slog.Logger
+
+	stop context.CancelFunc
+	done chan error
+}
+
+// Options adjust the harness.
+type Options struct {
+	Platform coopbot.Platform // telegram by default
+	Admins   []coopbot.UserRef
+	Redis    redis.Options
+}
+
+// New starts a seeded bot for t, stopped when t ends.
+func New(t testing.TB, opts ...Options) *Harness {
+	t.Helper()
+	var o Options
+	if len(opts) > 0 {
+		o = opts[0]
+	}
+	if o.Platform == "" {
+		o.Platform = coopbot.Telegram
+	}
+	h := &Harness{T: t, done: make(chan error, 1)}
+	h.Log = slog.New(slog.NewTextHandler(io.Discard, nil))
+	if os.Getenv("CHATTEST_LOG") != "" {
+		h.Log = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	}
+	h.DB = postgrestest.NewSeeded(t)
+	if len(o.Admins) > 0 {
+		if err := h.DB.GrantStaff(context.Background(), o.Admins); err != nil {
+			t.Fatal(err)
+		}
+	}
+	h.Redis = NewRedis(t, o.Redis)
+	cat, err := locales.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.Cat = cat
+	h.API = emulator.New(emulator.Options{Token: Token, Bale: o.Platform == coopbot.Bale})
+	srv := httptest.NewServer(h.API.Handler())
+	engine := flows.New(flows.Deps{Residents: h.DB, Labels: cat, Log: h.Log})
+	h.Bot = bot.New(bot.Config{
+		Platforms: []bot.PlatformConfig{{Platform: o.Platform, Token: Token, APIURL: srv.URL}},
+		Log:       h.Log,
+	}, engine, h.Redis, cat)
+	ctx, cancel := context.WithCancel(context.Background())
+	h.stop = cancel
+	if err := h.Bot.Connect(ctx); err != nil {
+		t.Fatal(err)
+	}
+	go func() { h.done <- h.Bot.Run(ctx) }()
+	t.Cleanup(func() {
+		h.Stop()
+		h.API.Close()
+		srv.Close()
+	})
+	return h
+}
+
+// Stop stops the bot and waits until every update it took in is finished.
+func (h *Harness) Stop() {
+	if h.stop == nil {
+		return
+	}
+	h.stop()
+	h.stop = nil
+	if err := <-h.done; err != nil {
+		h.T.Errorf("bot stopped with an error: %v", err)
+	}
+}
+
+// NewRedis opens Redis with a key prefix of its own for tb, and deletes its keys afterwards.
+func NewRedis(tb testing.TB, o redis.Options) *redis.Client {
+	tb.Helper()
+	url := os.Getenv("COOPBOT_TEST_REDIS_URL")
+	if url == "" {
+		url = "redis://127.0.0.1:6379/0"
+	}
+	if o.Prefix == "" {
+		o.Prefix = fmt.Sprintf("coopbot-test:%d:%s:", time.Now().UnixNano(), strings.ReplaceAll(tb.Name(), "/", "-"))
+	}
+	c, err := redis.Open(url, o)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if err := c.Ping(context.Background()); err != nil {
+		tb.Fatalf("redis at %s: %v", url, err)
+	}
+	tb.Cleanup(func() {
+		ctx := context.Background()
+		iter := c.Redis().Scan(ctx, 0, o.Prefix+"*", 1000).Iterator()
+		for iter.Next(ctx) {
+			c.Redis().Del(ctx, iter.Val())
+		}
+		c.Close()
+	})
+	return c
+}
+
+// User is a resident (or staff member, or cooperative admin) chatting with the bot.
+type User struct {
+	h         *Harness
+	E         *emulator.User
+	ID        int64
+	Lang      coopbot.Lang // the language the test expects the bot to speak
+	read      int          // bot messages already matched by Sees
+	readEdits int          // edits of the last one matched, when matched
+}
+
+// User returns the person with this id; they speak Persian until told otherwise.
+func (h *Harness) User(id int64) *User {
+	return &User{h: h, E: h.API.User(id), ID: id, Lang: coopbot.Persian}
+}
+
+// Speaks sets the language the bot is expected to answer in.
+func (u *User) Speaks(l coopbot.Lang) *User { u.Lang = l; return u }
+
+// Text renders a message in the user's language, with template data as key/value pairs.
+func (u *User) Text(id string, kv ...any) string {
+	u.h.T.Helper()
+	m := coopbot.M(id, kv...)
+	s, err := u.h.Cat.Text(u.Lang, id, m.Data, nil)
+	if err != nil {
+		u.h.T.Fatalf("message %s: %v", id, err)
+	}
+	return s
+}
+
+// Send types text.
+func (u *User) Send(text string) { u.E.Send(text) }
+
+// Press presses the button labelled with message id (in the user's language) on the newest
+// message that has it.
+func (u *User) Press(id string, kv ...any) {
+	u.h.T.Helper()
+	u.PressLabel(u.Text(id, kv...))
+}
+
+// PressLabel presses the button with exactly this label, waiting for it to appear.
+func (u *User) PressLabel(label string) {
+	u.h.T.Helper()
+	err := u.E.Wait(u.ctx(), func(ms []emulator.Message) bool {
+		for i := len(ms) - 1; i >= 0; i-- {
+			for _, row := range ms[i].Inline {
+				for _, b := range row {
+					if b.Text == label {
+						return true
+					}
+				}
+			}
+		}
+		return false
+	})
+	if err != nil {
+		u.h.T.Fatalf("user %d: no button %q: %v", u.ID, label, err)
+	}
+	if err := u.E.Press(label); err != nil {
+		u.h.T.Fatalf("user %d: press %q: %v", u.ID, label, err)
+	}
+}
+
+// Sees waits for a bot message, newer than the ones already seen (or the last one, edited
+// in place), that contains message id rendered in the user's language, and returns it.
+func (u *User) Sees(id string, kv ...any) emulator.Message {
+	u.h.T.Helper()
+	return u.SeesText(u.Text(id, kv...))
+}
+
+// SeesText waits for a bot message containing want.
+func (u *User) SeesText(want string) emulator.Message {
+	u.h.T.Helper()
+	var found emulator.Message
+	at := -1
+	err := u.E.Wait(u.ctx(), func(ms []emulator.Message) bool {
+		from := u.read
+		if u.read > 0 && u.read <= len(ms) && ms[u.read-1].Edits > u.readEdits {
+			from = u.read - 1 // the last message seen was edited since
+		}
+		for i := from; i < len(ms); i++ {
+			if strings.Contains(ms[i].Text, want) {
+				found, at = ms[i], i
+				return true
+			}
+		}
+		return false
+	})
+	if err != nil {
+		u.h.T.Fatalf("user %d: expected a new message with %q: %v", u.ID, want, err)
+	}
+	u.read, u.readEdits = at+1, found.Edits
+	return found
+}
+
+// Keyboard returns the labels of the reply keyboard of the newest message that has one.
+func (u *User) Keyboard() []string {
+	ms := u.E.Messages()
+	for i := len(ms) - 1; i >= 0; i-- {
+		if ms[i].RemoveKeyboard {
+			return nil
+		}
+		if len(ms[i].Keyboard) > 0 {
+			var out []string
+			for _, row := range ms[i].Keyboard {
+				for _, b := range row {
+					out = append(out, b.Text)
+				}
+			}
+			return out
+		}
+	}
+	return nil
+}
+
+// Buttons returns the inline button labels of the newest bot message.
+func (u *User) Buttons() []string {
+	ms := u.E.Messages()
+	if len(ms) == 0 {
+		return nil
+	}
+	var out []string
+	for _, row := range ms[len(ms)-1].Inline {
+		for _, b := range row {
+			out = append(out, b.Text)
+		}
+	}
+	return out
+}
+
+// Quiet asserts that the bot sends nothing more within d.
+func (u *User) Quiet(d time.Duration) {
+	u.h.T.Helper()
+	n := len(u.E.Messages())
+	time.Sleep(d)
+	if m := u.E.Messages(); len(m) != n {
+		u.h.T.Fatalf("user %d: expected no more messages, got %q", u.ID, m[n].Text)
+	}
+}
+
+// Onboard takes the user through onboarding in their language, choosing the neighborhood
+// with this Persian name and skipping the phone.
+func (u *User) Onboard(neighborhood string) {
+	u.h.T.Helper()
+	u.Send("/start")
+	u.Sees("onboarding.welcome")
+	if u.Lang == coopbot.Azeri {
+		u.Press("lang.az.name")
+	} else {
+		u.Press("lang.fa.name")
+	}
+	u.Sees("onboarding.neighborhood.prompt")
+	u.Send(neighborhood)
+	u.Sees("onboarding.phone.prompt")
+	u.Send(u.Text("onboarding.phone.skip"))
+	u.Sees("menu.title")
+}
+
+func (u *User) ctx() context.Context {
+	ctx, cancel := context.WithTimeout(context.Background(), Wait)
+	u.h.T.Cleanup(cancel)
+	return ctx
+}
+
+// Idle waits until the bot has finished every update sent so far (the fake Bot API saw them
+// confirmed), so that their state is saved.
+func (h *Harness) Idle() {
+	h.T.Helper()
+	deadline := time.Now().Add(Wait)
+	for h.API.Pending() > 0 {
+		if time.Now().After(deadline) {
+			h.T.Fatalf("bot still has %d updates unconfirmed", h.API.Pending())
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}

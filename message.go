@@ -1,0 +1,61 @@
+package coopbot
+
+// Msg is a localizable message: an ID in locales/ with template data. A Msg with Raw set
+// is shown as it is (a resident's own words, a cooperative's name) and has no ID.
+type Msg struct {
+	ID    string         `json:"id,omitempty"`
+	Data  map[string]any `json:"data,omitempty"`
+	Count *int           `json:"count,omitempty"` // chooses the plural form
+	Raw   string         `json:"raw,omitempty"`
+	Lang  Lang           `json:"lang,omitempty"` // render in this language instead of the reader's
+}
+
+// M builds a message from an ID and key/value pairs for its template:
+// M("join.review.name", "Name", name).
+func M(id string, kv ...any) Msg {
+	m := Msg{ID: id}
+	if len(kv) > 0 {
+		m.Data = make(map[string]any, len(kv)/2)
+		for i := 0; i+1 < len(kv); i += 2 {
+			k, _ := kv[i].(string)
+			m.Data[k] = kv[i+1]
+		}
+	}
+	return m
+}
+
+// Raw is a message shown verbatim.
+func Raw(s string) Msg { return Msg{Raw: s} }
+
+// WithCount sets the plural count of m.
+func (m Msg) WithCount(n int) Msg { m.Count = &n; return m }
+
+// Button is one button of a keyboard. Inline buttons carry Data (callback data, at most 64
+// bytes on the wire); reply-keyboard buttons may request the sender's contact or location.
+type Button struct {
+	Label    Msg    `json:"label"`
+	Data     string `json:"data,omitempty"`
+	Contact  bool   `json:"contact,omitempty"`
+	Location bool   `json:"location,omitempty"`
+}
+
+// Reply is one message the bot sends (or edits) in a chat. Text is a list of paragraphs
+// rendered one per line. Replies are data, not Telegram types: the bot package renders them.
+type Reply struct {
+	Text       []Msg      `json:"text"`
+	Buttons    [][]Button `json:"buttons,omitempty"` // inline keyboard
+	Keys       [][]Button `json:"keys,omitempty"`    // reply keyboard
+	RemoveKeys bool       `json:"remove_keys,omitempty"`
+	Edit       bool       `json:"edit,omitempty"`  // edit the message whose button was pressed
+	Toast      *Msg       `json:"toast,omitempty"` // answer to the button press
+	Document   *Document  `json:"document,omitempty"`
+}
+
+// Document is a file sent with a reply (CSV exports).
+type Document struct {
+	Name string `json:"name"`
+	Data []byte `json:"data"`
+}
+
+// Text returns a reply of the given paragraphs.
+func Text(msgs ...Msg) Reply { return Reply{Text: msgs} }

@@ -1,0 +1,215 @@
+// Package postgres is coopbot's system of record: the schema (embedded SQL migrations), the
+// stores the flows declare, durable jobs, and the translation of driver errors into
+// coopbot error codes. It is the only package that imports pgx.
+package postgres
+
+import (
+	"context"
+	"crypto/aes"
+	"crypto/cipher"
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"net"
+	"sort"
+	"strings"
+	"time"
+
+	"coopbot"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
+)
+
+//go:embed migrations/*.sql
+var migrations embed.FS
+
+// Migrations are the embedded schema migrations (test helpers hash them).
+var Migrations fs.FS = migrations
+
+// SchemaExtra names schema parts applied by code rather than files (River's tables), so
+// that test templates are rebuilt when they change.
+const SchemaExtra = ""
+
+// DB is the Postgres store.
+type DB struct {
+	Pool *pgxpool.Pool
+	log  *slog.Logger
+	aead cipher.AEAD
+	mac  []byte
+	nbh  neighborhoodCache
+}
+
+// Options configure the store.
+type Options struct {
+	// Key seals personal data at rest (32 bytes); a keyed hash derived from it serves
+	// lookups and duplicate checks.
+	Key      []byte
+	Log      *slog.Logger
+	MaxConns int32
+}
+
+// Open connects to Postgres. It does not migrate.
+func Open(ctx context.Context, url string, o Options) (*DB, error) {
+	if len(o.Key) != 32 {
+		return nil, errors.New("postgres: data key must be 32 bytes")
+	}
+	cfg, err := pgxpool.ParseConfig(url)
+	if err != nil {
+		return nil, fmt.Errorf("parse database url: %w", err)
+	}
+	if o.MaxConns > 0 {
+		cfg.MaxConns = o.MaxConns
+	}
+	if cfg.ConnConfig.ConnectTimeout == 0 {
+		cfg.ConnConfig.ConnectTimeout = 5 * time.Second
+	}
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("open database: %w", err)
+	}
+	block, err := aes.NewCipher(o.Key)
+	if err != nil {
+		return nil, err
+	}
+	aead, err := cipher.NewGCM(block)
+	if err != nil {
+		return nil, err
+	}
+	m := hmac.New(sha256.New, o.Key)
+	m.Write([]byte("coopbot lookup hash"))
+	log := o.Log
+	if log == nil {
+		log = slog.Default()
+	}
+	return &DB{Pool: pool, log: log, aead: aead, mac: m.Sum(nil)}, nil
+}
+
+// Close closes the pool.
+func (db *DB) Close() { db.Pool.Close() }
+
+// Ping checks that Postgres answers.
+func (db *DB) Ping(ctx context.Context) error { return wrap(db.Pool.Ping(ctx), "ping") }
+
+// migrationLock is the advisory lock key under which migrations run, so several instances
+// starting together apply each migration once.
+const migrationLock = 0x636f6f70 // "coop"
+
+// Migrate applies every embedded migration not yet applied, each in its own transaction,
+// under an advisory lock.
+func (db *DB) Migrate(ctx context.Context) error {
+	conn, err := db.Pool.Acquire(ctx)
+	if err != nil {
+		return wrap(err, "migrate: acquire")
+	}
+	defer conn.Release()
+	if _, err := conn.Exec(ctx, "SELECT pg_advisory_lock($1)", migrationLock); err != nil {
+		return wrap(err, "migrate: lock")
+	}
+	defer conn.Exec(context.WithoutCancel(ctx), "SELECT pg_advisory_unlock($1)", migrationLock)
+	if _, err := conn.Exec(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
+		name text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())`); err != nil {
+		return wrap(err, "migrate: create table")
+	}
+	names, err := fs.Glob(migrations, "migrations/*.sql")
+	if err != nil {
+		return err
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		var done bool
+		if err := conn.QueryRow(ctx, "SELECT EXISTS (SELECT 1 FROM schema_migrations WHERE name = $1)", name).Scan(&done); err != nil {
+			return wrap(err, "migrate: check "+name)
+		}
+		if done {
+			continue
+		}
+		sql, err := migrations.ReadFile(name)
+		if err != nil {
+			return err
+		}
+		err = pgx.BeginFunc(ctx, conn, func(tx pgx.Tx) error {
+			if _, err := tx.Exec(ctx, string(sql)); err != nil {
+				return err
+			}
+			_, err := tx.Exec(ctx, "INSERT INTO schema_migrations (name) VALUES ($1)", name)
+			return err
+		})
+		if err != nil {
+			return fmt.Errorf("migrate %s: %w", name, err)
+		}
+		db.log.Info("migration applied", "name", name)
+	}
+	return nil
+}
+
+// seal encrypts personal data for storage; empty stays NULL.
+func (db *DB) seal(plain string) []byte {
+	if plain == "" {
+		return nil
+	}
+	nonce := make([]byte, db.aead.NonceSize())
+	if _, err := rand.Read(nonce); err != nil {
+		panic(err) // crypto/rand never fails on supported platforms
+	}
+	return db.aead.Seal(nonce, nonce, []byte(plain), nil)
+}
+
+// open decrypts what seal produced.
+func (db *DB) open(sealed []byte) (string, error) {
+	if len(sealed) == 0 {
+		return "", nil
+	}
+	n := db.aead.NonceSize()
+	if len(sealed) < n {
+		return "", errors.New("sealed value too short")
+	}
+	plain, err := db.aead.Open(nil, sealed[:n], sealed[n:], nil)
+	if err != nil {
+		return "", fmt.Errorf("open sealed value: %w", err)
+	}
+	return string(plain), nil
+}
+
+// hash is the keyed lookup hash of personal data; empty stays NULL.
+func (db *DB) hash(plain string) []byte {
+	if plain == "" {
+		return nil
+	}
+	m := hmac.New(sha256.New, db.mac)
+	m.Write([]byte(plain))
+	return m.Sum(nil)
+}
+
+// wrap translates driver errors into coopbot errors with context: no rows → not found,
+// unique violation → conflict, connection failures and timeouts → unavailable.
+func wrap(err error, what string) error {
+	if err == nil {
+		return nil
+	}
+	code := coopbot.EInternal
+	var pgErr *pgconn.PgError
+	var netErr net.Error
+	switch {
+	case errors.Is(err, pgx.ErrNoRows):
+		code = coopbot.ENotFound
+	case errors.As(err, &pgErr):
+		switch {
+		case pgErr.Code == "23505":
+			code = coopbot.EConflict
+		case pgErr.Code == "57014", strings.HasPrefix(pgErr.Code, "08"), pgErr.Code == "57P01", pgErr.Code == "57P03", pgErr.Code == "53300":
+			code = coopbot.EUnavailable
+		}
+	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, context.Canceled), errors.As(err, &netErr), pgconn.SafeToRetry(err), pgconn.Timeout(err):
+		code = coopbot.EUnavailable
+	case strings.Contains(err.Error(), "failed to connect"), strings.Contains(err.Error(), "closed pool"):
+		code = coopbot.EUnavailable
+	}
+	return &coopbot.Error{Code: code, Err: fmt.Errorf("%s: %w", what, err)}
+}

@@ -1,0 +1,187 @@
+package postgres
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	"coopbot"
+	"coopbot/flows"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// Profile returns what the conversation engine caches of a resident; a zero Profile when
+// the person never finished onboarding.
+func (db *DB) Profile(ctx context.Context, ref coopbot.UserRef) (flows.Profile, error) {
+	var (
+		p     flows.Profile
+		phone []byte
+		nbh   *int64
+		role  *string
+		scope *int64
+	)
+	err := db.Pool.QueryRow(ctx, `
+		SELECT r.id, r.lang, r.neighborhood_id, r.phone_enc, s.role, s.neighborhood_id
+		FROM residents r LEFT JOIN staff s ON s.resident_id = r.id
+		WHERE r.platform = $1 AND r.user_id = $2`, ref.Platform, ref.UserID).
+		Scan(&p.ResidentID, &p.Lang, &nbh, &phone, &role, &scope)
+	if err == pgx.ErrNoRows {
+		return flows.Profile{}, nil
+	}
+	if err != nil {
+		return p, wrap(err, "load profile")
+	}
+	if nbh != nil {
+		p.Neighborhood = *nbh
+	}
+	if role != nil {
+		p.Role = coopbot.Role(*role)
+	}
+	if scope != nil {
+		p.RoleScope = *scope
+	}
+	if p.Phone, err = db.open(phone); err != nil {
+		return p, wrap(err, "load profile")
+	}
+	return p, nil
+}
+
+// SaveResident creates or updates the resident (platform, user id) and returns its id. A
+// person named in ADMINS becomes staff here.
+func (db *DB) SaveResident(ctx context.Context, r *coopbot.Resident) (int64, error) {
+	var id int64
+	err := pgx.BeginFunc(ctx, db.Pool, func(tx pgx.Tx) error {
+		var nbh *int64
+		if r.NeighborhoodID != 0 {
+			nbh = &r.NeighborhoodID
+		}
+		err := tx.QueryRow(ctx, `
+			INSERT INTO residents (platform, user_id, chat_id, lang, neighborhood_id, name, phone_enc, phone_hash)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+			ON CONFLICT (platform, user_id) DO UPDATE SET
+				chat_id = EXCLUDED.chat_id, lang = EXCLUDED.lang,
+				neighborhood_id = COALESCE(EXCLUDED.neighborhood_id, residents.neighborhood_id),
+				name = EXCLUDED.name,
+				phone_enc = COALESCE(EXCLUDED.phone_enc, residents.phone_enc),
+				phone_hash = COALESCE(EXCLUDED.phone_hash, residents.phone_hash),
+				unreachable_at = NULL, updated_at = now()
+			RETURNING id`,
+			r.Platform, r.UserID, r.ChatID, r.Lang, nbh, r.Name, db.seal(r.Phone), db.hash(r.Phone)).Scan(&id)
+		if err != nil {
+			return err
+		}
+		_, err = tx.Exec(ctx, `
+			INSERT INTO staff (resident_id, role)
+			SELECT $1, 'staff' FROM staff_grants WHERE platform = $2 AND user_id = $3
+			ON CONFLICT (resident_id) DO NOTHING`, id, r.Platform, r.UserID)
+		return err
+	})
+	return id, wrap(err, "save resident")
+}
+
+// SetLanguage remembers a resident's language.
+func (db *DB) SetLanguage(ctx context.Context, residentID int64, l coopbot.Lang) error {
+	_, err := db.Pool.Exec(ctx, `UPDATE residents SET lang = $2, updated_at = now() WHERE id = $1`, residentID, l)
+	return wrap(err, "set language")
+}
+
+// Resident loads a resident by id.
+func (db *DB) Resident(ctx context.Context, id int64) (*coopbot.Resident, error) {
+	r := &coopbot.Resident{ID: id}
+	var (
+		nbh         *int64
+		phone       []byte
+		unreachable *time.Time
+	)
+	err := db.Pool.QueryRow(ctx, `
+		SELECT platform, user_id, chat_id, lang, neighborhood_id, name, phone_enc, unreachable_at, created_at
+		FROM residents WHERE id = $1`, id).
+		Scan(&r.Platform, &r.UserID, &r.ChatID, &r.Lang, &nbh, &r.Name, &phone, &unreachable, &r.CreatedAt)
+	if err != nil {
+		return nil, wrap(err, "load resident")
+	}
+	if nbh != nil {
+		r.NeighborhoodID = *nbh
+	}
+	r.Unreachable = unreachable != nil
+	if r.Phone, err = db.open(phone); err != nil {
+		return nil, wrap(err, "load resident")
+	}
+	return r, nil
+}
+
+// MarkUnreachable records that a resident blocked the bot or their chat vanished; later
+// sends skip them until they write again.
+func (db *DB) MarkUnreachable(ctx context.Context, residentID int64) error {
+	_, err := db.Pool.Exec(ctx, `UPDATE residents SET unreachable_at = now() WHERE id = $1 AND unreachable_at IS NULL`, residentID)
+	return wrap(err, "mark unreachable")
+}
+
+// GrantStaff makes the people named in ADMINS staff: those who already onboarded at once,
+// the others when they finish onboarding.
+func (db *DB) GrantStaff(ctx context.Context, refs []coopbot.UserRef) error {
+	err := pgx.BeginFunc(ctx, db.Pool, func(tx pgx.Tx) error {
+		for _, ref := range refs {
+			if _, err := tx.Exec(ctx, `INSERT INTO staff_grants (platform, user_id) VALUES ($1, $2) ON CONFLICT DO NOTHING`, ref.Platform, ref.UserID); err != nil {
+				return err
+			}
+			if _, err := tx.Exec(ctx, `
+				INSERT INTO staff (resident_id, role)
+				SELECT id, 'staff' FROM residents WHERE platform = $1 AND user_id = $2
+				ON CONFLICT (resident_id) DO UPDATE SET role = 'staff', neighborhood_id = NULL`, ref.Platform, ref.UserID); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	return wrap(err, "grant staff")
+}
+
+// Audit records a staff or admin action, or a denied attempt.
+func (db *DB) Audit(ctx context.Context, actorID int64, action, subject string, allowed bool, detail map[string]any) error {
+	var actor *int64
+	if actorID != 0 {
+		actor = &actorID
+	}
+	if detail == nil {
+		detail = map[string]any{}
+	}
+	_, err := db.Pool.Exec(ctx, `INSERT INTO audit_log (actor_id, action, subject, allowed, detail) VALUES ($1, $2, $3, $4, $5)`,
+		actor, action, subject, allowed, detail)
+	return wrap(err, "audit "+action)
+}
+
+// neighborhoodCache keeps the neighborhood list, which changes only by seeding, for a
+// short while: it is read on every neighborhood question.
+type neighborhoodCache struct {
+	mu   sync.Mutex
+	at   time.Time
+	list []coopbot.Neighborhood
+}
+
+var nbhCacheTTL = 30 * time.Second
+
+// Neighborhoods lists the neighborhoods by Persian name.
+func (db *DB) Neighborhoods(ctx context.Context) ([]coopbot.Neighborhood, error) {
+	c := &db.nbh
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.list != nil && time.Since(c.at) < nbhCacheTTL {
+		return c.list, nil
+	}
+	rows, err := db.Pool.Query(ctx, `SELECT id, city, name_fa, name_az FROM neighborhoods ORDER BY city, name_fa`)
+	if err != nil {
+		return nil, wrap(err, "list neighborhoods")
+	}
+	list, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (coopbot.Neighborhood, error) {
+		var n coopbot.Neighborhood
+		err := row.Scan(&n.ID, &n.City, &n.NameFa, &n.NameAz)
+		return n, err
+	})
+	if err != nil {
+		return nil, wrap(err, "list neighborhoods")
+	}
+	c.list, c.at = list, time.Now()
+	return list, nil
+}

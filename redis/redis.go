@@ -1,0 +1,195 @@
+// Package redis keeps what coopbot may lose: conversation state (one JSON value per chat
+// and user, with a TTL), the ids of recently handled updates (duplicate markers) and the
+// per-chat locks that keep one chat's updates in order across instances. It is the only
+// package that imports go-redis. One update costs two round trips: Begin and Commit.
+package redis
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"coopbot"
+
+	goredis "github.com/redis/go-redis/v9"
+)
+
+// Options configure the session store.
+type Options struct {
+	Prefix   string        // key prefix, "coopbot:" by default; tests use their own
+	StateTTL time.Duration // an abandoned conversation expires after this (24 h)
+	LockTTL  time.Duration // longer than the slowest handler (30 s)
+	Seen     int           // how many recent update ids each chat remembers (32)
+}
+
+// Client is a Redis connection with the session scripts loaded.
+type Client struct {
+	rdb *goredis.Client
+	o   Options
+}
+
+// Open connects to Redis at url ("redis://127.0.0.1:6379/0").
+func Open(url string, o Options) (*Client, error) {
+	opt, err := goredis.ParseURL(url)
+	if err != nil {
+		return nil, fmt.Errorf("parse redis url: %w", err)
+	}
+	opt.DialTimeout = 2 * time.Second
+	opt.ReadTimeout = 2 * time.Second
+	opt.WriteTimeout = 2 * time.Second
+	opt.PoolSize = 64
+	if o.Prefix == "" {
+		o.Prefix = "coopbot:"
+	}
+	if o.StateTTL == 0 {
+		o.StateTTL = 24 * time.Hour
+	}
+	if o.LockTTL == 0 {
+		o.LockTTL = 30 * time.Second
+	}
+	if o.Seen == 0 {
+		o.Seen = 32
+	}
+	return &Client{rdb: goredis.NewClient(opt), o: o}, nil
+}
+
+// Close closes the connection pool.
+func (c *Client) Close() error { return c.rdb.Close() }
+
+// Ping checks that Redis answers.
+func (c *Client) Ping(ctx context.Context) error { return wrap(c.rdb.Ping(ctx).Err(), "ping") }
+
+// Redis exposes the client to other Redis-backed parts (rate limiter, leases).
+func (c *Client) Redis() *goredis.Client { return c.rdb }
+
+// Prefix is the key prefix of this client.
+func (c *Client) Prefix() string { return c.o.Prefix }
+
+// errBusy means another instance holds the chat's lock.
+var errBusy = errors.New("chat is busy")
+
+// begin takes the chat's lock and reads its state and recent update ids in one round trip.
+var begin = goredis.NewScript(`
+if redis.call('SET', KEYS[2], ARGV[1], 'NX', 'PX', ARGV[2]) == false then
+  return false
+end
+return redis.call('HMGET', KEYS[1], 'state', 'seen')
+`)
+
+// commit saves the state and the update id, refreshes the TTL and releases the lock, only
+// while the lock is still ours.
+var commit = goredis.NewScript(`
+if redis.call('GET', KEYS[2]) ~= ARGV[1] then
+  return 0
+end
+if ARGV[2] == '' then
+  redis.call('HSET', KEYS[1], 'seen', ARGV[3])
+else
+  redis.call('HSET', KEYS[1], 'state', ARGV[2], 'seen', ARGV[3])
+end
+redis.call('PEXPIRE', KEYS[1], ARGV[4])
+redis.call('DEL', KEYS[2])
+return 1
+`)
+
+var release = goredis.NewScript(`
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  return redis.call('DEL', KEYS[1])
+end
+return 0
+`)
+
+// Begin locks the conversation of (platform, chat, user) for one update and loads it.
+// While another instance holds the lock it waits, until ctx ends.
+func (c *Client) Begin(ctx context.Context, p coopbot.Platform, chatID, userID, updateID int64) (*coopbot.Turn, error) {
+	id := string(p) + ":" + strconv.FormatInt(chatID, 10) + ":" + strconv.FormatInt(userID, 10)
+	t := &coopbot.Turn{UpdateID: updateID, Hold: coopbot.TurnHold{Key: c.o.Prefix + "conv:" + id, Lock: c.o.Prefix + "lock:" + id, Token: token()}}
+	wait := 2 * time.Millisecond
+	for {
+		err := c.begin(ctx, t)
+		if err != errBusy {
+			return t, err
+		}
+		select {
+		case <-ctx.Done():
+			return nil, wrap(ctx.Err(), "wait for chat lock")
+		case <-time.After(wait):
+		}
+		wait = min(wait*2, 100*time.Millisecond)
+	}
+}
+
+func (c *Client) begin(ctx context.Context, t *coopbot.Turn) error {
+	res, err := begin.Run(ctx, c.rdb, []string{t.Hold.Key, t.Hold.Lock}, t.Hold.Token, c.o.LockTTL.Milliseconds()).Slice()
+	if errors.Is(err, goredis.Nil) {
+		return errBusy
+	}
+	if err != nil {
+		return wrap(err, "begin turn")
+	}
+	if s, ok := res[0].(string); ok {
+		t.State = []byte(s)
+	}
+	if s, ok := res[1].(string); ok {
+		t.Hold.Seen = s
+	}
+	u := strconv.FormatInt(t.UpdateID, 10)
+	for _, f := range strings.Split(t.Hold.Seen, ",") {
+		if f == u {
+			t.Duplicate = true
+		}
+	}
+	return nil
+}
+
+// Commit saves the new state (nil keeps the old one), records the update as handled and
+// releases the lock. It reports false when the lock had expired (a handler slower than
+// LockTTL): nothing was saved.
+func (c *Client) Commit(ctx context.Context, t *coopbot.Turn, state []byte) (bool, error) {
+	seen := strconv.FormatInt(t.UpdateID, 10)
+	if t.Hold.Seen != "" {
+		ids := strings.Split(t.Hold.Seen, ",")
+		if len(ids) >= c.o.Seen {
+			ids = ids[len(ids)-c.o.Seen+1:]
+		}
+		seen = strings.Join(ids, ",") + "," + seen
+	}
+	n, err := commit.Run(ctx, c.rdb, []string{t.Hold.Key, t.Hold.Lock}, t.Hold.Token, state, seen, c.o.StateTTL.Milliseconds()).Int()
+	if err != nil {
+		return false, wrap(err, "commit turn")
+	}
+	return n == 1, nil
+}
+
+// Abort releases the lock without saving anything: the update was not handled.
+func (c *Client) Abort(ctx context.Context, t *coopbot.Turn) error {
+	return wrap(release.Run(ctx, c.rdb, []string{t.Hold.Lock}, t.Hold.Token).Err(), "abort turn")
+}
+
+// Conversations counts the conversations in progress (for the metrics page).
+func (c *Client) Conversations(ctx context.Context) (int64, error) {
+	var n int64
+	iter := c.rdb.Scan(ctx, 0, c.o.Prefix+"conv:*", 1000).Iterator()
+	for iter.Next(ctx) {
+		n++
+	}
+	return n, wrap(iter.Err(), "count conversations")
+}
+
+func token() string {
+	b := make([]byte, 12)
+	rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+func wrap(err error, what string) error {
+	if err == nil {
+		return nil
+	}
+	return &coopbot.Error{Code: coopbot.EUnavailable, Err: fmt.Errorf("redis %s: %w", what, err)}
+}
