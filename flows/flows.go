@@ -8,13 +8,18 @@ import (
 	"coopbot"
 )
 
-// Deps are what the flows need from outside. Each store is an interface declared by the
-// flow that uses it; the postgres package satisfies them all.
+// Store is everything the flows need from the system of record. Each part is declared in
+// the flow file that uses it; the postgres package satisfies them all.
+type Store interface {
+	ResidentStore
+}
+
+// Deps are what the flows need from outside.
 type Deps struct {
-	Residents ResidentStore
-	Labels    Labels
-	Log       *slog.Logger
-	Now       func() time.Time
+	Store  Store
+	Labels Labels
+	Log    *slog.Logger
+	Now    func() time.Time
 }
 
 // feature is what one flow file contributes: its flows, its out-of-conversation buttons,
@@ -62,7 +67,7 @@ func New(d Deps) *Engine {
 		m.text = append(m.text, ft.menuText...)
 	}
 	all = append(all, m.flow())
-	return NewEngine(all, actions, d.Labels, d.Residents, d.Log)
+	return NewEngine(all, actions, d.Labels, d.Store, d.Log)
 }
 
 type mainMenu struct {

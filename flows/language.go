@@ -34,7 +34,7 @@ func languageFeature(d Deps) feature {
 				if !ok {
 					return Retry("language.invalid"), nil
 				}
-				if err := d.Residents.SetLanguage(ctx, c.Profile.ResidentID, l); err != nil {
+				if err := d.Store.SetLanguage(ctx, c.Profile.ResidentID, l); err != nil {
 					return Next{}, err
 				}
 				c.Profile.Lang = l

@@ -16,6 +16,10 @@ type ResidentStore interface {
 	// SaveResident creates or updates the resident (platform, user id) and returns its id.
 	SaveResident(ctx context.Context, r *coopbot.Resident) (int64, error)
 	SetLanguage(ctx context.Context, residentID int64, l coopbot.Lang) error
+	// Staff returns the resident's staff role, nil when none: every staff action checks it.
+	Staff(ctx context.Context, residentID int64) (*coopbot.Staff, error)
+	// Audit records a staff or admin action, or a denied attempt.
+	Audit(ctx context.Context, actorID int64, action, subject string, allowed bool, detail map[string]any) error
 }
 
 // neighborhoodsPerPage keeps the list within one phone screen.
@@ -39,7 +43,7 @@ func onboardingFeature(d Deps) feature {
 				}
 				c.Profile.Lang = l
 				if c.Profile.ResidentID != 0 {
-					if err := d.Residents.SetLanguage(ctx, c.Profile.ResidentID, l); err != nil {
+					if err := d.Store.SetLanguage(ctx, c.Profile.ResidentID, l); err != nil {
 						return Next{}, err
 					}
 				}
@@ -83,7 +87,7 @@ func onboardingFeature(d Deps) feature {
 				if phone == "" {
 					r.Phone = c.Profile.Phone // a returning resident keeps a phone given before
 				}
-				id, err := d.Residents.SaveResident(ctx, r)
+				id, err := d.Store.SaveResident(ctx, r)
 				if err != nil {
 					return Next{}, err
 				}
@@ -104,7 +108,7 @@ func onboardingFeature(d Deps) feature {
 func neighborhoodStep(d Deps, chosen func(ctx context.Context, c *Conv, n coopbot.Neighborhood) (Next, error)) Step {
 	return Step{
 		Ask: func(ctx context.Context, c *Conv) (coopbot.Reply, error) {
-			all, err := d.Residents.Neighborhoods(ctx)
+			all, err := d.Store.Neighborhoods(ctx)
 			if err != nil {
 				return coopbot.Reply{}, err
 			}
@@ -143,7 +147,7 @@ func neighborhoodStep(d Deps, chosen func(ctx context.Context, c *Conv, n coopbo
 			return r, nil
 		},
 		Answer: func(ctx context.Context, c *Conv, in Input) (Next, error) {
-			all, err := d.Residents.Neighborhoods(ctx)
+			all, err := d.Store.Neighborhoods(ctx)
 			if err != nil {
 				return Next{}, err
 			}

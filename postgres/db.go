@@ -25,6 +25,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/riverqueue/river"
 )
 
 //go:embed migrations/*.sql
@@ -35,7 +36,7 @@ var Migrations fs.FS = migrations
 
 // SchemaExtra names schema parts applied by code rather than files (River's tables), so
 // that test templates are rebuilt when they change.
-const SchemaExtra = ""
+const SchemaExtra = "river v0.51.2"
 
 // DB is the Postgres store.
 type DB struct {
@@ -44,6 +45,9 @@ type DB struct {
 	aead cipher.AEAD
 	mac  []byte
 	nbh  neighborhoodCache
+
+	river  *river.Client[pgx.Tx]
+	sender Sender
 }
 
 // Options configure the store.
@@ -88,7 +92,12 @@ func Open(ctx context.Context, url string, o Options) (*DB, error) {
 	if log == nil {
 		log = slog.Default()
 	}
-	return &DB{Pool: pool, log: log, aead: aead, mac: m.Sum(nil)}, nil
+	db := &DB{Pool: pool, log: log, aead: aead, mac: m.Sum(nil)}
+	if db.river, err = db.jobs(); err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("job queue: %w", err)
+	}
+	return db, nil
 }
 
 // Close closes the pool.
@@ -113,6 +122,9 @@ func (db *DB) Migrate(ctx context.Context) error {
 		return wrap(err, "migrate: lock")
 	}
 	defer conn.Exec(context.WithoutCancel(ctx), "SELECT pg_advisory_unlock($1)", migrationLock)
+	if err := db.migrateRiver(ctx); err != nil {
+		return err
+	}
 	if _, err := conn.Exec(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
 		name text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())`); err != nil {
 		return wrap(err, "migrate: create table")

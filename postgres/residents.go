@@ -185,3 +185,21 @@ func (db *DB) Neighborhoods(ctx context.Context) ([]coopbot.Neighborhood, error)
 	c.list, c.at = list, time.Now()
 	return list, nil
 }
+
+// Staff returns the staff role of a resident, or nil when they have none. Every staff
+// action checks it on the server, whatever the conversation state says.
+func (db *DB) Staff(ctx context.Context, residentID int64) (*coopbot.Staff, error) {
+	s := &coopbot.Staff{ResidentID: residentID}
+	var scope *int64
+	err := db.Pool.QueryRow(ctx, `SELECT role, neighborhood_id FROM staff WHERE resident_id = $1`, residentID).Scan(&s.Role, &scope)
+	if err == pgx.ErrNoRows {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, wrap(err, "load staff role")
+	}
+	if scope != nil {
+		s.NeighborhoodID = *scope
+	}
+	return s, nil
+}

@@ -119,7 +119,7 @@ func serve(ctx context.Context, cfg *config, db *postgres.DB, log *slog.Logger, 
 	if err != nil {
 		return err
 	}
-	engine := flows.New(flows.Deps{Residents: db, Labels: cat, Log: log})
+	engine := flows.New(flows.Deps{Store: db, Labels: cat, Log: log})
 
 	ln, err := net.Listen("tcp", cfg.httpAddr)
 	if err != nil {
@@ -179,6 +179,15 @@ func serve(ctx context.Context, cfg *config, db *postgres.DB, log *slog.Logger, 
 	if cfg.webhook {
 		mux.Handle("/webhook/", b.WebhookHandler())
 	}
+	if err := db.StartJobs(ctx, b); err != nil {
+		return err
+	}
+	defer func() {
+		// Let running jobs finish; they are retried elsewhere if this takes too long.
+		sctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+		defer cancel()
+		db.StopJobs(sctx)
+	}()
 	close(ready)
 	log.Info("coopbot serving", "addr", localAddr(ln), "platforms", len(platforms), "webhook", cfg.webhook)
 	runErr := make(chan error, 1)

@@ -87,7 +87,7 @@ func New(t testing.TB, opts ...Options) *Harness {
 	h.Cat = cat
 	h.API = emulator.New(emulator.Options{Token: Token, Bale: o.Platform == coopbot.Bale})
 	srv := httptest.NewServer(h.API.Handler())
-	engine := flows.New(flows.Deps{Residents: h.DB, Labels: cat, Log: h.Log})
+	engine := flows.New(flows.Deps{Store: h.DB, Labels: cat, Log: h.Log})
 	h.Bot = bot.New(bot.Config{
 		Platforms: []bot.PlatformConfig{{Platform: o.Platform, Token: Token, APIURL: srv.URL}},
 		Log:       h.Log,
@@ -95,6 +95,9 @@ func New(t testing.TB, opts ...Options) *Harness {
 	ctx, cancel := context.WithCancel(context.Background())
 	h.stop = cancel
 	if err := h.Bot.Connect(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := h.DB.StartJobs(ctx, h.Bot); err != nil {
 		t.Fatal(err)
 	}
 	go func() { h.done <- h.Bot.Run(ctx) }()
@@ -116,6 +119,9 @@ func (h *Harness) Stop() {
 	if err := <-h.done; err != nil {
 		h.T.Errorf("bot stopped with an error: %v", err)
 	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	h.DB.StopJobs(ctx)
 }
 
 // NewRedis opens Redis with a key prefix of its own for tb, and deletes its keys afterwards.
