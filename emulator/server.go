@@ -301,6 +301,7 @@ func (s *Server) enqueueLocked(u *User, upd *apiUpdate) {
 	s.queue = append(s.queue, p)
 	s.pendingN++
 	u.fifo = append(u.fifo, p)
+	u.last = p
 	s.markReadyLocked(u)
 	s.pumpLocked()
 	s.notifyUpdatesLocked()

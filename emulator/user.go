@@ -30,6 +30,7 @@ type User struct {
 	version   int64
 	changed   chan struct{} // closed and replaced on every change
 	fifo      []*pending    // this chat's unconfirmed updates, in order
+	last      *pending      // the newest update this user sent (for Redeliver)
 	inflight  bool          // an update of this chat is being pushed to the webhook
 	ready     bool          // listed in the webhook's ready queue
 }
@@ -504,4 +505,22 @@ func textLen(s string) int {
 		n += utf16Len(r)
 	}
 	return n
+}
+
+// Redeliver queues the newest update of this user again with the same update_id, as a
+// platform does when it did not see the update confirmed (at-least-once delivery).
+func (u *User) Redeliver() {
+	s := u.s
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if u.last == nil {
+		return
+	}
+	p := &pending{id: u.last.id, user: u, payload: u.last.payload}
+	s.queue = append(s.queue, p)
+	s.pendingN++
+	u.fifo = append(u.fifo, p)
+	s.markReadyLocked(u)
+	s.pumpLocked()
+	s.notifyUpdatesLocked()
 }
