@@ -152,6 +152,7 @@ const (
 	EUnavailable = "unavailable"  // a dependency (Postgres, Redis, platform) did not answer: retry later
 	EUnreachable = "unreachable"  // the person blocked the bot or the chat is gone: do not retry
 	ERateLimited = "rate_limited" // the platform asked to wait RetryAfter
+	EUncertain   = "uncertain"    // a send was written but no clear answer came: it may have been delivered
 )
 
 // Error is an application error. MsgID is the locale message shown to the user; it is

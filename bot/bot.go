@@ -42,6 +42,7 @@ type Config struct {
 	Shards        int           // chats handled concurrently (64)
 	HandleTimeout time.Duration // bound on one update (20 s)
 	Log           *slog.Logger
+	Meter         Meter // counts replies against the shared send budget; nil: not counted
 }
 
 // Bot serves every configured platform.
@@ -85,6 +86,7 @@ func (b *Bot) Connect(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
+		p.account, p.meter = account(pc.Platform, pc.Token), b.cfg.Meter
 		b.platforms[pc.Platform] = p
 		b.log.Info("platform connected", "platform", pc.Platform, "bot", p.api.Self.UserName)
 	}
@@ -216,10 +218,24 @@ func (b *Bot) handle(p *platform, u tgbotapi.Update) error {
 		b.sessions.Commit(ctx, turn, nil)
 		return nil
 	}
-	if err := b.deliver(ctx, p, up, res); err != nil {
-		b.sessions.Abort(ctx, turn)
-		log.Warn("update not handled: reply not sent", "err", err)
-		return err
+	out, err := b.renderAll(res)
+	if err != nil {
+		// A bug (a message missing or malformed): same as a failed step.
+		log.Error("update failed: render", "err", err)
+		b.sendNote(ctx, p, up, res.Lang, "error.internal")
+		b.sessions.Commit(ctx, turn, nil)
+		return nil
+	}
+	if err := b.deliver(ctx, p, up, out); err != nil {
+		switch coopbot.ErrorCode(err) {
+		case coopbot.EUnavailable, coopbot.ERateLimited:
+			// Not acknowledged: the same update comes again and is answered then.
+			b.sessions.Abort(ctx, turn)
+			log.Warn("update not handled: reply not sent", "err", err)
+			return err
+		}
+		// Blocked by the person, or refused by the platform: nothing to try again.
+		log.Warn("reply refused by the platform", "err", err)
 	}
 	saved, err := b.sessions.Commit(ctx, turn, res.State)
 	if err != nil {
@@ -233,15 +249,30 @@ func (b *Bot) handle(p *platform, u tgbotapi.Update) error {
 	return nil
 }
 
-// deliver sends an update's replies in order. A button press is always answered, so the
-// client's spinner stops.
-func (b *Bot) deliver(ctx context.Context, p *platform, up flows.Update, res flows.Result) error {
-	answered := up.Kind != flows.KindCallback
+// renderAll renders every reply before anything is sent, so a broken message never leaves
+// a conversation half answered.
+func (b *Bot) renderAll(res flows.Result) ([]*rendered, error) {
+	out := make([]*rendered, 0, len(res.Replies))
 	for _, r := range res.Replies {
 		rr, err := render(b.cat, res.Lang, r)
 		if err != nil {
-			return fmt.Errorf("render reply: %w", err)
+			return nil, fmt.Errorf("render reply: %w", err)
 		}
+		out = append(out, rr)
+	}
+	return out, nil
+}
+
+// deliver sends an update's replies in order. A button press is always answered, so the
+// client's spinner stops.
+func (b *Bot) deliver(ctx context.Context, p *platform, up flows.Update, out []*rendered) error {
+	answered := up.Kind != flows.KindCallback
+	defer func() {
+		if !answered {
+			p.answer(up.CallbackID, "")
+		}
+	}()
+	for _, rr := range out {
 		if rr.toast != "" && !answered {
 			p.answer(up.CallbackID, rr.toast)
 			answered = true
@@ -249,9 +280,6 @@ func (b *Bot) deliver(ctx context.Context, p *platform, up flows.Update, res flo
 		if err := p.send(ctx, up.ChatID, up.MessageID, rr); err != nil {
 			return err
 		}
-	}
-	if !answered {
-		p.answer(up.CallbackID, "")
 	}
 	return nil
 }

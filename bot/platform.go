@@ -2,6 +2,7 @@ package bot
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -9,7 +10,9 @@ import (
 	"math/rand/v2"
 	"net"
 	"net/http"
+	"net/http/httptrace"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"coopbot"
@@ -26,10 +29,12 @@ type PlatformConfig struct {
 
 // platform is one connected bot account: the only place the Telegram library is called.
 type platform struct {
-	name  coopbot.Platform
-	token string
-	api   *tgbotapi.BotAPI
-	log   *slog.Logger
+	name    coopbot.Platform
+	token   string
+	api     *tgbotapi.BotAPI
+	log     *slog.Logger
+	account string // rate-limit identity: platform and a hash of the token
+	meter   Meter  // nil: sends are not counted
 }
 
 // httpClient gives the library's requests a context (so shutdown ends a long poll), a
@@ -45,14 +50,34 @@ func (c *httpClient) Do(req *http.Request) (*http.Response, error) {
 		timeout = pollTimeout + 15*time.Second
 	}
 	ctx, cancel := context.WithTimeout(c.ctx, timeout)
+	// Whether the request reached the wire tells a send that surely failed (refused,
+	// nothing written) from one that may have been carried out (timeout after writing).
+	var wrote atomic.Bool
+	ctx = httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{
+		WroteRequest: func(i httptrace.WroteRequestInfo) {
+			if i.Err == nil {
+				wrote.Store(true)
+			}
+		},
+	})
 	resp, err := c.base.Do(req.WithContext(ctx))
 	if err != nil {
 		cancel()
+		if wrote.Load() {
+			return nil, &writtenError{err: err}
+		}
 		return nil, err
 	}
 	resp.Body = &cancelBody{ReadCloser: resp.Body, cancel: cancel}
 	return resp, nil
 }
+
+// writtenError is a transport failure after the whole request was written: the platform
+// may have carried it out.
+type writtenError struct{ err error }
+
+func (e *writtenError) Error() string { return e.err.Error() }
+func (e *writtenError) Unwrap() error { return e.err }
 
 type cancelBody struct {
 	io.ReadCloser
@@ -60,6 +85,15 @@ type cancelBody struct {
 }
 
 func (b *cancelBody) Close() error { err := b.ReadCloser.Close(); b.cancel(); return err }
+
+// Read marks a failure while reading the answer as coming after the request was written.
+func (b *cancelBody) Read(p []byte) (int, error) {
+	n, err := b.ReadCloser.Read(p)
+	if err != nil && err != io.EOF {
+		err = &writtenError{err: err}
+	}
+	return n, err
+}
 
 // newHTTPClient keeps enough idle connections per host for concurrent sends (Go's default
 // of 2 makes almost every call open a new connection).
@@ -123,13 +157,26 @@ func redact(err error, token string) error {
 }
 
 // classify turns a platform error into a coopbot error: blocked or vanished chats are
-// unreachable, 429 and Bale's flood answers are rate limits, the rest is unavailable.
+// unreachable, 429 and Bale's flood answers are rate limits, a request that was written
+// but got no clear answer (a timeout or dropped connection after writing, a 5xx, an answer
+// that is not the Bot API's JSON) is uncertain, other 4xx answers are internal (the
+// request was refused), the rest (nothing written) is unavailable.
 func (p *platform) classify(err error, what string) error {
 	if err == nil {
 		return nil
 	}
+	var written *writtenError
+	if errors.As(err, &written) {
+		return &coopbot.Error{Code: coopbot.EUncertain, Err: fmt.Errorf("%s %s: %w", p.name, what, redact(err, p.token))}
+	}
 	err = redact(err, p.token)
 	var apiErr *tgbotapi.Error
+	var syntaxErr *json.SyntaxError
+	var typeErr *json.UnmarshalTypeError
+	if errors.As(err, &syntaxErr) || errors.As(err, &typeErr) || errors.Is(err, io.ErrUnexpectedEOF) {
+		// An answer came but was not the Bot API's (a proxy's error page, a cut body).
+		return &coopbot.Error{Code: coopbot.EUncertain, Err: fmt.Errorf("%s %s: %w", p.name, what, err)}
+	}
 	if errors.As(err, &apiErr) {
 		desc := strings.ToLower(apiErr.Message)
 		switch {
@@ -143,6 +190,8 @@ func (p *platform) classify(err error, what string) error {
 			return &coopbot.Error{Code: coopbot.EUnreachable, Err: fmt.Errorf("%s %s: %w", p.name, what, err)}
 		case apiErr.Code >= 400 && apiErr.Code < 500:
 			return &coopbot.Error{Code: coopbot.EInternal, Err: fmt.Errorf("%s %s: %w", p.name, what, err)}
+		case apiErr.Code >= 500:
+			return &coopbot.Error{Code: coopbot.EUncertain, Err: fmt.Errorf("%s %s: %w", p.name, what, err)}
 		}
 	}
 	return &coopbot.Error{Code: coopbot.EUnavailable, Err: fmt.Errorf("%s %s: %w", p.name, what, err)}

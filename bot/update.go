@@ -93,8 +93,9 @@ func (p *platform) send(ctx context.Context, chatID int64, pressedMsg int, r *re
 		if len(r.chunks) > 0 {
 			d.Caption = r.chunks[0]
 		}
+		p.spend()
 		_, err := p.api.Send(d)
-		return p.classify(err, "sendDocument")
+		return p.metered(p.classify(err, "sendDocument"))
 	}
 	if !r.hasText {
 		return nil
@@ -102,6 +103,7 @@ func (p *platform) send(ctx context.Context, chatID int64, pressedMsg int, r *re
 	if r.edit && pressedMsg != 0 && len(r.chunks) == 1 && r.keys == nil && !r.remove {
 		e := tgbotapi.NewEditMessageText(chatID, pressedMsg, r.chunks[0])
 		e.ReplyMarkup = r.inline
+		p.spend()
 		_, err := p.api.Request(e)
 		if err == nil || isNotModified(err) {
 			return nil
@@ -124,8 +126,9 @@ func (p *platform) send(ctx context.Context, chatID int64, pressedMsg int, r *re
 		if err := ctx.Err(); err != nil {
 			return fmt.Errorf("send: %w", err)
 		}
+		p.spend()
 		if _, err := p.api.Send(msg); err != nil {
-			return p.classify(err, "sendMessage")
+			return p.metered(p.classify(err, "sendMessage"))
 		}
 	}
 	return nil
