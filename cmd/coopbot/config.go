@@ -21,6 +21,7 @@ type config struct {
 	emulator      bool // no token: serve the local emulator and point a Telegram client at it
 	databaseURL   string
 	redisURL      string
+	redisPrefix   string
 	httpAddr      string
 	webhook       bool
 	webhookBase   string
@@ -42,6 +43,7 @@ func loadConfig(getenv func(string) string) (*config, error) {
 	c := &config{
 		databaseURL: cmp.Or(getenv("DATABASE_URL"), "postgres://postgres@127.0.0.1:5432/coopbot?sslmode=disable"),
 		redisURL:    cmp.Or(getenv("REDIS_URL"), "redis://127.0.0.1:6379/0"),
+		redisPrefix: cmp.Or(getenv("REDIS_PREFIX"), "coopbot:"),
 		httpAddr:    cmp.Or(getenv("HTTP_ADDR"), ":8080"),
 	}
 	for _, p := range []struct {

@@ -102,7 +102,7 @@ func openDB(ctx context.Context, cfg *config, log *slog.Logger) (*postgres.DB, e
 }
 
 func serve(ctx context.Context, cfg *config, db *postgres.DB, log *slog.Logger, stdout io.Writer) error {
-	rdb, err := redis.Open(cfg.redisURL, redis.Options{StateTTL: cfg.stateTTL})
+	rdb, err := redis.Open(cfg.redisURL, redis.Options{StateTTL: cfg.stateTTL, Prefix: cfg.redisPrefix})
 	if err != nil {
 		return fmt.Errorf("REDIS_URL: %w", err)
 	}
@@ -127,12 +127,12 @@ func serve(ctx context.Context, cfg *config, db *postgres.DB, log *slog.Logger, 
 	}
 	mux := http.NewServeMux()
 	platforms := cfg.platforms
+	var emu *emulator.Server
 	if cfg.emulator {
 		if err := db.Seed(ctx); err != nil {
 			return err
 		}
-		emu := emulator.New(emulator.Options{Token: emulatorToken, Logger: log})
-		defer emu.Close()
+		emu = emulator.New(emulator.Options{Token: emulatorToken, Logger: log})
 		mux.Handle("/", emu.Handler())
 		base := "http://" + localAddr(ln)
 		platforms = append(platforms, bot.PlatformConfig{Platform: "telegram", Token: emulatorToken, APIURL: base})
@@ -165,6 +165,9 @@ func serve(ctx context.Context, cfg *config, db *postgres.DB, log *slog.Logger, 
 	srvErr := make(chan error, 1)
 	go func() { srvErr <- srv.Serve(ln) }()
 	defer func() {
+		if emu != nil {
+			emu.Close() // ends the web chat's and the bot's long polls
+		}
 		sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
 		srv.Shutdown(sctx)
