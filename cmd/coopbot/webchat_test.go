@@ -55,8 +55,7 @@ func TestWebChatOnboarding(t *testing.T) {
 	step := func(name string, actions ...chromedp.Action[chromedp.Void]) {
 		t.Helper()
 		if err := chromedp.Do(ctx, actions...); err != nil {
-			var shot []byte
-			chromedp.Run(ctx, chromedp.FullScreenshot(&shot, 80))
+			shot, _ := chromedp.Run(ctx, chromedp.FullScreenshot(80))
 			path := t.TempDir() + "/webchat.jpg"
 			os.WriteFile(path, shot, 0o644)
 			t.Fatalf("%s: %v (screenshot %s)", name, err, path)
@@ -93,7 +92,7 @@ func TestWebChatOnboarding(t *testing.T) {
 		waitButton(".inline button", "تۆرکجه"),
 		click(".inline button", "تۆرکجه"),
 		botSays(msg("az", "onboarding.neighborhood.prompt")),
-		waitButton(".inline button", "سورخاب"),
+		waitButton(".inline button", "ائل‌گؤلو"),
 	)
 	step("pick from the list and share the phone",
 		chromedp.Evaluate[chromedp.Void](`window.prompt = () => "09141234567"`),
