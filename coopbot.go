@@ -210,10 +210,11 @@ type Turn struct {
 	State     []byte // nil when there is no conversation
 	Duplicate bool   // this update id was handled already
 	UpdateID  int64
+	Recent    int // updates of this chat within the session store's flood window, this one included
 	Hold      TurnHold
 }
 
 // TurnHold is the session store's bookkeeping for a Turn.
 type TurnHold struct {
-	Key, Lock, Token, Seen string
+	Key, Lock, Flood, Token, Seen string
 }

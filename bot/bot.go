@@ -7,6 +7,7 @@ package bot
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"hash/fnv"
@@ -43,6 +44,16 @@ type Config struct {
 	HandleTimeout time.Duration // bound on one update (20 s)
 	Log           *slog.Logger
 	Meter         Meter // counts replies against the shared send budget; nil: not counted
+	Metrics       Metrics
+	FloodLimit    int    // updates one chat may send within the session store's flood window (20)
+	Leases        Leases // polling: one instance polls each token; nil polls without a lease
+	Holder        string // this instance's name in leases
+}
+
+// Leases are named exclusive holds with expiry (the redis package).
+type Leases interface {
+	AcquireLease(ctx context.Context, name, holder string, ttl time.Duration) (bool, error)
+	ReleaseLease(ctx context.Context, name, holder string) error
 }
 
 // Bot serves every configured platform.
@@ -57,7 +68,21 @@ type Bot struct {
 	wg        sync.WaitGroup
 	intake    sync.RWMutex // guards closed against sends on closed shards
 	closed    bool
+	metrics   Metrics
+	notedMu   sync.Mutex
+	noted     map[string]struct{} // updates whose resident was told "try again later"
 }
+
+// Metrics counts what the bot does (the metrics package; nil counts nothing).
+type Metrics interface {
+	Update(p coopbot.Platform, outcome string, took time.Duration)
+	Send(p coopbot.Platform, result string)
+}
+
+type noMetrics struct{}
+
+func (noMetrics) Update(coopbot.Platform, string, time.Duration) {}
+func (noMetrics) Send(coopbot.Platform, string)                  {}
 
 type work struct {
 	p    *platform
@@ -76,7 +101,14 @@ func New(cfg Config, engine Engine, sessions Sessions, cat Catalog) *Bot {
 	if cfg.Log == nil {
 		cfg.Log = slog.Default()
 	}
-	return &Bot{cfg: cfg, engine: engine, sessions: sessions, cat: cat, log: cfg.Log, platforms: map[coopbot.Platform]*platform{}}
+	if cfg.FloodLimit == 0 {
+		cfg.FloodLimit = 20
+	}
+	metrics := cfg.Metrics
+	if metrics == nil {
+		metrics = noMetrics{}
+	}
+	return &Bot{cfg: cfg, metrics: metrics, noted: map[string]struct{}{}, engine: engine, sessions: sessions, cat: cat, log: cfg.Log, platforms: map[coopbot.Platform]*platform{}}
 }
 
 // Connect reaches every platform, retrying while one is unreachable, until ctx ends.
@@ -86,7 +118,7 @@ func (b *Bot) Connect(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		p.account, p.meter = account(pc.Platform, pc.Token), b.cfg.Meter
+		p.account, p.meter, p.metrics = account(pc.Platform, pc.Token), b.cfg.Meter, b.metrics
 		b.platforms[pc.Platform] = p
 		b.log.Info("platform connected", "platform", pc.Platform, "bot", p.api.Self.UserName)
 	}
@@ -178,45 +210,71 @@ var errStopping = errors.New("bot is stopping")
 // handle runs one update: lock the chat, drop a duplicate, run the engine, send the
 // replies, save the state. An error leaves the update unacknowledged so it comes again.
 func (b *Bot) handle(p *platform, u tgbotapi.Update) error {
+	start := time.Now()
+	outcome, err := b.handleUpdate(p, u)
+	b.metrics.Update(p.name, outcome, time.Since(start))
+	return err
+}
+
+// Outcomes of an update, as counted in the metrics.
+const (
+	outcomeHandled     = "handled"
+	outcomeDuplicate   = "duplicate"
+	outcomeFlooded     = "flooded"
+	outcomeIgnored     = "ignored"
+	outcomeUnavailable = "unavailable"
+	outcomeFailed      = "failed"
+)
+
+func (b *Bot) handleUpdate(p *platform, u tgbotapi.Update) (string, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), b.cfg.HandleTimeout)
 	defer cancel()
 	up, ok := decode(p.name, u)
 	if !ok {
-		return nil // not something the bot reads (channel posts, group service messages, …)
+		return outcomeIgnored, nil // not something the bot reads (channel posts, group chats, …)
 	}
 	log := b.log.With("platform", p.name, "update_id", up.ID, "chat_id", up.ChatID)
-	start := time.Now()
 	turn, err := b.sessions.Begin(ctx, up.Platform, up.ChatID, up.UserID, up.ID)
 	if err != nil {
 		log.Warn("update not handled: session store", "err", err)
-		return err
+		b.noteOnce(ctx, p, up, coopbot.Persian, "error.unavailable")
+		return outcomeUnavailable, err
 	}
 	if turn.Duplicate {
 		b.sessions.Abort(ctx, turn)
-		if u.CallbackQuery != nil {
-			p.answer(u.CallbackQuery.ID, "")
+		if up.Kind == flows.KindCallback {
+			p.answer(up.CallbackID, "")
 		}
 		log.Debug("duplicate update dropped")
-		return nil
+		return outcomeDuplicate, nil
+	}
+	if turn.Recent > b.cfg.FloodLimit {
+		// One person sending far more than anyone types: their updates are dropped (the
+		// first time with a note), so they cannot slow the bot down for others.
+		b.sessions.Abort(ctx, turn)
+		if turn.Recent == b.cfg.FloodLimit+1 {
+			b.sendNote(ctx, p, up, langOf(turn.State), "error.flood")
+		} else if up.Kind == flows.KindCallback {
+			p.answer(up.CallbackID, "")
+		}
+		log.Info("update dropped: flood", "recent", turn.Recent)
+		return outcomeFlooded, nil
 	}
 	res, err := b.engine.Handle(ctx, turn.State, up)
 	if err != nil {
-		lang := coopbot.Persian
-		if res.Lang.Valid() {
-			lang = res.Lang
-		}
+		lang := langOf(turn.State)
 		if coopbot.ErrorCode(err) == coopbot.EUnavailable {
 			// Not acknowledged: the platform (or the poll loop) brings it again.
 			b.sessions.Abort(ctx, turn)
 			log.Warn("update not handled: dependency unavailable", "err", err)
-			b.sendNote(ctx, p, up, lang, "error.unavailable")
-			return err
+			b.noteOnce(ctx, p, up, lang, "error.unavailable")
+			return outcomeUnavailable, err
 		}
 		// A bug: tell the resident, keep the old state, do not bring the update again.
 		log.Error("update failed", "err", err)
 		b.sendNote(ctx, p, up, lang, "error.internal")
 		b.sessions.Commit(ctx, turn, nil)
-		return nil
+		return outcomeFailed, nil
 	}
 	out, err := b.renderAll(res)
 	if err != nil {
@@ -224,15 +282,16 @@ func (b *Bot) handle(p *platform, u tgbotapi.Update) error {
 		log.Error("update failed: render", "err", err)
 		b.sendNote(ctx, p, up, res.Lang, "error.internal")
 		b.sessions.Commit(ctx, turn, nil)
-		return nil
+		return outcomeFailed, nil
 	}
 	if err := b.deliver(ctx, p, up, out); err != nil {
 		switch coopbot.ErrorCode(err) {
-		case coopbot.EUnavailable, coopbot.ERateLimited:
-			// Not acknowledged: the same update comes again and is answered then.
+		case coopbot.EUnavailable, coopbot.ERateLimited, coopbot.EUncertain:
+			// Not acknowledged: the same update comes again and is answered then (a reply
+			// whose fate is unknown may then arrive twice).
 			b.sessions.Abort(ctx, turn)
 			log.Warn("update not handled: reply not sent", "err", err)
-			return err
+			return outcomeUnavailable, err
 		}
 		// Blocked by the person, or refused by the platform: nothing to try again.
 		log.Warn("reply refused by the platform", "err", err)
@@ -240,13 +299,46 @@ func (b *Bot) handle(p *platform, u tgbotapi.Update) error {
 	saved, err := b.sessions.Commit(ctx, turn, res.State)
 	if err != nil {
 		log.Warn("state not saved", "err", err)
-		return err
+		return outcomeUnavailable, err
 	}
 	if !saved {
 		log.Warn("chat lock expired before the update finished; state not saved")
 	}
-	log.Debug("update handled", "took", time.Since(start))
-	return nil
+	log.Debug("update handled")
+	return outcomeHandled, nil
+}
+
+// langOf reads the reader's language from a stored state, Persian when unknown.
+func langOf(state []byte) coopbot.Lang {
+	var st struct {
+		P struct {
+			L coopbot.Lang `json:"l"`
+		} `json:"p"`
+	}
+	if json.Unmarshal(state, &st) == nil && st.P.L.Valid() {
+		return st.P.L
+	}
+	return coopbot.Persian
+}
+
+// noteOnce tells the resident that the bot cannot answer right now, once per update: the
+// update comes again until it is handled, the note should not.
+func (b *Bot) noteOnce(ctx context.Context, p *platform, up flows.Update, lang coopbot.Lang, id string) {
+	key := string(p.name) + ":" + strconv.FormatInt(up.ID, 10)
+	b.notedMu.Lock()
+	if _, ok := b.noted[key]; ok {
+		b.notedMu.Unlock()
+		if up.Kind == flows.KindCallback {
+			p.answer(up.CallbackID, "")
+		}
+		return
+	}
+	if len(b.noted) > 10000 {
+		clear(b.noted)
+	}
+	b.noted[key] = struct{}{}
+	b.notedMu.Unlock()
+	b.sendNote(ctx, p, up, lang, id)
 }
 
 // renderAll renders every reply before anything is sent, so a broken message never leaves
@@ -307,4 +399,29 @@ func (b *Bot) Send(ctx context.Context, r *coopbot.Resident, reply coopbot.Reply
 		return err
 	}
 	return p.send(ctx, r.ChatID, 0, rr)
+}
+
+// readyEvery is how often readiness asks a platform whether it answers.
+const readyEvery = 30 * time.Second
+
+// Ready reports whether every platform answered getMe recently, asking again when the
+// last answer is older than readyEvery.
+func (b *Bot) Ready(ctx context.Context) error {
+	for _, p := range b.platforms {
+		if err := p.ready(); err != nil {
+			return fmt.Errorf("%s: %w", p.name, err)
+		}
+	}
+	return nil
+}
+
+func (p *platform) ready() error {
+	p.readyMu.Lock()
+	defer p.readyMu.Unlock()
+	if time.Since(p.readyAt) < readyEvery {
+		return p.readyErr
+	}
+	_, err := p.api.GetMe()
+	p.readyAt, p.readyErr = time.Now(), p.classify(err, "getMe")
+	return p.readyErr
 }

@@ -36,8 +36,16 @@ func (p *platform) spend() {
 	}
 }
 
-// metered passes err through, telling the meter about a rate-limit answer.
+// metered passes a send's result through, counting it in the metrics and telling the
+// meter about a rate-limit answer.
 func (p *platform) metered(err error) error {
+	if p.metrics != nil {
+		result := "sent"
+		if err != nil {
+			result = coopbot.ErrorCode(err)
+		}
+		p.metrics.Send(p.name, result)
+	}
 	var e *coopbot.Error
 	if p.meter != nil && errors.As(err, &e) && e.Code == coopbot.ERateLimited {
 		p.meter.Limited(p.account, e.RetryAfter)

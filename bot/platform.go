@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"net/http/httptrace"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -35,6 +36,11 @@ type platform struct {
 	log     *slog.Logger
 	account string // rate-limit identity: platform and a hash of the token
 	meter   Meter  // nil: sends are not counted
+	metrics Metrics
+
+	readyMu  sync.Mutex
+	readyAt  time.Time
+	readyErr error
 }
 
 // httpClient gives the library's requests a context (so shutdown ends a long poll), a

@@ -10,7 +10,7 @@ import (
 )
 
 // pollTimeout is the long-poll wait asked of getUpdates.
-const pollTimeout = 25 * time.Second
+const pollTimeout = 10 * time.Second
 
 // poll is the polling loop of one platform: its own loop on getUpdates with a context
 // (the library's channel helper has none, retries forever and logs the token). An update
@@ -18,6 +18,58 @@ const pollTimeout = 25 * time.Second
 // one is fetched again after a pause, and the ones after it that succeeded are dropped as
 // duplicates then.
 func (b *Bot) poll(ctx context.Context, p *platform) error {
+	if b.cfg.Leases == nil {
+		return b.pollHeld(ctx, p)
+	}
+	// Exactly one instance polls a token (a second poller would only get 409s): the others
+	// stand by and take over within a lease period when the holder dies.
+	name := "poll:" + p.account
+	standby := false
+	for ctx.Err() == nil {
+		ok, err := b.cfg.Leases.AcquireLease(ctx, name, b.cfg.Holder, leaseTTL)
+		if err != nil || !ok {
+			if err != nil {
+				p.log.Warn("poll lease unavailable", "platform", p.name, "err", err)
+			} else if !standby {
+				p.log.Info("another instance polls this token; standing by", "platform", p.name)
+			}
+			standby = true
+			sleep(ctx, leaseTTL/4)
+			continue
+		}
+		standby = false
+		p.log.Info("polling", "platform", p.name, "holder", b.cfg.Holder)
+		held, lost := context.WithCancel(ctx)
+		go func() {
+			defer lost()
+			for sleep(held, leaseTTL/3) {
+				ok, err := b.cfg.Leases.AcquireLease(held, name, b.cfg.Holder, leaseTTL)
+				if err == nil && !ok {
+					p.log.Warn("poll lease lost", "platform", p.name)
+					return
+				}
+				if err != nil {
+					p.log.Warn("poll lease not renewed", "platform", p.name, "err", err)
+				}
+			}
+		}()
+		err = b.pollHeld(held, p)
+		lost()
+		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Second)
+		b.cfg.Leases.ReleaseLease(rctx, name, b.cfg.Holder)
+		cancel()
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// leaseTTL bounds how long a dead poller keeps its token from the standbys.
+const leaseTTL = 9 * time.Second
+
+// pollHeld polls while ctx lasts (the lease is held).
+func (b *Bot) pollHeld(ctx context.Context, p *platform) error {
 	if err := retry(ctx, p, "deleteWebhook", func() error {
 		_, err := p.api.Request(tgbotapi.DeleteWebhookConfig{})
 		return err

@@ -127,8 +127,9 @@ func (p *platform) send(ctx context.Context, chatID int64, pressedMsg int, r *re
 			return fmt.Errorf("send: %w", err)
 		}
 		p.spend()
-		if _, err := p.api.Send(msg); err != nil {
-			return p.metered(p.classify(err, "sendMessage"))
+		_, err := p.api.Send(msg)
+		if err := p.metered(p.classify(err, "sendMessage")); err != nil {
+			return err
 		}
 	}
 	return nil

@@ -71,6 +71,8 @@ type pending struct {
 	payload  []byte
 	done     bool
 	inflight bool
+	served   bool // handed out by getUpdates at least once
+	again    bool // queued again by Redeliver
 }
 
 type openCallback struct {
@@ -331,10 +333,13 @@ func (s *Server) confirmLocked(p *pending) {
 	}
 }
 
-// confirmBelowLocked confirms all updates with an id below offset.
+// confirmBelowLocked confirms all updates with an id below offset. An update queued again
+// with an old id (Redeliver) is confirmed only once it was served again.
 func (s *Server) confirmBelowLocked(offset int) {
-	for len(s.queue) > 0 && s.queue[0].id < offset {
-		s.confirmLocked(s.queue[0])
+	for _, p := range slices.Clone(s.queue) {
+		if !p.done && p.id < offset && (p.served || !p.again) {
+			s.confirmLocked(p)
+		}
 	}
 }
 

@@ -58,6 +58,7 @@ func (s *Server) getUpdates(r *http.Request, p *params) (any, *apiErr) {
 				break
 			}
 			if !q.done && !q.inflight {
+				q.served = true
 				out = append(out, q.payload)
 			}
 		}

@@ -516,7 +516,7 @@ func (u *User) Redeliver() {
 	if u.last == nil {
 		return
 	}
-	p := &pending{id: u.last.id, user: u, payload: u.last.payload}
+	p := &pending{id: u.last.id, user: u, payload: u.last.payload, again: true}
 	s.queue = append(s.queue, p)
 	s.pendingN++
 	u.fifo = append(u.fifo, p)

@@ -172,3 +172,10 @@ func (db *DB) migrateRiver(ctx context.Context) error {
 	}
 	return nil
 }
+
+// QueueDepth counts durable jobs waiting to run (for the metrics page).
+func (db *DB) QueueDepth(ctx context.Context) (float64, error) {
+	var n int64
+	err := db.Pool.QueryRow(ctx, `SELECT count(*) FROM river_job WHERE state IN ('available', 'scheduled', 'retryable')`).Scan(&n)
+	return float64(n), wrap(err, "queue depth")
+}

@@ -25,6 +25,8 @@ type Options struct {
 	StateTTL time.Duration // an abandoned conversation expires after this (24 h)
 	LockTTL  time.Duration // longer than the slowest handler (30 s)
 	Seen     int           // how many recent update ids each chat remembers (32)
+	// FloodWindow is the window over which Turn.Recent counts a chat's updates (10 s).
+	FloodWindow time.Duration
 }
 
 // Client is a Redis connection with the session scripts loaded.
@@ -55,6 +57,9 @@ func Open(url string, o Options) (*Client, error) {
 	if o.Seen == 0 {
 		o.Seen = 32
 	}
+	if o.FloodWindow == 0 {
+		o.FloodWindow = 10 * time.Second
+	}
 	return &Client{rdb: goredis.NewClient(opt), o: o}, nil
 }
 
@@ -78,7 +83,13 @@ var begin = goredis.NewScript(`
 if redis.call('SET', KEYS[2], ARGV[1], 'NX', 'PX', ARGV[2]) == false then
   return false
 end
-return redis.call('HMGET', KEYS[1], 'state', 'seen')
+local n = redis.call('INCR', KEYS[3])
+if n == 1 then
+  redis.call('PEXPIRE', KEYS[3], ARGV[3])
+end
+local r = redis.call('HMGET', KEYS[1], 'state', 'seen')
+r[3] = n
+return r
 `)
 
 // commit saves the state and the update id, refreshes the TTL and releases the lock, only
@@ -108,7 +119,9 @@ return 0
 // While another instance holds the lock it waits, until ctx ends.
 func (c *Client) Begin(ctx context.Context, p coopbot.Platform, chatID, userID, updateID int64) (*coopbot.Turn, error) {
 	id := string(p) + ":" + strconv.FormatInt(chatID, 10) + ":" + strconv.FormatInt(userID, 10)
-	t := &coopbot.Turn{UpdateID: updateID, Hold: coopbot.TurnHold{Key: c.o.Prefix + "conv:" + id, Lock: c.o.Prefix + "lock:" + id, Token: token()}}
+	t := &coopbot.Turn{UpdateID: updateID, Hold: coopbot.TurnHold{
+		Key: c.o.Prefix + "conv:" + id, Lock: c.o.Prefix + "lock:" + id, Flood: c.o.Prefix + "flood:" + id, Token: token(),
+	}}
 	wait := 2 * time.Millisecond
 	for {
 		err := c.begin(ctx, t)
@@ -125,7 +138,8 @@ func (c *Client) Begin(ctx context.Context, p coopbot.Platform, chatID, userID, 
 }
 
 func (c *Client) begin(ctx context.Context, t *coopbot.Turn) error {
-	res, err := begin.Run(ctx, c.rdb, []string{t.Hold.Key, t.Hold.Lock}, t.Hold.Token, c.o.LockTTL.Milliseconds()).Slice()
+	res, err := begin.Run(ctx, c.rdb, []string{t.Hold.Key, t.Hold.Lock, t.Hold.Flood}, t.Hold.Token,
+		c.o.LockTTL.Milliseconds(), c.o.FloodWindow.Milliseconds()).Slice()
 	if errors.Is(err, goredis.Nil) {
 		return errBusy
 	}
@@ -137,6 +151,9 @@ func (c *Client) begin(ctx context.Context, t *coopbot.Turn) error {
 	}
 	if s, ok := res[1].(string); ok {
 		t.Hold.Seen = s
+	}
+	if n, ok := res[2].(int64); ok {
+		t.Recent = int(n)
 	}
 	u := strconv.FormatInt(t.UpdateID, 10)
 	for _, f := range strings.Split(t.Hold.Seen, ",") {
@@ -192,4 +209,29 @@ func wrap(err error, what string) error {
 		return nil
 	}
 	return &coopbot.Error{Code: coopbot.EUnavailable, Err: fmt.Errorf("redis %s: %w", what, err)}
+}
+
+// leaseScript takes the lease when free, or renews it when this holder has it.
+var leaseScript = goredis.NewScript(`
+local cur = redis.call('GET', KEYS[1])
+if cur == false or cur == ARGV[1] then
+  redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+  return 1
+end
+return 0
+`)
+
+// AcquireLease takes or renews the named lease for holder for ttl. It reports whether the
+// holder has it. One instance polls each platform token under such a lease.
+func (c *Client) AcquireLease(ctx context.Context, name, holder string, ttl time.Duration) (bool, error) {
+	n, err := leaseScript.Run(ctx, c.rdb, []string{c.o.Prefix + "lease:" + name}, holder, ttl.Milliseconds()).Int()
+	if err != nil {
+		return false, wrap(err, "lease "+name)
+	}
+	return n == 1, nil
+}
+
+// ReleaseLease gives the lease up if holder has it, so a standby takes over at once.
+func (c *Client) ReleaseLease(ctx context.Context, name, holder string) error {
+	return wrap(release.Run(ctx, c.rdb, []string{c.o.Prefix + "lease:" + name}, holder).Err(), "release lease "+name)
 }

@@ -10,6 +10,7 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"io"
@@ -25,6 +26,7 @@ import (
 	"coopbot/emulator"
 	"coopbot/flows"
 	"coopbot/locales"
+	"coopbot/metrics"
 	"coopbot/postgres"
 	"coopbot/redis"
 )
@@ -138,9 +140,19 @@ func serve(ctx context.Context, cfg *config, db *postgres.DB, log *slog.Logger, 
 		platforms = append(platforms, bot.PlatformConfig{Platform: "telegram", Token: emulatorToken, APIURL: base})
 		fmt.Fprintf(stdout, "coopbot local emulator: open %s/ in a browser to chat with the bot (user 1 is staff)\n", base)
 	}
+	m := metrics.New(metrics.Gauges{
+		QueueDepth: db.QueueDepth,
+		Conversations: func(ctx context.Context) (float64, error) {
+			n, err := rdb.Conversations(ctx)
+			return float64(n), err
+		},
+		Log: log,
+	})
 	b := bot.New(bot.Config{
 		Platforms: platforms, Webhook: cfg.webhook, WebhookBase: cfg.webhookBase, WebhookSecret: cfg.webhookSecret, Log: log,
+		Metrics: m, Leases: rdb, Holder: holderName(),
 	}, engine, rdb, cat)
+	mux.Handle("GET /metrics", m.Handler())
 
 	ready := make(chan struct{})
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok\n") })
@@ -153,7 +165,7 @@ func serve(ctx context.Context, cfg *config, db *postgres.DB, log *slog.Logger, 
 		}
 		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 		defer cancel()
-		for name, ping := range map[string]func(context.Context) error{"postgres": db.Ping, "redis": rdb.Ping} {
+		for name, ping := range map[string]func(context.Context) error{"postgres": db.Ping, "redis": rdb.Ping, "platforms": b.Ready} {
 			if err := ping(ctx); err != nil {
 				http.Error(w, name+" unavailable", http.StatusServiceUnavailable)
 				return
@@ -213,4 +225,12 @@ func localAddr(ln net.Listener) string {
 		return fmt.Sprintf("127.0.0.1:%d", addr.Port)
 	}
 	return addr.String()
+}
+
+// holderName names this instance in leases: host, process and a random part.
+func holderName() string {
+	host, _ := os.Hostname()
+	b := make([]byte, 4)
+	rand.Read(b)
+	return fmt.Sprintf("%s-%d-%x", host, os.Getpid(), b)
 }

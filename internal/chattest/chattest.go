@@ -47,8 +47,13 @@ type Harness struct {
 	Bot   *bot.Bot
 	Log   *slog.Logger
 
-	stop context.CancelFunc
-	done chan error
+	Engine *flows.Engine
+	URL    string // the fake Bot API's base URL
+
+	platform coopbot.Platform
+	stop     context.CancelFunc
+	done     chan error
+	ctx      context.Context
 }
 
 // Options adjust the harness.
@@ -56,6 +61,9 @@ type Options struct {
 	Platform coopbot.Platform // telegram by default
 	Admins   []coopbot.UserRef
 	Redis    redis.Options
+	// NoJobs leaves the job workers stopped, as if the process died before working
+	// them: notifications stay queued in Postgres until StartJobs.
+	NoJobs bool
 }
 
 // New starts a seeded bot for t, stopped when t ends.
@@ -87,18 +95,16 @@ func New(t testing.TB, opts ...Options) *Harness {
 	h.Cat = cat
 	h.API = emulator.New(emulator.Options{Token: Token, Bale: o.Platform == coopbot.Bale})
 	srv := httptest.NewServer(h.API.Handler())
-	engine := flows.New(flows.Deps{Store: h.DB, Labels: cat, Log: h.Log})
-	h.Bot = bot.New(bot.Config{
-		Platforms: []bot.PlatformConfig{{Platform: o.Platform, Token: Token, APIURL: srv.URL}},
-		Log:       h.Log,
-	}, engine, h.Redis, cat)
+	h.URL, h.platform = srv.URL, o.Platform
+	h.Engine = flows.New(flows.Deps{Store: h.DB, Labels: cat, Log: h.Log})
+	h.Bot = h.NewBot(bot.Config{})
 	ctx, cancel := context.WithCancel(context.Background())
-	h.stop = cancel
+	h.stop, h.ctx = cancel, ctx
 	if err := h.Bot.Connect(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if err := h.DB.StartJobs(ctx, h.Bot); err != nil {
-		t.Fatal(err)
+	if !o.NoJobs {
+		h.StartJobs()
 	}
 	go func() { h.done <- h.Bot.Run(ctx) }()
 	t.Cleanup(func() {
@@ -122,6 +128,14 @@ func (h *Harness) Stop() {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	h.DB.StopJobs(ctx)
+}
+
+// StartJobs starts working the queued jobs (of a harness made with NoJobs).
+func (h *Harness) StartJobs() {
+	h.T.Helper()
+	if err := h.DB.StartJobs(h.ctx, h.Bot); err != nil {
+		h.T.Fatal(err)
+	}
 }
 
 // NewRedis opens Redis with a key prefix of its own for tb, and deletes its keys afterwards.
@@ -326,4 +340,14 @@ func (h *Harness) Idle() {
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
+}
+
+// NewBot builds another bot on the harness's database, Redis and fake Bot API (another
+// instance of the service); cfg's platforms and log are filled in. Connect and Run it.
+func (h *Harness) NewBot(cfg bot.Config) *bot.Bot {
+	cfg.Platforms = []bot.PlatformConfig{{Platform: h.platform, Token: Token, APIURL: h.URL}}
+	if cfg.Log == nil {
+		cfg.Log = h.Log
+	}
+	return bot.New(cfg, h.Engine, h.Redis, h.Cat)
 }
