@@ -12,6 +12,7 @@ import (
 // the flow file that uses it; the postgres package satisfies them all.
 type Store interface {
 	ResidentStore
+	NeedStore
 }
 
 // Deps are what the flows need from outside.
@@ -35,6 +36,7 @@ type feature struct {
 // one file plus one line here.
 var features = []func(Deps) feature{
 	onboardingFeature,
+	needsFeature,
 	languageFeature,
 }
 

@@ -1,0 +1,795 @@
+package flows
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"math"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"coopbot"
+	"coopbot/text"
+)
+
+// Livelihood needs, the resident's side: report a need in a few taps (category → household
+// size → short description → urgency → optional location or typed address → consent →
+// review with edit → submit → tracking code), and "my reports" with each report's status
+// and history. The staff side (inbox, status changes, summary, export) is needsadmin.go.
+
+// NeedReport is a resident's report of a livelihood need. Description, Address and the
+// location are personal data: sealed at rest, never logged, shown only to the resident and
+// to staff whose scope covers the report's neighborhood.
+type NeedReport struct {
+	ID             int64
+	Code           string // tracking code: six ASCII digits, shown with text.FaDigits
+	ResidentID     int64
+	NeighborhoodID int64 // the resident's neighborhood when the report was submitted
+	SubmitKey      string
+	Category       string // one of NeedCategories
+	Household      int    // people in the household, 1..30
+	Urgency        int    // NeedUrgent, NeedSoon or NeedNormal
+	Description    string
+	Address        string // typed address; "" when none
+	HasLocation    bool
+	Lat, Lon       float64
+	Status         string // one of NeedStatuses
+	ReferredTo     string // whom the report was referred to, when it was
+	CreatedAt      time.Time
+	UpdatedAt      time.Time
+	History        []NeedEvent // oldest first; the first is the submission
+
+	// Filled for staff only.
+	ReporterName  string
+	ReporterPhone string // E.164 or ""
+}
+
+// NeedEvent is one entry of a report's history: its submission or a status change.
+type NeedEvent struct {
+	At         time.Time
+	Status     string
+	ReferredTo string
+	Note       string
+	ActorID    int64  // 0: the resident's own submission
+	ActorName  string // the staff member's name, for staff views
+}
+
+// NeedFilter narrows the staff inbox. Zero values mean "all" (within the staff scope).
+type NeedFilter struct {
+	Neighborhood int64
+	Category     string
+	Statuses     []string
+}
+
+// NeedCard is one report of the staff inbox with its place in the filtered queue.
+type NeedCard struct {
+	Report     *NeedReport // nil when nothing matches
+	Prev, Next int64       // neighbors in the queue; 0 when none
+	Pos        int         // 1-based position of Report in the queue; 0 when it no longer matches
+	Total      int         // reports matching the filter
+}
+
+// NeedChange is a status change made by staff. Notice renders the message the resident
+// receives; it is queued in the same transaction as the change.
+type NeedChange struct {
+	ReportID   int64
+	From, To   string
+	ReferredTo string
+	Note       string
+	Notice     func(r *NeedReport) coopbot.Reply
+}
+
+// NeedCount is the number of reports of one neighborhood, category and status.
+type NeedCount struct {
+	Neighborhood int64
+	Category     string
+	Status       string
+	N            int
+}
+
+// NeedStore keeps need reports and their history.
+type NeedStore interface {
+	// CreateNeedReport saves r (its neighborhood is the resident's current one) and fills
+	// ID, Code, NeighborhoodID, Status and CreatedAt. Submitting the same SubmitKey again
+	// returns the first report unchanged. alert renders the note to the staff responsible
+	// for the neighborhood (its managers, or else the office staff), queued in the same
+	// transaction.
+	CreateNeedReport(ctx context.Context, r *NeedReport, alert func(r *NeedReport) coopbot.Reply) error
+	// MyNeedReports lists a resident's own reports, newest first, with their history.
+	MyNeedReports(ctx context.Context, residentID int64) ([]NeedReport, error)
+	// MyNeedReport returns a resident's own report by tracking code (not_found otherwise).
+	MyNeedReport(ctx context.Context, residentID int64, code string) (*NeedReport, error)
+	// NeedCard returns report id (the first report of the queue when id is 0) with its
+	// neighbors under f; not_found when the report is outside the staff member's scope.
+	NeedCard(ctx context.Context, s *coopbot.Staff, f NeedFilter, id int64) (NeedCard, error)
+	// FindNeedReport returns the report with this tracking code within the staff scope.
+	FindNeedReport(ctx context.Context, s *coopbot.Staff, code string) (*NeedReport, error)
+	// ChangeNeedStatus moves a report within the staff scope from ch.From to ch.To, logs
+	// who and when, audits it and queues ch.Notice to the resident, all in one
+	// transaction. conflict when the report is no longer in ch.From; invalid when the
+	// move is not allowed.
+	ChangeNeedStatus(ctx context.Context, s *coopbot.Staff, ch NeedChange) (*NeedReport, error)
+	// NeedCounts counts the reports within the staff scope by neighborhood, category and
+	// status.
+	NeedCounts(ctx context.Context, s *coopbot.Staff) ([]NeedCount, error)
+	// NeedExport lists the reports within the staff scope created in [from, to), oldest
+	// first, without history.
+	NeedExport(ctx context.Context, s *coopbot.Staff, from, to time.Time) ([]NeedReport, error)
+}
+
+// NeedCategories are the categories of need, in the order residents see them.
+var NeedCategories = []string{"employment", "food", "housing", "health", "education", "debt", "disability", "other"}
+
+// Statuses of a need report.
+const (
+	NeedReceived  = "received"
+	NeedReviewing = "reviewing"
+	NeedReferred  = "referred"
+	NeedResolved  = "resolved"
+	NeedClosed    = "closed"
+)
+
+// NeedStatuses lists the statuses in workflow order.
+var NeedStatuses = []string{NeedReceived, NeedReviewing, NeedReferred, NeedResolved, NeedClosed}
+
+// Urgency of a need report: lower is more urgent (the staff queue is ordered by it).
+const (
+	NeedUrgent = 1
+	NeedSoon   = 2
+	NeedNormal = 3
+)
+
+// Limits of what residents and staff type, in runes.
+const (
+	NeedDescriptionMin = 3
+	NeedDescriptionMax = 500
+	NeedAddressMin     = 3
+	NeedAddressMax     = 200
+	NeedNoteMax        = 500
+	NeedReferredMin    = 2
+	NeedReferredMax    = 120
+)
+
+func needRank(status string) int {
+	switch status {
+	case NeedReceived:
+		return 0
+	case NeedReviewing:
+		return 1
+	case NeedReferred:
+		return 2
+	case NeedResolved, NeedClosed:
+		return 3
+	}
+	return -1
+}
+
+// NeedCanMove reports whether a report may move from one status to another: forward only
+// (received → reviewing → referred → resolved or closed, steps may be skipped); resolved
+// and closed are final.
+func NeedCanMove(from, to string) bool {
+	f, t := needRank(from), needRank(to)
+	return f >= 0 && f < 3 && t > f
+}
+
+// NeedValidCategory reports whether c is one of NeedCategories.
+func NeedValidCategory(c string) bool {
+	for _, k := range NeedCategories {
+		if k == c {
+			return true
+		}
+	}
+	return false
+}
+
+// ParseNeedCode reads a tracking code typed in any digit script, with spaces or dashes:
+// six digits, the first not zero. It returns the code in ASCII digits.
+func ParseNeedCode(s string) (string, bool) {
+	d := text.Digits(text.Clean(s))
+	d = strings.NewReplacer(" ", "", "-", "", "_", "", "#", "").Replace(d)
+	if len(d) != 6 || d[0] == '0' {
+		return "", false
+	}
+	for i := 0; i < len(d); i++ {
+		if d[i] < '0' || d[i] > '9' {
+			return "", false
+		}
+	}
+	return d, true
+}
+
+// Flow names of the resident's side.
+const (
+	FlowNeed      = "need"
+	FlowNeedMine  = "need_mine"
+	FlowNeedTrack = "need_track"
+)
+
+// needsPerPage keeps "my reports" within one phone screen.
+const needsPerPage = 5
+
+var needUrgencies = []int{NeedUrgent, NeedSoon, NeedNormal}
+
+func needUrgencyID(u int) string {
+	switch u {
+	case NeedUrgent:
+		return "need.urgency.urgent"
+	case NeedSoon:
+		return "need.urgency.soon"
+	}
+	return "need.urgency.normal"
+}
+
+// needLabel renders a message in the reader's language, for lines composed of several
+// labels (a summary row, a history line).
+func needLabel(ctx context.Context, d Deps, lang coopbot.Lang, id string) (string, error) {
+	return d.Labels.Text(lang, id, nil, nil)
+}
+
+// needsFeature is the whole livelihood-needs area: the resident's flows here and the
+// staff's in needsadmin.go.
+func needsFeature(d Deps) feature {
+	r := needResidentFeature(d)
+	a := needsAdminFeature(d)
+	r.flows = append(r.flows, a.flows...)
+	r.menu = append(r.menu, a.menu...)
+	r.menuText = append(r.menuText, a.menuText...)
+	if r.actions == nil {
+		r.actions = map[string]Action{}
+	}
+	for k, v := range a.actions {
+		r.actions[k] = v
+	}
+	return r
+}
+
+func needResidentFeature(d Deps) feature {
+	report := &Flow{Name: FlowNeed, First: "category", Steps: map[string]Step{
+		"category":    needCategoryStep(),
+		"household":   needHouseholdStep(),
+		"description": needDescriptionStep(),
+		"urgency":     needUrgencyStep(),
+		"location":    needLocationStep(),
+		"consent":     needConsentStep(),
+		"review":      needReviewStep(d),
+		"edit":        needEditStep(),
+	}}
+	detail := needDetailStep(d)
+	mine := &Flow{Name: FlowNeedMine, First: "list", Steps: map[string]Step{
+		"list":   needListStep(d),
+		"detail": detail,
+	}}
+	track := &Flow{Name: FlowNeedTrack, First: "detail", Steps: map[string]Step{"detail": detail}}
+	return feature{
+		flows: []*Flow{report, mine, track},
+		menu: []MenuItem{
+			{Label: "need.menu.report", Value: FlowNeed, Open: func(ctx context.Context, c *Conv) (Next, error) {
+				return Start(FlowNeed, nil), nil
+			}},
+			{Label: "need.menu.mine", Value: FlowNeedMine, Open: func(ctx context.Context, c *Conv) (Next, error) {
+				list, err := d.Store.MyNeedReports(ctx, c.Profile.ResidentID)
+				if err != nil {
+					return Next{}, err
+				}
+				if len(list) == 0 {
+					return Retry("need.mine.none"), nil
+				}
+				return Start(FlowNeedMine, nil), nil
+			}},
+		},
+		// A tracking code typed at the main menu opens that report.
+		menuText: []func(ctx context.Context, c *Conv, typed string) (Next, bool, error){
+			func(ctx context.Context, c *Conv, typed string) (Next, bool, error) {
+				code, ok := ParseNeedCode(typed)
+				if !ok {
+					return Next{}, false, nil
+				}
+				_, err := d.Store.MyNeedReport(ctx, c.Profile.ResidentID, code)
+				if coopbot.ErrorCode(err) == coopbot.ENotFound {
+					return Next{}, false, nil
+				}
+				if err != nil {
+					return Next{}, false, err
+				}
+				return Start(FlowNeedTrack, map[string]string{"code": code}), true, nil
+			},
+		},
+	}
+}
+
+// needNext goes to the next question, or back to the review when a field is being edited.
+func needNext(c *Conv, next string) Next {
+	if c.Get("editing") != "" {
+		c.Set("editing", "")
+		return Goto("review")
+	}
+	return Goto(next)
+}
+
+func needCategoryStep() Step {
+	return Step{
+		Ask: func(ctx context.Context, c *Conv) (coopbot.Reply, error) {
+			r := coopbot.Text(coopbot.M("need.category.prompt"))
+			for i := 0; i < len(NeedCategories); i += 2 {
+				row := []coopbot.Button{{Label: coopbot.M("need.cat." + NeedCategories[i]), Data: "cat:" + NeedCategories[i]}}
+				if i+1 < len(NeedCategories) {
+					row = append(row, coopbot.Button{Label: coopbot.M("need.cat." + NeedCategories[i+1]), Data: "cat:" + NeedCategories[i+1]})
+				}
+				r.Buttons = append(r.Buttons, row)
+			}
+			return r, nil
+		},
+		Answer: func(ctx context.Context, c *Conv, in Input) (Next, error) {
+			cat, ok := strings.CutPrefix(in.Choice, "cat:")
+			if !ok || !NeedValidCategory(cat) {
+				return Retry("need.category.invalid"), nil
+			}
+			c.Set("category", cat)
+			if c.Get("key") == "" {
+				// One key per report being written: a submission retried after a failure
+				// finds the report it already created instead of making a second one.
+				b := make([]byte, 12)
+				if _, err := rand.Read(b); err != nil {
+					return Next{}, err
+				}
+				c.Set("key", hex.EncodeToString(b))
+			}
+			return needNext(c, "household"), nil
+		},
+	}
+}
+
+func needHouseholdStep() Step {
+	return Step{
+		Ask: func(ctx context.Context, c *Conv) (coopbot.Reply, error) {
+			r := coopbot.Text(coopbot.M("need.household.prompt"))
+			for row := 0; row < 2; row++ {
+				var line []coopbot.Button
+				for i := 1; i <= 4; i++ {
+					n := strconv.Itoa(row*4 + i)
+					line = append(line, coopbot.Button{Label: coopbot.Raw(text.FaDigits(n)), Data: "hh:" + n})
+				}
+				r.Buttons = append(r.Buttons, line)
+			}
+			return r, nil
+		},
+		Answer: func(ctx context.Context, c *Conv, in Input) (Next, error) {
+			if n, ok := strings.CutPrefix(in.Choice, "hh:"); ok {
+				if v, err := strconv.Atoi(n); err == nil && v >= 1 && v <= 8 {
+					c.Set("household", n)
+					return needNext(c, "description"), nil
+				}
+			}
+			if in.Kind != KindText {
+				return Retry("need.household.invalid"), nil
+			}
+			n, reason := text.ParseHouseholdSize(in.Text)
+			if reason != text.OK {
+				return Retry(string(reason)), nil
+			}
+			c.Set("household", strconv.Itoa(n))
+			return needNext(c, "description"), nil
+		},
+	}
+}
+
+func needDescriptionStep() Step {
+	return Step{
+		Ask: func(ctx context.Context, c *Conv) (coopbot.Reply, error) {
+			return coopbot.Text(coopbot.M("need.description.prompt", "Max", text.Number(NeedDescriptionMax))), nil
+		},
+		Answer: func(ctx context.Context, c *Conv, in Input) (Next, error) {
+			if in.Kind != KindText {
+				return Retry("need.description.text_only"), nil
+			}
+			s := text.CleanMultiline(in.Raw)
+			n := utf8.RuneCountInString(s)
+			switch {
+			case s == "":
+				return Retry(string(text.ReasonEmpty)), nil
+			case n < NeedDescriptionMin:
+				return Retry("need.description.too_short"), nil
+			case n > NeedDescriptionMax:
+				return Retry("need.description.too_long", "Count", text.Number(int64(n)), "Max", text.Number(NeedDescriptionMax)), nil
+			}
+			c.Set("description", s)
+			return needNext(c, "urgency"), nil
+		},
+	}
+}
+
+func needUrgencyStep() Step {
+	return Step{
+		Ask: func(ctx context.Context, c *Conv) (coopbot.Reply, error) {
+			r := coopbot.Text(coopbot.M("need.urgency.prompt"))
+			for _, u := range needUrgencies {
+				r.Buttons = append(r.Buttons, []coopbot.Button{{Label: coopbot.M(needUrgencyID(u)), Data: "u:" + strconv.Itoa(u)}})
+			}
+			return r, nil
+		},
+		Answer: func(ctx context.Context, c *Conv, in Input) (Next, error) {
+			u, ok := strings.CutPrefix(in.Choice, "u:")
+			if v, err := strconv.Atoi(u); !ok || err != nil || v < NeedUrgent || v > NeedNormal {
+				return Retry("need.urgency.invalid"), nil
+			}
+			c.Set("urgency", u)
+			return needNext(c, "location"), nil
+		},
+	}
+}
+
+func needLocationStep() Step {
+	return Step{
+		Ask: func(ctx context.Context, c *Conv) (coopbot.Reply, error) {
+			return coopbot.Reply{
+				Text: []coopbot.Msg{coopbot.M("need.location.prompt")},
+				Keys: [][]coopbot.Button{
+					{{Label: coopbot.M("need.location.share"), Location: true}},
+					{{Label: coopbot.M("need.location.skip"), Data: "skip"}},
+				},
+			}, nil
+		},
+		Answer: func(ctx context.Context, c *Conv, in Input) (Next, error) {
+			switch {
+			case in.Choice == "skip":
+				c.Set("lat", "")
+				c.Set("lon", "")
+				c.Set("address", "")
+			case in.Kind == KindLocation && in.Location != nil:
+				lat, lon := in.Location.Lat, in.Location.Lon
+				if math.IsNaN(lat) || math.IsNaN(lon) || lat < -90 || lat > 90 || lon < -180 || lon > 180 || (lat == 0 && lon == 0) {
+					return Retry("need.location.invalid"), nil
+				}
+				c.Set("lat", strconv.FormatFloat(lat, 'f', 6, 64))
+				c.Set("lon", strconv.FormatFloat(lon, 'f', 6, 64))
+				c.Set("address", "")
+			case in.Kind == KindText:
+				a := text.Clean(in.Raw)
+				n := utf8.RuneCountInString(a)
+				switch {
+				case a == "":
+					return Retry(string(text.ReasonEmpty)), nil
+				case n < NeedAddressMin:
+					return Retry("need.location.address_short"), nil
+				case n > NeedAddressMax:
+					return Retry("need.location.address_long", "Count", text.Number(int64(n)), "Max", text.Number(NeedAddressMax)), nil
+				}
+				c.Set("address", a)
+				c.Set("lat", "")
+				c.Set("lon", "")
+			default:
+				return Retry("need.location.invalid"), nil
+			}
+			return needNext(c, "consent"), nil
+		},
+	}
+}
+
+func needConsentStep() Step {
+	return Step{
+		Ask: func(ctx context.Context, c *Conv) (coopbot.Reply, error) {
+			return coopbot.Reply{
+				Text: []coopbot.Msg{coopbot.M("need.consent.prompt")},
+				Buttons: [][]coopbot.Button{{
+					{Label: coopbot.M("need.consent.yes"), Data: "yes"},
+					{Label: coopbot.M("need.consent.no"), Data: "no"},
+				}},
+			}, nil
+		},
+		Answer: func(ctx context.Context, c *Conv, in Input) (Next, error) {
+			switch in.Choice {
+			case "yes":
+				c.Set("consent", "yes")
+				return needNext(c, "review"), nil
+			case "no":
+				return Done(coopbot.Text(coopbot.M("need.consent.declined"))), nil
+			}
+			return Retry("need.consent.invalid"), nil
+		},
+	}
+}
+
+// needDraft reads the answers of the report being written.
+func needDraft(c *Conv) *NeedReport {
+	hh, _ := strconv.Atoi(c.Get("household"))
+	u, _ := strconv.Atoi(c.Get("urgency"))
+	r := &NeedReport{
+		ResidentID: c.Profile.ResidentID, SubmitKey: c.Get("key"), Category: c.Get("category"),
+		Household: hh, Urgency: u, Description: c.Get("description"), Address: c.Get("address"),
+	}
+	if c.Get("lat") != "" {
+		r.Lat, _ = strconv.ParseFloat(c.Get("lat"), 64)
+		r.Lon, _ = strconv.ParseFloat(c.Get("lon"), 64)
+		r.HasLocation = true
+	}
+	return r
+}
+
+// needFieldsText describes a report's answers, one line each, in the reader's language.
+func needFieldsText(ctx context.Context, d Deps, lang coopbot.Lang, r *NeedReport) ([]coopbot.Msg, error) {
+	cat, err := needLabel(ctx, d, lang, "need.cat."+r.Category)
+	if err != nil {
+		return nil, err
+	}
+	urg, err := needLabel(ctx, d, lang, needUrgencyID(r.Urgency))
+	if err != nil {
+		return nil, err
+	}
+	out := []coopbot.Msg{
+		coopbot.M("need.field.category", "Category", cat),
+		coopbot.M("need.field.household", "Count", text.Number(int64(r.Household))).WithCount(r.Household),
+		coopbot.M("need.field.urgency", "Urgency", urg),
+		coopbot.M("need.field.description", "Text", r.Description),
+	}
+	switch {
+	case r.HasLocation:
+		out = append(out, coopbot.M("need.field.location"))
+	case r.Address != "":
+		out = append(out, coopbot.M("need.field.address", "Address", r.Address))
+	default:
+		out = append(out, coopbot.M("need.field.no_location"))
+	}
+	return out, nil
+}
+
+func needReviewStep(d Deps) Step {
+	return Step{
+		Ask: func(ctx context.Context, c *Conv) (coopbot.Reply, error) {
+			r := coopbot.Text(coopbot.M("need.review.title"))
+			fields, err := needFieldsText(ctx, d, c.Lang(), needDraft(c))
+			if err != nil {
+				return r, err
+			}
+			r.Text = append(r.Text, fields...)
+			r.Text = append(r.Text, coopbot.M("need.review.hint"))
+			r.Buttons = [][]coopbot.Button{{
+				{Label: coopbot.M("need.review.submit"), Data: "submit"},
+				{Label: coopbot.M("need.review.edit"), Data: "edit"},
+			}}
+			return r, nil
+		},
+		Answer: func(ctx context.Context, c *Conv, in Input) (Next, error) {
+			switch in.Choice {
+			case "edit":
+				return Goto("edit"), nil
+			case "submit":
+			default:
+				return Retry("need.review.invalid"), nil
+			}
+			r := needDraft(c)
+			if c.Get("consent") != "yes" || !NeedValidCategory(r.Category) || r.Household == 0 || r.Urgency == 0 || r.Description == "" || r.SubmitKey == "" {
+				// Answers lost or tampered with: start the report again.
+				return Start(FlowNeed, nil).Say(coopbot.Text(coopbot.M("need.review.incomplete"))), nil
+			}
+			nbhs, err := d.Store.Neighborhoods(ctx)
+			if err != nil {
+				return Next{}, err
+			}
+			if err := d.Store.CreateNeedReport(ctx, r, needAlert(d, nbhs)); err != nil {
+				return Next{}, err
+			}
+			return Done(coopbot.Text(
+				coopbot.M("need.submitted", "Code", text.FaDigits(r.Code)),
+				coopbot.M("need.submitted.track"),
+			)), nil
+		},
+	}
+}
+
+func needEditStep() Step {
+	fields := []struct{ label, step string }{
+		{"need.edit.category", "category"},
+		{"need.edit.household", "household"},
+		{"need.edit.description", "description"},
+		{"need.edit.urgency", "urgency"},
+		{"need.edit.location", "location"},
+	}
+	return Step{
+		Ask: func(ctx context.Context, c *Conv) (coopbot.Reply, error) {
+			r := coopbot.Text(coopbot.M("need.edit.prompt"))
+			for i := 0; i < len(fields); i += 2 {
+				row := []coopbot.Button{{Label: coopbot.M(fields[i].label), Data: "f:" + fields[i].step}}
+				if i+1 < len(fields) {
+					row = append(row, coopbot.Button{Label: coopbot.M(fields[i+1].label), Data: "f:" + fields[i+1].step})
+				}
+				r.Buttons = append(r.Buttons, row)
+			}
+			return r, nil
+		},
+		Answer: func(ctx context.Context, c *Conv, in Input) (Next, error) {
+			step, _ := strings.CutPrefix(in.Choice, "f:")
+			for _, f := range fields {
+				if f.step == step {
+					c.Set("editing", "1")
+					return Goto(step), nil
+				}
+			}
+			return Retry("need.edit.invalid"), nil
+		},
+	}
+}
+
+// needAlert renders the note that tells the responsible staff of a new report, in both
+// languages' data so that each reader gets their own.
+func needAlert(d Deps, nbhs []coopbot.Neighborhood) func(r *NeedReport) coopbot.Reply {
+	return func(r *NeedReport) coopbot.Reply {
+		var n coopbot.Neighborhood
+		for _, x := range nbhs {
+			if x.ID == r.NeighborhoodID {
+				n = x
+			}
+		}
+		data := []any{"Code", text.FaDigits(r.Code), "NameFa", n.NameFa, "NameAz", n.Name(coopbot.Azeri)}
+		for _, l := range []struct {
+			lang     coopbot.Lang
+			cat, urg string
+		}{{coopbot.Persian, "CatFa", "UrgFa"}, {coopbot.Azeri, "CatAz", "UrgAz"}} {
+			cat, _ := d.Labels.Text(l.lang, "need.cat."+r.Category, nil, nil)
+			urg, _ := d.Labels.Text(l.lang, needUrgencyID(r.Urgency), nil, nil)
+			data = append(data, l.cat, cat, l.urg, urg)
+		}
+		id := strconv.FormatInt(r.ID, 10)
+		return coopbot.Reply{
+			Text: []coopbot.Msg{coopbot.M("needs.alert.new", data...)},
+			Buttons: [][]coopbot.Button{{
+				{Label: coopbot.M("needs.alert.open"), Data: "a:" + needAction + ":" + id},
+				{Label: coopbot.M("needs.alert.review"), Data: "a:" + needAction + ":" + id + ":" + NeedReviewing},
+			}},
+		}
+	}
+}
+
+// needStatusID is the label of a status.
+func needStatusID(s string) string { return "need.status." + s }
+
+// needHistoryText renders a report's history, one line per event, with Jalali dates.
+// withActor adds who made each change (for staff).
+func needHistoryText(ctx context.Context, d Deps, lang coopbot.Lang, r *NeedReport, withActor bool) ([]coopbot.Msg, error) {
+	var out []coopbot.Msg
+	for _, e := range r.History {
+		st, err := needLabel(ctx, d, lang, needStatusID(e.Status))
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, coopbot.M("need.history.line", "Date", text.Date(e.At), "Time", text.Clock(e.At), "Status", st))
+		if e.ReferredTo != "" {
+			out = append(out, coopbot.M("need.history.referred", "To", e.ReferredTo))
+		}
+		if e.Note != "" {
+			out = append(out, coopbot.M("need.history.note", "Note", e.Note))
+		}
+		if withActor && e.ActorID != 0 {
+			out = append(out, coopbot.M("needs.history.by", "Name", e.ActorName))
+		}
+	}
+	return out, nil
+}
+
+func needListStep(d Deps) Step {
+	return Step{
+		Ask: func(ctx context.Context, c *Conv) (coopbot.Reply, error) {
+			list, err := d.Store.MyNeedReports(ctx, c.Profile.ResidentID)
+			if err != nil {
+				return coopbot.Reply{}, err
+			}
+			if len(list) == 0 {
+				return coopbot.Text(coopbot.M("need.mine.none")), nil
+			}
+			pages := (len(list) + needsPerPage - 1) / needsPerPage
+			page := int(c.GetInt("page"))
+			if page >= pages || page < 0 {
+				page = 0
+			}
+			r := coopbot.Text(coopbot.M("need.mine.title", "Count", text.Number(int64(len(list)))).WithCount(len(list)))
+			var row []coopbot.Button
+			for _, rep := range list[page*needsPerPage : min(len(list), (page+1)*needsPerPage)] {
+				cat, err := needLabel(ctx, d, c.Lang(), "need.cat."+rep.Category)
+				if err != nil {
+					return r, err
+				}
+				st, err := needLabel(ctx, d, c.Lang(), needStatusID(rep.Status))
+				if err != nil {
+					return r, err
+				}
+				r.Text = append(r.Text, coopbot.M("need.mine.row", "Code", text.FaDigits(rep.Code), "Date", text.Date(rep.CreatedAt), "Category", cat, "Status", st))
+				row = append(row, coopbot.Button{Label: coopbot.Raw(text.FaDigits(rep.Code)), Data: "r:" + rep.Code})
+				if len(row) == 3 {
+					r.Buttons = append(r.Buttons, row)
+					row = nil
+				}
+			}
+			if len(row) > 0 {
+				r.Buttons = append(r.Buttons, row)
+			}
+			if pages > 1 {
+				r.Text = append(r.Text, coopbot.M("common.page", "Page", text.FaDigits(strconv.Itoa(page+1)), "Pages", text.FaDigits(strconv.Itoa(pages))))
+				var nav []coopbot.Button
+				if page > 0 {
+					nav = append(nav, coopbot.Button{Label: coopbot.M("common.prev"), Data: "p:" + strconv.Itoa(page-1)})
+				}
+				if page+1 < pages {
+					nav = append(nav, coopbot.Button{Label: coopbot.M("common.next"), Data: "p:" + strconv.Itoa(page+1)})
+				}
+				r.Buttons = append(r.Buttons, nav)
+			}
+			r.Text = append(r.Text, coopbot.M("need.mine.hint"))
+			return r, nil
+		},
+		Answer: func(ctx context.Context, c *Conv, in Input) (Next, error) {
+			if p, ok := strings.CutPrefix(in.Choice, "p:"); ok {
+				c.Set("page", p)
+				return Again(), nil
+			}
+			return needOpenMine(ctx, d, c, in)
+		},
+	}
+}
+
+// needOpenMine opens the resident's report named by a pressed or typed tracking code.
+func needOpenMine(ctx context.Context, d Deps, c *Conv, in Input) (Next, error) {
+	code, ok := strings.CutPrefix(in.Choice, "r:")
+	if !ok {
+		if in.Kind != KindText {
+			return Retry("need.mine.invalid"), nil
+		}
+		if code, ok = ParseNeedCode(in.Text); !ok {
+			return Retry("need.mine.invalid"), nil
+		}
+	}
+	if _, err := d.Store.MyNeedReport(ctx, c.Profile.ResidentID, code); err != nil {
+		if coopbot.ErrorCode(err) == coopbot.ENotFound {
+			return Retry("need.mine.unknown", "Code", text.FaDigits(code)), nil
+		}
+		return Next{}, err
+	}
+	c.Set("code", code)
+	return Goto("detail"), nil
+}
+
+func needDetailStep(d Deps) Step {
+	return Step{
+		Ask: func(ctx context.Context, c *Conv) (coopbot.Reply, error) {
+			rep, err := d.Store.MyNeedReport(ctx, c.Profile.ResidentID, c.Get("code"))
+			if coopbot.ErrorCode(err) == coopbot.ENotFound {
+				return coopbot.Text(coopbot.M("need.mine.unknown", "Code", text.FaDigits(c.Get("code")))), nil
+			}
+			if err != nil {
+				return coopbot.Reply{}, err
+			}
+			st, err := needLabel(ctx, d, c.Lang(), needStatusID(rep.Status))
+			if err != nil {
+				return coopbot.Reply{}, err
+			}
+			r := coopbot.Text(
+				coopbot.M("need.detail.title", "Code", text.FaDigits(rep.Code), "Date", text.Date(rep.CreatedAt)),
+				coopbot.M("need.detail.status", "Status", st),
+			)
+			if rep.Status == NeedReferred && rep.ReferredTo != "" {
+				r.Text = append(r.Text, coopbot.M("need.history.referred", "To", rep.ReferredTo))
+			}
+			fields, err := needFieldsText(ctx, d, c.Lang(), rep)
+			if err != nil {
+				return coopbot.Reply{}, err
+			}
+			r.Text = append(r.Text, fields...)
+			r.Text = append(r.Text, coopbot.M("need.detail.history"))
+			h, err := needHistoryText(ctx, d, c.Lang(), rep, false)
+			if err != nil {
+				return coopbot.Reply{}, err
+			}
+			r.Text = append(r.Text, h...)
+			return r, nil
+		},
+		Answer: func(ctx context.Context, c *Conv, in Input) (Next, error) {
+			// Another code typed here opens that report instead.
+			if in.Kind == KindText {
+				if _, ok := ParseNeedCode(in.Text); ok {
+					return needOpenMine(ctx, d, c, in)
+				}
+			}
+			return Retry("need.detail.hint"), nil
+		},
+	}
+}

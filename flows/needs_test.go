@@ -1,0 +1,591 @@
+package flows_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/csv"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"coopbot"
+	"coopbot/emulator"
+	"coopbot/flows"
+	"coopbot/internal/chattest"
+	"coopbot/text"
+)
+
+// needResident returns the resident id of a chat user.
+func needResident(t *testing.T, h *chattest.Harness, u *chattest.User) int64 {
+	t.Helper()
+	p, err := h.DB.Profile(context.Background(), coopbot.UserRef{Platform: coopbot.Telegram, UserID: u.ID})
+	if err != nil || p.ResidentID == 0 {
+		t.Fatalf("profile of %d: %+v, %v", u.ID, p, err)
+	}
+	return p.ResidentID
+}
+
+// needNeighborhood returns the id of the neighborhood with this Persian name.
+func needNeighborhood(t *testing.T, h *chattest.Harness, name string) coopbot.Neighborhood {
+	t.Helper()
+	all, err := h.DB.Neighborhoods(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range all {
+		if n.NameFa == name {
+			return n
+		}
+	}
+	t.Fatalf("no neighborhood %s", name)
+	return coopbot.Neighborhood{}
+}
+
+// needSubmitted waits for the tracking code and returns it in ASCII digits.
+func needSubmitted(t *testing.T, u *chattest.User) string {
+	t.Helper()
+	prefix := u.Text("need.submitted", "Code", "")
+	m := u.SeesText(prefix)
+	rest := m.Text[strings.Index(m.Text, prefix)+len(prefix):]
+	fa, _, _ := strings.Cut(rest, "\n")
+	code, ok := flows.ParseNeedCode(fa)
+	if !ok || fa != text.FaDigits(code) {
+		t.Fatalf("tracking code %q is not six Persian digits (message %q)", fa, m.Text)
+	}
+	u.Sees("menu.title")
+	return code
+}
+
+// needQuickReport reports a need from the main menu with the given category and urgency
+// label IDs, no location, and returns the tracking code.
+func needQuickReport(t *testing.T, u *chattest.User, cat, urgency, description string) string {
+	t.Helper()
+	u.Press("need.menu.report")
+	u.Sees("need.category.prompt")
+	u.Press(cat)
+	u.Sees("need.household.prompt")
+	u.PressLabel("۴")
+	u.Sees("need.description.prompt", "Max", "۵۰۰")
+	u.Send(description)
+	u.Sees("need.urgency.prompt")
+	u.Press(urgency)
+	u.Sees("need.location.prompt")
+	u.Send(u.Text("need.location.skip"))
+	u.Sees("need.consent.prompt")
+	u.Press("need.consent.yes")
+	u.Sees("need.review.title")
+	u.Press("need.review.submit")
+	return needSubmitted(t, u)
+}
+
+func needCount(t *testing.T, h *chattest.Harness, residentID int64) int {
+	t.Helper()
+	list, err := h.DB.MyNeedReports(context.Background(), residentID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return len(list)
+}
+
+func TestNeedReportPersian(t *testing.T) {
+	t.Parallel()
+	h := chattest.New(t)
+	u := h.User(3001)
+	u.Onboard("سرخاب")
+
+	u.Press("need.menu.report")
+	u.Sees("need.category.prompt")
+	u.Send("یه چیز دیگه")
+	u.Sees("need.category.invalid")
+	u.Press("need.cat.food")
+
+	u.Sees("need.household.prompt")
+	u.Send("۰")
+	u.Sees("input.household.range")
+	u.Send("پنج")
+	u.Sees("input.number.invalid")
+	u.Send("۱۲ نفر")
+
+	u.Sees("need.description.prompt", "Max", "۵۰۰")
+	u.E.SendSticker()
+	u.Sees("need.description.text_only")
+	u.Send(strings.Repeat("ن", 501))
+	u.Sees("need.description.too_long", "Count", "۵۰۱", "Max", "۵۰۰")
+	u.Send("نه")
+	u.Sees("need.description.too_short")
+	u.Send("  نان و برنج برای   بچه‌ها نداریم\r\n\n\n\nپدر خانواده بیکار است  ")
+
+	u.Sees("need.urgency.prompt")
+	u.Send("خیلی زیاد")
+	u.Sees("need.urgency.invalid")
+	u.Press("need.urgency.urgent")
+
+	u.Sees("need.location.prompt")
+	kb := u.E.Keyboard()
+	if len(kb) == 0 || !kb[0][0].RequestLocation || kb[0][0].Text != u.Text("need.location.share") {
+		t.Fatalf("location keyboard = %+v, want the share-location button first", kb)
+	}
+	u.E.ShareContact("09121234567", u.ID)
+	u.Sees("need.location.invalid")
+	u.E.ShareLocation(38.079215, 46.288732)
+
+	u.Sees("need.consent.prompt")
+	u.Send("شاید")
+	u.Sees("need.consent.invalid")
+	u.Press("need.consent.yes")
+
+	review := u.Sees("need.review.title")
+	for _, want := range []string{
+		u.Text("need.field.category", "Category", u.Text("need.cat.food")),
+		u.Text("need.field.household", "Count", "۱۲"),
+		u.Text("need.field.urgency", "Urgency", u.Text("need.urgency.urgent")),
+		u.Text("need.field.description", "Text", "نان و برنج برای بچه‌ها نداریم\n\nپدر خانواده بیکار است"),
+		u.Text("need.field.location"),
+	} {
+		if !strings.Contains(review.Text, want) {
+			t.Fatalf("review %q lacks %q", review.Text, want)
+		}
+	}
+
+	// Edit from the review: the urgency, then the location becomes a typed address.
+	u.Press("need.review.edit")
+	u.Sees("need.edit.prompt")
+	u.Press("need.edit.urgency")
+	u.Sees("need.urgency.prompt")
+	u.Press("need.urgency.soon")
+	review = u.Sees("need.review.title")
+	if !strings.Contains(review.Text, u.Text("need.field.urgency", "Urgency", u.Text("need.urgency.soon"))) {
+		t.Fatalf("review after edit: %q", review.Text)
+	}
+	u.Press("need.review.edit")
+	u.Sees("need.edit.prompt")
+	u.Press("need.edit.location")
+	u.Sees("need.location.prompt")
+	u.Send("ab")
+	u.Sees("need.location.address_short")
+	u.Send("خیابان ثقة‌الاسلام، کوچهٔ <b>۳</b>")
+	review = u.Sees("need.review.title")
+	if !strings.Contains(review.Text, u.Text("need.field.address", "Address", "خیابان ثقة‌الاسلام، کوچهٔ <b>۳</b>")) {
+		t.Fatalf("review after address: %q", review.Text)
+	}
+	u.Press("need.review.submit")
+	code := needSubmitted(t, u)
+
+	h.Idle()
+	ctx := context.Background()
+	res := needResident(t, h, u)
+	r, err := h.DB.MyNeedReport(ctx, res, code)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Category != "food" || r.Household != 12 || r.Urgency != flows.NeedSoon || r.HasLocation ||
+		r.Address != "خیابان ثقة‌الاسلام، کوچهٔ <b>۳</b>" || r.Description != "نان و برنج برای بچه‌ها نداریم\n\nپدر خانواده بیکار است" ||
+		r.NeighborhoodID != needNeighborhood(t, h, "سرخاب").ID || r.Status != flows.NeedReceived {
+		t.Fatalf("stored report = %+v", r)
+	}
+
+	// "My reports" lists it; its page shows the history with Jalali dates.
+	u.Press("need.menu.mine")
+	u.Sees("need.mine.row", "Code", text.FaDigits(code), "Date", text.Date(r.CreatedAt), "Category", u.Text("need.cat.food"), "Status", u.Text("need.status.received"))
+	u.PressLabel(text.FaDigits(code))
+	detail := u.Sees("need.detail.title", "Code", text.FaDigits(code), "Date", text.Date(r.CreatedAt))
+	if line := u.Text("need.history.line", "Date", text.Date(r.CreatedAt), "Time", text.Clock(r.CreatedAt), "Status", u.Text("need.status.received")); !strings.Contains(detail.Text, line) {
+		t.Fatalf("detail %q lacks history line %q", detail.Text, line)
+	}
+	u.Send("۹۹۹۹۹۹")
+	u.Sees("need.mine.unknown", "Code", "۹۹۹۹۹۹")
+	u.Send("/menu")
+	u.Sees("menu.title")
+
+	// The code typed back at the menu in Arabic-Indic digits opens the report.
+	u.Send(strings.Map(func(r rune) rune { return r - '0' + '٠' }, code))
+	u.Sees("need.detail.title", "Code", text.FaDigits(code), "Date", text.Date(r.CreatedAt))
+}
+
+func TestNeedReportAzeriCancelAndStartAgain(t *testing.T) {
+	t.Parallel()
+	h := chattest.New(t)
+	u := h.User(3002).Speaks(coopbot.Azeri)
+	u.Onboard("ائل‌گلی")
+	res := needResident(t, h, u)
+
+	u.Press("need.menu.mine")
+	u.Sees("need.mine.none")
+
+	u.Press("need.menu.report")
+	u.Sees("need.category.prompt")
+	u.Press("need.cat.employment")
+	u.Sees("need.household.prompt")
+	u.PressLabel("۳")
+	u.Sees("need.description.prompt", "Max", "۵۰۰")
+	u.Send("/cancel")
+	u.Sees("conv.cancelled")
+	u.Sees("menu.title")
+	h.Idle()
+	if n := needCount(t, h, res); n != 0 {
+		t.Fatalf("%d reports after cancel", n)
+	}
+
+	// Started again later: a fresh report.
+	u.Press("need.menu.report")
+	u.Sees("need.category.prompt")
+	u.Press("need.cat.disability")
+	u.Sees("need.household.prompt")
+	u.Send("4") // typed, ASCII digit
+	u.Sees("need.description.prompt", "Max", "۵۰۰")
+	u.Send("Atam xəstədir, dərman lazımdır 🙏")
+	u.Sees("need.urgency.prompt")
+	u.Press("need.urgency.normal")
+	u.Sees("need.location.prompt")
+	u.Send(u.Text("need.location.skip"))
+	u.Sees("need.consent.prompt")
+	u.Press("common.back")
+	u.Sees("need.location.prompt")
+	u.Send("ولیعصر، فلسطین خیابانی")
+	u.Sees("need.consent.prompt")
+	u.Press("need.consent.no")
+	u.Sees("need.consent.declined")
+	u.Sees("menu.title")
+	h.Idle()
+	if n := needCount(t, h, res); n != 0 {
+		t.Fatalf("%d reports after declining consent", n)
+	}
+
+	code := needQuickReport(t, u, "need.cat.debt", "need.urgency.urgent", "بورجوموزو اؤده‌یه بیلمیریک")
+	h.Idle()
+	r, err := h.DB.MyNeedReport(context.Background(), res, code)
+	if err != nil || r.Category != "debt" || r.Household != 4 || r.Description != "بورجوموزو اؤده‌یه بیلمیریک" || r.Address != "" || r.HasLocation {
+		t.Fatalf("stored report = %+v, %v", r, err)
+	}
+	if n := needCount(t, h, res); n != 1 {
+		t.Fatalf("%d reports, want 1", n)
+	}
+}
+
+func TestNeedStatusChangesReachResident(t *testing.T) {
+	t.Parallel()
+	h := chattest.New(t, chattest.Options{Admins: []coopbot.UserRef{{Platform: coopbot.Telegram, UserID: 3100}}})
+	staff := h.User(3100)
+	staff.Onboard("سرخاب")
+	res := h.User(3101).Speaks(coopbot.Azeri)
+	res.Onboard("ولیعصر")
+	nbh := needNeighborhood(t, h, "ولیعصر")
+
+	code := needQuickReport(t, res, "need.cat.debt", "need.urgency.urgent", "بورجوموزو اؤده‌یه بیلمیریک")
+	fa := text.FaDigits(code)
+
+	// The neighborhood has no manager: the office staff is alerted, in their language.
+	staff.Sees("needs.alert.new", "Code", fa, "NameFa", nbh.NameFa, "CatFa", staff.Text("need.cat.debt"), "UrgFa", staff.Text("need.urgency.urgent"))
+	staff.Press("needs.alert.review")
+	staff.Sees("needs.card.changed", "Code", fa, "Status", staff.Text("need.status.reviewing"))
+	staff.Sees("needs.card.neighborhood", "Name", nbh.NameFa)
+	n := res.Sees("need.notify.title", "Code", fa)
+	if !strings.Contains(n.Text, res.Text("need.notify.reviewing")) {
+		t.Fatalf("notice %q lacks the new status", n.Text)
+	}
+
+	// Referred, to whom and with a note.
+	staff.Press("needs.set.referred")
+	staff.Sees("needs.referto.prompt")
+	staff.E.SendSticker()
+	staff.Sees("needs.referto.invalid")
+	staff.Send("کمیتهٔ امداد امام")
+	staff.Sees("needs.note.prompt", "Status", staff.Text("need.status.referred"), "Max", "۵۰۰")
+	staff.Send("پرونده برای وام قرض‌الحسنه فرستاده شد")
+	staff.Sees("needs.card.changed", "Code", fa, "Status", staff.Text("need.status.referred"))
+	n = res.Sees("need.notify.title", "Code", fa)
+	for _, want := range []string{res.Text("need.notify.referred", "To", "کمیتهٔ امداد امام"), res.Text("need.notify.note", "Note", "پرونده برای وام قرض‌الحسنه فرستاده شد")} {
+		if !strings.Contains(n.Text, want) {
+			t.Fatalf("notice %q lacks %q", n.Text, want)
+		}
+	}
+
+	// Resolved without a note.
+	staff.Press("needs.set.resolved")
+	staff.Sees("needs.note.prompt", "Status", staff.Text("need.status.resolved"), "Max", "۵۰۰")
+	staff.Press("needs.note.none")
+	staff.Sees("needs.card.changed", "Code", fa, "Status", staff.Text("need.status.resolved"))
+	n = res.Sees("need.notify.title", "Code", fa)
+	if !strings.Contains(n.Text, res.Text("need.notify.resolved")) || strings.Contains(n.Text, res.Text("need.notify.note", "Note", "")) {
+		t.Fatalf("resolved notice = %q", n.Text)
+	}
+
+	// The resident sees every change in "my reports".
+	res.Press("need.menu.mine")
+	res.Sees("need.mine.row", "Code", fa, "Date", text.Date(time.Now()), "Category", res.Text("need.cat.debt"), "Status", res.Text("need.status.resolved"))
+	res.PressLabel(fa)
+	detail := res.Sees("need.detail.title", "Code", fa, "Date", text.Date(time.Now()))
+	for _, st := range []string{"received", "reviewing", "referred", "resolved"} {
+		if !strings.Contains(detail.Text, res.Text("need.status."+st)) {
+			t.Errorf("history %q lacks %s", detail.Text, st)
+		}
+	}
+	for _, want := range []string{res.Text("need.history.referred", "To", "کمیتهٔ امداد امام"), res.Text("need.history.note", "Note", "پرونده برای وام قرض‌الحسنه فرستاده شد")} {
+		if !strings.Contains(detail.Text, want) {
+			t.Errorf("history %q lacks %q", detail.Text, want)
+		}
+	}
+
+	// Who and when is logged.
+	h.Idle()
+	var changes int
+	if err := h.DB.Pool.QueryRow(context.Background(), `SELECT count(*) FROM need_events e JOIN need_reports n ON n.id = e.report_id
+		WHERE n.code = $1 AND e.actor_id = $2`, code, needResident(t, h, staff)).Scan(&changes); err != nil || changes != 3 {
+		t.Fatalf("logged changes by staff = %d, %v; want 3", changes, err)
+	}
+
+	// The summary shows it.
+	staff.Send("/menu")
+	staff.Sees("menu.title")
+	staff.Press("needs.menu.summary")
+	sum := staff.Sees("needs.summary.title", "Total", "۱")
+	for _, want := range []string{
+		staff.Text("needs.summary.by_status", "Items", staff.Text("need.status.resolved")+" ۱"),
+		staff.Text("needs.summary.row", "Name", nbh.NameFa, "Total", "۱", "Items", staff.Text("need.catshort.debt")+" ۱"),
+	} {
+		if !strings.Contains(sum.Text, want) {
+			t.Fatalf("summary %q lacks %q", sum.Text, want)
+		}
+	}
+}
+
+func TestNeedManagerSeesOnlyOwnNeighborhood(t *testing.T) {
+	t.Parallel()
+	h := chattest.New(t)
+	ctx := context.Background()
+	mgr := h.User(3201)
+	mgr.Onboard("سرخاب")
+	resA := h.User(3202)
+	resA.Onboard("سرخاب")
+	resB := h.User(3203)
+	resB.Onboard("ولیعصر")
+	nbhA := needNeighborhood(t, h, "سرخاب")
+	mgrID := needResident(t, h, mgr)
+	if _, err := h.DB.Pool.Exec(ctx, `INSERT INTO staff (resident_id, role, neighborhood_id) VALUES ($1, 'neighborhood_manager', $2)`, mgrID, nbhA.ID); err != nil {
+		t.Fatal(err)
+	}
+	mgr.Send("/menu") // roles are refreshed with the menu
+	mgr.Sees("menu.title")
+
+	codeA := needQuickReport(t, resA, "need.cat.food", "need.urgency.soon", "غذا برای بچه‌ها")
+	codeB := needQuickReport(t, resB, "need.cat.health", "need.urgency.urgent", "داروی مادرم تمام شده")
+	h.Idle()
+	repB, err := h.DB.MyNeedReport(ctx, needResident(t, h, resB), codeB)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	// The manager is alerted of their neighborhood's report only, and sees only it.
+	mgr.Sees("needs.alert.new", "Code", text.FaDigits(codeA), "NameFa", nbhA.NameFa, "CatFa", mgr.Text("need.cat.food"), "UrgFa", mgr.Text("need.urgency.soon"))
+	mgr.Send("/menu")
+	mgr.Sees("menu.title")
+	mgr.Press("needs.menu.inbox")
+	card := mgr.Sees("needs.card.position", "Pos", "۱", "Total", "۱")
+	if !strings.Contains(card.Text, text.FaDigits(codeA)) || strings.Contains(card.Text, text.FaDigits(codeB)) {
+		t.Fatalf("manager's card = %q", card.Text)
+	}
+	if strings.Contains(strings.Join(mgr.Buttons(), " "), mgr.Text("needs.card.next")) {
+		t.Fatalf("manager's queue has a next report: %q", mgr.Buttons())
+	}
+
+	// B's code typed in the inbox and at the menu is not found.
+	mgr.Send(codeB)
+	mgr.Sees("needs.code_unknown", "Code", text.FaDigits(codeB))
+
+	// Forged alert buttons naming B's report: refused with a toast, recorded, unchanged.
+	last := card.ID
+	for _, data := range []string{fmt.Sprintf("a:need:%d", repB.ID), fmt.Sprintf("a:need:%d:reviewing", repB.ID)} {
+		before := len(mgr.E.Toasts())
+		mgr.E.PressData(last, data)
+		h.Idle()
+		toasts := mgr.E.Toasts()
+		if len(toasts) != before+1 || toasts[len(toasts)-1] != mgr.Text("needs.denied") {
+			t.Fatalf("toasts after %s = %q, want the denial", data, toasts)
+		}
+	}
+	var denied int
+	if err := h.DB.Pool.QueryRow(ctx, `SELECT count(*) FROM audit_log WHERE actor_id = $1 AND subject = $2 AND NOT allowed`,
+		mgrID, fmt.Sprintf("need:%d", repB.ID)).Scan(&denied); err != nil || denied != 2 {
+		t.Fatalf("denied attempts recorded = %d, %v; want 2", denied, err)
+	}
+	if r, err := h.DB.MyNeedReport(ctx, needResident(t, h, resB), codeB); err != nil || r.Status != flows.NeedReceived || len(r.History) != 1 {
+		t.Fatalf("B's report after forged presses = %+v, %v", r, err)
+	}
+
+	// A forged "neighborhood filter" button (managers have none) is refused.
+	mgr.Press("needs.card.filter")
+	filter := mgr.Sees("needs.filter.prompt")
+	for _, row := range filter.Inline {
+		for _, b := range row {
+			if b.Text == mgr.Text("needs.filter.neighborhood") {
+				t.Fatalf("manager offered the neighborhood filter")
+			}
+		}
+	}
+	seq, _, _ := strings.Cut(strings.TrimPrefix(filter.Inline[0][0].Data, "c:"), ":")
+	mgr.E.PressData(filter.ID, "c:"+seq+":fn")
+	mgr.Sees("needs.filter.invalid")
+
+	// Their summary counts their neighborhood only.
+	mgr.Send("/menu")
+	mgr.Sees("menu.title")
+	mgr.Press("needs.menu.summary")
+	sum := mgr.Sees("needs.summary.title", "Total", "۱")
+	if !strings.Contains(sum.Text, mgr.Text("needs.summary.scope", "Name", nbhA.NameFa)) {
+		t.Fatalf("manager's summary = %q", sum.Text)
+	}
+
+	// Once no longer a manager, the card's buttons are refused on the server.
+	mgr.Send("/menu")
+	mgr.Sees("menu.title")
+	mgr.Press("needs.menu.inbox")
+	mgr.Sees("needs.card.position", "Pos", "۱", "Total", "۱")
+	if _, err := h.DB.Pool.Exec(ctx, `DELETE FROM staff WHERE resident_id = $1`, mgrID); err != nil {
+		t.Fatal(err)
+	}
+	mgr.Press("needs.set.reviewing")
+	mgr.Sees("needs.denied")
+	h.Idle()
+	if r, err := h.DB.MyNeedReport(ctx, needResident(t, h, resA), codeA); err != nil || r.Status != flows.NeedReceived {
+		t.Fatalf("A's report after a refused change = %+v, %v", r, err)
+	}
+}
+
+func TestNeedSummaryAndExport(t *testing.T) {
+	t.Parallel()
+	h := chattest.New(t, chattest.Options{Admins: []coopbot.UserRef{{Platform: coopbot.Telegram, UserID: 3300}}})
+	ctx := context.Background()
+	staff := h.User(3300)
+	staff.Onboard("سرخاب")
+	s, err := h.DB.Staff(ctx, needResident(t, h, staff))
+	if err != nil || s == nil {
+		t.Fatalf("staff role: %+v, %v", s, err)
+	}
+	nbhA, nbhB := needNeighborhood(t, h, "سرخاب"), needNeighborhood(t, h, "ولیعصر")
+
+	// Reports inserted through the store: A has 3 food (1 closed) and 2 employment
+	// (reviewing); B has 1 food and 2 health (resolved).
+	uid := int64(3400)
+	add := func(nbh int64, cat string, n int, to, desc string) {
+		for range n {
+			uid++
+			res, err := h.DB.SaveResident(ctx, &coopbot.Resident{Platform: coopbot.Telegram, UserID: uid, ChatID: uid, Lang: coopbot.Persian, NeighborhoodID: nbh, Name: "ساکن"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			r := &flows.NeedReport{ResidentID: res, SubmitKey: "k", Category: cat, Household: 2, Urgency: flows.NeedSoon, Description: desc}
+			if err := h.DB.CreateNeedReport(ctx, r, nil); err != nil {
+				t.Fatal(err)
+			}
+			if to != flows.NeedReceived {
+				if _, err := h.DB.ChangeNeedStatus(ctx, s, flows.NeedChange{ReportID: r.ID, From: flows.NeedReceived, To: to}); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+	}
+	add(nbhA.ID, "food", 2, flows.NeedReceived, "نان نداریم،\nکمک کنید")
+	add(nbhA.ID, "food", 1, flows.NeedClosed, "=HYPERLINK(\"x\")")
+	add(nbhA.ID, "employment", 2, flows.NeedReviewing, "دنبال کار")
+	add(nbhB.ID, "food", 1, flows.NeedReceived, "برنج")
+	add(nbhB.ID, "health", 2, flows.NeedResolved, "دارو")
+
+	staff.Press("needs.menu.summary")
+	sum := staff.Sees("needs.summary.title", "Total", "۸")
+	T := staff.Text
+	want := strings.Join([]string{
+		T("needs.summary.title", "Total", "۸"),
+		T("needs.summary.by_status", "Items", T("need.status.received")+" ۳، "+T("need.status.reviewing")+" ۲، "+T("need.status.resolved")+" ۲، "+T("need.status.closed")+" ۱"),
+		T("needs.summary.by_category", "Items", T("need.catshort.employment")+" ۲، "+T("need.catshort.food")+" ۴، "+T("need.catshort.health")+" ۲"),
+		T("needs.summary.by_neighborhood"),
+		T("needs.summary.row", "Name", nbhA.NameFa, "Total", "۵", "Items", T("need.catshort.employment")+" ۲، "+T("need.catshort.food")+" ۳"),
+		T("needs.summary.row", "Name", nbhB.NameFa, "Total", "۳", "Items", T("need.catshort.food")+" ۱، "+T("need.catshort.health")+" ۲"),
+	}, "\n")
+	if sum.Text != want {
+		t.Fatalf("summary =\n%s\nwant\n%s", sum.Text, want)
+	}
+
+	// Export: dates typed in Jalali, wrong ones first.
+	today := text.JalaliOf(time.Now())
+	yesterday := text.JalaliOf(time.Now().AddDate(0, 0, -1))
+	tomorrow := text.JalaliOf(time.Now().AddDate(0, 0, 1))
+	staff.Press("needs.summary.export")
+	staff.Sees("needs.export.from", "Example", text.Date(time.Now().AddDate(0, 0, -30)))
+	staff.Send("1404/13/01")
+	staff.Sees("input.date.invalid")
+	staff.Send("2025/01/01")
+	staff.Sees("input.date.gregorian")
+	staff.Send(tomorrow.String())
+	staff.Sees("needs.export.future")
+	staff.Send("1400/01/01")
+	staff.Sees("needs.export.to", "From", text.JalaliDate{Year: 1400, Month: 1, Day: 1}.Fa())
+	staff.Send("1400/01/02")
+	staff.Sees("needs.export.empty", "From", text.JalaliDate{Year: 1400, Month: 1, Day: 1}.Fa(), "To", text.JalaliDate{Year: 1400, Month: 1, Day: 2}.Fa())
+	staff.Press("common.back")
+	staff.Sees("needs.export.from", "Example", text.Date(time.Now().AddDate(0, 0, -30)))
+	// Yesterday in Arabic-Indic digits.
+	staff.Send(strings.Map(func(r rune) rune {
+		if '0' <= r && r <= '9' {
+			return r - '0' + '٠'
+		}
+		return r
+	}, yesterday.String()))
+	staff.Sees("needs.export.to", "From", yesterday.Fa())
+	staff.Press("needs.export.today")
+
+	var doc *emulator.Document
+	wctx, cancel := context.WithTimeout(ctx, chattest.Wait)
+	defer cancel()
+	err = staff.E.Wait(wctx, func(ms []emulator.Message) bool {
+		for _, m := range ms {
+			if m.Document != nil {
+				doc = m.Document
+				return true
+			}
+		}
+		return false
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if doc.Caption != T("needs.export.caption", "From", yesterday.Fa(), "To", today.Fa(), "Count", "۸") {
+		t.Fatalf("caption = %q", doc.Caption)
+	}
+	if !strings.HasSuffix(doc.FileName, ".csv") {
+		t.Fatalf("file name %q", doc.FileName)
+	}
+	data, ok := bytes.CutPrefix(doc.Data, []byte("\xEF\xBB\xBF"))
+	if !ok {
+		t.Fatalf("export does not start with a UTF-8 byte order mark: % x", doc.Data[:8])
+	}
+	rows, err := csv.NewReader(bytes.NewReader(data)).ReadAll()
+	if err != nil {
+		t.Fatalf("export is not valid CSV: %v", err)
+	}
+	if len(rows) != 9 {
+		t.Fatalf("export has %d rows, want a header and 8 reports", len(rows))
+	}
+	if rows[0][0] != T("needs.csv.code") || rows[0][9] != T("needs.csv.description") {
+		t.Fatalf("header = %q", rows[0])
+	}
+	var foundMultiline, guarded bool
+	for _, r := range rows[1:] {
+		if len(r) != len(rows[0]) {
+			t.Fatalf("row %q has %d cells, header %d", r, len(r), len(rows[0]))
+		}
+		if _, ok := flows.ParseNeedCode(r[0]); !ok || r[1] != today.String() {
+			t.Fatalf("row %q: code or date", r)
+		}
+		switch r[9] {
+		case "نان نداریم،\nکمک کنید":
+			foundMultiline = r[3] == nbhA.NameFa && r[4] == T("need.cat.food") && r[7] == T("need.status.received")
+		case "'=HYPERLINK(\"x\")":
+			guarded = true
+		}
+	}
+	if !foundMultiline || !guarded {
+		t.Fatalf("export rows: Persian multi-line text intact %v, formula guarded %v:\n%q", foundMultiline, guarded, rows)
+	}
+	staff.Sees("menu.title")
+}

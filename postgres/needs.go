@@ -1,0 +1,453 @@
+package postgres
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"math/big"
+	"strconv"
+	"strings"
+	"time"
+
+	"coopbot"
+	"coopbot/flows"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+)
+
+// Need reports: residents' livelihood needs, the staff queue over them, status changes
+// with their history and notifications, counts and the export. Every staff method takes
+// the caller's staff role and applies its scope in SQL: a neighborhood manager reads and
+// changes only reports of their neighborhood, whatever ids a conversation names.
+
+// needQuerier is what both the pool and a transaction offer.
+type needQuerier interface {
+	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
+}
+
+// needScope is the neighborhood a staff member is limited to: nil for office staff.
+func needScope(s *coopbot.Staff) (*int64, error) {
+	if s != nil {
+		switch s.Role {
+		case coopbot.RoleStaff:
+			return nil, nil
+		case coopbot.RoleNeighborhoodManager:
+			if s.NeighborhoodID != 0 {
+				n := s.NeighborhoodID
+				return &n, nil
+			}
+		}
+	}
+	return nil, &coopbot.Error{Code: coopbot.EForbidden, MsgID: "needs.denied", Err: errors.New("need reports: no staff role")}
+}
+
+// needCode draws a tracking code: six digits, the first not zero.
+func needCode() (string, error) {
+	n, err := rand.Int(rand.Reader, big.NewInt(900000))
+	if err != nil {
+		return "", err
+	}
+	return strconv.FormatInt(n.Int64()+100000, 10), nil
+}
+
+func (db *DB) sealLocation(r *flows.NeedReport) []byte {
+	if !r.HasLocation {
+		return nil
+	}
+	return db.seal(strconv.FormatFloat(r.Lat, 'f', 6, 64) + "," + strconv.FormatFloat(r.Lon, 'f', 6, 64))
+}
+
+// CreateNeedReport saves a resident's report in their current neighborhood, logs its
+// submission and alerts the neighborhood's managers (or, when it has none, the office
+// staff), all in one transaction. The same SubmitKey again returns the first report.
+func (db *DB) CreateNeedReport(ctx context.Context, r *flows.NeedReport, alert func(r *flows.NeedReport) coopbot.Reply) error {
+	if !flows.NeedValidCategory(r.Category) || r.SubmitKey == "" || r.Description == "" {
+		return &coopbot.Error{Code: coopbot.EInvalid, Err: errors.New("create need report: incomplete report")}
+	}
+	for attempt := 0; ; attempt++ {
+		code, err := needCode()
+		if err != nil {
+			return fmt.Errorf("create need report: %w", err)
+		}
+		err = pgx.BeginFunc(ctx, db.Pool, func(tx pgx.Tx) error {
+			return db.createNeedReport(ctx, tx, r, code, alert)
+		})
+		var pgErr *pgconn.PgError
+		if errors.As(err, &pgErr) && pgErr.Code == "23505" && pgErr.ConstraintName == "need_reports_code_key" && attempt < 10 {
+			continue // the drawn code is taken: draw again
+		}
+		return wrap(err, "create need report")
+	}
+}
+
+func (db *DB) createNeedReport(ctx context.Context, tx pgx.Tx, r *flows.NeedReport, code string, alert func(r *flows.NeedReport) coopbot.Reply) error {
+	var address []byte
+	if r.Address != "" {
+		address = db.seal(r.Address)
+	}
+	err := tx.QueryRow(ctx, `
+		INSERT INTO need_reports (code, resident_id, submit_key, neighborhood_id, category, household_size,
+			urgency, description_enc, address_enc, location_enc)
+		SELECT $1, id, $3, neighborhood_id, $4, $5, $6, $7, $8, $9 FROM residents WHERE id = $2
+		ON CONFLICT (resident_id, submit_key) DO NOTHING
+		RETURNING id, code, neighborhood_id, status, created_at, updated_at`,
+		code, r.ResidentID, r.SubmitKey, r.Category, r.Household, r.Urgency, db.seal(r.Description), address, db.sealLocation(r)).
+		Scan(&r.ID, &r.Code, &r.NeighborhoodID, &r.Status, &r.CreatedAt, &r.UpdatedAt)
+	if errors.Is(err, pgx.ErrNoRows) {
+		// Submitted before (or no such resident): return what was stored.
+		return tx.QueryRow(ctx, `
+			SELECT id, code, neighborhood_id, status, created_at, updated_at FROM need_reports
+			WHERE resident_id = $1 AND submit_key = $2`, r.ResidentID, r.SubmitKey).
+			Scan(&r.ID, &r.Code, &r.NeighborhoodID, &r.Status, &r.CreatedAt, &r.UpdatedAt)
+	}
+	if err != nil {
+		return err
+	}
+	if _, err := tx.Exec(ctx, `INSERT INTO need_events (report_id, at, status) VALUES ($1, $2, 'received')`, r.ID, r.CreatedAt); err != nil {
+		return err
+	}
+	if alert == nil {
+		return nil
+	}
+	rows, err := tx.Query(ctx, `
+		WITH managers AS (
+			SELECT resident_id FROM staff WHERE role = 'neighborhood_manager' AND neighborhood_id = $1
+		)
+		SELECT resident_id FROM managers WHERE resident_id <> $2
+		UNION
+		SELECT resident_id FROM staff WHERE role = 'staff' AND resident_id <> $2 AND NOT EXISTS (SELECT 1 FROM managers)`,
+		r.NeighborhoodID, r.ResidentID)
+	if err != nil {
+		return err
+	}
+	ids, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+	if err != nil {
+		return err
+	}
+	msg := alert(r)
+	notes := make([]NotifyArgs, len(ids))
+	for i, id := range ids {
+		notes[i] = NotifyArgs{ResidentID: id, Reply: msg}
+	}
+	return db.notify(ctx, tx, notes...)
+}
+
+const needColumns = `n.id, n.code, n.resident_id, n.neighborhood_id, n.category, n.household_size, n.urgency,
+	n.description_enc, n.address_enc, n.location_enc, n.status, n.referred_to, n.created_at, n.updated_at`
+
+// scanNeed reads needColumns (and, with reporter, the resident's name and sealed phone).
+func (db *DB) scanNeed(row pgx.Row, reporter bool) (*flows.NeedReport, error) {
+	r := &flows.NeedReport{}
+	var desc, addr, loc, phone []byte
+	dest := []any{&r.ID, &r.Code, &r.ResidentID, &r.NeighborhoodID, &r.Category, &r.Household, &r.Urgency,
+		&desc, &addr, &loc, &r.Status, &r.ReferredTo, &r.CreatedAt, &r.UpdatedAt}
+	if reporter {
+		dest = append(dest, &r.ReporterName, &phone)
+	}
+	if err := row.Scan(dest...); err != nil {
+		return nil, err
+	}
+	var err error
+	if r.Description, err = db.open(desc); err != nil {
+		return nil, err
+	}
+	if r.Address, err = db.open(addr); err != nil {
+		return nil, err
+	}
+	l, err := db.open(loc)
+	if err != nil {
+		return nil, err
+	}
+	if lat, lon, ok := strings.Cut(l, ","); ok {
+		r.Lat, _ = strconv.ParseFloat(lat, 64)
+		r.Lon, _ = strconv.ParseFloat(lon, 64)
+		r.HasLocation = true
+	}
+	if r.ReporterPhone, err = db.open(phone); err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+// needHistory fills the history of reports.
+func (db *DB) needHistory(ctx context.Context, q needQuerier, reps ...*flows.NeedReport) error {
+	if len(reps) == 0 {
+		return nil
+	}
+	byID := make(map[int64]*flows.NeedReport, len(reps))
+	ids := make([]int64, len(reps))
+	for i, r := range reps {
+		byID[r.ID], ids[i] = r, r.ID
+		r.History = nil
+	}
+	rows, err := q.Query(ctx, `
+		SELECT e.report_id, e.at, e.status, e.referred_to, e.note, COALESCE(e.actor_id, 0), COALESCE(a.name, '')
+		FROM need_events e LEFT JOIN residents a ON a.id = e.actor_id
+		WHERE e.report_id = ANY($1) ORDER BY e.report_id, e.id`, ids)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id int64
+		var e flows.NeedEvent
+		if err := rows.Scan(&id, &e.At, &e.Status, &e.ReferredTo, &e.Note, &e.ActorID, &e.ActorName); err != nil {
+			return err
+		}
+		byID[id].History = append(byID[id].History, e)
+	}
+	return rows.Err()
+}
+
+// MyNeedReports lists a resident's own reports, newest first, with their history.
+func (db *DB) MyNeedReports(ctx context.Context, residentID int64) ([]flows.NeedReport, error) {
+	rows, err := db.Pool.Query(ctx, `SELECT `+needColumns+` FROM need_reports n
+		WHERE n.resident_id = $1 ORDER BY n.created_at DESC, n.id DESC`, residentID)
+	if err != nil {
+		return nil, wrap(err, "list my need reports")
+	}
+	list, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (flows.NeedReport, error) {
+		r, err := db.scanNeed(row, false)
+		if err != nil {
+			return flows.NeedReport{}, err
+		}
+		return *r, nil
+	})
+	if err != nil {
+		return nil, wrap(err, "list my need reports")
+	}
+	ptrs := make([]*flows.NeedReport, len(list))
+	for i := range list {
+		ptrs[i] = &list[i]
+	}
+	return list, wrap(db.needHistory(ctx, db.Pool, ptrs...), "list my need reports")
+}
+
+// MyNeedReport returns a resident's own report by tracking code.
+func (db *DB) MyNeedReport(ctx context.Context, residentID int64, code string) (*flows.NeedReport, error) {
+	r, err := db.scanNeed(db.Pool.QueryRow(ctx, `SELECT `+needColumns+` FROM need_reports n
+		WHERE n.resident_id = $1 AND n.code = $2`, residentID, code), false)
+	if err != nil {
+		return nil, wrap(err, "load my need report")
+	}
+	return r, wrap(db.needHistory(ctx, db.Pool, r), "load my need report")
+}
+
+// needForStaff loads one report within the scope, with the reporter and history.
+func (db *DB) needForStaff(ctx context.Context, q needQuerier, scope *int64, where string, arg any, lock bool) (*flows.NeedReport, error) {
+	sql := `SELECT ` + needColumns + `, r.name, r.phone_enc FROM need_reports n JOIN residents r ON r.id = n.resident_id
+		WHERE ` + where + ` AND ($2::bigint IS NULL OR n.neighborhood_id = $2)`
+	if lock {
+		sql += ` FOR UPDATE OF n`
+	}
+	rep, err := db.scanNeed(q.QueryRow(ctx, sql, arg, scope), true)
+	if err != nil {
+		return nil, err
+	}
+	return rep, db.needHistory(ctx, q, rep)
+}
+
+// FindNeedReport returns the report with this tracking code within the staff scope.
+func (db *DB) FindNeedReport(ctx context.Context, s *coopbot.Staff, code string) (*flows.NeedReport, error) {
+	scope, err := needScope(s)
+	if err != nil {
+		return nil, err
+	}
+	r, err := db.needForStaff(ctx, db.Pool, scope, "n.code = $1", code, false)
+	return r, wrap(err, "find need report")
+}
+
+// needWhere is the SQL condition of a staff filter within a scope; its parameters are
+// appended to args.
+func needWhere(scope *int64, f flows.NeedFilter, args []any) (string, []any) {
+	conds := []string{"true"}
+	add := func(cond string, v any) {
+		args = append(args, v)
+		conds = append(conds, strings.ReplaceAll(cond, "$?", "$"+strconv.Itoa(len(args))))
+	}
+	if scope != nil {
+		add("n.neighborhood_id = $?", *scope)
+	}
+	if f.Neighborhood != 0 {
+		add("n.neighborhood_id = $?", f.Neighborhood)
+	}
+	if f.Category != "" {
+		add("n.category = $?", f.Category)
+	}
+	if len(f.Statuses) > 0 {
+		add("n.status = ANY($?)", f.Statuses)
+	}
+	return strings.Join(conds, " AND "), args
+}
+
+func needMatches(r *flows.NeedReport, f flows.NeedFilter) bool {
+	if f.Neighborhood != 0 && r.NeighborhoodID != f.Neighborhood || f.Category != "" && r.Category != f.Category {
+		return false
+	}
+	if len(f.Statuses) == 0 {
+		return true
+	}
+	for _, s := range f.Statuses {
+		if s == r.Status {
+			return true
+		}
+	}
+	return false
+}
+
+// NeedCard returns a report of the staff queue (most urgent, then oldest first) with its
+// neighbors under the filter: report id, or the first of the queue when id is 0.
+func (db *DB) NeedCard(ctx context.Context, s *coopbot.Staff, f flows.NeedFilter, id int64) (flows.NeedCard, error) {
+	var card flows.NeedCard
+	scope, err := needScope(s)
+	if err != nil {
+		return card, err
+	}
+	if id == 0 {
+		where, args := needWhere(scope, f, nil)
+		err := db.Pool.QueryRow(ctx, `SELECT n.id FROM need_reports n WHERE `+where+`
+			ORDER BY n.urgency, n.created_at, n.id LIMIT 1`, args...).Scan(&id)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return card, nil
+		}
+		if err != nil {
+			return card, wrap(err, "need queue")
+		}
+	}
+	rep, err := db.needForStaff(ctx, db.Pool, scope, "n.id = $1", id, false)
+	if err != nil {
+		return card, wrap(err, "load need report")
+	}
+	card.Report = rep
+	where, args := needWhere(scope, f, []any{rep.Urgency, rep.CreatedAt, rep.ID})
+	const key = `(n.urgency, n.created_at, n.id)`
+	var prev, next *int64
+	var before int
+	err = db.Pool.QueryRow(ctx, `SELECT
+		(SELECT n.id FROM need_reports n WHERE `+where+` AND `+key+` < ($1::smallint, $2::timestamptz, $3::bigint)
+			ORDER BY n.urgency DESC, n.created_at DESC, n.id DESC LIMIT 1),
+		(SELECT n.id FROM need_reports n WHERE `+where+` AND `+key+` > ($1::smallint, $2::timestamptz, $3::bigint)
+			ORDER BY n.urgency, n.created_at, n.id LIMIT 1),
+		(SELECT count(*) FROM need_reports n WHERE `+where+` AND `+key+` < ($1::smallint, $2::timestamptz, $3::bigint)),
+		(SELECT count(*) FROM need_reports n WHERE `+where+`)`, args...).
+		Scan(&prev, &next, &before, &card.Total)
+	if err != nil {
+		return card, wrap(err, "need queue")
+	}
+	if prev != nil {
+		card.Prev = *prev
+	}
+	if next != nil {
+		card.Next = *next
+	}
+	if needMatches(rep, f) {
+		card.Pos = before + 1
+	}
+	return card, nil
+}
+
+// ChangeNeedStatus moves a report within the staff scope, logs the change with who and
+// when, records it in the audit log and queues the resident's notice, in one transaction.
+func (db *DB) ChangeNeedStatus(ctx context.Context, s *coopbot.Staff, ch flows.NeedChange) (*flows.NeedReport, error) {
+	scope, err := needScope(s)
+	if err != nil {
+		return nil, err
+	}
+	var rep *flows.NeedReport
+	err = pgx.BeginFunc(ctx, db.Pool, func(tx pgx.Tx) error {
+		r, err := db.needForStaff(ctx, tx, scope, "n.id = $1", ch.ReportID, true)
+		if err != nil {
+			return err
+		}
+		if r.Status != ch.From {
+			return &coopbot.Error{Code: coopbot.EConflict, MsgID: "needs.card.conflict", Err: fmt.Errorf("report is %s, not %s", r.Status, ch.From)}
+		}
+		if !flows.NeedCanMove(r.Status, ch.To) {
+			return &coopbot.Error{Code: coopbot.EInvalid, MsgID: "needs.card.cannot_move", Err: fmt.Errorf("%s to %s", r.Status, ch.To)}
+		}
+		if ch.To == flows.NeedReferred {
+			r.ReferredTo = ch.ReferredTo
+		}
+		err = tx.QueryRow(ctx, `UPDATE need_reports SET status = $2, referred_to = $3, updated_at = now()
+			WHERE id = $1 RETURNING status, updated_at`, r.ID, ch.To, r.ReferredTo).Scan(&r.Status, &r.UpdatedAt)
+		if err != nil {
+			return err
+		}
+		var ref string
+		if ch.To == flows.NeedReferred {
+			ref = ch.ReferredTo
+		}
+		if _, err := tx.Exec(ctx, `INSERT INTO need_events (report_id, at, actor_id, status, referred_to, note)
+			VALUES ($1, $2, $3, $4, $5, $6)`, r.ID, r.UpdatedAt, s.ResidentID, ch.To, ref, ch.Note); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `INSERT INTO audit_log (actor_id, action, subject, allowed, detail) VALUES ($1, 'need_status', $2, true, $3)`,
+			s.ResidentID, "need:"+strconv.FormatInt(r.ID, 10), map[string]any{"from": ch.From, "to": ch.To}); err != nil {
+			return err
+		}
+		if err := db.needHistory(ctx, tx, r); err != nil {
+			return err
+		}
+		if ch.Notice != nil {
+			if err := db.notify(ctx, tx, NotifyArgs{ResidentID: r.ResidentID, Reply: ch.Notice(r)}); err != nil {
+				return err
+			}
+		}
+		rep = r
+		return nil
+	})
+	if err != nil {
+		var e *coopbot.Error
+		if errors.As(err, &e) && (e.Code == coopbot.EConflict || e.Code == coopbot.EInvalid) {
+			return nil, err
+		}
+		return nil, wrap(err, "change need status")
+	}
+	return rep, nil
+}
+
+// NeedCounts counts the reports within the staff scope by neighborhood, category and status.
+func (db *DB) NeedCounts(ctx context.Context, s *coopbot.Staff) ([]flows.NeedCount, error) {
+	scope, err := needScope(s)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := db.Pool.Query(ctx, `
+		SELECT neighborhood_id, category, status, count(*) FROM need_reports
+		WHERE $1::bigint IS NULL OR neighborhood_id = $1
+		GROUP BY 1, 2, 3 ORDER BY 1, 2, 3`, scope)
+	if err != nil {
+		return nil, wrap(err, "count need reports")
+	}
+	list, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (flows.NeedCount, error) {
+		var c flows.NeedCount
+		err := row.Scan(&c.Neighborhood, &c.Category, &c.Status, &c.N)
+		return c, err
+	})
+	return list, wrap(err, "count need reports")
+}
+
+// NeedExport lists the reports within the staff scope created in [from, to), oldest first.
+func (db *DB) NeedExport(ctx context.Context, s *coopbot.Staff, from, to time.Time) ([]flows.NeedReport, error) {
+	scope, err := needScope(s)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := db.Pool.Query(ctx, `SELECT `+needColumns+` FROM need_reports n
+		WHERE ($1::bigint IS NULL OR n.neighborhood_id = $1) AND n.created_at >= $2 AND n.created_at < $3
+		ORDER BY n.created_at, n.id`, scope, from, to)
+	if err != nil {
+		return nil, wrap(err, "export need reports")
+	}
+	list, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (flows.NeedReport, error) {
+		r, err := db.scanNeed(row, false)
+		if err != nil {
+			return flows.NeedReport{}, err
+		}
+		return *r, nil
+	})
+	return list, wrap(err, "export need reports")
+}

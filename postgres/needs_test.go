@@ -1,0 +1,344 @@
+package postgres_test
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"coopbot"
+	"coopbot/flows"
+	"coopbot/postgres"
+	"coopbot/postgres/postgrestest"
+)
+
+// needBundle is a seeded database with two neighborhoods, residents in each, an office
+// staff member and the manager of the first neighborhood.
+type needBundle struct {
+	db       *postgres.DB
+	nbhA     int64 // سرخاب
+	nbhB     int64 // ولیعصر
+	staff    *coopbot.Staff
+	manager  *coopbot.Staff // of nbhA
+	resident func(nbh int64) int64
+}
+
+func needSetup(t *testing.T) *needBundle {
+	t.Helper()
+	ctx := context.Background()
+	db := postgrestest.NewSeeded(t)
+	b := &needBundle{db: db}
+	all, err := db.Neighborhoods(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range all {
+		switch n.NameFa {
+		case "سرخاب":
+			b.nbhA = n.ID
+		case "ولیعصر":
+			b.nbhB = n.ID
+		}
+	}
+	next := int64(5000)
+	b.resident = func(nbh int64) int64 {
+		t.Helper()
+		next++
+		id, err := db.SaveResident(ctx, &coopbot.Resident{Platform: coopbot.Telegram, UserID: next, ChatID: next, Lang: coopbot.Persian, NeighborhoodID: nbh, Name: fmt.Sprintf("ساکن %d", next), Phone: "+989121234567"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return id
+	}
+	staffID, managerID := b.resident(b.nbhA), b.resident(b.nbhA)
+	if _, err := db.Pool.Exec(ctx, `INSERT INTO staff (resident_id, role) VALUES ($1, 'staff')`, staffID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Pool.Exec(ctx, `INSERT INTO staff (resident_id, role, neighborhood_id) VALUES ($1, 'neighborhood_manager', $2)`, managerID, b.nbhA); err != nil {
+		t.Fatal(err)
+	}
+	if b.staff, err = db.Staff(ctx, staffID); err != nil {
+		t.Fatal(err)
+	}
+	if b.manager, err = db.Staff(ctx, managerID); err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func (b *needBundle) report(t *testing.T, resident int64, cat string, urgency int, key string) *flows.NeedReport {
+	t.Helper()
+	r := &flows.NeedReport{ResidentID: resident, SubmitKey: key, Category: cat, Household: 4, Urgency: urgency,
+		Description: "نیاز به کار برای " + key}
+	if err := b.db.CreateNeedReport(context.Background(), r, func(r *flows.NeedReport) coopbot.Reply {
+		return coopbot.Text(coopbot.M("needs.alert.new", "Code", r.Code))
+	}); err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+func notifyJobs(t *testing.T, db *postgres.DB, residentID int64) int {
+	t.Helper()
+	var n int
+	err := db.Pool.QueryRow(context.Background(), `SELECT count(*) FROM river_job WHERE kind = 'notify' AND (args->>'resident_id')::bigint = $1`, residentID).Scan(&n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+func TestNeedReportCreateIsIdempotentAndSealed(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	b := needSetup(t)
+	res := b.resident(b.nbhB)
+	r := &flows.NeedReport{ResidentID: res, SubmitKey: "k1", Category: "housing", Household: 3, Urgency: flows.NeedUrgent,
+		Description: "اجارهٔ خانه عقب افتاده\nصاحبخانه فشار می‌آورد", Address: "کوچهٔ گلستان، پلاک ۱۲", HasLocation: true, Lat: 38.08, Lon: 46.29}
+	alerts := 0
+	alert := func(*flows.NeedReport) coopbot.Reply { alerts++; return coopbot.Text(coopbot.M("needs.alert.new")) }
+	if err := b.db.CreateNeedReport(ctx, r, alert); err != nil {
+		t.Fatal(err)
+	}
+	if len(r.Code) != 6 || r.Code[0] == '0' || r.Status != flows.NeedReceived || r.NeighborhoodID != b.nbhB {
+		t.Fatalf("created report = %+v", r)
+	}
+	// The same submission again (a retried update) finds the first report.
+	again := &flows.NeedReport{ResidentID: res, SubmitKey: "k1", Category: "housing", Household: 3, Urgency: 1, Description: "دوباره"}
+	if err := b.db.CreateNeedReport(ctx, again, alert); err != nil {
+		t.Fatal(err)
+	}
+	if again.ID != r.ID || again.Code != r.Code || alerts != 1 {
+		t.Fatalf("second submit: id %d code %s alerts %d, want %d %s 1", again.ID, again.Code, alerts, r.ID, r.Code)
+	}
+	// nbhB has no manager: the office staff member is alerted, nobody else.
+	if n := notifyJobs(t, b.db, b.staff.ResidentID); n != 1 {
+		t.Fatalf("staff alerts = %d, want 1", n)
+	}
+	if n := notifyJobs(t, b.db, b.manager.ResidentID); n != 0 {
+		t.Fatalf("manager of another neighborhood alerted %d times", n)
+	}
+
+	// Personal data is not readable in a dump.
+	var desc, addr, loc []byte
+	if err := b.db.Pool.QueryRow(ctx, `SELECT description_enc, address_enc, location_enc FROM need_reports WHERE id = $1`, r.ID).Scan(&desc, &addr, &loc); err != nil {
+		t.Fatal(err)
+	}
+	for _, plain := range []string{"اجارهٔ", "گلستان", "38.08"} {
+		if bytes.Contains(desc, []byte(plain)) || bytes.Contains(addr, []byte(plain)) || bytes.Contains(loc, []byte(plain)) {
+			t.Fatalf("%q stored in plain text", plain)
+		}
+	}
+	got, err := b.db.MyNeedReport(ctx, res, r.Code)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Description != r.Description || got.Address != r.Address || !got.HasLocation || got.Lat != 38.08 || got.Lon != 46.29 {
+		t.Fatalf("read back %+v", got)
+	}
+	if len(got.History) != 1 || got.History[0].Status != flows.NeedReceived || got.History[0].ActorID != 0 {
+		t.Fatalf("history = %+v", got.History)
+	}
+	// Another resident cannot read it by code.
+	if _, err := b.db.MyNeedReport(ctx, b.resident(b.nbhB), r.Code); coopbot.ErrorCode(err) != coopbot.ENotFound {
+		t.Fatalf("someone else's report: err = %v, want not found", err)
+	}
+}
+
+func TestNeedReportManagerAlertedForOwnNeighborhood(t *testing.T) {
+	t.Parallel()
+	b := needSetup(t)
+	b.report(t, b.resident(b.nbhA), "food", flows.NeedSoon, "a1")
+	if n := notifyJobs(t, b.db, b.manager.ResidentID); n != 1 {
+		t.Fatalf("manager alerts = %d, want 1", n)
+	}
+	if n := notifyJobs(t, b.db, b.staff.ResidentID); n != 0 {
+		t.Fatalf("office staff alerted %d times although the neighborhood has a manager", n)
+	}
+}
+
+func TestNeedQueueOrderAndScope(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	b := needSetup(t)
+	a1 := b.report(t, b.resident(b.nbhA), "food", flows.NeedNormal, "a1")
+	a2 := b.report(t, b.resident(b.nbhA), "health", flows.NeedUrgent, "a2")
+	a3 := b.report(t, b.resident(b.nbhA), "food", flows.NeedNormal, "a3")
+	bb := b.report(t, b.resident(b.nbhB), "food", flows.NeedUrgent, "b1")
+
+	// Office staff: most urgent first, then oldest.
+	card, err := b.db.NeedCard(ctx, b.staff, flows.NeedFilter{}, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if card.Report.ID != a2.ID || card.Pos != 1 || card.Total != 4 || card.Prev != 0 || card.Next != bb.ID {
+		t.Fatalf("first card = report %d pos %d/%d prev %d next %d", card.Report.ID, card.Pos, card.Total, card.Prev, card.Next)
+	}
+	card, err = b.db.NeedCard(ctx, b.staff, flows.NeedFilter{Category: "food"}, a1.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if card.Pos != 2 || card.Total != 3 || card.Prev != bb.ID || card.Next != a3.ID {
+		t.Fatalf("food card = pos %d/%d prev %d next %d", card.Pos, card.Total, card.Prev, card.Next)
+	}
+	if card.Report.ReporterName == "" || card.Report.ReporterPhone != "+989121234567" {
+		t.Fatalf("staff card lacks the reporter: %+v", card.Report)
+	}
+
+	// The manager of A sees A's reports only, whatever filter or id is asked for.
+	card, err = b.db.NeedCard(ctx, b.manager, flows.NeedFilter{Neighborhood: b.nbhB}, 0)
+	if err != nil || card.Report != nil {
+		t.Fatalf("manager asking for B's queue: %+v, %v", card.Report, err)
+	}
+	card, err = b.db.NeedCard(ctx, b.manager, flows.NeedFilter{}, 0)
+	if err != nil || card.Total != 3 || card.Report.ID != a2.ID {
+		t.Fatalf("manager's queue: %+v, %v", card, err)
+	}
+	if _, err := b.db.NeedCard(ctx, b.manager, flows.NeedFilter{}, bb.ID); coopbot.ErrorCode(err) != coopbot.ENotFound {
+		t.Fatalf("manager reading B's report: err = %v, want not found", err)
+	}
+	if _, err := b.db.FindNeedReport(ctx, b.manager, bb.Code); coopbot.ErrorCode(err) != coopbot.ENotFound {
+		t.Fatalf("manager finding B's code: err = %v, want not found", err)
+	}
+	if _, err := b.db.ChangeNeedStatus(ctx, b.manager, flows.NeedChange{ReportID: bb.ID, From: flows.NeedReceived, To: flows.NeedClosed}); coopbot.ErrorCode(err) != coopbot.ENotFound {
+		t.Fatalf("manager changing B's report: err = %v, want not found", err)
+	}
+	if _, err := b.db.NeedCard(ctx, nil, flows.NeedFilter{}, 0); coopbot.ErrorCode(err) != coopbot.EForbidden {
+		t.Fatalf("no staff role: err = %v, want forbidden", err)
+	}
+	rows, err := b.db.NeedExport(ctx, b.manager, time.Now().Add(-time.Hour), time.Now().Add(time.Hour))
+	if err != nil || len(rows) != 3 {
+		t.Fatalf("manager's export: %d rows, %v", len(rows), err)
+	}
+	for _, r := range rows {
+		if r.NeighborhoodID != b.nbhA {
+			t.Fatalf("manager's export holds report %s of neighborhood %d", r.Code, r.NeighborhoodID)
+		}
+	}
+}
+
+func TestNeedStatusChanges(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	b := needSetup(t)
+	res := b.resident(b.nbhA)
+	r := b.report(t, res, "debt", flows.NeedSoon, "s1")
+	notice := func(r *flows.NeedReport) coopbot.Reply {
+		return coopbot.Text(coopbot.M("need.notify.title", "Code", r.Code))
+	}
+
+	got, err := b.db.ChangeNeedStatus(ctx, b.manager, flows.NeedChange{ReportID: r.ID, From: flows.NeedReceived, To: flows.NeedReviewing, Notice: notice})
+	if err != nil || got.Status != flows.NeedReviewing {
+		t.Fatalf("to reviewing: %+v, %v", got, err)
+	}
+	// A second change from the old status (another staff member's stale card) conflicts.
+	if _, err := b.db.ChangeNeedStatus(ctx, b.staff, flows.NeedChange{ReportID: r.ID, From: flows.NeedReceived, To: flows.NeedClosed, Notice: notice}); coopbot.ErrorCode(err) != coopbot.EConflict {
+		t.Fatalf("stale change: err = %v, want conflict", err)
+	}
+	// Backwards is not allowed.
+	if _, err := b.db.ChangeNeedStatus(ctx, b.staff, flows.NeedChange{ReportID: r.ID, From: flows.NeedReviewing, To: flows.NeedReceived}); coopbot.ErrorCode(err) != coopbot.EInvalid {
+		t.Fatalf("backwards change: err = %v, want invalid", err)
+	}
+	got, err = b.db.ChangeNeedStatus(ctx, b.staff, flows.NeedChange{ReportID: r.ID, From: flows.NeedReviewing, To: flows.NeedReferred, ReferredTo: "کمیتهٔ امداد", Note: "پرونده فرستاده شد", Notice: notice})
+	if err != nil || got.ReferredTo != "کمیتهٔ امداد" {
+		t.Fatalf("to referred: %+v, %v", got, err)
+	}
+	got, err = b.db.ChangeNeedStatus(ctx, b.manager, flows.NeedChange{ReportID: r.ID, From: flows.NeedReferred, To: flows.NeedResolved, Note: "وام قرض‌الحسنه پرداخت شد", Notice: notice})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.db.ChangeNeedStatus(ctx, b.staff, flows.NeedChange{ReportID: r.ID, From: flows.NeedResolved, To: flows.NeedClosed}); coopbot.ErrorCode(err) != coopbot.EInvalid {
+		t.Fatalf("change after resolved: err = %v, want invalid", err)
+	}
+
+	want := []struct {
+		status, ref, note string
+		actor             int64
+	}{
+		{flows.NeedReceived, "", "", 0},
+		{flows.NeedReviewing, "", "", b.manager.ResidentID},
+		{flows.NeedReferred, "کمیتهٔ امداد", "پرونده فرستاده شد", b.staff.ResidentID},
+		{flows.NeedResolved, "", "وام قرض‌الحسنه پرداخت شد", b.manager.ResidentID},
+	}
+	if len(got.History) != len(want) {
+		t.Fatalf("history has %d entries, want %d: %+v", len(got.History), len(want), got.History)
+	}
+	for i, w := range want {
+		e := got.History[i]
+		if e.Status != w.status || e.ReferredTo != w.ref || e.Note != w.note || e.ActorID != w.actor || e.At.IsZero() {
+			t.Errorf("history[%d] = %+v, want %+v", i, e, w)
+		}
+		if w.actor != 0 && e.ActorName == "" {
+			t.Errorf("history[%d] lacks the actor's name", i)
+		}
+	}
+	// Each change queued one notice to the resident and one audit entry.
+	if n := notifyJobs(t, b.db, res); n != 3 {
+		t.Fatalf("resident notices = %d, want 3", n)
+	}
+	var audits int
+	if err := b.db.Pool.QueryRow(ctx, `SELECT count(*) FROM audit_log WHERE action = 'need_status' AND subject = $1 AND allowed`, fmt.Sprintf("need:%d", r.ID)).Scan(&audits); err != nil {
+		t.Fatal(err)
+	}
+	if audits != 3 {
+		t.Fatalf("audit entries = %d, want 3", audits)
+	}
+}
+
+func TestNeedCountsMatchInsertedData(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	b := needSetup(t)
+	type key struct {
+		nbh         int64
+		cat, status string
+	}
+	want := map[key]int{}
+	i := 0
+	add := func(nbh int64, cat string, n int, to string) {
+		for range n {
+			i++
+			r := b.report(t, b.resident(nbh), cat, flows.NeedNormal, fmt.Sprint("c", i))
+			if to != flows.NeedReceived {
+				if _, err := b.db.ChangeNeedStatus(ctx, b.staff, flows.NeedChange{ReportID: r.ID, From: flows.NeedReceived, To: to}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			want[key{nbh, cat, to}]++
+		}
+	}
+	add(b.nbhA, "food", 3, flows.NeedReceived)
+	add(b.nbhA, "food", 1, flows.NeedClosed)
+	add(b.nbhA, "employment", 2, flows.NeedReviewing)
+	add(b.nbhB, "food", 1, flows.NeedReceived)
+	add(b.nbhB, "health", 2, flows.NeedResolved)
+
+	check := func(s *coopbot.Staff, only int64) {
+		t.Helper()
+		counts, err := b.db.NeedCounts(ctx, s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := map[key]int{}
+		for _, c := range counts {
+			got[key{c.Neighborhood, c.Category, c.Status}] = c.N
+		}
+		for k, n := range want {
+			if only != 0 && k.nbh != only {
+				n = 0
+			}
+			if got[k] != n {
+				t.Errorf("count %+v = %d, want %d", k, got[k], n)
+			}
+			delete(got, k)
+		}
+		for k, n := range got {
+			if n != 0 {
+				t.Errorf("unexpected count %+v = %d", k, n)
+			}
+		}
+	}
+	check(b.staff, 0)
+	check(b.manager, b.nbhA)
+}
