@@ -12,6 +12,7 @@ import (
 // the flow file that uses it; the postgres package satisfies them all.
 type Store interface {
 	ResidentStore
+	BroadcastStore
 	NeedStore
 }
 
@@ -37,6 +38,7 @@ type feature struct {
 var features = []func(Deps) feature{
 	onboardingFeature,
 	needsFeature,
+	broadcastFeature,
 	languageFeature,
 }
 

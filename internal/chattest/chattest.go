@@ -49,10 +49,13 @@ type Harness struct {
 
 	Engine *flows.Engine
 	URL    string // the fake Bot API's base URL
+	// Limiter paces broadcasts (Options.SendRate per platform) and counts replies.
+	Limiter *redis.RateLimiter
 
 	platform coopbot.Platform
 	stop     context.CancelFunc
 	done     chan error
+	bcDone   chan error
 	ctx      context.Context
 }
 
@@ -64,6 +67,10 @@ type Options struct {
 	// NoJobs leaves the job workers stopped, as if the process died before working
 	// them: notifications stay queued in Postgres until StartJobs.
 	NoJobs bool
+	// SendRate is the broadcast send rate per platform (sends a second; 1000 by default).
+	SendRate float64
+	// Broadcasts tune the broadcast runner; its Sender and Limiter are the harness's.
+	Broadcasts postgres.BroadcastConfig
 }
 
 // New starts a seeded bot for t, stopped when t ends.
@@ -93,6 +100,11 @@ func New(t testing.TB, opts ...Options) *Harness {
 		t.Fatal(err)
 	}
 	h.Cat = cat
+	rate := o.SendRate
+	if rate <= 0 {
+		rate = 1000
+	}
+	h.Limiter = h.Redis.RateLimiter(redis.RateOptions{Rates: map[coopbot.Platform]float64{coopbot.Telegram: rate, coopbot.Bale: rate}})
 	h.API = emulator.New(emulator.Options{Token: Token, Bale: o.Platform == coopbot.Bale})
 	srv := httptest.NewServer(h.API.Handler())
 	h.URL, h.platform = srv.URL, o.Platform
@@ -107,6 +119,19 @@ func New(t testing.TB, opts ...Options) *Harness {
 		h.StartJobs()
 	}
 	go func() { h.done <- h.Bot.Run(ctx) }()
+	bc := o.Broadcasts
+	bc.Sender, bc.Limiter = h.Bot, h.Limiter
+	if bc.Log == nil {
+		bc.Log = h.Log
+	}
+	if bc.Poll == 0 {
+		bc.Poll = 100 * time.Millisecond
+	}
+	if bc.ProgressEvery == 0 {
+		bc.ProgressEvery = 300 * time.Millisecond
+	}
+	h.bcDone = make(chan error, 1)
+	go func() { h.bcDone <- h.DB.NewBroadcaster(bc).Run(ctx) }()
 	t.Cleanup(func() {
 		h.Stop()
 		h.API.Close()
@@ -124,6 +149,9 @@ func (h *Harness) Stop() {
 	h.stop = nil
 	if err := <-h.done; err != nil {
 		h.T.Errorf("bot stopped with an error: %v", err)
+	}
+	if err := <-h.bcDone; err != nil {
+		h.T.Errorf("broadcast runner stopped with an error: %v", err)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
@@ -346,6 +374,9 @@ func (h *Harness) Idle() {
 // instance of the service); cfg's platforms and log are filled in. Connect and Run it.
 func (h *Harness) NewBot(cfg bot.Config) *bot.Bot {
 	cfg.Platforms = []bot.PlatformConfig{{Platform: h.platform, Token: Token, APIURL: h.URL}}
+	if cfg.Meter == nil {
+		cfg.Meter = h.Limiter.Meter()
+	}
 	if cfg.Log == nil {
 		cfg.Log = h.Log
 	}
