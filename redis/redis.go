@@ -6,6 +6,8 @@ package redis
 
 import (
 	"context"
+	"crypto/aes"
+	"crypto/cipher"
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
@@ -27,12 +29,16 @@ type Options struct {
 	Seen     int           // how many recent update ids each chat remembers (32)
 	// FloodWindow is the window over which Turn.Recent counts a chat's updates (10 s).
 	FloodWindow time.Duration
+	// Key seals conversation states (AES-GCM, 32 bytes): answers in progress may hold a
+	// national ID or a phone number, which must not be readable from Redis.
+	Key []byte
 }
 
 // Client is a Redis connection with the session scripts loaded.
 type Client struct {
-	rdb *goredis.Client
-	o   Options
+	rdb  *goredis.Client
+	o    Options
+	aead cipher.AEAD
 }
 
 // Open connects to Redis at url ("redis://127.0.0.1:6379/0").
@@ -60,7 +66,36 @@ func Open(url string, o Options) (*Client, error) {
 	if o.FloodWindow == 0 {
 		o.FloodWindow = 10 * time.Second
 	}
-	return &Client{rdb: goredis.NewClient(opt), o: o}, nil
+	if len(o.Key) != 32 {
+		return nil, errors.New("redis: state key must be 32 bytes")
+	}
+	block, err := aes.NewCipher(o.Key)
+	if err != nil {
+		return nil, err
+	}
+	aead, err := cipher.NewGCM(block)
+	if err != nil {
+		return nil, err
+	}
+	return &Client{rdb: goredis.NewClient(opt), o: o, aead: aead}, nil
+}
+
+// seal encrypts a state for storage; nil stays nil (keep the stored one).
+func (c *Client) seal(state []byte) []byte {
+	if state == nil {
+		return nil
+	}
+	nonce := make([]byte, c.aead.NonceSize(), c.aead.NonceSize()+len(state)+c.aead.Overhead())
+	rand.Read(nonce)
+	return c.aead.Seal(nonce, nonce, state, nil)
+}
+
+func (c *Client) open(sealed []byte) ([]byte, error) {
+	n := c.aead.NonceSize()
+	if len(sealed) < n {
+		return nil, errors.New("sealed state too short")
+	}
+	return c.aead.Open(nil, sealed[:n], sealed[n:], nil)
 }
 
 // Close closes the connection pool.
@@ -147,7 +182,9 @@ func (c *Client) begin(ctx context.Context, t *coopbot.Turn) error {
 		return wrap(err, "begin turn")
 	}
 	if s, ok := res[0].(string); ok {
-		t.State = []byte(s)
+		// A state that does not open (another key, or written by hand) is no state: the
+		// engine starts the person over politely.
+		t.State, _ = c.open([]byte(s))
 	}
 	if s, ok := res[1].(string); ok {
 		t.Hold.Seen = s
@@ -176,7 +213,7 @@ func (c *Client) Commit(ctx context.Context, t *coopbot.Turn, state []byte) (boo
 		}
 		seen = strings.Join(ids, ",") + "," + seen
 	}
-	n, err := commit.Run(ctx, c.rdb, []string{t.Hold.Key, t.Hold.Lock}, t.Hold.Token, state, seen, c.o.StateTTL.Milliseconds()).Int()
+	n, err := commit.Run(ctx, c.rdb, []string{t.Hold.Key, t.Hold.Lock}, t.Hold.Token, c.seal(state), seen, c.o.StateTTL.Milliseconds()).Int()
 	if err != nil {
 		return false, wrap(err, "commit turn")
 	}

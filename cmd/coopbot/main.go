@@ -10,7 +10,9 @@ package main
 
 import (
 	"context"
+	"crypto/hmac"
 	"crypto/rand"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"io"
@@ -104,7 +106,7 @@ func openDB(ctx context.Context, cfg *config, log *slog.Logger) (*postgres.DB, e
 }
 
 func serve(ctx context.Context, cfg *config, db *postgres.DB, log *slog.Logger, stdout io.Writer) error {
-	rdb, err := redis.Open(cfg.redisURL, redis.Options{StateTTL: cfg.stateTTL, Prefix: cfg.redisPrefix})
+	rdb, err := redis.Open(cfg.redisURL, redis.Options{StateTTL: cfg.stateTTL, Prefix: cfg.redisPrefix, Key: subkey(cfg.dataKey, "redis conversation state")})
 	if err != nil {
 		return fmt.Errorf("REDIS_URL: %w", err)
 	}
@@ -233,4 +235,11 @@ func holderName() string {
 	b := make([]byte, 4)
 	rand.Read(b)
 	return fmt.Sprintf("%s-%d-%x", host, os.Getpid(), b)
+}
+
+// subkey derives a key for one use from the data key, so Postgres and Redis never share one.
+func subkey(key []byte, use string) []byte {
+	m := hmac.New(sha256.New, key)
+	m.Write([]byte(use))
+	return m.Sum(nil)
 }

@@ -173,6 +173,9 @@ func NewRedis(tb testing.TB, o redis.Options) *redis.Client {
 	if url == "" {
 		url = "redis://127.0.0.1:6379/0"
 	}
+	if o.Key == nil {
+		o.Key = postgrestest.Key
+	}
 	if o.Prefix == "" {
 		o.Prefix = fmt.Sprintf("coopbot-test:%d:%s:", time.Now().UnixNano(), strings.ReplaceAll(tb.Name(), "/", "-"))
 	}
