@@ -79,7 +79,7 @@ func openRedis(t *testing.T) *redis.Client {
 		url = "redis://127.0.0.1:6379/0"
 	}
 	prefix := fmt.Sprintf("coopbot-test:%d:%s:", time.Now().UnixNano(), strings.ReplaceAll(t.Name(), "/", "-"))
-	c, err := redis.Open(url, redis.Options{Prefix: prefix})
+	c, err := redis.Open(url, redis.Options{Prefix: prefix, Key: postgrestest.Key})
 	if err != nil {
 		t.Fatal(err)
 	}
