@@ -92,6 +92,7 @@ type Profile struct {
 	Phone        string       `json:"ph,omitempty"` // E.164; stays out of logs
 	Role         coopbot.Role `json:"ro,omitempty"`
 	RoleScope    int64        `json:"rs,omitempty"`
+	CoopAdmin    bool         `json:"ca,omitempty"` // admin of at least one cooperative
 }
 
 // Conv is what a step works with: who is talking, their profile and the answers so far.

@@ -13,6 +13,8 @@ import (
 type Store interface {
 	ResidentStore
 	BroadcastStore
+	JoinStore
+	CoopAdminStore
 	NeedStore
 }
 
@@ -37,6 +39,8 @@ type feature struct {
 // one file plus one line here.
 var features = []func(Deps) feature{
 	onboardingFeature,
+	joinFeature,
+	coopAdminFeature,
 	needsFeature,
 	broadcastFeature,
 	languageFeature,

@@ -48,6 +48,8 @@ type DB struct {
 
 	river  *river.Client[pgx.Tx]
 	sender Sender
+
+	remindDays int // see Options.PendingRemindDays
 }
 
 // Options configure the store.
@@ -57,6 +59,9 @@ type Options struct {
 	Key      []byte
 	Log      *slog.Logger
 	MaxConns int32
+	// PendingRemindDays: membership requests pending longer than this many days are
+	// reminded to the cooperative's admins once a day (DefaultPendingRemindDays when 0).
+	PendingRemindDays int
 }
 
 // Open connects to Postgres. It does not migrate.
@@ -92,7 +97,7 @@ func Open(ctx context.Context, url string, o Options) (*DB, error) {
 	if log == nil {
 		log = slog.Default()
 	}
-	db := &DB{Pool: pool, log: log, aead: aead, mac: m.Sum(nil)}
+	db := &DB{Pool: pool, log: log, aead: aead, mac: m.Sum(nil), remindDays: o.PendingRemindDays}
 	if db.river, err = db.jobs(); err != nil {
 		pool.Close()
 		return nil, fmt.Errorf("job queue: %w", err)

@@ -22,10 +22,11 @@ func (db *DB) Profile(ctx context.Context, ref coopbot.UserRef) (flows.Profile, 
 		scope *int64
 	)
 	err := db.Pool.QueryRow(ctx, `
-		SELECT r.id, r.lang, r.neighborhood_id, r.phone_enc, s.role, s.neighborhood_id
+		SELECT r.id, r.lang, r.neighborhood_id, r.phone_enc, s.role, s.neighborhood_id,
+			EXISTS (SELECT 1 FROM cooperative_admins a WHERE a.resident_id = r.id)
 		FROM residents r LEFT JOIN staff s ON s.resident_id = r.id
 		WHERE r.platform = $1 AND r.user_id = $2`, ref.Platform, ref.UserID).
-		Scan(&p.ResidentID, &p.Lang, &nbh, &phone, &role, &scope)
+		Scan(&p.ResidentID, &p.Lang, &nbh, &phone, &role, &scope, &p.CoopAdmin)
 	if err == pgx.ErrNoRows {
 		return flows.Profile{}, nil
 	}

@@ -7,11 +7,13 @@ import (
 	"fmt"
 	"log/slog"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
 	"coopbot"
 	"coopbot/bot"
+	"coopbot/postgres"
 )
 
 // config is everything read from the environment. Every variable is documented in the
@@ -30,6 +32,10 @@ type config struct {
 	logLevel      slog.Level
 	dataKey       []byte
 	stateTTL      time.Duration
+
+	// Membership requests pending longer than this many days are reminded to the
+	// cooperative's admins once a day.
+	pendingRemindDays int
 }
 
 // emulatorToken is the token the built-in fake Bot API accepts.
@@ -125,6 +131,15 @@ func loadConfig(getenv func(string) string) (*config, error) {
 			return nil, fmt.Errorf("STATE_TTL: want a duration of at least 1m such as 24h, got %q", s)
 		}
 		c.stateTTL = d
+	}
+
+	c.pendingRemindDays = postgres.DefaultPendingRemindDays
+	if s := strings.TrimSpace(getenv("PENDING_REMIND_DAYS")); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 1 || n > 365 {
+			return nil, fmt.Errorf("PENDING_REMIND_DAYS: want a whole number of days from 1 to 365, got %q", s)
+		}
+		c.pendingRemindDays = n
 	}
 	return c, nil
 }

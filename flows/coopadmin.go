@@ -1,0 +1,460 @@
+package flows
+
+import (
+	"context"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"coopbot"
+	"coopbot/text"
+)
+
+// CoopAdminStore keeps cooperative admins, their invite codes and their decisions on
+// membership requests. Every method that acts checks on the server who acts.
+type CoopAdminStore interface {
+	// JoinRequest loads one request with its personal data opened. Callers show it only
+	// to people CanDecideJoin allows.
+	JoinRequest(ctx context.Context, id int64) (*coopbot.JoinRequest, error)
+	// CanDecideJoin reports whether a person may decide on a cooperative's requests: one
+	// of its admins, or staff whose scope covers its neighborhood.
+	CanDecideJoin(ctx context.Context, actorID, coopID int64) (bool, error)
+	// DecideJoinRequest decides a pending request. It checks authorization again in its
+	// transaction (forbidden, and audited, when denied). The first decision wins: won
+	// reports whether this one did, and the request is returned as it stands, with its
+	// personal data. The resident's notice is queued in the deciding transaction.
+	DecideJoinRequest(ctx context.Context, d JoinDecision) (r *coopbot.JoinRequest, won bool, err error)
+	// PendingJoinRequests lists the pending requests a person may decide, oldest first,
+	// without personal data.
+	PendingJoinRequests(ctx context.Context, actorID int64) ([]coopbot.JoinRequest, error)
+	// CreateCoopInvite makes a one-time code that turns whoever sends it into an admin
+	// of the cooperative. Only staff whose scope covers the cooperative may (forbidden,
+	// audited, otherwise).
+	CreateCoopInvite(ctx context.Context, actorID, coopID int64) (code string, expires time.Time, err error)
+	// RedeemCoopInvite makes the resident an admin of the invite's cooperative and uses
+	// the code up (audited). not_found when the code is unknown, used or expired;
+	// already when the resident was an admin of it before.
+	RedeemCoopInvite(ctx context.Context, residentID int64, code string) (co *coopbot.Cooperative, already bool, err error)
+}
+
+// JoinDecision is an admin's decision on a membership request.
+type JoinDecision struct {
+	RequestID  int64
+	ActorID    int64
+	Approve    bool
+	ReasonCode string        // with a rejection: a key of the short list, or "other"
+	ReasonText string        // with a rejection: the decider's own words
+	Notice     coopbot.Reply // to the resident, queued only when this decision wins
+}
+
+// Flows of cooperative admins and staff.
+const (
+	flowCoopPending = "coop_pending"
+	flowCoopReject  = "coop_reject"
+	flowCoopInvite  = "admin_invite"
+)
+
+// Actions (buttons outside conversations): a decision on a card, and a reminder's button
+// that opens the pending list.
+const (
+	actionDecide  = "jr"
+	actionPending = "jp"
+)
+
+// rejectReasons is the short list of rejection reasons; the decider may also type one.
+var rejectReasons = []struct{ key, msg string }{
+	{"incomplete", "coop.reason.incomplete"},
+	{"not_local", "coop.reason.not_local"},
+	{"capacity", "coop.reason.capacity"},
+	{"share", "coop.reason.share"},
+	{"skills", "coop.reason.skills"},
+}
+
+// maxReasonText bounds a typed rejection reason.
+const maxReasonText = 300
+
+// InviteAlphabet are the characters of invite codes: capital letters and digits that
+// cannot be mistaken for one another (no I, L, O, 0, 1).
+const InviteAlphabet = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+
+// InviteCodeLen is the number of characters of an invite code.
+const InviteCodeLen = 8
+
+// NormalizeInviteCode reads a typed invite code: any digit script, lower case, spaces and
+// dashes are accepted. ok is false when s cannot be a code.
+func NormalizeInviteCode(s string) (code string, ok bool) {
+	s = strings.ToUpper(text.Digits(text.Clean(s)))
+	s = strings.NewReplacer(" ", "", "-", "", "\u200c", "").Replace(s)
+	if len(s) != InviteCodeLen {
+		return "", false
+	}
+	for _, r := range s {
+		if !strings.ContainsRune(InviteAlphabet, r) {
+			return "", false
+		}
+	}
+	return s, true
+}
+
+// ShowInviteCode groups a code in two halves for reading: "ABCD-EFGH".
+func ShowInviteCode(code string) string {
+	if len(code) != InviteCodeLen {
+		return code
+	}
+	return code[:4] + "-" + code[4:]
+}
+
+// cardText is what admins read of a request: every answer, personal data included.
+func cardText(r *coopbot.JoinRequest) []coopbot.Msg {
+	out := []coopbot.Msg{
+		coopMsg("coop.card.title", r.Cooperative, "ID", ID(r.ID)),
+		coopbot.M("coop.card.name", "Name", text.Isolate(r.FullName)),
+		coopbot.M("coop.card.nid", "NationalID", text.NationalID(r.NationalID)),
+		coopbot.M("coop.card.phone", "Phone", text.Phone(r.Phone)),
+		coopbot.M("coop.card.share", "Share", text.Number(r.Share)),
+		coopbot.M("coop.card.skills"),
+	}
+	out = append(out, SkillMsgs(r.Skills, r.SkillsOther)...)
+	return append(out, coopbot.M("coop.card.date", "Date", When(r.CreatedAt)))
+}
+
+// JoinCard is the card a new request sends to every admin of its cooperative, in the
+// admin's language, with Approve and Reject.
+func JoinCard(r *coopbot.JoinRequest) coopbot.Reply {
+	id := strconv.FormatInt(r.ID, 10)
+	return coopbot.Reply{Text: cardText(r), Buttons: [][]coopbot.Button{{
+		{Label: coopbot.M("coop.card.approve"), Data: "a:" + actionDecide + ":" + id + ":ok"},
+		{Label: coopbot.M("coop.card.reject"), Data: "a:" + actionDecide + ":" + id + ":no"},
+	}}}
+}
+
+// decidedLines say who decided a request and when (or that the resident withdrew it).
+func decidedLines(r *coopbot.JoinRequest) []coopbot.Msg {
+	switch r.Status {
+	case coopbot.JoinApproved:
+		return []coopbot.Msg{coopbot.M("coop.card.approved", "Name", text.Isolate(r.DeciderName), "Date", When(r.DecidedAt))}
+	case coopbot.JoinRejected:
+		return append([]coopbot.Msg{coopbot.M("coop.card.rejected", "Name", text.Isolate(r.DeciderName), "Date", When(r.DecidedAt))},
+			ReasonMsgs(r.ReasonCode, r.ReasonText)...)
+	case coopbot.JoinWithdrawn:
+		return []coopbot.Msg{coopbot.M("coop.card.withdrawn", "Date", When(r.DecidedAt))}
+	}
+	return nil
+}
+
+// decidedCard is the card edited in place once the request is decided: no more buttons.
+func decidedCard(r *coopbot.JoinRequest) coopbot.Reply {
+	lines := append(cardText(r), coopbot.Raw(""))
+	return coopbot.Reply{Text: append(lines, decidedLines(r)...), Edit: true}
+}
+
+// decisionNotice is what the resident reads of the decision, in their own language.
+func decisionNotice(r *coopbot.JoinRequest, approve bool, code, own string) coopbot.Reply {
+	if approve {
+		return coopbot.Text(coopMsg("join.notify.approved", r.Cooperative, "ID", ID(r.ID)))
+	}
+	return coopbot.Text(append([]coopbot.Msg{coopMsg("join.notify.rejected", r.Cooperative, "ID", ID(r.ID))}, ReasonMsgs(code, own)...)...)
+}
+
+// JoinReminder tells a cooperative's admins that n requests have waited more than days
+// days, with a button to the pending list.
+func JoinReminder(co coopbot.Cooperative, n, days int) coopbot.Reply {
+	return coopbot.Reply{
+		Text:    []coopbot.Msg{coopMsg("coop.remind", co, "Count", text.Number(int64(n)), "Days", text.Number(int64(days))).WithCount(n)},
+		Buttons: [][]coopbot.Button{{{Label: coopbot.M("coop.remind.open"), Data: "a:" + actionPending}}},
+	}
+}
+
+func toast(id string) coopbot.Reply {
+	m := coopbot.M(id)
+	return coopbot.Reply{Toast: &m}
+}
+
+type coopAdmin struct{ d Deps }
+
+func coopAdminFeature(d Deps) feature {
+	a := &coopAdmin{d: d}
+	return feature{
+		flows: []*Flow{a.pending(), a.reject(), a.invite()},
+		actions: map[string]Action{
+			actionDecide:  a.decide,
+			actionPending: func(ctx context.Context, c *Conv, args string) (Next, error) { return Start(flowCoopPending, nil), nil },
+		},
+		menu: []MenuItem{
+			{Label: "coop.pending.menu", Value: "coop_pending",
+				Visible: func(p *Profile) bool { return p.CoopAdmin || staffOnly(p) },
+				Open: func(ctx context.Context, c *Conv) (Next, error) {
+					return Start(flowCoopPending, nil), nil
+				}},
+			{Label: "admin.invite.menu", Value: "admin_invite", Visible: staffOnly,
+				Open: func(ctx context.Context, c *Conv) (Next, error) {
+					return Start(flowCoopInvite, nil), nil
+				}},
+		},
+		menuText: []func(ctx context.Context, c *Conv, typed string) (Next, bool, error){a.redeem},
+	}
+}
+
+// denied records a refused attempt and tells the person so.
+func (a *coopAdmin) denied(ctx context.Context, c *Conv, action string, reqID int64, detail map[string]any) (Next, error) {
+	if err := a.d.Store.Audit(ctx, c.Profile.ResidentID, action, "join_request:"+strconv.FormatInt(reqID, 10), false, detail); err != nil {
+		return Next{}, err
+	}
+	return Stay(toast("admin.denied"), coopbot.Text(coopbot.M("admin.denied"))), nil
+}
+
+// load finds a request and checks that this person may decide on it. A nil request
+// with a nil error means the answer is in next.
+func (a *coopAdmin) load(ctx context.Context, c *Conv, id int64, action string, detail map[string]any) (*coopbot.JoinRequest, Next, error) {
+	r, err := a.d.Store.JoinRequest(ctx, id)
+	if coopbot.ErrorCode(err) == coopbot.ENotFound {
+		// Forged data naming no request: refused like any other attempt.
+		next, err := a.denied(ctx, c, action, id, detail)
+		return nil, next, err
+	}
+	if err != nil {
+		return nil, Next{}, err
+	}
+	ok, err := a.d.Store.CanDecideJoin(ctx, c.Profile.ResidentID, r.CooperativeID)
+	if err != nil {
+		return nil, Next{}, err
+	}
+	if !ok {
+		next, err := a.denied(ctx, c, action, id, detail)
+		return nil, next, err
+	}
+	return r, Next{}, nil
+}
+
+// decide handles Approve and Reject on a card ("a:jr:<id>:ok|no"). Approve decides at
+// once; Reject first asks for the reason. Whoever presses is checked, whatever the data.
+func (a *coopAdmin) decide(ctx context.Context, c *Conv, args string) (Next, error) {
+	idStr, verdict, _ := strings.Cut(args, ":")
+	id, err := strconv.ParseInt(idStr, 10, 64)
+	detail := map[string]any{"verdict": verdict}
+	if err != nil || id <= 0 || (verdict != "ok" && verdict != "no") {
+		return a.denied(ctx, c, "join_decide", id, map[string]any{"data": args})
+	}
+	r, next, err := a.load(ctx, c, id, "join_decide", detail)
+	if r == nil {
+		return next, err
+	}
+	if r.Status != coopbot.JoinPending {
+		return Stay(toast("coop.toast.already"), decidedCard(r)), nil
+	}
+	if verdict == "no" {
+		return Start(flowCoopReject, map[string]string{"req": idStr}), nil
+	}
+	after, won, err := a.d.Store.DecideJoinRequest(ctx, JoinDecision{
+		RequestID: id, ActorID: c.Profile.ResidentID, Approve: true,
+		Notice: decisionNotice(r, true, "", ""),
+	})
+	if coopbot.ErrorCode(err) == coopbot.EForbidden {
+		return Stay(toast("admin.denied"), coopbot.Text(coopbot.M("admin.denied"))), nil
+	}
+	if err != nil {
+		return Next{}, err
+	}
+	if !won {
+		return Stay(toast("coop.toast.already"), decidedCard(after)), nil
+	}
+	return Stay(toast("coop.toast.approved"), decidedCard(after)), nil
+}
+
+// reject asks an admin why a request is rejected (a short list, or their own words) and
+// then decides.
+func (a *coopAdmin) reject() *Flow {
+	return &Flow{Name: flowCoopReject, First: "reason", Steps: map[string]Step{
+		"reason": {
+			Ask: func(ctx context.Context, c *Conv) (coopbot.Reply, error) {
+				r := coopbot.Text(coopbot.M("coop.reject.prompt", "ID", ID(c.GetInt("req"))))
+				for _, rr := range rejectReasons {
+					r.Buttons = append(r.Buttons, []coopbot.Button{{Label: coopbot.M(rr.msg), Data: "r:" + rr.key}})
+				}
+				return r, nil
+			},
+			Answer: func(ctx context.Context, c *Conv, in Input) (Next, error) {
+				code, own := "", ""
+				switch {
+				case strings.HasPrefix(in.Choice, "r:"):
+					for _, rr := range rejectReasons {
+						if rr.key == in.Choice[2:] {
+							code = rr.key
+						}
+					}
+				case in.Kind == KindText && in.Text != "":
+					own = text.CleanMultiline(in.Raw)
+					if utf8.RuneCountInString(own) > maxReasonText {
+						return Retry("coop.reject.too_long", "Max", text.Number(maxReasonText)), nil
+					}
+					code = "other"
+				}
+				if code == "" {
+					return Retry("coop.reject.invalid"), nil
+				}
+				return a.rejectWith(ctx, c, code, own)
+			},
+		},
+	}}
+}
+
+func (a *coopAdmin) rejectWith(ctx context.Context, c *Conv, code, own string) (Next, error) {
+	id := c.GetInt("req")
+	r, next, err := a.load(ctx, c, id, "join_decide", map[string]any{"verdict": "no"})
+	if r == nil {
+		if err != nil {
+			return next, err
+		}
+		return Done(coopbot.Text(coopbot.M("admin.denied"))), nil
+	}
+	after, won, err := a.d.Store.DecideJoinRequest(ctx, JoinDecision{
+		RequestID: id, ActorID: c.Profile.ResidentID, ReasonCode: code, ReasonText: own,
+		Notice: decisionNotice(r, false, code, own),
+	})
+	if coopbot.ErrorCode(err) == coopbot.EForbidden {
+		return Done(coopbot.Text(coopbot.M("admin.denied"))), nil
+	}
+	if err != nil {
+		return Next{}, err
+	}
+	if !won {
+		lines := append([]coopbot.Msg{coopbot.M("coop.decided.already", "ID", ID(id))}, decidedLines(after)...)
+		return Done(coopbot.Text(lines...)), nil
+	}
+	return Done(coopbot.Text(append([]coopbot.Msg{coopbot.M("coop.reject.done", "ID", ID(id), "Name", text.Isolate(after.FullName))},
+		ReasonMsgs(code, own)...)...)), nil
+}
+
+const pendingPerPage = 8
+
+// pending lists the requests waiting for this person's decision; each opens its card.
+func (a *coopAdmin) pending() *Flow {
+	return &Flow{Name: flowCoopPending, First: "list", Steps: map[string]Step{
+		"list": {
+			Ask: func(ctx context.Context, c *Conv) (coopbot.Reply, error) {
+				all, err := a.d.Store.PendingJoinRequests(ctx, c.Profile.ResidentID)
+				if err != nil {
+					return coopbot.Reply{}, err
+				}
+				if len(all) == 0 {
+					return coopbot.Text(coopbot.M("coop.pending.none")), nil
+				}
+				lang := c.Lang()
+				r := coopbot.Text(coopbot.M("coop.pending.title", "Count", text.Number(int64(len(all)))).WithCount(len(all)))
+				page, pages := pageOf(int(c.GetInt("pp")), len(all), pendingPerPage)
+				for _, q := range all[page*pendingPerPage : min(len(all), (page+1)*pendingPerPage)] {
+					r.Text = append(r.Text, coopbot.M("coop.pending.item", "ID", ID(q.ID), "Name", text.Isolate(q.FullName),
+						"Coop", q.Cooperative.Name(lang), "Date", When(q.CreatedAt)))
+					r.Buttons = append(r.Buttons, []coopbot.Button{{
+						Label: coopbot.M("coop.pending.open", "ID", ID(q.ID), "Name", text.Isolate(q.FullName)),
+						Data:  "r:" + strconv.FormatInt(q.ID, 10),
+					}})
+				}
+				if pages > 1 {
+					r.Text = append(r.Text, coopbot.M("common.page", "Page", text.FaDigits(strconv.Itoa(page+1)), "Pages", text.FaDigits(strconv.Itoa(pages))))
+					r.Buttons = append(r.Buttons, pageButtons(page, pages))
+				}
+				return r, nil
+			},
+			Answer: func(ctx context.Context, c *Conv, in Input) (Next, error) {
+				switch {
+				case strings.HasPrefix(in.Choice, "p:"):
+					c.Set("pp", in.Choice[2:])
+					return Again(), nil
+				case strings.HasPrefix(in.Choice, "r:"):
+					id, _ := strconv.ParseInt(in.Choice[2:], 10, 64)
+					r, next, err := a.load(ctx, c, id, "join_view", nil)
+					if r == nil {
+						return next, err
+					}
+					if r.Status != coopbot.JoinPending {
+						card := decidedCard(r)
+						card.Edit = false
+						return Stay(card), nil
+					}
+					return Stay(JoinCard(r)), nil
+				}
+				return Retry("coop.pending.use_buttons"), nil
+			},
+		},
+	}}
+}
+
+// invite lets staff make a one-time admin invite code for a cooperative.
+func (a *coopAdmin) invite() *Flow {
+	return &Flow{Name: flowCoopInvite, First: "coop", Steps: map[string]Step{
+		"coop": {
+			Ask: func(ctx context.Context, c *Conv) (coopbot.Reply, error) {
+				all, err := a.d.Store.JoinCooperatives(ctx)
+				if err != nil {
+					return coopbot.Reply{}, err
+				}
+				if len(all) == 0 {
+					return coopbot.Text(coopbot.M("join.coop.none")), nil
+				}
+				r := coopbot.Text(coopbot.M("admin.invite.prompt"))
+				page, pages := pageOf(int(c.GetInt("ip")), len(all), pendingPerPage)
+				for _, co := range all[page*pendingPerPage : min(len(all), (page+1)*pendingPerPage)] {
+					r.Buttons = append(r.Buttons, []coopbot.Button{{Label: coopbot.Raw(co.Name(c.Lang())), Data: "co:" + strconv.FormatInt(co.ID, 10)}})
+				}
+				if pages > 1 {
+					r.Text = append(r.Text, coopbot.M("common.page", "Page", text.FaDigits(strconv.Itoa(page+1)), "Pages", text.FaDigits(strconv.Itoa(pages))))
+					r.Buttons = append(r.Buttons, pageButtons(page, pages))
+				}
+				return r, nil
+			},
+			Answer: func(ctx context.Context, c *Conv, in Input) (Next, error) {
+				if p, ok := strings.CutPrefix(in.Choice, "p:"); ok {
+					c.Set("ip", p)
+					return Again(), nil
+				}
+				idStr, ok := strings.CutPrefix(in.Choice, "co:")
+				if !ok {
+					return Retry("admin.invite.use_buttons"), nil
+				}
+				id, _ := strconv.ParseInt(idStr, 10, 64)
+				all, err := a.d.Store.JoinCooperatives(ctx)
+				if err != nil {
+					return Next{}, err
+				}
+				for _, co := range all {
+					if co.ID != id {
+						continue
+					}
+					code, expires, err := a.d.Store.CreateCoopInvite(ctx, c.Profile.ResidentID, co.ID)
+					if coopbot.ErrorCode(err) == coopbot.EForbidden {
+						return Done(coopbot.Text(coopbot.M("admin.denied"))), nil
+					}
+					if err != nil {
+						return Next{}, err
+					}
+					return Done(
+						coopbot.Text(coopMsg("admin.invite.created", co, "Date", When(expires))),
+						coopbot.Text(coopbot.Raw(ShowInviteCode(code))),
+					), nil
+				}
+				return Retry("join.coop.gone"), nil
+			},
+		},
+	}}
+}
+
+// redeem turns an invite code typed at the main menu into admin rights.
+func (a *coopAdmin) redeem(ctx context.Context, c *Conv, typed string) (Next, bool, error) {
+	code, ok := NormalizeInviteCode(typed)
+	if !ok {
+		return Next{}, false, nil
+	}
+	co, already, err := a.d.Store.RedeemCoopInvite(ctx, c.Profile.ResidentID, code)
+	switch {
+	case coopbot.ErrorCode(err) == coopbot.ENotFound:
+		return Retry("admin.invite.invalid"), true, nil
+	case err != nil:
+		return Next{}, true, err
+	case already:
+		return Done(coopbot.Text(coopMsg("admin.invite.already", *co))), true, nil
+	}
+	c.Profile.CoopAdmin = true
+	return Done(coopbot.Text(coopMsg("admin.invite.redeemed", *co))), true, nil
+}

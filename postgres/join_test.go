@@ -1,0 +1,357 @@
+package postgres_test
+
+import (
+	"bytes"
+	"context"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"coopbot"
+	"coopbot/flows"
+	"coopbot/postgres"
+	"coopbot/postgres/postgrestest"
+)
+
+type joinBundle struct {
+	db                  *postgres.DB
+	ctx                 context.Context
+	carpet, shop        coopbot.Cooperative
+	staff, admin, other int64 // staff, an admin of carpet, an admin of shop
+}
+
+func residentAt(t *testing.T, db *postgres.DB, userID int64, nbh int64) int64 {
+	t.Helper()
+	id, err := db.SaveResident(context.Background(), &coopbot.Resident{
+		Platform: coopbot.Telegram, UserID: userID, ChatID: userID, Lang: coopbot.Persian, NeighborhoodID: nbh, Name: "R"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return id
+}
+
+func setupJoin(t *testing.T) *joinBundle {
+	t.Helper()
+	b := &joinBundle{db: postgrestest.NewSeeded(t), ctx: context.Background()}
+	coops, err := b.db.JoinCooperatives(b.ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, co := range coops {
+		switch co.NameFa {
+		case "تعاونی فرش‌بافی بانوان سرخاب":
+			b.carpet = co
+		case "تعاونی مصرف محله ائل‌گلی":
+			b.shop = co
+		}
+	}
+	if b.carpet.ID == 0 || b.shop.ID == 0 || b.carpet.Members != 34 {
+		t.Fatalf("seeded cooperatives: %+v", coops)
+	}
+	if err := b.db.GrantStaff(b.ctx, []coopbot.UserRef{{Platform: coopbot.Telegram, UserID: 1}}); err != nil {
+		t.Fatal(err)
+	}
+	b.staff = residentAt(t, b.db, 1, b.carpet.NeighborhoodID)
+	b.admin = b.makeAdmin(t, 2, b.carpet.ID)
+	b.other = b.makeAdmin(t, 3, b.shop.ID)
+	return b
+}
+
+func (b *joinBundle) makeAdmin(t *testing.T, userID, coopID int64) int64 {
+	t.Helper()
+	id := residentAt(t, b.db, userID, 0)
+	code, expires, err := b.db.CreateCoopInvite(b.ctx, b.staff, coopID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := time.Until(expires); d < 6*24*time.Hour || d > 7*24*time.Hour+time.Minute {
+		t.Fatalf("invite expires in %v, want 7 days", d)
+	}
+	co, already, err := b.db.RedeemCoopInvite(b.ctx, id, code)
+	if err != nil || already || co.ID != coopID {
+		t.Fatalf("redeem: %+v %v %v", co, already, err)
+	}
+	return id
+}
+
+func (b *joinBundle) submit(t *testing.T, residentID, coopID int64) int64 {
+	t.Helper()
+	id, err := b.db.SubmitJoinRequest(b.ctx, &coopbot.JoinRequest{
+		CooperativeID: coopID, ResidentID: residentID, FullName: "زهرا احمدی",
+		NationalID: "0012345679", Phone: "+989121112233", Share: 6_000_000, Skills: []string{"carpet"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return id
+}
+
+func (b *joinBundle) count(t *testing.T, q string, args ...any) int {
+	t.Helper()
+	var n int
+	if err := b.db.Pool.QueryRow(b.ctx, q, args...).Scan(&n); err != nil {
+		t.Fatalf("%s: %v", q, err)
+	}
+	return n
+}
+
+func TestJoinFirstDecisionWins(t *testing.T) {
+	t.Parallel()
+	b := setupJoin(t)
+	second := b.makeAdmin(t, 4, b.carpet.ID)
+	resident := residentAt(t, b.db, 100, b.carpet.NeighborhoodID)
+	id := b.submit(t, resident, b.carpet.ID)
+	if n := b.count(t, `SELECT count(*) FROM river_job WHERE kind = 'join_card'`); n != 2 {
+		t.Fatalf("%d cards queued, want one per admin (2)", n)
+	}
+
+	var (
+		wg   sync.WaitGroup
+		mu   sync.Mutex
+		wins []flows.JoinDecision
+	)
+	for i := range 10 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			d := flows.JoinDecision{RequestID: id, ActorID: []int64{b.admin, second, b.staff}[i%3], Approve: i%2 == 0,
+				ReasonCode: "capacity", Notice: coopbot.Text(coopbot.M("join.notify.approved"))}
+			if !d.Approve {
+				d.Notice = coopbot.Text(coopbot.M("join.notify.rejected"))
+			}
+			r, won, err := b.db.DecideJoinRequest(b.ctx, d)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			if r.Status == coopbot.JoinPending || r.DecidedBy == 0 || r.DecidedAt.IsZero() {
+				t.Errorf("returned request %+v", r)
+			}
+			if won {
+				mu.Lock()
+				wins = append(wins, d)
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	if len(wins) != 1 {
+		t.Fatalf("%d decisions won, want exactly 1", len(wins))
+	}
+	r, err := b.db.JoinRequest(b.ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := coopbot.JoinRejected
+	members := 34
+	if wins[0].Approve {
+		want, members = coopbot.JoinApproved, 35
+	}
+	if r.Status != want || r.DecidedBy != wins[0].ActorID {
+		t.Fatalf("stored %s by %d, winner %+v", r.Status, r.DecidedBy, wins[0])
+	}
+	if n := b.count(t, `SELECT members FROM cooperatives WHERE id = $1`, b.carpet.ID); n != members {
+		t.Fatalf("members = %d, want %d", n, members)
+	}
+	if n := b.count(t, `SELECT count(*) FROM river_job WHERE kind = 'notify' AND (args->>'resident_id')::bigint = $1`, resident); n != 1 {
+		t.Fatalf("%d notices to the resident, want 1", n)
+	}
+	if n := b.count(t, `SELECT count(*) FROM audit_log WHERE action = 'join_decide' AND allowed`); n != 1 {
+		t.Fatalf("%d decisions audited", n)
+	}
+}
+
+func TestJoinDecisionNeedsAnAdminOfThatCooperative(t *testing.T) {
+	t.Parallel()
+	b := setupJoin(t)
+	resident := residentAt(t, b.db, 100, b.carpet.NeighborhoodID)
+	id := b.submit(t, resident, b.carpet.ID)
+	manager := residentAt(t, b.db, 5, 0)
+	if _, err := b.db.Pool.Exec(b.ctx, `INSERT INTO staff (resident_id, role, neighborhood_id) VALUES ($1, 'neighborhood_manager', $2)`,
+		manager, b.shop.NeighborhoodID); err != nil {
+		t.Fatal(err)
+	}
+	for _, actor := range []int64{resident, b.other, manager} {
+		ok, err := b.db.CanDecideJoin(b.ctx, actor, b.carpet.ID)
+		if err != nil || ok {
+			t.Fatalf("actor %d may decide: %v %v", actor, ok, err)
+		}
+		_, _, err = b.db.DecideJoinRequest(b.ctx, flows.JoinDecision{RequestID: id, ActorID: actor, Approve: true})
+		if coopbot.ErrorCode(err) != coopbot.EForbidden {
+			t.Fatalf("actor %d: err = %v, want forbidden", actor, err)
+		}
+	}
+	if n := b.count(t, `SELECT count(*) FROM audit_log WHERE action = 'join_decide' AND NOT allowed`); n != 3 {
+		t.Fatalf("%d denied attempts audited, want 3", n)
+	}
+	if r, _ := b.db.JoinRequest(b.ctx, id); r.Status != coopbot.JoinPending {
+		t.Fatalf("status %s", r.Status)
+	}
+	// Admins see only their cooperatives' pending requests; staff see all.
+	for actor, want := range map[int64]int{b.admin: 1, b.other: 0, b.staff: 1, resident: 0, manager: 0} {
+		list, err := b.db.PendingJoinRequests(b.ctx, actor)
+		if err != nil || len(list) != want {
+			t.Fatalf("actor %d sees %d pending, want %d (%v)", actor, len(list), want, err)
+		}
+		for _, r := range list {
+			if r.NationalID != "" || r.Phone != "" {
+				t.Fatal("the pending list carries personal data")
+			}
+		}
+	}
+}
+
+func TestJoinSubmitRules(t *testing.T) {
+	t.Parallel()
+	b := setupJoin(t)
+	resident := residentAt(t, b.db, 100, b.carpet.NeighborhoodID)
+	req := func(coopID, share int64) *coopbot.JoinRequest {
+		return &coopbot.JoinRequest{CooperativeID: coopID, ResidentID: resident, FullName: "نام", NationalID: "0012345679",
+			Phone: "+989121112233", Share: share}
+	}
+	if _, err := b.db.SubmitJoinRequest(b.ctx, req(b.carpet.ID, 4_999_999)); coopbot.ErrorMsgID(err) != "join.share.below_min" {
+		t.Fatalf("below minimum: %v", err)
+	}
+	id := b.submit(t, resident, b.carpet.ID)
+	if _, err := b.db.SubmitJoinRequest(b.ctx, req(b.carpet.ID, 5_000_000)); coopbot.ErrorMsgID(err) != "join.duplicate" || coopbot.ErrorCode(err) != coopbot.EConflict {
+		t.Fatalf("second pending request: %v", err)
+	}
+	if open, err := b.db.ActiveJoinRequest(b.ctx, resident, b.carpet.ID); err != nil || open == nil || open.ID != id {
+		t.Fatalf("open request = %+v, %v", open, err)
+	}
+	// Another cooperative is fine; a closed one is not.
+	b.submit(t, resident, b.shop.ID)
+	if _, err := b.db.Pool.Exec(b.ctx, `UPDATE cooperatives SET status = 'closed' WHERE id = $1`, b.shop.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.db.SubmitJoinRequest(b.ctx, req(b.shop.ID, 5_000_000)); coopbot.ErrorMsgID(err) != "join.coop.closed" {
+		t.Fatalf("closed cooperative: %v", err)
+	}
+	// A member cannot apply again.
+	if _, won, err := b.db.DecideJoinRequest(b.ctx, flows.JoinDecision{RequestID: id, ActorID: b.admin, Approve: true}); err != nil || !won {
+		t.Fatal(won, err)
+	}
+	if _, err := b.db.SubmitJoinRequest(b.ctx, req(b.carpet.ID, 5_000_000)); coopbot.ErrorMsgID(err) != "join.already_member" {
+		t.Fatalf("member applying again: %v", err)
+	}
+	if open, err := b.db.ActiveJoinRequest(b.ctx, resident, b.carpet.ID); err != nil || open == nil || open.Status != coopbot.JoinApproved {
+		t.Fatalf("approved request = %+v, %v", open, err)
+	}
+}
+
+func TestJoinWithdraw(t *testing.T) {
+	t.Parallel()
+	b := setupJoin(t)
+	resident := residentAt(t, b.db, 100, b.carpet.NeighborhoodID)
+	stranger := residentAt(t, b.db, 101, b.carpet.NeighborhoodID)
+	id := b.submit(t, resident, b.carpet.ID)
+	if _, err := b.db.WithdrawJoinRequest(b.ctx, stranger, id); coopbot.ErrorCode(err) != coopbot.ENotFound {
+		t.Fatalf("someone else's request: %v", err)
+	}
+	r, err := b.db.WithdrawJoinRequest(b.ctx, resident, id)
+	if err != nil || r.Status != coopbot.JoinWithdrawn || r.NationalID != "" {
+		t.Fatalf("withdraw: %+v, %v", r, err)
+	}
+	if _, err := b.db.WithdrawJoinRequest(b.ctx, resident, id); coopbot.ErrorCode(err) != coopbot.EConflict {
+		t.Fatalf("second withdrawal: %v", err)
+	}
+	if _, won, err := b.db.DecideJoinRequest(b.ctx, flows.JoinDecision{RequestID: id, ActorID: b.admin, Approve: true}); err != nil || won {
+		t.Fatalf("deciding a withdrawn request: won=%v %v", won, err)
+	}
+	list, err := b.db.JoinRequests(b.ctx, resident)
+	if err != nil || len(list) != 1 || list[0].Status != coopbot.JoinWithdrawn {
+		t.Fatalf("requests = %+v, %v", list, err)
+	}
+}
+
+func TestJoinPersonalDataIsSealed(t *testing.T) {
+	t.Parallel()
+	b := setupJoin(t)
+	resident := residentAt(t, b.db, 100, b.carpet.NeighborhoodID)
+	id := b.submit(t, resident, b.carpet.ID)
+	var nid, nidHash, phone []byte
+	if err := b.db.Pool.QueryRow(b.ctx, `SELECT national_id_enc, national_id_hash, phone_enc FROM join_requests WHERE id = $1`, id).
+		Scan(&nid, &nidHash, &phone); err != nil {
+		t.Fatal(err)
+	}
+	for _, col := range [][]byte{nid, nidHash, phone} {
+		if len(col) == 0 || bytes.Contains(col, []byte("0012345679")) || bytes.Contains(col, []byte("9121112233")) {
+			t.Fatalf("personal data readable in a column: %q", col)
+		}
+	}
+	if n := b.count(t, `SELECT count(*) FROM river_job WHERE args::text LIKE '%0012345679%' OR args::text LIKE '%9121112233%'`); n != 0 {
+		t.Fatal("personal data in the job table")
+	}
+	r, err := b.db.JoinRequest(b.ctx, id)
+	if err != nil || r.NationalID != "0012345679" || r.Phone != "+989121112233" || r.Skills[0] != "carpet" || r.Cooperative.ID != b.carpet.ID {
+		t.Fatalf("opened request = %+v, %v", r, err)
+	}
+	// Answers kept in the conversation (Redis) are sealed too.
+	sealed := b.db.SealJoinAnswer("0012345679")
+	if strings.Contains(sealed, "0012345679") || sealed == b.db.SealJoinAnswer("0012345679") {
+		t.Fatalf("sealed answer %q", sealed)
+	}
+	if plain, err := b.db.OpenJoinAnswer(sealed); err != nil || plain != "0012345679" {
+		t.Fatalf("open = %q, %v", plain, err)
+	}
+	if _, err := b.db.OpenJoinAnswer("AAAA" + sealed); err == nil {
+		t.Fatal("a tampered answer opened")
+	}
+}
+
+func TestCoopInviteRules(t *testing.T) {
+	t.Parallel()
+	b := setupJoin(t)
+	resident := residentAt(t, b.db, 100, b.carpet.NeighborhoodID)
+	// Only staff (within their scope) make codes.
+	for _, actor := range []int64{resident, b.admin} {
+		if _, _, err := b.db.CreateCoopInvite(b.ctx, actor, b.carpet.ID); coopbot.ErrorCode(err) != coopbot.EForbidden {
+			t.Fatalf("actor %d made a code: %v", actor, err)
+		}
+	}
+	code, _, err := b.db.CreateCoopInvite(b.ctx, b.staff, b.shop.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n, ok := flows.NormalizeInviteCode(code); !ok || n != code || len(code) != flows.InviteCodeLen {
+		t.Fatalf("code %q does not read back", code)
+	}
+	co, already, err := b.db.RedeemCoopInvite(b.ctx, resident, code)
+	if err != nil || already || co.ID != b.shop.ID {
+		t.Fatalf("redeem: %+v %v %v", co, already, err)
+	}
+	if ok, _ := b.db.CanDecideJoin(b.ctx, resident, b.shop.ID); !ok {
+		t.Fatal("the new admin may not decide")
+	}
+	if _, _, err := b.db.RedeemCoopInvite(b.ctx, b.admin, code); coopbot.ErrorCode(err) != coopbot.ENotFound {
+		t.Fatalf("a used code worked again: %v", err)
+	}
+	// An admin redeeming a second code of the same cooperative stays one admin.
+	code2, _, _ := b.db.CreateCoopInvite(b.ctx, b.staff, b.shop.ID)
+	if _, already, err := b.db.RedeemCoopInvite(b.ctx, resident, code2); err != nil || !already {
+		t.Fatalf("second code: already=%v %v", already, err)
+	}
+	p, err := b.db.Profile(b.ctx, coopbot.UserRef{Platform: coopbot.Telegram, UserID: 100})
+	if err != nil || !p.CoopAdmin {
+		t.Fatalf("profile = %+v, %v", p, err)
+	}
+	if n := b.count(t, `SELECT count(*) FROM audit_log WHERE action = 'coop_invite_create' AND NOT allowed`); n != 2 {
+		t.Fatalf("%d refused invites audited, want 2", n)
+	}
+}
+
+func TestNewInviteCodesDiffer(t *testing.T) {
+	t.Parallel()
+	b := setupJoin(t)
+	seen := map[string]bool{}
+	for range 50 {
+		code, _, err := b.db.CreateCoopInvite(b.ctx, b.staff, b.carpet.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if seen[code] {
+			t.Fatalf("code %s made twice", code)
+		}
+		seen[code] = true
+	}
+}
