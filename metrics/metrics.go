@@ -31,7 +31,9 @@ type Gauges struct {
 	QueueDepth func(ctx context.Context) (float64, error)
 	// Conversations counts the conversations in progress.
 	Conversations func(ctx context.Context) (float64, error)
-	Log           *slog.Logger
+	// RedisRoundTrips counts requests sent to Redis since start.
+	RedisRoundTrips func() float64
+	Log             *slog.Logger
 }
 
 // New registers the metrics.
@@ -78,6 +80,12 @@ func New(g Gauges) *Metrics {
 	}
 	gauge("coopbot_job_queue_depth", "Durable jobs waiting to run (notifications, reminders, broadcast work).", g.QueueDepth)
 	gauge("coopbot_active_conversations", "Conversations in progress (state kept in Redis).", g.Conversations)
+	if g.RedisRoundTrips != nil {
+		m.reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{
+			Name: "coopbot_redis_roundtrips_total",
+			Help: "Requests sent to Redis (a script call or a pipeline is one).",
+		}, g.RedisRoundTrips))
+	}
 	return m
 }
 

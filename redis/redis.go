@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"coopbot"
@@ -36,9 +37,10 @@ type Options struct {
 
 // Client is a Redis connection with the session scripts loaded.
 type Client struct {
-	rdb  *goredis.Client
-	o    Options
-	aead cipher.AEAD
+	rdb   *goredis.Client
+	o     Options
+	aead  cipher.AEAD
+	trips atomic.Int64
 }
 
 // Open connects to Redis at url ("redis://127.0.0.1:6379/0").
@@ -77,7 +79,31 @@ func Open(url string, o Options) (*Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Client{rdb: goredis.NewClient(opt), o: o, aead: aead}, nil
+	c := &Client{rdb: goredis.NewClient(opt), o: o, aead: aead}
+	c.rdb.AddHook(roundTrips{&c.trips})
+	return c, nil
+}
+
+// RoundTrips counts the requests this client sent to Redis (a pipeline is one), for the
+// metrics page and the load tool's budget of two per update.
+func (c *Client) RoundTrips() int64 { return c.trips.Load() }
+
+type roundTrips struct{ n *atomic.Int64 }
+
+func (roundTrips) DialHook(next goredis.DialHook) goredis.DialHook { return next }
+
+func (h roundTrips) ProcessHook(next goredis.ProcessHook) goredis.ProcessHook {
+	return func(ctx context.Context, cmd goredis.Cmder) error {
+		h.n.Add(1)
+		return next(ctx, cmd)
+	}
+}
+
+func (h roundTrips) ProcessPipelineHook(next goredis.ProcessPipelineHook) goredis.ProcessPipelineHook {
+	return func(ctx context.Context, cmds []goredis.Cmder) error {
+		h.n.Add(1)
+		return next(ctx, cmds)
+	}
 }
 
 // seal encrypts a state for storage; nil stays nil (keep the stored one).

@@ -148,7 +148,8 @@ func serve(ctx context.Context, cfg *config, db *postgres.DB, log *slog.Logger, 
 			n, err := rdb.Conversations(ctx)
 			return float64(n), err
 		},
-		Log: log,
+		RedisRoundTrips: func() float64 { return float64(rdb.RoundTrips()) },
+		Log:             log,
 	})
 	b := bot.New(bot.Config{
 		Platforms: platforms, Webhook: cfg.webhook, WebhookBase: cfg.webhookBase, WebhookSecret: cfg.webhookSecret, Log: log,
