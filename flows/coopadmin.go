@@ -21,7 +21,7 @@ type CoopAdminStore interface {
 	// of its admins, or staff whose scope covers its neighborhood.
 	CanDecideJoin(ctx context.Context, actorID, coopID int64) (bool, error)
 	// DecideJoinRequest decides a pending request. It checks authorization again in its
-	// transaction (forbidden, and audited, when denied). The first decision wins: won
+	// transaction (forbidden, and audited, when denied; also for the applicant). The first decision wins: won
 	// reports whether this one did, and the request is returned as it stands, with its
 	// personal data. The resident's notice is queued in the deciding transaction.
 	DecideJoinRequest(ctx context.Context, d JoinDecision) (r *coopbot.JoinRequest, won bool, err error)
@@ -220,7 +220,7 @@ func (a *coopAdmin) load(ctx context.Context, c *Conv, id int64, action string, 
 	if err != nil {
 		return nil, Next{}, err
 	}
-	if !ok {
+	if !ok || r.ResidentID == c.Profile.ResidentID { // nobody decides on their own request
 		next, err := a.denied(ctx, c, action, id, detail)
 		return nil, next, err
 	}

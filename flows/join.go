@@ -147,7 +147,7 @@ func ReasonMsgs(code, own string) []coopbot.Msg {
 	return out
 }
 
-// Status returns the paragraphs describing where a request stands for its resident.
+// joinStatusMsgs are the paragraphs saying where a request stands, for its resident.
 func joinStatusMsgs(r coopbot.JoinRequest) []coopbot.Msg {
 	out := []coopbot.Msg{coopbot.M(joinStatusMsg[r.Status])}
 	if r.Status != coopbot.JoinPending && !r.DecidedAt.IsZero() {

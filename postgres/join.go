@@ -113,9 +113,10 @@ func (db *DB) JoinRequests(ctx context.Context, residentID int64) ([]coopbot.Joi
 }
 
 // PendingJoinRequests lists the pending requests a person may decide (their
-// cooperatives', or all within their staff scope), oldest first, without personal data.
+// cooperatives', or all within their staff scope; never their own), oldest first,
+// without personal data.
 func (db *DB) PendingJoinRequests(ctx context.Context, actorID int64) ([]coopbot.JoinRequest, error) {
-	return db.joinList(ctx, "list pending join requests", `WHERE j.status = 'pending' AND (
+	return db.joinList(ctx, "list pending join requests", `WHERE j.status = 'pending' AND j.resident_id <> $1 AND (
 			EXISTS (SELECT 1 FROM cooperative_admins a WHERE a.cooperative_id = j.cooperative_id AND a.resident_id = $1)
 			OR EXISTS (SELECT 1 FROM staff s WHERE s.resident_id = $1 AND (s.role = 'staff' OR s.neighborhood_id = c.neighborhood_id)))
 		ORDER BY j.created_at, j.id LIMIT 500`, actorID)
@@ -216,15 +217,17 @@ func joinRemindJob() *river.PeriodicJob {
 }
 
 // deciders are the people a cooperative's requests go to: its admins, or, while it has
-// none, the staff whose scope covers it, so that no request waits unseen.
-func deciders(ctx context.Context, tx pgx.Tx, coopID int64) ([]int64, error) {
+// none, the staff whose scope covers it, so that no request waits unseen. The applicant
+// (applicant, 0 for none) never decides on their own request.
+func deciders(ctx context.Context, tx pgx.Tx, coopID, applicant int64) ([]int64, error) {
 	rows, err := tx.Query(ctx, `
-		SELECT resident_id FROM cooperative_admins WHERE cooperative_id = $1
+		WITH a AS (SELECT resident_id FROM cooperative_admins WHERE cooperative_id = $1 AND resident_id <> $2)
+		SELECT resident_id FROM a
 		UNION
 		SELECT s.resident_id FROM staff s JOIN cooperatives c ON c.id = $1
-		WHERE NOT EXISTS (SELECT 1 FROM cooperative_admins WHERE cooperative_id = $1)
+		WHERE NOT EXISTS (SELECT 1 FROM a) AND s.resident_id <> $2
 		  AND (s.role = 'staff' OR s.neighborhood_id = c.neighborhood_id)
-		ORDER BY 1`, coopID)
+		ORDER BY 1`, coopID, applicant)
 	if err != nil {
 		return nil, err
 	}
@@ -276,7 +279,7 @@ func (db *DB) SubmitJoinRequest(ctx context.Context, r *coopbot.JoinRequest) (in
 		if err != nil {
 			return err
 		}
-		admins, err := deciders(ctx, tx, r.CooperativeID)
+		admins, err := deciders(ctx, tx, r.CooperativeID, r.ResidentID)
 		if err != nil {
 			return err
 		}
@@ -356,6 +359,9 @@ func (db *DB) DecideJoinRequest(ctx context.Context, d flows.JoinDecision) (*coo
 		var err error
 		if allowed, err = canDecide(ctx, tx, d.ActorID, coopID); err != nil || !allowed {
 			return err
+		}
+		if allowed = residentID != d.ActorID; !allowed {
+			return nil // nobody decides on their own request
 		}
 		// The row lock makes a concurrent decision wait here and then find the request
 		// no longer pending.
@@ -541,7 +547,7 @@ func (db *DB) RemindPendingJoins(ctx context.Context, now time.Time) (int, error
 			if tag.RowsAffected() == 0 {
 				continue
 			}
-			admins, err := deciders(ctx, tx, d.co.ID)
+			admins, err := deciders(ctx, tx, d.co.ID, 0)
 			if err != nil {
 				return err
 			}

@@ -355,3 +355,25 @@ func TestNewInviteCodesDiffer(t *testing.T) {
 		seen[code] = true
 	}
 }
+
+func TestJoinNobodyDecidesOnTheirOwnRequest(t *testing.T) {
+	t.Parallel()
+	b := setupJoin(t)
+	// The carpet cooperative's only admin applies to it: the card goes to staff instead.
+	id := b.submit(t, b.admin, b.carpet.ID)
+	if n := b.count(t, `SELECT count(*) FROM river_job WHERE kind = 'join_card' AND (args->>'admin_id')::bigint = $1`, b.admin); n != 0 {
+		t.Fatal("the applicant got the card of their own request")
+	}
+	if n := b.count(t, `SELECT count(*) FROM river_job WHERE kind = 'join_card' AND (args->>'admin_id')::bigint = $1`, b.staff); n != 1 {
+		t.Fatalf("staff got %d cards, want 1", n)
+	}
+	if list, err := b.db.PendingJoinRequests(b.ctx, b.admin); err != nil || len(list) != 0 {
+		t.Fatalf("own request in the pending list: %d, %v", len(list), err)
+	}
+	if _, _, err := b.db.DecideJoinRequest(b.ctx, flows.JoinDecision{RequestID: id, ActorID: b.admin, Approve: true}); coopbot.ErrorCode(err) != coopbot.EForbidden {
+		t.Fatalf("deciding one's own request: %v", err)
+	}
+	if _, won, err := b.db.DecideJoinRequest(b.ctx, flows.JoinDecision{RequestID: id, ActorID: b.staff, Approve: true}); err != nil || !won {
+		t.Fatalf("staff decision: %v %v", won, err)
+	}
+}
