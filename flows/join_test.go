@@ -938,6 +938,23 @@ func TestJoinPendingReminder(t *testing.T) {
 	a.Sees("coop.pending.title", "Count", "۱")
 	a.Press("coop.pending.open", "ID", flows.ID(id), "Name", text.Isolate("کاوه مرادی"))
 	a.Sees("coop.card.title", coop(carpetFa, "ID", flows.ID(id))...)
+
+	// Rejected with a reason in the admin's own words.
+	a.Press("coop.card.reject")
+	a.Sees("coop.reject.prompt", "ID", flows.ID(id))
+	a.Send(strings.Repeat("خیلی ", 70))
+	a.Sees("coop.reject.too_long", "Max", "۳۰۰")
+	a.E.SendSticker()
+	a.Sees("coop.reject.invalid")
+	a.Send("سهم <b>نقدی</b> لازم است")
+	a.Sees("coop.reject.done", "ID", flows.ID(id), "Name", text.Isolate("کاوه مرادی"))
+	notice := u.Sees("join.notify.rejected", coop(carpetFa, "ID", flows.ID(id))...)
+	contains(t, u, notice, msg("join.reason.own", "Text", text.Isolate("سهم <b>نقدی</b> لازم است")))
+	if r := e.request(id); r.ReasonCode != "other" || r.ReasonText != "سهم <b>نقدی</b> لازم است" {
+		t.Fatalf("stored reason %q %q", r.ReasonCode, r.ReasonText)
+	}
+	a.Press("coop.pending.menu")
+	a.Sees("coop.pending.none")
 }
 
 func TestCoopAdminInvite(t *testing.T) {
