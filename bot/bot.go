@@ -226,22 +226,36 @@ const (
 	outcomeFailed      = "failed"
 )
 
+// finishTimeout is the time left after an update's deadline to release its chat, save its
+// state and tell the resident, so that a step that ran out of time still ends cleanly.
+const finishTimeout = 5 * time.Second
+
+// lockWait bounds the wait for a chat another instance is answering (or that a killed
+// instance left locked): the update is then refused and comes again, instead of holding up
+// the updates of every other chat in its poll batch.
+const lockWait = 5 * time.Second
+
 func (b *Bot) handleUpdate(p *platform, u tgbotapi.Update) (string, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), b.cfg.HandleTimeout)
 	defer cancel()
+	// fctx finishes the update (releases, saves, notes) even when ctx has run out.
+	fctx, fcancel := context.WithTimeout(context.Background(), b.cfg.HandleTimeout+finishTimeout)
+	defer fcancel()
 	up, ok := decode(p.name, u)
 	if !ok {
 		return outcomeIgnored, nil // not something the bot reads (channel posts, group chats, …)
 	}
 	log := b.log.With("platform", p.name, "update_id", up.ID, "chat_id", up.ChatID)
-	turn, err := b.sessions.Begin(ctx, up.Platform, up.ChatID, up.UserID, up.ID)
+	bctx, bcancel := context.WithTimeout(ctx, min(lockWait, b.cfg.HandleTimeout))
+	turn, err := b.sessions.Begin(bctx, up.Platform, up.ChatID, up.UserID, up.ID)
+	bcancel()
 	if err != nil {
 		log.Warn("update not handled: session store", "err", err)
-		b.noteOnce(ctx, p, up, coopbot.Persian, "error.unavailable")
+		b.noteOnce(fctx, p, up, coopbot.Persian, "error.unavailable")
 		return outcomeUnavailable, err
 	}
 	if turn.Duplicate {
-		b.sessions.Abort(ctx, turn)
+		b.sessions.Abort(fctx, turn)
 		if up.Kind == flows.KindCallback {
 			p.answer(up.CallbackID, "")
 		}
@@ -251,9 +265,9 @@ func (b *Bot) handleUpdate(p *platform, u tgbotapi.Update) (string, error) {
 	if turn.Recent > b.cfg.FloodLimit {
 		// One person sending far more than anyone types: their updates are dropped (the
 		// first time with a note), so they cannot slow the bot down for others.
-		b.sessions.Abort(ctx, turn)
+		b.sessions.Abort(fctx, turn)
 		if turn.Recent == b.cfg.FloodLimit+1 {
-			b.sendNote(ctx, p, up, langOf(turn.State), "error.flood")
+			b.sendNote(fctx, p, up, langOf(turn.State), "error.flood")
 		} else if up.Kind == flows.KindCallback {
 			p.answer(up.CallbackID, "")
 		}
@@ -263,40 +277,46 @@ func (b *Bot) handleUpdate(p *platform, u tgbotapi.Update) (string, error) {
 	res, err := b.engine.Handle(ctx, turn.State, up)
 	if err != nil {
 		lang := langOf(turn.State)
-		if coopbot.ErrorCode(err) == coopbot.EUnavailable {
+		if coopbot.ErrorCode(err) == coopbot.EUnavailable || ctx.Err() != nil {
 			// Not acknowledged: the platform (or the poll loop) brings it again.
-			b.sessions.Abort(ctx, turn)
+			b.sessions.Abort(fctx, turn)
 			log.Warn("update not handled: dependency unavailable", "err", err)
-			b.noteOnce(ctx, p, up, lang, "error.unavailable")
+			b.noteOnce(fctx, p, up, lang, "error.unavailable")
+			if coopbot.ErrorCode(err) != coopbot.EUnavailable {
+				err = &coopbot.Error{Code: coopbot.EUnavailable, Err: fmt.Errorf("update took longer than %s: %w", b.cfg.HandleTimeout, err)}
+			}
 			return outcomeUnavailable, err
 		}
 		// A bug: tell the resident, keep the old state, do not bring the update again.
 		log.Error("update failed", "err", err)
-		b.sendNote(ctx, p, up, lang, "error.internal")
-		b.sessions.Commit(ctx, turn, nil)
+		b.sendNote(fctx, p, up, lang, "error.internal")
+		b.sessions.Commit(fctx, turn, nil)
 		return outcomeFailed, nil
 	}
 	out, err := b.renderAll(res)
 	if err != nil {
 		// A bug (a message missing or malformed): same as a failed step.
 		log.Error("update failed: render", "err", err)
-		b.sendNote(ctx, p, up, res.Lang, "error.internal")
-		b.sessions.Commit(ctx, turn, nil)
+		b.sendNote(fctx, p, up, res.Lang, "error.internal")
+		b.sessions.Commit(fctx, turn, nil)
 		return outcomeFailed, nil
 	}
 	if err := b.deliver(ctx, p, up, out); err != nil {
-		switch coopbot.ErrorCode(err) {
-		case coopbot.EUnavailable, coopbot.ERateLimited, coopbot.EUncertain:
+		switch code := coopbot.ErrorCode(err); {
+		case code == coopbot.EUnavailable, code == coopbot.ERateLimited, code == coopbot.EUncertain, ctx.Err() != nil:
 			// Not acknowledged: the same update comes again and is answered then (a reply
 			// whose fate is unknown may then arrive twice).
-			b.sessions.Abort(ctx, turn)
+			b.sessions.Abort(fctx, turn)
 			log.Warn("update not handled: reply not sent", "err", err)
+			if code != coopbot.EUnavailable && code != coopbot.ERateLimited && code != coopbot.EUncertain {
+				err = &coopbot.Error{Code: coopbot.EUnavailable, Err: err}
+			}
 			return outcomeUnavailable, err
 		}
 		// Blocked by the person, or refused by the platform: nothing to try again.
 		log.Warn("reply refused by the platform", "err", err)
 	}
-	saved, err := b.sessions.Commit(ctx, turn, res.State)
+	saved, err := b.sessions.Commit(fctx, turn, res.State)
 	if err != nil {
 		log.Warn("state not saved", "err", err)
 		return outcomeUnavailable, err

@@ -71,6 +71,12 @@ type Options struct {
 	SendRate float64
 	// Broadcasts tune the broadcast runner; its Sender and Limiter are the harness's.
 	Broadcasts postgres.BroadcastConfig
+	// RedisURL is the Redis to use (e.g. through a faultproxy); COOPBOT_TEST_REDIS_URL or
+	// the local one by default.
+	RedisURL string
+	// DatabaseURL is a database made with postgrestest.NewURL, reached e.g. through a
+	// faultproxy; it is seeded. A fresh seeded one by default.
+	DatabaseURL string
 }
 
 // New starts a seeded bot for t, stopped when t ends.
@@ -88,13 +94,25 @@ func New(t testing.TB, opts ...Options) *Harness {
 	if os.Getenv("CHATTEST_LOG") != "" {
 		h.Log = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	}
-	h.DB = postgrestest.NewSeeded(t)
+	if o.DatabaseURL != "" {
+		db, err := postgres.Open(context.Background(), o.DatabaseURL, postgres.Options{Key: postgrestest.Key, Log: h.Log})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(db.Close)
+		if err := db.Seed(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		h.DB = db
+	} else {
+		h.DB = postgrestest.NewSeeded(t)
+	}
 	if len(o.Admins) > 0 {
 		if err := h.DB.GrantStaff(context.Background(), o.Admins); err != nil {
 			t.Fatal(err)
 		}
 	}
-	h.Redis = NewRedis(t, o.Redis)
+	h.Redis = newRedis(t, o.RedisURL, o.Redis)
 	cat, err := locales.Load()
 	if err != nil {
 		t.Fatal(err)
@@ -169,9 +187,21 @@ func (h *Harness) StartJobs() {
 // NewRedis opens Redis with a key prefix of its own for tb, and deletes its keys afterwards.
 func NewRedis(tb testing.TB, o redis.Options) *redis.Client {
 	tb.Helper()
-	url := os.Getenv("COOPBOT_TEST_REDIS_URL")
+	return newRedis(tb, "", o)
+}
+
+// RedisURL is the Redis tests use: COOPBOT_TEST_REDIS_URL or the local one.
+func RedisURL() string {
+	if url := os.Getenv("COOPBOT_TEST_REDIS_URL"); url != "" {
+		return url
+	}
+	return "redis://127.0.0.1:6379/0"
+}
+
+func newRedis(tb testing.TB, url string, o redis.Options) *redis.Client {
+	tb.Helper()
 	if url == "" {
-		url = "redis://127.0.0.1:6379/0"
+		url = RedisURL()
 	}
 	if o.Key == nil {
 		o.Key = postgrestest.Key
