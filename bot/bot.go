@@ -121,6 +121,7 @@ func (b *Bot) Connect(ctx context.Context) error {
 		p.account, p.meter, p.metrics = account(pc.Platform, pc.Token), b.cfg.Meter, b.metrics
 		b.platforms[pc.Platform] = p
 		b.log.Info("platform connected", "platform", pc.Platform, "bot", p.api.Self.UserName)
+		b.setCommands(p)
 	}
 	return nil
 }
