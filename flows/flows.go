@@ -16,6 +16,8 @@ type Store interface {
 	JoinStore
 	CoopAdminStore
 	NeedStore
+	TrainingStore
+	TrainingAdminStore
 }
 
 // Deps are what the flows need from outside.
@@ -43,6 +45,8 @@ var features = []func(Deps) feature{
 	coopAdminFeature,
 	needsFeature,
 	broadcastFeature,
+	trainingsFeature,
+	trainingAdminFeature,
 	languageFeature,
 }
 

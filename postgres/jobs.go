@@ -48,7 +48,9 @@ type notifyWorker struct {
 
 // notifyChecks are the conditions a notification may depend on; each returns whether the
 // message is still due. Areas add theirs here.
-var notifyChecks = map[string]func(ctx context.Context, db *DB, id int64) (bool, error){}
+var notifyChecks = map[string]func(ctx context.Context, db *DB, id int64) (bool, error){
+	checkTrainingReminder: trainingReminderDue,
+}
 
 func (w *notifyWorker) Work(ctx context.Context, job *river.Job[NotifyArgs]) error {
 	a := job.Args

@@ -71,4 +71,4 @@ func (db *DB) Seed(ctx context.Context) error {
 
 // seeders are the demo data of later areas (trainings, …), run in the seed transaction.
 // Add an area's seed function to this list.
-var seeders = []func(ctx context.Context, tx pgx.Tx) error{seedJoin}
+var seeders = []func(ctx context.Context, tx pgx.Tx) error{seedJoin, seedTrainings}
