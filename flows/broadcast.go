@@ -372,6 +372,12 @@ func (w *broadcastWizard) answerNeighborhoods(ctx context.Context, c *Conv, in I
 			return Retry("broadcast.neighborhoods.not_found", "Typed", in.Text), nil
 		case 1:
 			toggle(found[0].ID)
+			// Show the page the typed neighborhood is on, with its tick.
+			for i, n := range all {
+				if n.ID == found[0].ID {
+					c.SetInt("np", int64(i/broadcastChoicePage))
+				}
+			}
 			return Again(), nil
 		}
 		return Retry("broadcast.neighborhoods.several"), nil

@@ -297,6 +297,7 @@ type Broadcaster struct {
 	waiters  []chan struct{}
 	troubled map[coopbot.Platform]time.Time // a platform that failed to answer: back off
 	backoff  map[coopbot.Platform]time.Duration
+	shown    map[int64]string // what each progress message last showed here
 }
 
 // activeBroadcast is a running broadcast as the send loops need it.
@@ -344,7 +345,7 @@ func (db *DB) NewBroadcaster(cfg BroadcastConfig) *Broadcaster {
 		log = db.log
 	}
 	return &Broadcaster{db: db, cfg: cfg, log: log.With("component", "broadcast"), wake: make(chan struct{}, 1),
-		troubled: map[coopbot.Platform]time.Time{}, backoff: map[coopbot.Platform]time.Duration{}}
+		troubled: map[coopbot.Platform]time.Time{}, backoff: map[coopbot.Platform]time.Duration{}, shown: map[int64]string{}}
 }
 
 // Run delivers broadcasts until ctx ends. On return the sends on their way have been
@@ -812,7 +813,16 @@ func (b *Broadcaster) progress(ctx context.Context) {
 			b.log.Warn("progress", "broadcast", pr.id, "err", err)
 			continue
 		}
-		b.show(ctx, pr, flows.BroadcastProgressReply(*st, time.Now()))
+		// An edit costs a send of the account's budget: skip it when nothing shown changed
+		// (a paused broadcast).
+		key := fmt.Sprint(st.Status, st.Pending, st.Sent, st.Unreachable, st.Failed, st.Unknown, st.Finish.Truncate(time.Minute).Unix())
+		b.mu.Lock()
+		same := b.shown[pr.id] == key && pr.message != 0
+		b.shown[pr.id] = key
+		b.mu.Unlock()
+		if !same {
+			b.show(ctx, pr, flows.BroadcastProgressReply(*st, time.Now()))
+		}
 	}
 }
 
@@ -909,6 +919,9 @@ func (b *Broadcaster) report(ctx context.Context) {
 		return
 	}
 	for _, pr := range due {
+		b.mu.Lock()
+		delete(b.shown, pr.id)
+		b.mu.Unlock()
 		st, err := b.db.BroadcastStatus(ctx, pr.id)
 		if err != nil {
 			b.log.Warn("report", "broadcast", pr.id, "err", err)
