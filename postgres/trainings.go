@@ -184,6 +184,7 @@ func (db *DB) StaffTrainings(ctx context.Context, scope int64, offset, limit int
 // CreateTraining publishes a training and returns its id. The flows validate the values
 // (a start in the future, a positive capacity); the schema refuses impossible ones.
 func (db *DB) CreateTraining(ctx context.Context, t *coopbot.Training) (int64, error) {
+	t.StartsAt = t.StartsAt.Truncate(time.Microsecond) // as Postgres keeps it
 	var createdBy *int64
 	if t.CreatedBy != 0 {
 		createdBy = &t.CreatedBy
@@ -202,9 +203,11 @@ func (db *DB) CreateTraining(ctx context.Context, t *coopbot.Training) (int64, e
 }
 
 // UpdateTraining saves staff's edit of a training made on revision t.Rev (an edit of an
-// older revision is a conflict). Every confirmed enrollee gets new reminders (the old ones
-// no longer apply), a larger capacity confirms wait-listed residents in arrival order,
-// and every active enrollee is told. It returns how many were told.
+// older revision is a conflict). When anything residents are told about changes (all but
+// the capacity), the revision goes up, every confirmed enrollee gets reminders for it (the
+// old ones no longer apply) and every active enrollee is told; a larger capacity confirms
+// wait-listed residents in arrival order, who are told as well. Saving without a change
+// changes nothing. It returns how many were told of the change.
 func (db *DB) UpdateTraining(ctx context.Context, t *coopbot.Training) (notified int, err error) {
 	err = pgx.BeginFunc(ctx, db.Pool, func(tx pgx.Tx) error {
 		old, started, err := lockTraining(ctx, tx, t.ID)
@@ -221,6 +224,16 @@ func (db *DB) UpdateTraining(ctx context.Context, t *coopbot.Training) (notified
 		case t.Capacity < old.SeatsTaken:
 			return coopbot.Errorf(coopbot.EInvalid, "trainings.edit.capacity_below")
 		}
+		t.SeatsTaken, t.Status, t.CreatedBy = old.SeatsTaken, coopbot.TrainingPublished, old.CreatedBy
+		if trainingDetailsEqual(old, t) {
+			if t.Capacity == old.Capacity {
+				return nil
+			}
+			if _, err := tx.Exec(ctx, `UPDATE trainings SET capacity = $2, updated_at = now() WHERE id = $1`, t.ID, t.Capacity); err != nil {
+				return wrap(err, "update capacity")
+			}
+			return db.promoteWaitlisted(ctx, tx, t)
+		}
 		if err := tx.QueryRow(ctx, `
 			UPDATE trainings SET neighborhood_id = $2, title_fa = $3, title_az = $4, description_fa = $5,
 				description_az = $6, venue_name = $7, venue_address = $8, audience = $9, starts_at = $10,
@@ -230,7 +243,6 @@ func (db *DB) UpdateTraining(ctx context.Context, t *coopbot.Training) (notified
 			t.VenueAddress, t.Audience, t.StartsAt, int(t.Duration/time.Minute), t.Capacity).Scan(&t.Rev); err != nil {
 			return wrap(err, "update training")
 		}
-		t.SeatsTaken, t.Status = old.SeatsTaken, coopbot.TrainingPublished
 		// Tell everyone enrolled before any wait-listed resident moves up (who is then
 		// told that too), and give the confirmed ones reminders for the new revision.
 		active, err := trainingActive(ctx, tx, t.ID)
@@ -253,6 +265,15 @@ func (db *DB) UpdateTraining(ctx context.Context, t *coopbot.Training) (notified
 		return db.promoteWaitlisted(ctx, tx, t)
 	})
 	return notified, trainingTxErr(err, "update training")
+}
+
+// trainingDetailsEqual reports whether two versions of a training say the same to
+// residents: everything but the capacity.
+func trainingDetailsEqual(a, b *coopbot.Training) bool {
+	return a.NeighborhoodID == b.NeighborhoodID && a.TitleFa == b.TitleFa && a.TitleAz == b.TitleAz &&
+		a.DescriptionFa == b.DescriptionFa && a.DescriptionAz == b.DescriptionAz && a.VenueName == b.VenueName &&
+		a.VenueAddress == b.VenueAddress && a.Audience == b.Audience && a.StartsAt.Truncate(time.Microsecond).Equal(b.StartsAt.Truncate(time.Microsecond)) &&
+		a.Duration == b.Duration
 }
 
 // CancelTraining cancels a training that has not started and tells every active

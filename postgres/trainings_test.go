@@ -514,14 +514,27 @@ func TestTrainingRules(t *testing.T) {
 		t.Fatalf("wait-list positions %d, %d", w1.Position, w2.Position)
 	}
 
+	// Saving without a change changes nothing and tells nobody.
+	if n, err := b.db.UpdateTraining(ctx, tr); err != nil || n != 0 || tr.Rev != 1 {
+		t.Fatalf("save without a change: %d told, rev %d, %v", n, tr.Rev, err)
+	}
 	stale := *tr
 	tr.Capacity = 0
 	if _, err := b.db.UpdateTraining(ctx, tr); coopbot.ErrorMsgID(err) != "trainings.edit.capacity_below" {
 		t.Fatalf("capacity below the seats taken: %v", err)
 	}
+	// A larger capacity alone moves the first on the wait-list up (and tells only them).
 	tr.Capacity = 2
-	if n, err := b.db.UpdateTraining(ctx, tr); err != nil || n != 3 {
-		t.Fatalf("larger capacity: %d told, %v", n, err)
+	if n, err := b.db.UpdateTraining(ctx, tr); err != nil || n != 0 || tr.Rev != 1 {
+		t.Fatalf("larger capacity: %d told of a change, rev %d, %v", n, tr.Rev, err)
+	}
+	if trJobCount(t, b.db, ids[1], "training.notice.promoted") != 1 || trJobCount(t, b.db, ids[0], "training.notice.changed") != 0 {
+		t.Fatal("a larger capacity did not tell exactly the resident who moved up")
+	}
+	// A new venue tells everyone enrolled and moves the revision on.
+	tr.VenueName = "سالن تازه"
+	if n, err := b.db.UpdateTraining(ctx, tr); err != nil || n != 3 || tr.Rev != 2 {
+		t.Fatalf("new venue: %d told, rev %d, %v", n, tr.Rev, err)
 	}
 	if e, _ := b.db.ActiveEnrollment(ctx, tr.ID, ids[1]); e.Status != coopbot.EnrollmentConfirmed {
 		t.Fatalf("first on the wait-list after a larger capacity: %+v", e)
