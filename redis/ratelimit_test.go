@@ -21,7 +21,7 @@ func openRedis(t *testing.T, prefix string) *redis.Client {
 	if url == "" {
 		url = "redis://127.0.0.1:6379/0"
 	}
-	c, err := redis.Open(url, redis.Options{Prefix: prefix})
+	c, err := redis.Open(url, redis.Options{Prefix: prefix, Key: []byte("coopbot-ratelimit-test-key-32by!")})
 	if err != nil {
 		t.Fatal(err)
 	}

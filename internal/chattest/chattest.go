@@ -269,6 +269,9 @@ func (u *User) Press(id string, kv ...any) {
 // PressLabel presses the button with exactly this label, waiting for it to appear.
 func (u *User) PressLabel(label string) {
 	u.h.T.Helper()
+	// A person presses what is on the screen once the bot has answered: let every update
+	// sent so far be handled, so "newest message with this button" is the final one.
+	u.h.Idle()
 	err := u.E.Wait(u.ctx(), func(ms []emulator.Message) bool {
 		for i := len(ms) - 1; i >= 0; i-- {
 			for _, row := range ms[i].Inline {
