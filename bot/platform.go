@@ -52,10 +52,18 @@ type httpClient struct {
 
 func (c *httpClient) Do(req *http.Request) (*http.Response, error) {
 	timeout := 15 * time.Second
-	if strings.HasSuffix(req.URL.Path, "/getUpdates") {
+	// Shutdown ends the requests that only read (a long poll, getMe); a send or an edit
+	// that has started runs to its own timeout, so an update in flight is finished rather
+	// than left half answered and answered again by the next process.
+	ctx := context.WithoutCancel(c.ctx)
+	switch {
+	case strings.HasSuffix(req.URL.Path, "/getUpdates"):
 		timeout = pollTimeout + 15*time.Second
+		ctx = c.ctx
+	case strings.HasSuffix(req.URL.Path, "/getMe"):
+		ctx = c.ctx
 	}
-	ctx, cancel := context.WithTimeout(c.ctx, timeout)
+	ctx, cancel := context.WithTimeout(ctx, timeout)
 	// Whether the request reached the wire tells a send that surely failed (refused,
 	// nothing written) from one that may have been carried out (timeout after writing).
 	var wrote atomic.Bool
