@@ -127,7 +127,7 @@ func (p *platform) send(ctx context.Context, chatID int64, pressedMsg int, r *re
 			return fmt.Errorf("send: %w", err)
 		}
 		p.spend()
-		_, err := p.api.Send(msg)
+		_, err := p.api.Request(msg) // Request: the sent message is not needed, so it is not decoded
 		if err := p.metered(p.classify(err, "sendMessage")); err != nil {
 			return err
 		}
