@@ -26,15 +26,17 @@ const (
 	AudienceAll           = "all"
 	AudienceNeighborhoods = "neighborhoods"
 	AudienceCooperative   = "cooperative"
+	AudienceTraining      = "training"
 	AudienceLang          = "lang"
 )
 
 // Audience is who a broadcast goes to: every resident, those of some neighborhoods, the
-// approved members of a cooperative, or those who speak one language. Residents marked
-// unreachable are never part of it.
+// approved members of a cooperative, those enrolled in a training (confirmed or on the
+// wait-list), or those who speak one language. Residents marked unreachable are never
+// part of it.
 type Audience struct {
 	Kind string       `json:"kind"`
-	IDs  []int64      `json:"ids,omitempty"`  // neighborhoods, or the one cooperative
+	IDs  []int64      `json:"ids,omitempty"`  // neighborhoods, or the one cooperative or training
 	Lang coopbot.Lang `json:"lang,omitempty"` // AudienceLang
 }
 
@@ -45,12 +47,14 @@ type AudienceCount struct {
 	Residents int
 }
 
-// AudienceChoice is a group an audience can be chosen from (a cooperative), with its size.
+// AudienceChoice is a group an audience can be chosen from (a cooperative, a training),
+// with its size.
 type AudienceChoice struct {
 	ID      int64
 	NameFa  string
 	NameAz  string
 	Members int
+	At      time.Time // a training's start
 }
 
 // Name returns the choice's name in l.
@@ -112,6 +116,9 @@ type BroadcastStore interface {
 	AudienceCounts(ctx context.Context, a Audience) ([]AudienceCount, error)
 	// AudienceCooperatives lists the active cooperatives with their approved members.
 	AudienceCooperatives(ctx context.Context) ([]AudienceChoice, error)
+	// AudienceTrainings lists the trainings of the last month and to come that have
+	// enrollees (confirmed or wait-listed), soonest first.
+	AudienceTrainings(ctx context.Context) ([]AudienceChoice, error)
 	// CreateBroadcast queues the broadcast and one delivery per recipient in one
 	// transaction; it returns the broadcast's id and its recipient count.
 	CreateBroadcast(ctx context.Context, b NewBroadcast) (id int64, total int, err error)
@@ -141,6 +148,7 @@ func broadcastFeature(d Deps) feature {
 		"audience":      {Ask: w.askAudience, Answer: w.answerAudience},
 		"neighborhoods": {Ask: w.askNeighborhoods, Answer: w.answerNeighborhoods},
 		"cooperative":   {Ask: w.askCooperative, Answer: w.answerCooperative},
+		"training":      {Ask: w.askTraining, Answer: w.answerTraining},
 		"lang":          {Ask: w.askLang, Answer: w.answerLang},
 		"mode":          {Ask: w.askMode, Answer: w.answerMode},
 		"text_fa":       w.textStep("broadcast.text.prompt_fa", "fa"),
@@ -203,6 +211,13 @@ func (w *broadcastWizard) askAudience(ctx context.Context, c *Conv) (coopbot.Rep
 	if len(coops) > 0 {
 		r.Buttons = append(r.Buttons, []coopbot.Button{{Label: coopbot.M("broadcast.audience.cooperative"), Data: AudienceCooperative}})
 	}
+	trainings, err := w.d.Store.AudienceTrainings(ctx)
+	if err != nil {
+		return r, err
+	}
+	if len(trainings) > 0 {
+		r.Buttons = append(r.Buttons, []coopbot.Button{{Label: coopbot.M("broadcast.audience.training"), Data: AudienceTraining}})
+	}
 	r.Buttons = append(r.Buttons, []coopbot.Button{{Label: coopbot.M("broadcast.audience.lang"), Data: AudienceLang}})
 	return r, nil
 }
@@ -228,6 +243,10 @@ func (w *broadcastWizard) answerAudience(ctx context.Context, c *Conv, in Input)
 		c.Set("kind", AudienceCooperative)
 		c.Set("np", "")
 		return Goto("cooperative"), nil
+	case AudienceTraining:
+		c.Set("kind", AudienceTraining)
+		c.Set("np", "")
+		return Goto("training"), nil
 	case AudienceLang:
 		c.Set("kind", AudienceLang)
 		return Goto("lang"), nil
@@ -429,6 +448,50 @@ func (w *broadcastWizard) answerCooperative(ctx context.Context, c *Conv, in Inp
 	return Retry("broadcast.cooperative.invalid"), nil
 }
 
+func (w *broadcastWizard) askTraining(ctx context.Context, c *Conv) (coopbot.Reply, error) {
+	list, err := w.d.Store.AudienceTrainings(ctx)
+	if err != nil {
+		return coopbot.Reply{}, err
+	}
+	if len(list) == 0 {
+		return coopbot.Text(coopbot.M("broadcast.training.none")), nil
+	}
+	r := coopbot.Text(coopbot.M("broadcast.training.prompt"))
+	from, to, line, nav := bcPage(c, len(list))
+	if line.ID != "" {
+		r.Text = append(r.Text, line)
+	}
+	for _, tr := range list[from:to] {
+		label := tr.Name(c.Lang()) + " — " + text.Date(tr.At) + " (" + text.Number(int64(tr.Members)) + ")"
+		r.Buttons = append(r.Buttons, []coopbot.Button{{Label: coopbot.Raw(label), Data: "t:" + strconv.FormatInt(tr.ID, 10)}})
+	}
+	if len(nav) > 0 {
+		r.Buttons = append(r.Buttons, nav)
+	}
+	return r, nil
+}
+
+func (w *broadcastWizard) answerTraining(ctx context.Context, c *Conv, in Input) (Next, error) {
+	switch {
+	case strings.HasPrefix(in.Choice, "t:"):
+		id, _ := strconv.ParseInt(in.Choice[2:], 10, 64)
+		list, err := w.d.Store.AudienceTrainings(ctx)
+		if err != nil {
+			return Next{}, err
+		}
+		for _, tr := range list {
+			if tr.ID == id {
+				c.SetInt("ids", id)
+				return Goto("mode"), nil
+			}
+		}
+	case strings.HasPrefix(in.Choice, "p:"):
+		c.Set("np", in.Choice[2:])
+		return Again(), nil
+	}
+	return Retry("broadcast.training.invalid"), nil
+}
+
 func (w *broadcastWizard) askLang(ctx context.Context, c *Conv) (coopbot.Reply, error) {
 	return coopbot.Reply{Text: []coopbot.Msg{coopbot.M("broadcast.lang.prompt")}, Buttons: langButtons}, nil
 }
@@ -605,7 +668,7 @@ func (w *broadcastWizard) toPreview(c *Conv) Next {
 func bcAudience(c *Conv) Audience {
 	a := Audience{Kind: c.Get("kind")}
 	switch a.Kind {
-	case AudienceNeighborhoods, AudienceCooperative:
+	case AudienceNeighborhoods, AudienceCooperative, AudienceTraining:
 		a.IDs = bcIDs(c)
 	case AudienceLang:
 		a.Lang = coopbot.Lang(c.Get("lang"))
@@ -639,6 +702,17 @@ func (w *broadcastWizard) describe(ctx context.Context, c *Conv, a Audience) (co
 			}
 		}
 		return coopbot.Msg{}, &coopbot.Error{Code: coopbot.ENotFound, Err: errors.New("cooperative of the audience")}
+	case AudienceTraining:
+		list, err := w.d.Store.AudienceTrainings(ctx)
+		if err != nil {
+			return coopbot.Msg{}, err
+		}
+		for _, tr := range list {
+			if len(a.IDs) == 1 && tr.ID == a.IDs[0] {
+				return coopbot.M("broadcast.who.training", "Name", tr.Name(c.Lang()), "Date", text.Date(tr.At)), nil
+			}
+		}
+		return coopbot.Msg{}, &coopbot.Error{Code: coopbot.ENotFound, Err: errors.New("training of the audience")}
 	case AudienceLang:
 		if a.Lang == coopbot.Azeri {
 			return coopbot.M("broadcast.who.lang_az"), nil

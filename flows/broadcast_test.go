@@ -365,3 +365,53 @@ func TestBroadcastNeighborhoodManager(t *testing.T) {
 		t.Fatalf("%d denied attempts recorded, want 1", denied)
 	}
 }
+
+// Staff send to the enrollees of a training: confirmed and wait-listed ones get it, a
+// cancelled enrolment does not.
+func TestBroadcastToTrainingEnrollees(t *testing.T) {
+	t.Parallel()
+	h := bcHarness(t, 1000)
+	staff := h.User(1)
+	staff.Onboard("ولیعصر")
+	var users []*chattest.User
+	for i := range 3 {
+		u := h.User(1501 + int64(i))
+		u.Onboard("سرخاب")
+		users = append(users, u)
+	}
+	ctx := context.Background()
+	var training int64
+	var title string
+	var starts time.Time
+	if err := h.DB.Pool.QueryRow(ctx, `SELECT id, title_fa, starts_at FROM trainings WHERE starts_at > now() ORDER BY starts_at, id LIMIT 1`).Scan(&training, &title, &starts); err != nil {
+		t.Fatal(err)
+	}
+	for i, status := range []string{"confirmed", "waitlisted", "cancelled"} {
+		if _, err := h.DB.Pool.Exec(ctx, `INSERT INTO training_enrollments (training_id, resident_id, status) VALUES ($1, $2, $3)`,
+			training, needResident(t, h, users[i]), status); err != nil {
+			t.Fatal(err)
+		}
+	}
+	staff.Press("broadcast.menu")
+	staff.Sees("broadcast.audience.prompt")
+	staff.Press("broadcast.audience.training")
+	staff.Sees("broadcast.training.prompt")
+	staff.Send("دورهٔ دیگری")
+	staff.Sees("broadcast.training.invalid")
+	staff.PressLabel(title + " — " + text.Date(starts) + " (۲)")
+	staff.Sees("broadcast.mode.prompt")
+	staff.Press("broadcast.mode.one")
+	staff.Sees("broadcast.text.prompt_one")
+	staff.Send("محل برگزاری دوره به سرای محلهٔ سرخاب منتقل شد.")
+	staff.Sees("broadcast.when.prompt")
+	staff.Press("broadcast.when.now")
+	preview := staff.Sees("broadcast.who.training", "Name", title, "Date", text.Date(starts))
+	if !strings.Contains(preview.Text, staff.Text("broadcast.preview.total", "Total", "۲")) {
+		t.Fatalf("preview = %q", preview.Text)
+	}
+	staff.Press("broadcast.confirm")
+	users[0].SeesText("محل برگزاری دوره به سرای محلهٔ سرخاب منتقل شد.")
+	users[1].SeesText("محل برگزاری دوره به سرای محلهٔ سرخاب منتقل شد.")
+	staff.Sees("broadcast.report.title", "ID", "۱")
+	users[2].Quiet(100 * time.Millisecond)
+}

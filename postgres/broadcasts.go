@@ -50,6 +50,12 @@ func audienceWhere(a flows.Audience, first int) (string, []any, error) {
 		}
 		return `r.unreachable_at IS NULL AND EXISTS (SELECT 1 FROM join_requests j
 			WHERE j.resident_id = r.id AND j.cooperative_id = ` + p + ` AND j.status = 'approved')`, []any{a.IDs[0]}, nil
+	case flows.AudienceTraining:
+		if len(a.IDs) != 1 {
+			return "", nil, coopbot.Errorf(coopbot.EInvalid, "")
+		}
+		return `r.unreachable_at IS NULL AND EXISTS (SELECT 1 FROM training_enrollments e
+			WHERE e.resident_id = r.id AND e.training_id = ` + p + ` AND e.status IN ('confirmed', 'waitlisted'))`, []any{a.IDs[0]}, nil
 	case flows.AudienceLang:
 		if !a.Lang.Valid() {
 			return "", nil, coopbot.Errorf(coopbot.EInvalid, "")
@@ -92,6 +98,25 @@ func (db *DB) AudienceCooperatives(ctx context.Context) ([]flows.AudienceChoice,
 		return c, err
 	})
 	return out, wrap(err, "list cooperatives for broadcast")
+}
+
+// AudienceTrainings lists the trainings that started in the last 30 days or are to come
+// and have enrollees (confirmed or wait-listed), soonest first.
+func (db *DB) AudienceTrainings(ctx context.Context) ([]flows.AudienceChoice, error) {
+	rows, err := db.Pool.Query(ctx, `
+		SELECT t.id, t.title_fa, t.title_az, t.starts_at, count(DISTINCT e.resident_id)
+		FROM trainings t JOIN training_enrollments e ON e.training_id = t.id AND e.status IN ('confirmed', 'waitlisted')
+		WHERE t.starts_at >= now() - interval '30 days'
+		GROUP BY t.id ORDER BY t.starts_at, t.id`)
+	if err != nil {
+		return nil, wrap(err, "list trainings for broadcast")
+	}
+	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (flows.AudienceChoice, error) {
+		var c flows.AudienceChoice
+		err := row.Scan(&c.ID, &c.NameFa, &c.NameAz, &c.At, &c.Members)
+		return c, err
+	})
+	return out, wrap(err, "list trainings for broadcast")
 }
 
 // CreateBroadcast writes the broadcast and one pending delivery per recipient in one

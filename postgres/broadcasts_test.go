@@ -579,6 +579,16 @@ func TestBroadcastAudiences(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	var training int64
+	if err := b.db.Pool.QueryRow(b.ctx, `SELECT min(id) FROM trainings WHERE starts_at > now()`).Scan(&training); err != nil {
+		t.Fatal(err)
+	}
+	for i, status := range []string{"confirmed", "waitlisted", "cancelled", "confirmed"} {
+		if _, err := b.db.Pool.Exec(b.ctx, `INSERT INTO training_enrollments (training_id, resident_id, status) VALUES ($1, $2, $3)`,
+			training, first+10+int64(i), status); err != nil {
+			t.Fatal(err)
+		}
+	}
 	count := func(a flows.Audience) map[string]int {
 		cs, err := b.db.AudienceCounts(b.ctx, a)
 		if err != nil {
@@ -600,6 +610,8 @@ func TestBroadcastAudiences(t *testing.T) {
 		{flows.Audience{Kind: flows.AudienceNeighborhoods, IDs: []int64{n1, n2}}, map[string]int{"telegram/fa": 10, "telegram/az": 5}},
 		{flows.Audience{Kind: flows.AudienceLang, Lang: coopbot.Azeri}, map[string]int{"telegram/az": 10}},
 		{flows.Audience{Kind: flows.AudienceCooperative, IDs: []int64{coop}}, map[string]int{"telegram/fa": 2, "telegram/az": 1}},
+		// user ids 90010..90013: confirmed, wait-listed, cancelled (the Azeri one), confirmed
+		{flows.Audience{Kind: flows.AudienceTraining, IDs: []int64{training}}, map[string]int{"telegram/fa": 3}},
 	} {
 		got := count(tc.a)
 		if fmt.Sprint(got) != fmt.Sprint(tc.want) {
@@ -614,6 +626,10 @@ func TestBroadcastAudiences(t *testing.T) {
 		if c.ID == coop && c.Members != 3 {
 			t.Fatalf("cooperative %d has %d members, want 3 approved", c.ID, c.Members)
 		}
+	}
+	trainings, err := b.db.AudienceTrainings(b.ctx)
+	if err != nil || len(trainings) != 1 || trainings[0].ID != training || trainings[0].Members != 3 {
+		t.Fatalf("trainings with enrollees = %+v, %v; want the one with 3", trainings, err)
 	}
 	if _, _, err := b.db.CreateBroadcast(b.ctx, flows.NewBroadcast{CreatedBy: b.staff, Audience: flows.Audience{Kind: "nobody"}, TextFa: "x",
 		Progress: flows.ProgressMessage{Platform: coopbot.Telegram, ChatID: staffChat, Lang: coopbot.Persian}}); coopbot.ErrorCode(err) != coopbot.EInvalid {
