@@ -615,6 +615,14 @@ func TestTrainingEditAndCancel(t *testing.T) {
 	trSeesAny(t, r1, "training.notice.cancelled", trNoticeData(&moved)...)
 	trSeesAny(t, r2, "training.notice.cancelled", trNoticeData(&moved)...)
 
+	// "My trainings" says the office cancelled it.
+	r1.Press("training.menu")
+	r1.Sees("training.list.title")
+	r1.Press("training.mine.button")
+	if m := r1.Sees("training.mine.item", append(trData(&moved, coopbot.Persian), "N", "۱")...); !strings.Contains(m.Text, r1.Text("training.status.cancelled")) {
+		t.Fatalf("my trainings after the cancellation:\n%s", m.Text)
+	}
+
 	// r2's reminders (from moving up) come due after the cancellation: nothing is sent.
 	before := len(r2.E.Messages())
 	later := trReminders(t, h, id2)
@@ -811,4 +819,30 @@ func TestTrainingStaffChecksOnServer(t *testing.T) {
 	if err := h.DB.Pool.QueryRow(ctx, `SELECT count(*) FROM audit_log WHERE actor_id = $1 AND action = 'training_view' AND NOT allowed`, trResidentID(t, h, m)).Scan(&denied); err != nil || denied != 1 {
 		t.Fatalf("manager's forged view audited %d times, %v", denied, err)
 	}
+}
+
+// TestTrainingCataloguePages: the catalogue shows five trainings a page, the resident's
+// neighborhood first, and pages back and forth.
+func TestTrainingCataloguePages(t *testing.T) {
+	t.Parallel()
+	h := trHarness(t)
+	for i := range 4 {
+		trNew(t, h, "امیرخیز", fmt.Sprintf("دورهٔ آموزشی شمارهٔ %d", i+1), 10, 2+i)
+	}
+	r := h.User(5801)
+	r.Onboard("امیرخیز")
+	r.Press("training.menu")
+	first := r.Sees("common.page", "Page", "۱", "Pages", "۲")
+	for i := range 4 {
+		if !strings.Contains(first.Text, fmt.Sprintf("%s. دورهٔ آموزشی شمارهٔ %d", text.Number(int64(i+1)), i+1)) {
+			t.Fatalf("own neighborhood's trainings are not first, in order:\n%s", first.Text)
+		}
+	}
+	r.Press("common.next")
+	second := r.Sees("common.page", "Page", "۲", "Pages", "۲")
+	if second.ID != first.ID || !strings.Contains(second.Text, "۶. ") || strings.Contains(second.Text, "شمارهٔ") {
+		t.Fatalf("second page (edited in place: %v):\n%s", second.ID == first.ID, second.Text)
+	}
+	r.Press("common.prev")
+	r.Sees("common.page", "Page", "۱", "Pages", "۲")
 }
