@@ -14,6 +14,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 
 	"coopbot"
 	"coopbot/text"
@@ -460,7 +461,7 @@ func (t *turn) matchLabel(ctx context.Context, typed string) (string, error) {
 				if err != nil {
 					return "", err
 				}
-				if text.Key(label) == key {
+				if labelKey(label) == key {
 					return b.Data, nil
 				}
 			}
@@ -660,4 +661,30 @@ func (t *turn) closeKeyboard() {
 			return
 		}
 	}
+}
+
+// labelKeys caches the match keys of button labels and of names (neighborhoods,
+// cooperatives), which are compared with what residents type on every update. Only such
+// bounded sets go in; the cache starts over if it ever grows large.
+var labelKeys struct {
+	sync.RWMutex
+	m map[string]string
+}
+
+// labelKey is text.Key for a label or a name, cached.
+func labelKey(s string) string {
+	labelKeys.RLock()
+	k, ok := labelKeys.m[s]
+	labelKeys.RUnlock()
+	if ok {
+		return k
+	}
+	k = text.Key(s)
+	labelKeys.Lock()
+	if labelKeys.m == nil || len(labelKeys.m) > 50000 {
+		labelKeys.m = map[string]string{}
+	}
+	labelKeys.m[s] = k
+	labelKeys.Unlock()
+	return k
 }

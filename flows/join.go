@@ -414,7 +414,7 @@ func matchCooperatives(all []coopbot.Cooperative, typed string) []coopbot.Cooper
 	}
 	var exact, partial []coopbot.Cooperative
 	for _, co := range all {
-		fa, az := text.Key(co.NameFa), text.Key(co.NameAz)
+		fa, az := labelKey(co.NameFa), labelKey(co.NameAz)
 		switch {
 		case fa == key || az == key:
 			exact = append(exact, co)

@@ -701,7 +701,7 @@ func needFilterCategoryStep(d Deps) Step {
 					if err != nil {
 						return Next{}, err
 					}
-					if key != "" && text.Key(label) == key {
+					if key != "" && labelKey(label) == key {
 						k, ok = cat, true
 					}
 				}

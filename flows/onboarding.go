@@ -197,7 +197,7 @@ func matchNeighborhoods(all []coopbot.Neighborhood, typed string) []coopbot.Neig
 	}
 	var exact, partial []coopbot.Neighborhood
 	for _, n := range all {
-		fa, az := text.Key(n.NameFa), text.Key(n.NameAz)
+		fa, az := labelKey(n.NameFa), labelKey(n.NameAz)
 		switch {
 		case fa == key || az == key:
 			exact = append(exact, n)

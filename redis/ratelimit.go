@@ -58,6 +58,9 @@ type RateLimiter struct {
 	mu     sync.Mutex
 	turns  map[string]chan struct{} // one local waiter per account at a time
 	paused map[string]time.Time     // local copy of a pause, effective before Redis has it
+
+	spent    map[string]int // replies counted since the last flush
+	flushing bool
 }
 
 // RateLimiter returns a limiter keeping its state under this client's prefix.
@@ -77,7 +80,7 @@ func (c *Client) RateLimiter(o RateOptions) *RateLimiter {
 	if o.MaxBackoff <= 0 {
 		o.MaxBackoff = time.Minute
 	}
-	return &RateLimiter{c: c, o: o, turns: map[string]chan struct{}{}, paused: map[string]time.Time{}}
+	return &RateLimiter{c: c, o: o, turns: map[string]chan struct{}{}, paused: map[string]time.Time{}, spent: map[string]int{}}
 }
 
 // Time in the scripts is seconds since 2017-01-01 from Redis's own clock (as in
@@ -117,7 +120,8 @@ local r = rate(key, t, cfg, recover)
 local tat = tonumber(redis.call('HGET', key, 'tat') or '') or t
 if tat < t then tat = t end
 local slot = tat
-local nxt = tat + 1 / r
+local n = tonumber(ARGV[5] or '1') or 1
+local nxt = tat + n / r
 if mode == 'spend' then
   slot = t
   if nxt > t + ahead then nxt = t + ahead end
@@ -225,6 +229,7 @@ func (l *RateLimiter) Wait(ctx context.Context, account string) error {
 	}
 	defer done()
 	key := l.key(account)
+	forfeited := false
 	for {
 		if d := l.localPause(account); d > 0 {
 			if err := sleepFor(ctx, d); err != nil {
@@ -232,6 +237,7 @@ func (l *RateLimiter) Wait(ctx context.Context, account string) error {
 			}
 			continue
 		}
+		asked := time.Now()
 		res, err := reserveScript.Run(ctx, l.c.rdb, []string{key}, cfg, l.o.Recover.Seconds(), "reserve", l.o.MaxAhead.Seconds()).StringSlice()
 		if err != nil {
 			return wrap(err, "rate limit wait")
@@ -248,6 +254,14 @@ func (l *RateLimiter) Wait(ctx context.Context, account string) error {
 		}
 		if err := sleep(ctx, d); err != nil {
 			return err
+		}
+		// A wake-up that came late (a busy machine) would bunch this send with the next
+		// ones: the slot is forfeit and another taken, once, so that sends keep their
+		// spacing within half an interval.
+		due := asked.Add(time.Duration(d * float64(time.Second)))
+		if r := seconds(res[2]); !forfeited && r > 0 && time.Since(due) > time.Duration(float64(time.Second)/r/2) {
+			forfeited = true
+			continue
 		}
 		// A pause may have begun while this slot was coming: the slot is then forfeit
 		// (the pause moved the schedule past it anyway).
@@ -267,15 +281,45 @@ func (l *RateLimiter) Wait(ctx context.Context, account string) error {
 // Spent counts a send that went out without waiting (a conversation reply): bulk sends
 // leave its slot to it. It returns at once; the count reaches Redis in the background.
 func (l *RateLimiter) Spent(account string) {
-	cfg, err := l.configured(account)
-	if err != nil {
+	if _, err := l.configured(account); err != nil {
 		return
 	}
-	go func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-		defer cancel()
-		reserveScript.Run(ctx, l.c.rdb, []string{l.key(account)}, cfg, l.o.Recover.Seconds(), "spend", l.o.MaxAhead.Seconds())
-	}()
+	// Replies are counted here and pushed to Redis together every spendFlush, so that a
+	// reply costs no Redis round trip of its own.
+	l.mu.Lock()
+	l.spent[account]++
+	if !l.flushing {
+		l.flushing = true
+		go l.flushSpent()
+	}
+	l.mu.Unlock()
+}
+
+// spendFlush is how often counted replies are pushed to the shared schedule.
+const spendFlush = 100 * time.Millisecond
+
+func (l *RateLimiter) flushSpent() {
+	for {
+		time.Sleep(spendFlush)
+		l.mu.Lock()
+		spent := l.spent
+		l.spent = map[string]int{}
+		if len(spent) == 0 {
+			l.flushing = false
+			l.mu.Unlock()
+			return
+		}
+		l.mu.Unlock()
+		for account, n := range spent {
+			cfg, err := l.configured(account)
+			if err != nil {
+				continue
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+			reserveScript.Run(ctx, l.c.rdb, []string{l.key(account)}, cfg, l.o.Recover.Seconds(), "spend", l.o.MaxAhead.Seconds(), n)
+			cancel()
+		}
+	}
 }
 
 // Limited records a rate-limit answer (429 with retry_after, or Bale's flood answers):

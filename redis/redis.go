@@ -53,6 +53,9 @@ func Open(url string, o Options) (*Client, error) {
 	opt.ReadTimeout = 2 * time.Second
 	opt.WriteTimeout = 2 * time.Second
 	opt.PoolSize = 64
+	// RESP2: no push notifications to look for after every reply (RESP3's default costs
+	// CPU on every command and coopbot subscribes to nothing).
+	opt.Protocol = 2
 	if o.Prefix == "" {
 		o.Prefix = "coopbot:"
 	}
