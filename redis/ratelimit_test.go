@@ -79,11 +79,12 @@ func TestRateLimiterIsSharedByInstances(t *testing.T) {
 	if got := float64(len(sends)-1) / span; got < rate*0.85 || got > rate*1.02 {
 		t.Errorf("%d sends in %.2f s = %.1f/s, want %.0f/s", len(sends), span, got, rate)
 	}
-	// No second holds more than the rate (one more for a wake-up that came late after
-	// an early one).
+	// No second holds more than the rate: the slots are 1/rate apart and a send keeps
+	// within half an interval of its slot, which allows one more in a window; one more
+	// again for this test's own goroutines, which note the time after Wait returns.
 	for i := range sends {
 		n := sort.Search(len(sends), func(j int) bool { return !sends[j].Before(sends[i].Add(time.Second)) }) - i
-		if n > int(rate)+1 {
+		if n > int(rate)+2 {
 			t.Fatalf("%d sends within one second from %v, want at most %.0f", n, sends[i].Sub(sends[0]), rate)
 		}
 	}
@@ -171,13 +172,13 @@ func TestRateLimiterCountsReplies(t *testing.T) {
 	if d := time.Since(start); d > 20*time.Millisecond {
 		t.Fatalf("Spent took %v, want no waiting", d)
 	}
-	time.Sleep(100 * time.Millisecond) // the counts reach Redis in the background
+	time.Sleep(250 * time.Millisecond) // the counts reach Redis in the background
 	start = time.Now()
 	if err := l.Wait(ctx, account); err != nil {
 		t.Fatal(err)
 	}
-	if d := time.Since(start); d < 300*time.Millisecond {
-		t.Fatalf("a bulk send after 10 replies at 20/s waited %v, want about 400ms", d)
+	if d := time.Since(start); d < 150*time.Millisecond {
+		t.Fatalf("a bulk send after 10 replies at 20/s waited %v, want the rest of their 500ms", d)
 	}
 	// A reply's rate-limit answer pauses bulk sends too.
 	m.Limited(account, 500*time.Millisecond)

@@ -36,6 +36,12 @@ type config struct {
 	// Membership requests pending longer than this many days are reminded to the
 	// cooperative's admins once a day.
 	pendingRemindDays int
+
+	// Broadcasts: the messages a second each platform's bot account may send, shared by
+	// every instance (replies count against it but never wait), and how long a runner's
+	// claim on deliveries holds without renewal.
+	sendRates map[coopbot.Platform]float64
+	claimTTL  time.Duration
 }
 
 // emulatorToken is the token the built-in fake Bot API accepts.
@@ -131,6 +137,28 @@ func loadConfig(getenv func(string) string) (*config, error) {
 			return nil, fmt.Errorf("STATE_TTL: want a duration of at least 1m such as 24h, got %q", s)
 		}
 		c.stateTTL = d
+	}
+
+	// Telegram documents about 30 messages a second per bot. Bale publishes no number and
+	// answers 429 or "bot limit exceed" beyond it: start lower there and let the limiter
+	// step down further when it answers so.
+	c.sendRates = map[coopbot.Platform]float64{coopbot.Telegram: 30, coopbot.Bale: 20}
+	for p, name := range map[coopbot.Platform]string{coopbot.Telegram: "TELEGRAM_RATE", coopbot.Bale: "BALE_RATE"} {
+		if s := strings.TrimSpace(getenv(name)); s != "" {
+			r, err := strconv.ParseFloat(s, 64)
+			if err != nil || !(r >= 0.1 && r <= 1000) {
+				return nil, fmt.Errorf("%s: want messages a second from 0.1 to 1000, such as 30, got %q", name, s)
+			}
+			c.sendRates[p] = r
+		}
+	}
+	c.claimTTL = 30 * time.Second
+	if s := getenv("BROADCAST_CLAIM_TTL"); s != "" {
+		d, err := time.ParseDuration(s)
+		if err != nil || d < time.Second || d > 10*time.Minute {
+			return nil, fmt.Errorf("BROADCAST_CLAIM_TTL: want a duration from 1s to 10m such as 30s, got %q", s)
+		}
+		c.claimTTL = d
 	}
 
 	c.pendingRemindDays = postgres.DefaultPendingRemindDays

@@ -151,9 +151,10 @@ func serve(ctx context.Context, cfg *config, db *postgres.DB, log *slog.Logger, 
 		RedisRoundTrips: func() float64 { return float64(rdb.RoundTrips()) },
 		Log:             log,
 	})
+	limiter := rdb.RateLimiter(redis.RateOptions{Rates: cfg.sendRates})
 	b := bot.New(bot.Config{
 		Platforms: platforms, Webhook: cfg.webhook, WebhookBase: cfg.webhookBase, WebhookSecret: cfg.webhookSecret, Log: log,
-		Metrics: m, Leases: rdb, Holder: holderName(),
+		Metrics: m, Leases: rdb, Holder: holderName(), Meter: limiter.Meter(),
 	}, engine, rdb, cat)
 	mux.Handle("GET /metrics", m.Handler())
 
@@ -205,6 +206,19 @@ func serve(ctx context.Context, cfg *config, db *postgres.DB, log *slog.Logger, 
 		sctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 		defer cancel()
 		db.StopJobs(sctx)
+	}()
+	// Broadcast deliveries, on every instance; on the way out the sends on their way are
+	// recorded and unstarted claims released.
+	bcCtx, bcStop := context.WithCancel(ctx)
+	bcDone := make(chan error, 1)
+	go func() {
+		bcDone <- db.NewBroadcaster(postgres.BroadcastConfig{Sender: b, Limiter: limiter, Log: log, ClaimTTL: cfg.claimTTL, Instance: holderName()}).Run(bcCtx)
+	}()
+	defer func() {
+		bcStop()
+		if err := <-bcDone; err != nil {
+			log.Error("broadcast runner", "err", err)
+		}
 	}()
 	close(ready)
 	log.Info("coopbot serving", "addr", localAddr(ln), "platforms", len(platforms), "webhook", cfg.webhook)
