@@ -351,10 +351,7 @@ func (a *coopAdmin) pending() *Flow {
 						Data:  "r:" + strconv.FormatInt(q.ID, 10),
 					}})
 				}
-				if pages > 1 {
-					r.Text = append(r.Text, coopbot.M("common.page", "Page", text.FaDigits(strconv.Itoa(page+1)), "Pages", text.FaDigits(strconv.Itoa(pages))))
-					r.Buttons = append(r.Buttons, pageButtons(page, pages))
-				}
+				pager(&r, page, pages)
 				return r, nil
 			},
 			Answer: func(ctx context.Context, c *Conv, in Input) (Next, error) {
@@ -398,10 +395,7 @@ func (a *coopAdmin) invite() *Flow {
 				for _, co := range all[page*pendingPerPage : min(len(all), (page+1)*pendingPerPage)] {
 					r.Buttons = append(r.Buttons, []coopbot.Button{{Label: coopbot.Raw(co.Name(c.Lang())), Data: "co:" + strconv.FormatInt(co.ID, 10)}})
 				}
-				if pages > 1 {
-					r.Text = append(r.Text, coopbot.M("common.page", "Page", text.FaDigits(strconv.Itoa(page+1)), "Pages", text.FaDigits(strconv.Itoa(pages))))
-					r.Buttons = append(r.Buttons, pageButtons(page, pages))
-				}
+				pager(&r, page, pages)
 				return r, nil
 			},
 			Answer: func(ctx context.Context, c *Conv, in Input) (Next, error) {

@@ -105,14 +105,8 @@ func (m *mainMenu) flow() *Flow {
 				var row []coopbot.Button
 				for _, it := range m.visible(c.Profile) {
 					row = append(row, coopbot.Button{Label: coopbot.M(it.Label), Data: it.Value})
-					if len(row) == 2 {
-						r.Buttons = append(r.Buttons, row)
-						row = nil
-					}
 				}
-				if len(row) > 0 {
-					r.Buttons = append(r.Buttons, row)
-				}
+				r.Buttons = append(r.Buttons, grid(2, row)...)
 				return r, nil
 			},
 			Answer: func(ctx context.Context, c *Conv, in Input) (Next, error) {

@@ -328,9 +328,9 @@ func (j *joinFlow) coopStep() Step {
 				r.Buttons = append(r.Buttons, []coopbot.Button{{Label: coopbot.Raw(co.Name(lang)), Data: "co:" + strconv.FormatInt(co.ID, 10)}})
 			}
 			if pages > 1 {
-				r.Text = append(r.Text, coopbot.Raw(""), coopbot.M("common.page", "Page", text.FaDigits(strconv.Itoa(page+1)), "Pages", text.FaDigits(strconv.Itoa(pages))))
-				r.Buttons = append(r.Buttons, pageButtons(page, pages))
+				r.Text = append(r.Text, coopbot.Raw(""))
 			}
+			pager(&r, page, pages)
 			switch {
 			case len(own) > 0 && c.Get(joinView) == "all":
 				r.Buttons = append(r.Buttons, []coopbot.Button{{Label: coopbot.M("join.coop.show_own"), Data: "own"}})
@@ -384,26 +384,6 @@ func splitOwn(all []coopbot.Cooperative, nbh int64) (own, others []coopbot.Coope
 		}
 	}
 	return own, others
-}
-
-// pageOf clamps a page number to a list of n items.
-func pageOf(page, n, per int) (int, int) {
-	pages := (n + per - 1) / per
-	if page < 0 || page >= pages {
-		page = 0
-	}
-	return page, pages
-}
-
-func pageButtons(page, pages int) []coopbot.Button {
-	var nav []coopbot.Button
-	if page > 0 {
-		nav = append(nav, coopbot.Button{Label: coopbot.M("common.prev"), Data: "p:" + strconv.Itoa(page-1)})
-	}
-	if page+1 < pages {
-		nav = append(nav, coopbot.Button{Label: coopbot.M("common.next"), Data: "p:" + strconv.Itoa(page+1)})
-	}
-	return nav
 }
 
 // matchCooperatives finds cooperatives by a typed name, in either language, loosely.
@@ -527,14 +507,8 @@ func (j *joinFlow) skillsStep() Step {
 					label = coopbot.Raw("✅ " + l)
 				}
 				row = append(row, coopbot.Button{Label: label, Data: "s:" + s.key})
-				if len(row) == 2 {
-					r.Buttons = append(r.Buttons, row)
-					row = nil
-				}
 			}
-			if len(row) > 0 {
-				r.Buttons = append(r.Buttons, row)
-			}
+			r.Buttons = append(r.Buttons, grid(2, row)...)
 			r.Buttons = append(r.Buttons, []coopbot.Button{{Label: coopbot.M("join.skills.done"), Data: "done"}})
 			return r, nil
 		},
@@ -633,14 +607,11 @@ func (j *joinFlow) reviewStep() Step {
 			)
 			r.Text = append(r.Text, SkillMsgs(c.skillSet(), c.Get(joinSkillTxt))...)
 			r.Text = append(r.Text, coopbot.Raw(""), coopbot.M("join.review.confirm"))
-			var row []coopbot.Button
+			var edits []coopbot.Button
 			for _, e := range reviewEdits {
-				row = append(row, coopbot.Button{Label: coopbot.M(e.label), Data: "e:" + e.step})
-				if len(row) == 2 {
-					r.Buttons = append(r.Buttons, row)
-					row = nil
-				}
+				edits = append(edits, coopbot.Button{Label: coopbot.M(e.label), Data: "e:" + e.step})
 			}
+			r.Buttons = append(r.Buttons, grid(2, edits)...)
 			r.Buttons = append(r.Buttons, []coopbot.Button{{Label: coopbot.M("join.review.submit"), Data: "submit"}})
 			return r, nil
 		},
@@ -757,9 +728,9 @@ func (j *joinFlow) mine() *Flow {
 					}})
 				}
 				if pages > 1 {
-					out.Text = append(out.Text, coopbot.Raw(""), coopbot.M("common.page", "Page", text.FaDigits(strconv.Itoa(page+1)), "Pages", text.FaDigits(strconv.Itoa(pages))))
-					out.Buttons = append(out.Buttons, pageButtons(page, pages))
+					out.Text = append(out.Text, coopbot.Raw(""))
 				}
+				pager(&out, page, pages)
 				return out, nil
 			},
 			Answer: func(ctx context.Context, c *Conv, in Input) (Next, error) {

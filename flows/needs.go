@@ -695,25 +695,9 @@ func needListStep(d Deps) Step {
 				}
 				r.Text = append(r.Text, coopbot.M("need.mine.row", "Code", text.FaDigits(rep.Code), "Date", text.Date(rep.CreatedAt), "Category", cat, "Status", st))
 				row = append(row, coopbot.Button{Label: coopbot.Raw(text.FaDigits(rep.Code)), Data: "r:" + rep.Code})
-				if len(row) == 3 {
-					r.Buttons = append(r.Buttons, row)
-					row = nil
-				}
 			}
-			if len(row) > 0 {
-				r.Buttons = append(r.Buttons, row)
-			}
-			if pages > 1 {
-				r.Text = append(r.Text, coopbot.M("common.page", "Page", text.FaDigits(strconv.Itoa(page+1)), "Pages", text.FaDigits(strconv.Itoa(pages))))
-				var nav []coopbot.Button
-				if page > 0 {
-					nav = append(nav, coopbot.Button{Label: coopbot.M("common.prev"), Data: "p:" + strconv.Itoa(page-1)})
-				}
-				if page+1 < pages {
-					nav = append(nav, coopbot.Button{Label: coopbot.M("common.next"), Data: "p:" + strconv.Itoa(page+1)})
-				}
-				r.Buttons = append(r.Buttons, nav)
-			}
+			r.Buttons = append(r.Buttons, grid(3, row)...)
+			pager(&r, page, pages)
 			r.Text = append(r.Text, coopbot.M("need.mine.hint"))
 			return r, nil
 		},

@@ -366,14 +366,8 @@ func needCardStep(d Deps) Step {
 					continue
 				}
 				row = append(row, coopbot.Button{Label: coopbot.M("needs.set." + to), Data: "st:" + to})
-				if len(row) == 2 {
-					r.Buttons = append(r.Buttons, row)
-					row = nil
-				}
 			}
-			if len(row) > 0 {
-				r.Buttons = append(r.Buttons, row)
-			}
+			r.Buttons = append(r.Buttons, grid(2, row)...)
 			r.Buttons = append(r.Buttons, filterRow)
 			return r, nil
 		},
@@ -619,14 +613,8 @@ func needFilterNeighborhoodStep(d Deps) Step {
 					continue
 				}
 				row = append(row, coopbot.Button{Label: needCountLabel(n.Name(c.Lang()), k), Data: "n:" + strconv.FormatInt(n.ID, 10)})
-				if len(row) == 2 {
-					r.Buttons = append(r.Buttons, row)
-					row = nil
-				}
 			}
-			if len(row) > 0 {
-				r.Buttons = append(r.Buttons, row)
-			}
+			r.Buttons = append(r.Buttons, grid(2, row)...)
 			return r, nil
 		},
 		Answer: func(ctx context.Context, c *Conv, in Input) (Next, error) {
@@ -681,14 +669,8 @@ func needFilterCategoryStep(d Deps) Step {
 					return r, err
 				}
 				row = append(row, coopbot.Button{Label: needCountLabel(label, counts[k]), Data: "c:" + k})
-				if len(row) == 2 {
-					r.Buttons = append(r.Buttons, row)
-					row = nil
-				}
 			}
-			if len(row) > 0 {
-				r.Buttons = append(r.Buttons, row)
-			}
+			r.Buttons = append(r.Buttons, grid(2, row)...)
 			return r, nil
 		},
 		Answer: func(ctx context.Context, c *Conv, in Input) (Next, error) {

@@ -130,17 +130,7 @@ func neighborhoodStep(d Deps, chosen func(ctx context.Context, c *Conv, n coopbo
 				}
 				r.Buttons = append(r.Buttons, row)
 			}
-			if pages > 1 {
-				r.Text = append(r.Text, coopbot.M("common.page", "Page", text.FaDigits(strconv.Itoa(page+1)), "Pages", text.FaDigits(strconv.Itoa(pages))))
-				var nav []coopbot.Button
-				if page > 0 {
-					nav = append(nav, coopbot.Button{Label: coopbot.M("common.prev"), Data: "p:" + strconv.Itoa(page-1)})
-				}
-				if page+1 < pages {
-					nav = append(nav, coopbot.Button{Label: coopbot.M("common.next"), Data: "p:" + strconv.Itoa(page+1)})
-				}
-				r.Buttons = append(r.Buttons, nav)
-			}
+			pager(&r, page, pages)
 			if c.Get("nq") != "" {
 				r.Buttons = append(r.Buttons, []coopbot.Button{{Label: coopbot.M("onboarding.neighborhood.all"), Data: "all"}})
 			}

@@ -158,7 +158,10 @@ func trainingListStep(d Deps) Step {
 				}
 				r.Buttons = append(r.Buttons, []coopbot.Button{{Label: trainingButtonLabel(c, t, n), Data: "t:" + strconv.FormatInt(t.ID, 10)}})
 			}
-			r.Text, r.Buttons = trainingPageNav(r.Text, r.Buttons, page, total, trainingAdminPerPage)
+			if _, pages := pageOf(page, total, trainingAdminPerPage); pages > 1 {
+				r.Text = append(r.Text, coopbot.Raw(""))
+				pager(&r, page, pages)
+			}
 			return r, nil
 		},
 		Answer: func(ctx context.Context, c *Conv, in Input) (Next, error) {
@@ -462,7 +465,10 @@ func trainingAttendanceStep(d Deps) Step {
 				}
 				r.Buttons = append(r.Buttons, []coopbot.Button{{Label: coopbot.Raw(mark + text.Truncate(e.Name, 40)), Data: "x:" + strconv.FormatInt(e.ID, 10)}})
 			}
-			r.Text, r.Buttons = trainingPageNav(r.Text, r.Buttons, page, len(list), trainingAttendPerPage)
+			if _, pages := pageOf(page, len(list), trainingAttendPerPage); pages > 1 {
+				r.Text = append(r.Text, coopbot.Raw(""))
+				pager(&r, page, pages)
+			}
 			return r, nil
 		},
 		Answer: func(ctx context.Context, c *Conv, in Input) (Next, error) {
@@ -820,14 +826,8 @@ func trainingReviewStep(d Deps) Step {
 					continue
 				}
 				row = append(row, coopbot.Button{Label: coopbot.M("trainings.field." + f), Data: "f:" + f})
-				if len(row) == 3 {
-					r.Buttons = append(r.Buttons, row)
-					row = nil
-				}
 			}
-			if len(row) > 0 {
-				r.Buttons = append(r.Buttons, row)
-			}
+			r.Buttons = append(r.Buttons, grid(3, row)...)
 			return r, nil
 		},
 		Answer: func(ctx context.Context, c *Conv, in Input) (Next, error) {

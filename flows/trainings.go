@@ -71,7 +71,10 @@ func trainingsFeature(d Deps) feature {
 					r.Text = append(r.Text, trainingCard(c, t, n, names[t.NeighborhoodID])...)
 					r.Buttons = append(r.Buttons, []coopbot.Button{{Label: trainingButtonLabel(c, t, n), Data: "t:" + strconv.FormatInt(t.ID, 10)}})
 				}
-				r.Text, r.Buttons = trainingPageNav(r.Text, r.Buttons, page, total, trainingsPerPage)
+				if _, pages := pageOf(page, total, trainingsPerPage); pages > 1 {
+					r.Text = append(r.Text, coopbot.Raw(""))
+					pager(&r, page, pages)
+				}
 				r.Buttons = append(r.Buttons, mine)
 				return r, nil
 			},
@@ -325,21 +328,4 @@ func trainingNeighborhoodNames(ctx context.Context, d Deps, l coopbot.Lang) (map
 		m[n.ID] = n.Name(l)
 	}
 	return m, nil
-}
-
-// trainingPageNav adds the page line and the previous/next buttons ("p:<page>") of a paged list.
-func trainingPageNav(msgs []coopbot.Msg, rows [][]coopbot.Button, page, total, per int) ([]coopbot.Msg, [][]coopbot.Button) {
-	pages := (total + per - 1) / per
-	if pages <= 1 {
-		return msgs, rows
-	}
-	msgs = append(msgs, coopbot.Raw(""), coopbot.M("common.page", "Page", text.FaDigits(strconv.Itoa(page+1)), "Pages", text.FaDigits(strconv.Itoa(pages))))
-	var nav []coopbot.Button
-	if page > 0 {
-		nav = append(nav, coopbot.Button{Label: coopbot.M("common.prev"), Data: "p:" + strconv.Itoa(page-1)})
-	}
-	if page+1 < pages {
-		nav = append(nav, coopbot.Button{Label: coopbot.M("common.next"), Data: "p:" + strconv.Itoa(page+1)})
-	}
-	return msgs, append(rows, nav)
 }
