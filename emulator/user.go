@@ -51,7 +51,19 @@ type replyKB struct {
 func (u *User) ID() int64 { return u.id }
 
 // FirstName returns the user's first name ("User <id>").
-func (u *User) FirstName() string { return u.firstName }
+func (u *User) FirstName() string {
+	u.s.mu.Lock()
+	defer u.s.mu.Unlock()
+	return u.firstName
+}
+
+// SetFirstName changes the first name later updates carry (names hold whatever people put
+// in them: emoji, direction marks, control characters).
+func (u *User) SetFirstName(name string) {
+	u.s.mu.Lock()
+	defer u.s.mu.Unlock()
+	u.firstName = name
+}
 
 func (u *User) touchLocked() {
 	u.version++

@@ -15,6 +15,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"unicode/utf8"
 
 	"coopbot"
 	"coopbot/text"
@@ -212,6 +213,10 @@ type Profiles interface {
 	Profile(ctx context.Context, ref coopbot.UserRef) (Profile, error)
 }
 
+// maxTyped bounds a typed text, in characters: twice the 4,096 a messenger sends in one
+// message. Steps with smaller limits of their own check them.
+const maxTyped = 8192
+
 // Flow and step names the engine itself knows.
 const (
 	FlowOnboarding = "onboarding"
@@ -337,6 +342,15 @@ func (t *turn) run(ctx context.Context, up Update, reset bool) error {
 			t.toast(coopbot.M("conv.stale"))
 		}
 		return t.menu(ctx)
+	}
+	if up.Kind == KindText && utf8.RuneCountInString(up.Text) > maxTyped {
+		// Longer than any messenger sends in one message (a broken or forged client): a
+		// clear answer before any step stores it or repeats it back.
+		if st.Flow == "" {
+			return t.menu(ctx)
+		}
+		hint := coopbot.M("input.too_long")
+		return t.ask(ctx, &hint)
 	}
 	if up.Kind == KindText {
 		if cmd, ok := command(up.Text); ok {

@@ -68,7 +68,7 @@ func New(d Deps) *Engine {
 	}
 	var all []*Flow
 	actions := map[string]Action{}
-	m := &mainMenu{}
+	m := &mainMenu{audit: d.Store.Audit}
 	for _, f := range features {
 		ft := f(d)
 		all = append(all, ft.flows...)
@@ -85,6 +85,7 @@ func New(d Deps) *Engine {
 type mainMenu struct {
 	items []MenuItem
 	text  []func(ctx context.Context, c *Conv, typed string) (Next, bool, error)
+	audit func(ctx context.Context, actorID int64, action, subject string, allowed bool, detail map[string]any) error
 }
 
 func (m *mainMenu) visible(p *Profile) []MenuItem {
@@ -113,6 +114,16 @@ func (m *mainMenu) flow() *Flow {
 				for _, it := range m.visible(c.Profile) {
 					if in.Choice == it.Value {
 						return it.Open(ctx, c)
+					}
+				}
+				for _, it := range m.items {
+					if in.Pressed && in.Choice == it.Value {
+						// An entry this person is not shown, pressed on the current menu:
+						// forged data. Refused and recorded.
+						if err := m.audit(ctx, c.Profile.ResidentID, "menu_"+it.Value, "", false, nil); err != nil {
+							return Next{}, err
+						}
+						return Retry("menu.unknown"), nil
 					}
 				}
 				if in.Kind == KindText && in.Text != "" {
