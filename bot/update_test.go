@@ -1,0 +1,60 @@
+package bot
+
+import (
+	"encoding/json"
+	"testing"
+
+	"coopbot"
+	"coopbot/flows"
+
+	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
+)
+
+// Everything a person can send where the bot asked for text reaches the engine as a kind
+// it answers (KindOther gets the question again), never as text: a photo's caption is not
+// an answer, nor is an edit of an earlier message. Group chats and channels are not read.
+func TestDecodeKinds(t *testing.T) {
+	t.Parallel()
+	const from = `"from": {"id": 52, "first_name": "x"}, "chat": {"id": 52, "type": "private"}, "date": 1, "message_id": 7`
+	for _, c := range []struct {
+		name, update string
+		read         bool
+		kind         flows.Kind
+	}{
+		{"text", `{"update_id": 1, "message": {` + from + `, "text": "سلام"}}`, true, flows.KindText},
+		{"photo with caption", `{"update_id": 1, "message": {` + from + `, "photo": [{"file_id": "p", "file_unique_id": "u", "width": 1, "height": 1}], "caption": "سرخاب"}}`, true, flows.KindOther},
+		{"voice", `{"update_id": 1, "message": {` + from + `, "voice": {"file_id": "v", "file_unique_id": "u", "duration": 3}}}`, true, flows.KindOther},
+		{"video note", `{"update_id": 1, "message": {` + from + `, "video_note": {"file_id": "v", "file_unique_id": "u", "length": 1, "duration": 3}}}`, true, flows.KindOther},
+		{"document", `{"update_id": 1, "message": {` + from + `, "document": {"file_id": "d", "file_unique_id": "u"}, "caption": "۰۹۱۲۱۲۳۴۵۶۷"}}`, true, flows.KindOther},
+		{"sticker", `{"update_id": 1, "message": {` + from + `, "sticker": {"file_id": "s", "file_unique_id": "u", "type": "regular", "width": 1, "height": 1}}}`, true, flows.KindOther},
+		{"dice", `{"update_id": 1, "message": {` + from + `, "dice": {"emoji": "🎲", "value": 3}}}`, true, flows.KindOther},
+		{"location", `{"update_id": 1, "message": {` + from + `, "location": {"latitude": 38.08, "longitude": 46.29}}}`, true, flows.KindLocation},
+		{"contact", `{"update_id": 1, "message": {` + from + `, "contact": {"phone_number": "+989121112233", "first_name": "x", "user_id": 52}}}`, true, flows.KindContact},
+		{"edited text", `{"update_id": 1, "edited_message": {` + from + `, "edit_date": 2, "text": "سرخاب"}}`, true, flows.KindOther},
+		{"group message", `{"update_id": 1, "message": {"from": {"id": 52, "first_name": "x"}, "chat": {"id": -1001234567890, "type": "supergroup"}, "date": 1, "message_id": 7, "text": "/start"}}`, false, 0},
+		{"channel post", `{"update_id": 1, "channel_post": {"chat": {"id": -1001234567890, "type": "channel"}, "date": 1, "message_id": 7, "text": "x"}}`, false, 0},
+		{"poll answer", `{"update_id": 1, "poll_answer": {"poll_id": "p", "user": {"id": 52, "first_name": "x"}, "option_ids": [0]}}`, false, 0},
+	} {
+		var u tgbotapi.Update
+		if err := json.Unmarshal([]byte(c.update), &u); err != nil {
+			t.Fatalf("%s: %v", c.name, err)
+		}
+		up, ok := decode(coopbot.Telegram, u)
+		if ok != c.read {
+			t.Errorf("%s: read = %v, want %v", c.name, ok, c.read)
+			continue
+		}
+		if !ok {
+			continue
+		}
+		if up.Kind != c.kind {
+			t.Errorf("%s: kind %d, want %d", c.name, up.Kind, c.kind)
+		}
+		if up.Kind != flows.KindText && up.Text != "" {
+			t.Errorf("%s: carries text %q into the conversation", c.name, up.Text)
+		}
+		if up.ChatID != 52 || up.UserID != 52 {
+			t.Errorf("%s: chat %d user %d", c.name, up.ChatID, up.UserID)
+		}
+	}
+}
