@@ -576,8 +576,8 @@ func (b *Broadcaster) claim(ctx context.Context, a *activeBroadcast, p coopbot.P
 				WHERE broadcast_id = $1 AND platform = $2 AND state = 'pending' AND id > $6
 				ORDER BY id LIMIT $3 FOR UPDATE SKIP LOCKED)
 			RETURNING d.id, d.resident_id)
-		SELECT c.id, c.resident_id, r.chat_id, r.lang, r.unreachable_at IS NOT NULL
-		FROM c JOIN residents r ON r.id = c.resident_id ORDER BY c.id`,
+		SELECT c.id, c.resident_id, COALESCE(r.chat_id, 0), COALESCE(r.lang, 'fa'), r.id IS NULL OR r.unreachable_at IS NOT NULL
+		FROM c LEFT JOIN residents r ON r.id = c.resident_id ORDER BY c.id`,
 		a.id, p, n, b.cfg.Instance, b.cfg.ClaimTTL.Seconds(), after)
 	if err != nil {
 		return nil, wrap(err, "claim deliveries")
@@ -657,7 +657,7 @@ func (b *Broadcaster) sendLoop(ctx context.Context, p coopbot.Platform, account 
 		}
 		row := queue[0]
 		if row.unreachable {
-			// Marked unreachable since it was queued (by another broadcast): skipped.
+			// Marked unreachable since it was queued (by another broadcast), or gone: skipped.
 			queue = queue[1:]
 			b.record(row, "unreachable", "resident unreachable")
 			held.Add(-1)

@@ -72,7 +72,7 @@ func newBundle(t *testing.T, rate float64) *bcBundle {
 	return b
 }
 
-func openRedis(t *testing.T) *redis.Client {
+func openRedis(t testing.TB) *redis.Client {
 	t.Helper()
 	url := os.Getenv("COOPBOT_TEST_REDIS_URL")
 	if url == "" {

@@ -255,11 +255,11 @@ func (l *RateLimiter) Wait(ctx context.Context, account string) error {
 		if err := sleep(ctx, d); err != nil {
 			return err
 		}
-		// A wake-up that came late (a busy machine) would bunch this send with the next
-		// ones: the slot is forfeit and another taken, once, so that sends keep their
-		// spacing within half an interval.
+		// A wake-up that came a whole interval late (a busy machine) would bunch this
+		// send with the next ones: the slot is forfeit and another taken, once, so that
+		// sends keep within one interval of their slots.
 		due := asked.Add(time.Duration(d * float64(time.Second)))
-		if r := seconds(res[2]); !forfeited && r > 0 && time.Since(due) > time.Duration(float64(time.Second)/r/2) {
+		if r := seconds(res[2]); !forfeited && r > 0 && time.Since(due) > time.Duration(float64(time.Second)/r) {
 			forfeited = true
 			continue
 		}

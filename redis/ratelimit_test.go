@@ -80,8 +80,8 @@ func TestRateLimiterIsSharedByInstances(t *testing.T) {
 		t.Errorf("%d sends in %.2f s = %.1f/s, want %.0f/s", len(sends), span, got, rate)
 	}
 	// No second holds more than the rate: the slots are 1/rate apart and a send keeps
-	// within half an interval of its slot, which allows one more in a window; one more
-	// again for this test's own goroutines, which note the time after Wait returns. Wake-ups
+	// within an interval of its slot, which allows one more in a window; one more again
+	// for this test's own goroutines, which note the time after Wait returns. Wake-ups
 	// delayed by a busy machine (go test runs packages in parallel on two cores) can bunch
 	// a few sends into the next window: a tenth more is tolerated.
 	for i := range sends {

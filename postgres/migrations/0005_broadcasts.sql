@@ -34,10 +34,15 @@ CREATE INDEX broadcasts_unreported ON broadcasts (id) WHERE reported_at IS NULL 
 -- sending:   the request is on its way; expires to unknown (it may have been delivered)
 -- sent / unreachable (blocked, chat gone) / failed (refused, or not sent after retries) /
 -- unknown (no answer after the request was written: never resent) / cancelled
+--
+-- No foreign keys here: the rows are written only by the confirm transaction, from the
+-- broadcast it creates and residents it selects, and the per-row checks of two foreign keys
+-- tripled the time to queue 300,000 recipients (4.2 s against 1.4 s). A delivery whose
+-- resident is gone is recorded unreachable.
 CREATE TABLE deliveries (
     id            bigserial PRIMARY KEY,
-    broadcast_id  bigint NOT NULL REFERENCES broadcasts (id),
-    resident_id   bigint NOT NULL REFERENCES residents (id),
+    broadcast_id  bigint NOT NULL,
+    resident_id   bigint NOT NULL,
     platform      text NOT NULL,
     state         text NOT NULL DEFAULT 'pending'
                   CHECK (state IN ('pending', 'claimed', 'sending', 'sent', 'unreachable', 'failed', 'unknown', 'cancelled')),
