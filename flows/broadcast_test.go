@@ -220,6 +220,17 @@ func TestBroadcastProgressAndCancel(t *testing.T) {
 		t.Fatalf("progress message = %q with %v, want a bar, counts, an estimated finish and Cancel", m.Text, m.Inline)
 	}
 
+	// Replies to residents keep flowing while the broadcast runs: they never wait for
+	// the send budget the broadcast is waiting on.
+	start := time.Now()
+	resident.Press("menu.language")
+	resident.Sees("language.prompt")
+	if d := time.Since(start); d > 2*time.Second {
+		t.Fatalf("a reply took %v while the broadcast ran", d)
+	}
+	resident.Send("/cancel")
+	resident.Sees("menu.title")
+
 	// A resident forges the Cancel button: refused, recorded, nothing stops.
 	resident.E.PressData(0, "a:bcx:1")
 	h.Idle()
@@ -414,4 +425,36 @@ func TestBroadcastToTrainingEnrollees(t *testing.T) {
 	users[1].SeesText("محل برگزاری دوره به سرای محلهٔ سرخاب منتقل شد.")
 	staff.Sees("broadcast.report.title", "ID", "۱")
 	users[2].Quiet(100 * time.Millisecond)
+}
+
+// On Bale the text goes out as plain text too, markup and all, and the progress message
+// is kept there.
+func TestBroadcastOnBale(t *testing.T) {
+	t.Parallel()
+	var o chattest.Options
+	o.Redis.FloodWindow = time.Millisecond
+	o.Platform = coopbot.Bale
+	o.Admins = []coopbot.UserRef{{Platform: coopbot.Bale, UserID: 1}}
+	h := chattest.New(t, o)
+	staff := h.User(1)
+	staff.Onboard("ولیعصر")
+	r := h.User(1601)
+	r.Onboard("ولیعصر")
+	staff.Press("broadcast.menu")
+	staff.Sees("broadcast.audience.prompt")
+	staff.Press("broadcast.audience.all")
+	staff.Sees("broadcast.mode.prompt")
+	staff.Press("broadcast.mode.one")
+	staff.Sees("broadcast.text.prompt_one")
+	const msg = "<b>مهم</b> _فردا_ *جلسه* [اینجا](https://example.org) & <i>"
+	staff.Send(msg)
+	staff.Sees("broadcast.when.prompt")
+	staff.Press("broadcast.when.now")
+	preview := staff.Sees("broadcast.preview.count_bale", "Fa", "۲", "Az", "۰")
+	staff.Press("broadcast.confirm")
+	if m := r.SeesText(msg); m.Text != msg || m.ParseMode != "" {
+		t.Fatalf("resident on Bale got %q with parse mode %q", m.Text, m.ParseMode)
+	}
+	bcMessage(t, staff, preview.ID, staff.Text("broadcast.progress.done", "ID", "۱"))
+	staff.Sees("broadcast.report.title", "ID", "۱")
 }

@@ -176,3 +176,37 @@ func faDigits(n int64) string {
 		return r
 	}, fmt.Sprint(n))
 }
+
+// TELEGRAM_RATE (30) and BALE_RATE (20) take messages a second; BROADCAST_CLAIM_TTL a
+// duration (30s). Anything else fails at start, naming the variable.
+func TestConfigBroadcastSettings(t *testing.T) {
+	t.Parallel()
+	load := func(env map[string]string) (*config, error) {
+		return loadConfig(func(k string) string { return env[k] })
+	}
+	cfg, err := load(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.sendRates[coopbot.Telegram] != 30 || cfg.sendRates[coopbot.Bale] != 20 || cfg.claimTTL != 30*time.Second {
+		t.Fatalf("defaults: rates %v, claim TTL %v", cfg.sendRates, cfg.claimTTL)
+	}
+	cfg, err = load(map[string]string{"TELEGRAM_RATE": "25", "BALE_RATE": " 7.5 ", "BROADCAST_CLAIM_TTL": "2m"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.sendRates[coopbot.Telegram] != 25 || cfg.sendRates[coopbot.Bale] != 7.5 || cfg.claimTTL != 2*time.Minute {
+		t.Fatalf("set: rates %v, claim TTL %v", cfg.sendRates, cfg.claimTTL)
+	}
+	for name, bad := range map[string][]string{
+		"TELEGRAM_RATE":       {"0", "-3", "fast", "1e9", "NaN"},
+		"BALE_RATE":           {"0.01", "۲۰"},
+		"BROADCAST_CLAIM_TTL": {"30", "500ms", "1h"},
+	} {
+		for _, v := range bad {
+			if _, err := load(map[string]string{name: v}); err == nil || !strings.HasPrefix(err.Error(), name+":") {
+				t.Errorf("%s=%q: error %v, want one naming the variable", name, v, err)
+			}
+		}
+	}
+}
