@@ -178,9 +178,19 @@ func TestBroadcastToNeighborhood(t *testing.T) {
 		t.Fatalf("final progress message = %q with buttons %v", done.Text, done.Inline)
 	}
 	other.Quiet(200 * time.Millisecond)
-	if n := h.API.SentTo(fa.ID) + h.API.SentTo(az.ID); n != 2+2*5 {
-		// onboarding: welcome, neighborhood, phone, done, menu; then the broadcast
-		t.Logf("messages: fa %d, az %d", h.API.SentTo(fa.ID), h.API.SentTo(az.ID))
+	for _, c := range []struct {
+		u    *chattest.User
+		text string
+	}{{fa, bcTextFa}, {az, bcTextAz}, {other, bcTextFa}} {
+		n := 0
+		for _, m := range c.u.E.Messages() {
+			if m.Text == c.text {
+				n++
+			}
+		}
+		if want := map[bool]int{true: 0, false: 1}[c.u == other]; n != want {
+			t.Fatalf("user %d got the broadcast %d times, want %d", c.u.ID, n, want)
+		}
 	}
 }
 

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"slices"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -593,7 +594,13 @@ func (b *Broadcaster) claim(ctx context.Context, a *activeBroadcast, p coopbot.P
 // next claims up to n deliveries on platform p from the oldest running broadcast that has
 // some. cursors remembers, per broadcast, the last row claimed.
 func (b *Broadcaster) next(ctx context.Context, p coopbot.Platform, n int, cursors map[int64]int64) ([]claimed, error) {
-	for _, a := range b.running() {
+	running := b.running()
+	for id := range cursors {
+		if !slices.ContainsFunc(running, func(a *activeBroadcast) bool { return a.id == id }) {
+			delete(cursors, id) // ended
+		}
+	}
+	for _, a := range running {
 		rows, err := b.claim(ctx, a, p, n, cursors[a.id])
 		if err != nil {
 			return nil, err
