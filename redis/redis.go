@@ -12,6 +12,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"log/slog"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -30,6 +31,9 @@ type Options struct {
 	Seen     int           // how many recent update ids each chat remembers (32)
 	// FloodWindow is the window over which Turn.Recent counts a chat's updates (10 s).
 	FloodWindow time.Duration
+	// Log receives the Redis client's own messages (connection failures), which it would
+	// otherwise print unstructured to stderr. The client's logger is process-wide.
+	Log *slog.Logger
 	// Key seals conversation states (AES-GCM, 32 bytes): answers in progress may hold a
 	// national ID or a phone number, which must not be readable from Redis.
 	Key []byte
@@ -81,6 +85,9 @@ func Open(url string, o Options) (*Client, error) {
 	aead, err := cipher.NewGCM(block)
 	if err != nil {
 		return nil, err
+	}
+	if o.Log != nil {
+		goredis.SetLogger(clientLog{o.Log})
 	}
 	c := &Client{rdb: goredis.NewClient(opt), o: o, aead: aead}
 	c.rdb.AddHook(roundTrips{&c.trips})
@@ -300,4 +307,11 @@ func (c *Client) AcquireLease(ctx context.Context, name, holder string, ttl time
 // ReleaseLease gives the lease up if holder has it, so a standby takes over at once.
 func (c *Client) ReleaseLease(ctx context.Context, name, holder string) error {
 	return wrap(release.Run(ctx, c.rdb, []string{c.o.Prefix + "lease:" + name}, holder).Err(), "release lease "+name)
+}
+
+// clientLog passes the Redis client's messages to slog as warnings.
+type clientLog struct{ log *slog.Logger }
+
+func (l clientLog) Printf(ctx context.Context, format string, v ...any) {
+	l.log.WarnContext(ctx, "redis client", "msg", fmt.Sprintf(format, v...))
 }

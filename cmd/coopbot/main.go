@@ -19,6 +19,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"os"
 	"os/signal"
 	"syscall"
@@ -106,7 +107,7 @@ func openDB(ctx context.Context, cfg *config, log *slog.Logger) (*postgres.DB, e
 }
 
 func serve(ctx context.Context, cfg *config, db *postgres.DB, log *slog.Logger, stdout io.Writer) error {
-	rdb, err := redis.Open(cfg.redisURL, redis.Options{StateTTL: cfg.stateTTL, Prefix: cfg.redisPrefix, Key: subkey(cfg.dataKey, "redis conversation state")})
+	rdb, err := redis.Open(cfg.redisURL, redis.Options{StateTTL: cfg.stateTTL, Prefix: cfg.redisPrefix, Key: subkey(cfg.dataKey, "redis conversation state"), Log: log})
 	if err != nil {
 		return fmt.Errorf("REDIS_URL: %w", err)
 	}
@@ -177,6 +178,18 @@ func serve(ctx context.Context, cfg *config, db *postgres.DB, log *slog.Logger, 
 		}
 		io.WriteString(w, "ready\n")
 	})
+	if cfg.debugAddr != "" {
+		// Profiles for performance work, on an address of its own (keep it private).
+		dbg := http.NewServeMux()
+		dbg.HandleFunc("/debug/pprof/", pprof.Index)
+		dbg.HandleFunc("/debug/pprof/profile", pprof.Profile)
+		dbg.HandleFunc("/debug/pprof/trace", pprof.Trace)
+		go func() {
+			if err := http.ListenAndServe(cfg.debugAddr, dbg); err != nil {
+				log.Error("debug server", "err", err)
+			}
+		}()
+	}
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 	srvErr := make(chan error, 1)
 	go func() { srvErr <- srv.Serve(ln) }()
