@@ -116,7 +116,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	env := []string{
 		"TELEGRAM_TOKEN=" + token, "TELEGRAM_API_URL=" + apiURL, "DATABASE_URL=" + dbURL,
 		"REDIS_URL=" + o.redisURL, "REDIS_PREFIX=coopbot-load:" + strconv.FormatInt(time.Now().UnixNano(), 36) + ":",
-		"DATA_KEY=" + strings.Repeat("ab", 32), "LOG_LEVEL=warn", "MODE=" + o.mode,
+		"DATA_KEY=" + strings.Repeat("ab", 32), "LOG_LEVEL=warn",
 	}
 	for _, sub := range []string{"migrate", "seed"} {
 		cmd := exec.CommandContext(ctx, o.bin, sub)
@@ -125,6 +125,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			return fmt.Errorf("coopbot %s: %v\n%s", sub, err, out)
 		}
 	}
+	env = append(env, "MODE="+o.mode)
 	var lb *roundRobin
 	if o.mode == "webhook" {
 		lb = &roundRobin{}
