@@ -246,7 +246,7 @@ func (b *Bot) handleUpdate(p *platform, u tgbotapi.Update) (string, error) {
 	if !ok {
 		return outcomeIgnored, nil // not something the bot reads (channel posts, group chats, …)
 	}
-	log := b.log.With("platform", p.name, "update_id", up.ID, "chat_id", up.ChatID)
+	log := updateLog{b.log, p.name, up.ID, up.ChatID}
 	bctx, bcancel := context.WithTimeout(ctx, min(lockWait, b.cfg.HandleTimeout))
 	turn, err := b.sessions.Begin(bctx, up.Platform, up.ChatID, up.UserID, up.ID)
 	bcancel()
@@ -446,3 +446,26 @@ func (p *platform) ready() error {
 	p.readyAt, p.readyErr = time.Now(), p.classify(err, "getMe")
 	return p.readyErr
 }
+
+// updateLog logs about one update with its platform, update id and chat id (never the
+// text, which may hold personal data). It adds them only to lines that are written, so the
+// hot path pays nothing for disabled levels.
+type updateLog struct {
+	log      *slog.Logger
+	platform coopbot.Platform
+	update   int64
+	chat     int64
+}
+
+func (l updateLog) write(level slog.Level, msg string, args ...any) {
+	ctx := context.Background()
+	if !l.log.Enabled(ctx, level) {
+		return
+	}
+	l.log.Log(ctx, level, msg, append([]any{"platform", l.platform, "update_id", l.update, "chat_id", l.chat}, args...)...)
+}
+
+func (l updateLog) Debug(msg string, args ...any) { l.write(slog.LevelDebug, msg, args...) }
+func (l updateLog) Info(msg string, args ...any)  { l.write(slog.LevelInfo, msg, args...) }
+func (l updateLog) Warn(msg string, args ...any)  { l.write(slog.LevelWarn, msg, args...) }
+func (l updateLog) Error(msg string, args ...any) { l.write(slog.LevelError, msg, args...) }
