@@ -48,6 +48,8 @@ type RateOptions struct {
 	MaxAhead time.Duration
 	// MaxBackoff bounds the pause that repeated rate-limit answers grow to (60 s).
 	MaxBackoff time.Duration
+	// OnWait, when set, is told how long a Wait waited (for the metrics page).
+	OnWait func(account string, waited time.Duration)
 }
 
 // RateLimiter paces sends per bot account. It is safe for concurrent use.
@@ -222,6 +224,14 @@ func (l *RateLimiter) Wait(ctx context.Context, account string) error {
 	cfg, err := l.configured(account)
 	if err != nil {
 		return err
+	}
+	if l.o.OnWait != nil {
+		start := time.Now()
+		defer func() {
+			if waited := time.Since(start); waited > time.Millisecond {
+				l.o.OnWait(account, waited)
+			}
+		}()
 	}
 	done, err := l.turn(ctx, account)
 	if err != nil {

@@ -152,7 +152,7 @@ func serve(ctx context.Context, cfg *config, db *postgres.DB, log *slog.Logger, 
 		RedisRoundTrips: func() float64 { return float64(rdb.RoundTrips()) },
 		Log:             log,
 	})
-	limiter := rdb.RateLimiter(redis.RateOptions{Rates: cfg.sendRates})
+	limiter := rdb.RateLimiter(redis.RateOptions{Rates: cfg.sendRates, OnWait: m.RateLimitWait})
 	b := bot.New(bot.Config{
 		Platforms: platforms, Webhook: cfg.webhook, WebhookBase: cfg.webhookBase, WebhookSecret: cfg.webhookSecret, Log: log,
 		Metrics: m, Leases: rdb, Holder: holderName(), Meter: limiter.Meter(),
