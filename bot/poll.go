@@ -9,6 +9,13 @@ import (
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
 )
 
+// A poll that brought fewer than pollLingerBelow updates is followed by a pause of
+// pollLinger before the next one.
+const (
+	pollLingerBelow = 8
+	pollLinger      = 2 * time.Millisecond
+)
+
 // pollTimeout is the long-poll wait asked of getUpdates.
 const pollTimeout = 10 * time.Second
 
@@ -101,8 +108,14 @@ func (b *Bot) pollHeld(ctx context.Context, p *platform) error {
 		}
 		next, failed := b.handleBatch(ctx, p, updates)
 		offset = next
-		if failed {
+		switch {
+		case failed:
 			sleep(ctx, time.Second+time.Duration(rand.Int64N(int64(time.Second))))
+		case len(updates) < pollLingerBelow:
+			// Under steady load a poll right away would fetch one update at a time: wait
+			// a moment so the next poll takes several (less CPU per update, about a
+			// millisecond more latency).
+			sleep(ctx, pollLinger)
 		}
 	}
 	return nil
