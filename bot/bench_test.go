@@ -10,7 +10,6 @@ import (
 
 	"coopbot/emulator"
 	"coopbot/internal/chattest"
-	"coopbot/redis"
 )
 
 // BenchmarkRedisOnlyStep runs the whole stack in one process (fake Bot API, bot, engine,
@@ -18,8 +17,7 @@ import (
 // question types a name that matches none. Use it with -cpuprofile to see where the bot's
 // time goes; cmd/coopbot-load measures the real process.
 func BenchmarkRedisOnlyStep(b *testing.B) {
-	// The benchmark types far faster than the flood limit allows one person.
-	h := chattest.New(b, chattest.Options{Redis: redis.Options{FloodWindow: time.Millisecond}})
+	h := chattest.New(b)
 	const residents = 64
 	var users []*chattest.User
 	for i := range residents {

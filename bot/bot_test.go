@@ -11,6 +11,7 @@ import (
 	"coopbot"
 	"coopbot/bot"
 	"coopbot/internal/chattest"
+	"coopbot/redis"
 )
 
 // runBot starts b until the test ends (or stop is called) and returns stop.
@@ -65,7 +66,7 @@ func TestOnePollerPerTokenAndStandbyTakesOver(t *testing.T) {
 // A resident sending 50 messages a second is slowed; another resident is not.
 func TestFloodedResidentIsThrottledOthersAreNot(t *testing.T) {
 	t.Parallel()
-	h := chattest.New(t)
+	h := chattest.New(t, chattest.Options{Redis: redis.Options{FloodWindow: 10 * time.Second}})
 	flooder, other := h.User(3101), h.User(3102)
 	flooder.Onboard("نوبر")
 	h.Idle()

@@ -12,15 +12,10 @@ import (
 	"coopbot/text"
 )
 
-// bcHarness starts the bot with user 1 as staff. The wizard is answered faster than anyone
-// types, so the per-chat flood window is shortened.
+// bcHarness starts the bot with user 1 as staff.
 func bcHarness(t *testing.T, rate float64) *chattest.Harness {
 	t.Helper()
-	var o chattest.Options
-	o.Redis.FloodWindow = time.Millisecond
-	o.Admins = []coopbot.UserRef{{Platform: coopbot.Telegram, UserID: 1}}
-	o.SendRate = rate
-	return chattest.New(t, o)
+	return chattest.New(t, chattest.Options{Admins: chattest.Staff(1), SendRate: rate})
 }
 
 // bcMessage waits until the bot's message msgID in u's chat contains want.
@@ -442,7 +437,6 @@ func TestBroadcastToTrainingEnrollees(t *testing.T) {
 func TestBroadcastOnBale(t *testing.T) {
 	t.Parallel()
 	var o chattest.Options
-	o.Redis.FloodWindow = time.Millisecond
 	o.Platform = coopbot.Bale
 	o.Admins = []coopbot.UserRef{{Platform: coopbot.Bale, UserID: 1}}
 	h := chattest.New(t, o)

@@ -60,9 +60,7 @@ func newJoinEnv(t *testing.T, opts ...chattest.Options) *joinEnv {
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	o.Admins = append(o.Admins, coopbot.UserRef{Platform: coopbot.Telegram, UserID: staffID})
-	// These residents type far faster than people do; flood control has its own tests.
-	o.Redis.FloodWindow = time.Millisecond
+	o.Admins = append(o.Admins, chattest.Staff(staffID)...)
 	h := chattest.New(t, o)
 	e := &joinEnv{t: t, h: h, staff: h.User(staffID)}
 	e.staff.Onboard("ولیعصر")

@@ -16,16 +16,10 @@ import (
 	"coopbot/text"
 )
 
-// needHarness starts the bot for a needs test. The conversations here answer faster than
-// any person types, so the per-chat flood window is shortened to keep them under it.
+// needHarness starts the bot for a needs test, with these users as staff.
 func needHarness(t *testing.T, admins ...int64) *chattest.Harness {
 	t.Helper()
-	var o chattest.Options
-	o.Redis.FloodWindow = time.Millisecond
-	for _, id := range admins {
-		o.Admins = append(o.Admins, coopbot.UserRef{Platform: coopbot.Telegram, UserID: id})
-	}
-	return chattest.New(t, o)
+	return chattest.New(t, chattest.Options{Admins: chattest.Staff(admins...)})
 }
 
 // needResident returns the resident id of a chat user.

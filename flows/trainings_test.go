@@ -18,17 +18,10 @@ import (
 	"coopbot/text"
 )
 
-// trHarness starts the bot for a trainings test, with these users as staff. The
-// conversations here answer faster than anyone types, so the per-chat flood window is
-// shortened to keep them under it.
+// trHarness starts the bot for a trainings test, with these users as staff.
 func trHarness(t *testing.T, admins ...int64) *chattest.Harness {
 	t.Helper()
-	var o chattest.Options
-	o.Redis.FloodWindow = time.Millisecond
-	for _, id := range admins {
-		o.Admins = append(o.Admins, coopbot.UserRef{Platform: coopbot.Telegram, UserID: id})
-	}
-	return chattest.New(t, o)
+	return chattest.New(t, chattest.Options{Admins: chattest.Staff(admins...)})
 }
 
 // trNbhID returns the id of the neighborhood with this Persian name.

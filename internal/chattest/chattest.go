@@ -59,6 +59,15 @@ type Harness struct {
 	ctx      context.Context
 }
 
+// Staff names Telegram users who are staff (for Options.Admins).
+func Staff(ids ...int64) []coopbot.UserRef {
+	refs := make([]coopbot.UserRef, len(ids))
+	for i, id := range ids {
+		refs[i] = coopbot.UserRef{Platform: coopbot.Telegram, UserID: id}
+	}
+	return refs
+}
+
 // Options adjust the harness.
 type Options struct {
 	Platform coopbot.Platform // telegram by default
@@ -88,6 +97,12 @@ func New(t testing.TB, opts ...Options) *Harness {
 	}
 	if o.Platform == "" {
 		o.Platform = coopbot.Telegram
+	}
+	if o.Redis.FloodWindow == 0 {
+		// Scripted residents answer far faster than people type: without this every
+		// longer conversation would trip flood control, which has tests of its own that
+		// set the real window.
+		o.Redis.FloodWindow = time.Millisecond
 	}
 	h := &Harness{T: t, done: make(chan error, 1)}
 	h.Log = slog.New(slog.NewTextHandler(io.Discard, nil))
