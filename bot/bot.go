@@ -246,6 +246,7 @@ func (b *Bot) handleUpdate(p *platform, u tgbotapi.Update) (string, error) {
 	if !ok {
 		return outcomeIgnored, nil // not something the bot reads (channel posts, group chats, …)
 	}
+	up.Account = p.account
 	log := updateLog{b.log, p.name, up.ID, up.ChatID}
 	bctx, bcancel := context.WithTimeout(ctx, min(lockWait, b.cfg.HandleTimeout))
 	turn, err := b.sessions.Begin(bctx, up.Platform, up.ChatID, up.UserID, up.ID)

@@ -40,7 +40,8 @@ const (
 // Update is one incoming event, decoded by the bot package.
 type Update struct {
 	Platform   coopbot.Platform
-	ID         int64 // update_id
+	Account    string // the bot account the update reached (update ids are per account)
+	ID         int64  // update_id
 	ChatID     int64
 	UserID     int64
 	FirstName  string
@@ -278,6 +279,10 @@ type Result struct {
 // something outside the conversation failed: the caller keeps the old state, so the
 // resident can try again.
 func (e *Engine) Handle(ctx context.Context, stored []byte, up Update) (Result, error) {
+	// What the steps of this update commit is recorded under it: handled again (its reply
+	// failed, or the process died before saving), the update finds its effects and gets
+	// the replies they gave the first time.
+	ctx = coopbot.WithCause(ctx, coopbot.Cause{Platform: up.Platform, Account: up.Account, UpdateID: up.ID})
 	st, reset := e.decode(stored)
 	t := &turn{e: e, st: st}
 	t.c = &Conv{Platform: up.Platform, ChatID: up.ChatID, UserID: up.UserID, Profile: &st.Profile, Answers: st.Answers, Update: &up}

@@ -138,24 +138,24 @@ func (db *DB) CreateBroadcast(ctx context.Context, b flows.NewBroadcast) (int64,
 	if !b.StartAt.IsZero() {
 		start = &b.StartAt
 	}
-	var id int64
-	var total int
-	err = pgx.BeginFunc(ctx, db.Pool, func(tx pgx.Tx) error {
+	var res struct{ ID, Total int64 }
+	err = db.once(ctx, "create broadcast", &res, func(tx pgx.Tx) error {
 		err := tx.QueryRow(ctx, `
 			INSERT INTO broadcasts (created_by, audience, neighborhood_id, text_fa, text_az, start_at,
 				progress_platform, progress_chat, progress_message, progress_lang)
 			VALUES ($1, $2, $3, $4, $5, COALESCE($6, now()), $7, $8, $9, $10) RETURNING id`,
 			b.CreatedBy, b.Audience, nbh, b.TextFa, b.TextAz, start,
-			b.Progress.Platform, b.Progress.ChatID, b.Progress.MessageID, b.Progress.Lang).Scan(&id)
+			b.Progress.Platform, b.Progress.ChatID, b.Progress.MessageID, b.Progress.Lang).Scan(&res.ID)
 		if err != nil {
 			return err
 		}
 		tag, err := tx.Exec(ctx, `INSERT INTO deliveries (broadcast_id, resident_id, platform)
-			SELECT $1, r.id, r.platform FROM residents r WHERE `+where+` ORDER BY r.id`, append([]any{id}, args...)...)
+			SELECT $1, r.id, r.platform FROM residents r WHERE `+where+` ORDER BY r.id`, append([]any{res.ID}, args...)...)
 		if err != nil {
 			return err
 		}
-		total = int(tag.RowsAffected())
+		res.Total = tag.RowsAffected()
+		id, total := res.ID, res.Total
 		if _, err := tx.Exec(ctx, `
 			UPDATE broadcasts SET total = $2,
 				status = CASE WHEN start_at <= now() THEN 'running' ELSE 'scheduled' END,
@@ -167,9 +167,9 @@ func (db *DB) CreateBroadcast(ctx context.Context, b flows.NewBroadcast) (int64,
 		return err
 	})
 	if err != nil {
-		return 0, 0, wrap(err, "create broadcast")
+		return 0, 0, err
 	}
-	return id, total, nil
+	return res.ID, int(res.Total), nil
 }
 
 // BroadcastStatus returns a broadcast's counts.
@@ -229,7 +229,7 @@ func (db *DB) broadcastStatus(ctx context.Context, q querier, id int64) (*flows.
 // start one after it commits. A broadcast that already ended is a conflict.
 func (db *DB) CancelBroadcast(ctx context.Context, id, by int64) (*flows.BroadcastStatus, error) {
 	var st *flows.BroadcastStatus
-	err := pgx.BeginFunc(ctx, db.Pool, func(tx pgx.Tx) error {
+	err := db.once(ctx, "cancel broadcast", &st, func(tx pgx.Tx) error {
 		tag, err := tx.Exec(ctx, `UPDATE broadcasts SET status = 'cancelled', cancelled_by = $2
 			WHERE id = $1 AND status IN ('scheduled', 'running')`, id, by)
 		if err != nil {
@@ -251,11 +251,8 @@ func (db *DB) CancelBroadcast(ctx context.Context, id, by int64) (*flows.Broadca
 		st, err = db.broadcastStatus(ctx, tx, id)
 		return err
 	})
-	if coopbot.ErrorCode(err) == coopbot.EConflict || coopbot.ErrorCode(err) == coopbot.ENotFound {
-		return nil, err
-	}
 	if err != nil {
-		return nil, wrap(err, "cancel broadcast")
+		return nil, err
 	}
 	return st, nil
 }

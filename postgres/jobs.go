@@ -119,10 +119,12 @@ func (db *DB) jobs() (*river.Client[pgx.Tx], error) {
 }
 
 // workerAdders register the workers of later areas (reminders, …). Add an area's here.
-var workerAdders = []func(db *DB, w *river.Workers) error{addJoinWorkers}
+var workerAdders = []func(db *DB, w *river.Workers) error{addJoinWorkers, addEffectWorkers}
 
 // periodicJobs are the jobs River runs on a schedule (daily reminders, …). Add an area's here.
-func periodicJobs() []*river.PeriodicJob { return []*river.PeriodicJob{joinRemindJob()} }
+func periodicJobs() []*river.PeriodicJob {
+	return []*river.PeriodicJob{joinRemindJob(), purgeEffectsJob()}
+}
 
 // StartJobs starts working jobs, sending through s, until ctx ends or StopJobs.
 func (db *DB) StartJobs(ctx context.Context, s Sender) error {

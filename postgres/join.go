@@ -238,7 +238,7 @@ func deciders(ctx context.Context, tx pgx.Tx, coopID, applicant int64) ([]int64,
 // cooperative in the same transaction.
 func (db *DB) SubmitJoinRequest(ctx context.Context, r *coopbot.JoinRequest) (int64, error) {
 	var id int64
-	err := pgx.BeginFunc(ctx, db.Pool, func(tx pgx.Tx) error {
+	err := db.once(ctx, "submit join request", &id, func(tx pgx.Tx) error {
 		var (
 			status   string
 			minShare int64
@@ -303,11 +303,16 @@ func (db *DB) SubmitJoinRequest(ctx context.Context, r *coopbot.JoinRequest) (in
 
 // WithdrawJoinRequest withdraws the resident's own pending request.
 func (db *DB) WithdrawJoinRequest(ctx context.Context, residentID, id int64) (*coopbot.JoinRequest, error) {
-	tag, err := db.Pool.Exec(ctx, `
-		UPDATE join_requests SET status = 'withdrawn', decided_by = resident_id, decided_at = now(), updated_at = now()
-		WHERE id = $1 AND resident_id = $2 AND status = 'pending'`, id, residentID)
+	var withdrawn bool
+	err := db.once(ctx, "withdraw join request", &withdrawn, func(tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, `
+			UPDATE join_requests SET status = 'withdrawn', decided_by = resident_id, decided_at = now(), updated_at = now()
+			WHERE id = $1 AND resident_id = $2 AND status = 'pending'`, id, residentID)
+		withdrawn = tag.RowsAffected() == 1
+		return err
+	})
 	if err != nil {
-		return nil, wrap(err, "withdraw join request")
+		return nil, err
 	}
 	r, err := db.JoinRequest(ctx, id)
 	if err != nil {
@@ -317,7 +322,7 @@ func (db *DB) WithdrawJoinRequest(ctx context.Context, residentID, id int64) (*c
 		return nil, &coopbot.Error{Code: coopbot.ENotFound, Err: errors.New("withdraw join request: not the resident's")}
 	}
 	r.NationalID, r.Phone = "", ""
-	if tag.RowsAffected() == 0 {
+	if !withdrawn {
 		return r, &coopbot.Error{Code: coopbot.EConflict, Err: fmt.Errorf("withdraw join request: already %s", r.Status)}
 	}
 	return r, nil
@@ -350,17 +355,17 @@ func (db *DB) DecideJoinRequest(ctx context.Context, d flows.JoinDecision) (*coo
 	}
 	subject := "join_request:" + strconv.FormatInt(d.RequestID, 10)
 	detail := map[string]any{"status": status, "reason": d.ReasonCode}
-	var won, allowed bool
-	err := pgx.BeginFunc(ctx, db.Pool, func(tx pgx.Tx) error {
+	var res struct{ Won, Allowed bool }
+	err := db.once(ctx, "decide join request", &res, func(tx pgx.Tx) error {
 		var coopID, residentID int64
 		if err := tx.QueryRow(ctx, `SELECT cooperative_id, resident_id FROM join_requests WHERE id = $1`, d.RequestID).Scan(&coopID, &residentID); err != nil {
 			return err
 		}
 		var err error
-		if allowed, err = canDecide(ctx, tx, d.ActorID, coopID); err != nil || !allowed {
+		if res.Allowed, err = canDecide(ctx, tx, d.ActorID, coopID); err != nil || !res.Allowed {
 			return err
 		}
-		if allowed = residentID != d.ActorID; !allowed {
+		if res.Allowed = residentID != d.ActorID; !res.Allowed {
 			return nil // nobody decides on their own request
 		}
 		// The row lock makes a concurrent decision wait here and then find the request
@@ -372,7 +377,7 @@ func (db *DB) DecideJoinRequest(ctx context.Context, d flows.JoinDecision) (*coo
 		if err != nil {
 			return err
 		}
-		if won = tag.RowsAffected() == 1; !won {
+		if res.Won = tag.RowsAffected() == 1; !res.Won {
 			return nil
 		}
 		if d.Approve {
@@ -387,16 +392,16 @@ func (db *DB) DecideJoinRequest(ctx context.Context, d flows.JoinDecision) (*coo
 		return db.notify(ctx, tx, NotifyArgs{ResidentID: residentID, Reply: d.Notice})
 	})
 	if err != nil {
-		return nil, false, wrap(err, "decide join request")
+		return nil, false, err
 	}
-	if !allowed {
+	if !res.Allowed {
 		if err := db.Audit(ctx, d.ActorID, "join_decide", subject, false, detail); err != nil {
 			return nil, false, err
 		}
 		return nil, false, &coopbot.Error{Code: coopbot.EForbidden, MsgID: "admin.denied", Err: errors.New("decide join request: not an admin of the cooperative")}
 	}
 	r, err := db.JoinRequest(ctx, d.RequestID)
-	return r, won, err
+	return r, res.Won, err
 }
 
 // newInviteCode draws a code from the unambiguous alphabet.
@@ -435,16 +440,19 @@ func (db *DB) CreateCoopInvite(ctx context.Context, actorID, coopID int64) (stri
 		}
 		return "", time.Time{}, &coopbot.Error{Code: coopbot.EForbidden, MsgID: "admin.denied", Err: errors.New("create invite: not staff")}
 	}
-	code := newInviteCode()
-	var (
-		inviteID int64
-		expires  time.Time
-	)
-	err = pgx.BeginFunc(ctx, db.Pool, func(tx pgx.Tx) error {
+	// The code is part of the effect's result: an update handled again shows the same code
+	// instead of making a second one.
+	var inv struct {
+		Code    string
+		Expires time.Time
+	}
+	err = db.once(ctx, "create invite", &inv, func(tx pgx.Tx) error {
+		inv.Code = newInviteCode()
+		var inviteID int64
 		if err := tx.QueryRow(ctx, `
 			INSERT INTO coop_invites (code_hash, cooperative_id, created_by, expires_at)
 			VALUES ($1, $2, $3, now() + $4::interval) RETURNING id, expires_at`,
-			db.hash(code), coopID, actorID, fmt.Sprintf("%d seconds", int(inviteTTL.Seconds()))).Scan(&inviteID, &expires); err != nil {
+			db.hash(inv.Code), coopID, actorID, fmt.Sprintf("%d seconds", int(inviteTTL.Seconds()))).Scan(&inviteID, &inv.Expires); err != nil {
 			return err
 		}
 		_, err := tx.Exec(ctx, `INSERT INTO audit_log (actor_id, action, subject, detail) VALUES ($1, 'coop_invite_create', $2, $3)`,
@@ -452,20 +460,21 @@ func (db *DB) CreateCoopInvite(ctx context.Context, actorID, coopID int64) (stri
 		return err
 	})
 	if err != nil {
-		return "", time.Time{}, wrap(err, "create invite")
+		return "", time.Time{}, err
 	}
-	return code, expires, nil
+	return inv.Code, inv.Expires, nil
 }
 
 // RedeemCoopInvite makes the resident an admin of the invite's cooperative and uses the
 // code up.
 func (db *DB) RedeemCoopInvite(ctx context.Context, residentID int64, code string) (*coopbot.Cooperative, bool, error) {
-	var (
-		co       coopbot.Cooperative
-		inviteID int64
-		already  bool
-	)
-	err := pgx.BeginFunc(ctx, db.Pool, func(tx pgx.Tx) error {
+	var res struct {
+		Co      coopbot.Cooperative
+		Already bool
+	}
+	err := db.once(ctx, "redeem invite", &res, func(tx pgx.Tx) error {
+		var inviteID int64
+		co := &res.Co
 		if err := tx.QueryRow(ctx, `
 			UPDATE coop_invites SET used_by = $2, used_at = now()
 			WHERE code_hash = $1 AND used_at IS NULL AND expires_at > now()
@@ -476,12 +485,12 @@ func (db *DB) RedeemCoopInvite(ctx context.Context, residentID int64, code strin
 		if err != nil {
 			return err
 		}
-		already = tag.RowsAffected() == 0
+		res.Already = tag.RowsAffected() == 0
 		if _, err := tx.Exec(ctx, `INSERT INTO audit_log (actor_id, action, subject, detail) VALUES ($1, 'coop_invite_redeem', $2, $3)`,
-			residentID, "cooperative:"+strconv.FormatInt(co.ID, 10), map[string]any{"invite_id": inviteID, "already": already}); err != nil {
+			residentID, "cooperative:"+strconv.FormatInt(co.ID, 10), map[string]any{"invite_id": inviteID, "already": res.Already}); err != nil {
 			return err
 		}
-		co, err = scanCooperative(tx.QueryRow(ctx, `SELECT `+cooperativeColumns+` FROM cooperatives c WHERE c.id = $1`, co.ID))
+		*co, err = scanCooperative(tx.QueryRow(ctx, `SELECT `+cooperativeColumns+` FROM cooperatives c WHERE c.id = $1`, co.ID))
 		return err
 	})
 	if errors.Is(err, pgx.ErrNoRows) {
@@ -492,9 +501,9 @@ func (db *DB) RedeemCoopInvite(ctx context.Context, residentID int64, code strin
 		return nil, false, &coopbot.Error{Code: coopbot.ENotFound, MsgID: "admin.invite.invalid", Err: errors.New("redeem invite: no such valid code")}
 	}
 	if err != nil {
-		return nil, false, wrap(err, "redeem invite")
+		return nil, false, err
 	}
-	return &co, already, nil
+	return &res.Co, res.Already, nil
 }
 
 // RemindPendingJoins reminds each cooperative's admins, once a day (Asia/Tehran) and not

@@ -67,20 +67,24 @@ func (db *DB) CreateNeedReport(ctx context.Context, r *flows.NeedReport, alert f
 	if !flows.NeedValidCategory(r.Category) || r.SubmitKey == "" || r.Description == "" {
 		return &coopbot.Error{Code: coopbot.EInvalid, Err: errors.New("create need report: incomplete report")}
 	}
-	for attempt := 0; ; attempt++ {
-		code, err := needCode()
-		if err != nil {
-			return fmt.Errorf("create need report: %w", err)
+	return db.once(ctx, "create need report", r, func(tx pgx.Tx) error {
+		for attempt := 0; ; attempt++ {
+			code, err := needCode()
+			if err != nil {
+				return err
+			}
+			// A savepoint per drawn code: a code that is taken is drawn again without
+			// losing the transaction (and with it the effect's record).
+			err = pgx.BeginFunc(ctx, tx, func(sp pgx.Tx) error {
+				return db.createNeedReport(ctx, sp, r, code, alert)
+			})
+			var pgErr *pgconn.PgError
+			if errors.As(err, &pgErr) && pgErr.Code == "23505" && pgErr.ConstraintName == "need_reports_code_key" && attempt < 10 {
+				continue
+			}
+			return err
 		}
-		err = pgx.BeginFunc(ctx, db.Pool, func(tx pgx.Tx) error {
-			return db.createNeedReport(ctx, tx, r, code, alert)
-		})
-		var pgErr *pgconn.PgError
-		if errors.As(err, &pgErr) && pgErr.Code == "23505" && pgErr.ConstraintName == "need_reports_code_key" && attempt < 10 {
-			continue // the drawn code is taken: draw again
-		}
-		return wrap(err, "create need report")
-	}
+	})
 }
 
 func (db *DB) createNeedReport(ctx context.Context, tx pgx.Tx, r *flows.NeedReport, code string, alert func(r *flows.NeedReport) coopbot.Reply) error {
@@ -357,7 +361,7 @@ func (db *DB) ChangeNeedStatus(ctx context.Context, s *coopbot.Staff, ch flows.N
 		return nil, err
 	}
 	var rep *flows.NeedReport
-	err = pgx.BeginFunc(ctx, db.Pool, func(tx pgx.Tx) error {
+	err = db.once(ctx, "change need status", &rep, func(tx pgx.Tx) error {
 		r, err := db.needForStaff(ctx, tx, scope, "n.id = $1", ch.ReportID, true)
 		if err != nil {
 			return err
@@ -400,11 +404,7 @@ func (db *DB) ChangeNeedStatus(ctx context.Context, s *coopbot.Staff, ch flows.N
 		return nil
 	})
 	if err != nil {
-		var e *coopbot.Error
-		if errors.As(err, &e) && (e.Code == coopbot.EConflict || e.Code == coopbot.EInvalid) {
-			return nil, err
-		}
-		return nil, wrap(err, "change need status")
+		return nil, err
 	}
 	return rep, nil
 }

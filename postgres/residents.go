@@ -148,9 +148,11 @@ func (db *DB) Audit(ctx context.Context, actorID int64, action, subject string, 
 	if detail == nil {
 		detail = map[string]any{}
 	}
-	_, err := db.Pool.Exec(ctx, `INSERT INTO audit_log (actor_id, action, subject, allowed, detail) VALUES ($1, $2, $3, $4, $5)`,
-		actor, action, subject, allowed, detail)
-	return wrap(err, "audit "+action)
+	return db.once(ctx, "audit "+action, nil, func(tx pgx.Tx) error {
+		_, err := tx.Exec(ctx, `INSERT INTO audit_log (actor_id, action, subject, allowed, detail) VALUES ($1, $2, $3, $4, $5)`,
+			actor, action, subject, allowed, detail)
+		return err
+	})
 }
 
 // neighborhoodCache keeps the neighborhood list, which changes only by seeding, for a

@@ -73,17 +73,6 @@ func trainingNotice(t *coopbot.Training, residentID int64, msgID string) NotifyA
 	return NotifyArgs{ResidentID: residentID, Reply: coopbot.Text(coopbot.M(msgID, trainingNoticeData(t)...))}
 }
 
-// trainingTxErr classifies the error of a training transaction: errors made inside it
-// are already coopbot errors (with a message ID for the resident); others (commit) are
-// wrapped.
-func trainingTxErr(err error, what string) error {
-	var ce *coopbot.Error
-	if errors.As(err, &ce) {
-		return err
-	}
-	return wrap(err, what)
-}
-
 const trainingCols = `t.id, t.neighborhood_id, t.title_fa, t.title_az, t.description_fa, t.description_az,
 	t.venue_name, t.venue_address, t.audience, t.starts_at, t.duration_minutes, t.capacity, t.seats_taken,
 	t.status, t.rev, COALESCE(t.created_by, 0)`
@@ -189,14 +178,16 @@ func (db *DB) CreateTraining(ctx context.Context, t *coopbot.Training) (int64, e
 	if t.CreatedBy != 0 {
 		createdBy = &t.CreatedBy
 	}
-	err := db.Pool.QueryRow(ctx, `
-		INSERT INTO trainings (neighborhood_id, title_fa, title_az, description_fa, description_az,
-			venue_name, venue_address, audience, starts_at, duration_minutes, capacity, created_by)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id, rev`,
-		t.NeighborhoodID, t.TitleFa, t.TitleAz, t.DescriptionFa, t.DescriptionAz, t.VenueName, t.VenueAddress,
-		t.Audience, t.StartsAt, int(t.Duration/time.Minute), t.Capacity, createdBy).Scan(&t.ID, &t.Rev)
+	err := db.once(ctx, "create training", t, func(tx pgx.Tx) error {
+		return tx.QueryRow(ctx, `
+			INSERT INTO trainings (neighborhood_id, title_fa, title_az, description_fa, description_az,
+				venue_name, venue_address, audience, starts_at, duration_minutes, capacity, created_by)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id, rev`,
+			t.NeighborhoodID, t.TitleFa, t.TitleAz, t.DescriptionFa, t.DescriptionAz, t.VenueName, t.VenueAddress,
+			t.Audience, t.StartsAt, int(t.Duration/time.Minute), t.Capacity, createdBy).Scan(&t.ID, &t.Rev)
+	})
 	if err != nil {
-		return 0, wrap(err, "create training")
+		return 0, err
 	}
 	t.Status = coopbot.TrainingPublished
 	return t.ID, nil
@@ -209,7 +200,11 @@ func (db *DB) CreateTraining(ctx context.Context, t *coopbot.Training) (int64, e
 // wait-listed residents in arrival order, who are told as well. Saving without a change
 // changes nothing. It returns how many were told of the change.
 func (db *DB) UpdateTraining(ctx context.Context, t *coopbot.Training) (notified int, err error) {
-	err = pgx.BeginFunc(ctx, db.Pool, func(tx pgx.Tx) error {
+	res := struct {
+		Training *coopbot.Training
+		Notified *int
+	}{t, &notified}
+	err = db.once(ctx, "update training", &res, func(tx pgx.Tx) error {
 		old, started, err := lockTraining(ctx, tx, t.ID)
 		if err != nil {
 			return err
@@ -264,7 +259,7 @@ func (db *DB) UpdateTraining(ctx context.Context, t *coopbot.Training) (notified
 		notified = len(notes)
 		return db.promoteWaitlisted(ctx, tx, t)
 	})
-	return notified, trainingTxErr(err, "update training")
+	return notified, err
 }
 
 // trainingDetailsEqual reports whether two versions of a training say the same to
@@ -279,7 +274,7 @@ func trainingDetailsEqual(a, b *coopbot.Training) bool {
 // CancelTraining cancels a training that has not started and tells every active
 // enrollee; their reminders become no-ops. It returns how many were told.
 func (db *DB) CancelTraining(ctx context.Context, id int64) (notified int, err error) {
-	err = pgx.BeginFunc(ctx, db.Pool, func(tx pgx.Tx) error {
+	err = db.once(ctx, "cancel training", &notified, func(tx pgx.Tx) error {
 		t, started, err := lockTraining(ctx, tx, id)
 		if err != nil {
 			return err
@@ -304,7 +299,7 @@ func (db *DB) CancelTraining(ctx context.Context, id int64) (notified int, err e
 		notified = len(notes)
 		return db.notify(ctx, tx, notes...)
 	})
-	return notified, trainingTxErr(err, "cancel training")
+	return notified, err
 }
 
 // trainingActive lists the confirmed and wait-listed enrolments of a training, in
@@ -334,7 +329,7 @@ func trainingActive(ctx context.Context, tx pgx.Tx, trainingID int64) ([]coopbot
 // second and third see every enrolment made before the lock was ours.
 func (db *DB) SignUp(ctx context.Context, trainingID, residentID int64) (coopbot.Enrollment, error) {
 	e := coopbot.Enrollment{TrainingID: trainingID, ResidentID: residentID}
-	err := pgx.BeginFunc(ctx, db.Pool, func(tx pgx.Tx) error {
+	err := db.once(ctx, "sign up for training", &e, func(tx pgx.Tx) error {
 		t := &coopbot.Training{}
 		var (
 			minutes          int
@@ -408,7 +403,7 @@ func (db *DB) SignUp(ctx context.Context, trainingID, residentID int64) (coopbot
 		t.SeatsTaken++
 		return db.scheduleTrainingReminders(ctx, tx, t, e.ID, residentID)
 	})
-	return e, trainingTxErr(err, "sign up for training")
+	return e, err
 }
 
 // scheduleTrainingReminders schedules the reminders of a confirmed enrolment that are
@@ -474,7 +469,7 @@ func (db *DB) promoteWaitlisted(ctx context.Context, tx pgx.Tx, t *coopbot.Train
 // status it had before.
 func (db *DB) CancelEnrollment(ctx context.Context, residentID, enrollmentID int64) (coopbot.Enrollment, error) {
 	e := coopbot.Enrollment{ID: enrollmentID, ResidentID: residentID}
-	err := pgx.BeginFunc(ctx, db.Pool, func(tx pgx.Tx) error {
+	err := db.once(ctx, "cancel enrolment", &e, func(tx pgx.Tx) error {
 		err := tx.QueryRow(ctx, `SELECT training_id FROM training_enrollments WHERE id = $1 AND resident_id = $2`,
 			enrollmentID, residentID).Scan(&e.TrainingID)
 		if errors.Is(err, pgx.ErrNoRows) {
@@ -512,7 +507,7 @@ func (db *DB) CancelEnrollment(ctx context.Context, residentID, enrollmentID int
 		}
 		return db.promoteWaitlisted(ctx, tx, t)
 	})
-	return e, trainingTxErr(err, "cancel enrolment")
+	return e, err
 }
 
 // ActiveEnrollment returns a resident's confirmed or wait-listed enrolment in a training
@@ -622,19 +617,21 @@ func (db *DB) TrainingReminders(ctx context.Context, trainingID int64) ([]coopbo
 
 // SetAttendance marks whether a confirmed enrollee came, once the training has started.
 func (db *DB) SetAttendance(ctx context.Context, trainingID, enrollmentID int64, attended bool) error {
-	tag, err := db.Pool.Exec(ctx, `
-		UPDATE training_enrollments e SET attended = $3
-		FROM trainings t
-		WHERE e.id = $2 AND e.training_id = $1 AND t.id = e.training_id
-			AND e.status = 'confirmed' AND t.status = 'published' AND t.starts_at <= now()`,
-		trainingID, enrollmentID, attended)
-	if err != nil {
-		return wrap(err, "mark attendance")
-	}
-	if tag.RowsAffected() == 0 {
-		return coopbot.Errorf(coopbot.EConflict, "trainings.attendance.not_allowed")
-	}
-	return nil
+	return db.once(ctx, "mark attendance", nil, func(tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, `
+			UPDATE training_enrollments e SET attended = $3
+			FROM trainings t
+			WHERE e.id = $2 AND e.training_id = $1 AND t.id = e.training_id
+				AND e.status = 'confirmed' AND t.status = 'published' AND t.starts_at <= now()`,
+			trainingID, enrollmentID, attended)
+		if err != nil {
+			return err
+		}
+		if tag.RowsAffected() == 0 {
+			return coopbot.Errorf(coopbot.EConflict, "trainings.attendance.not_allowed")
+		}
+		return nil
+	})
 }
 
 // Demo trainings, in real venues of Tabriz. They are dated relative to the day of seeding
