@@ -159,6 +159,9 @@ func broadcastFeature(d Deps) feature {
 		"clock":         {Ask: w.askClock, Answer: w.answerClock},
 		"preview":       {Ask: w.askPreview, Answer: w.answerPreview},
 	}}
+	for name, st := range f.Steps {
+		f.Steps[name] = w.guard(st)
+	}
 	return feature{
 		flows:   []*Flow{f},
 		actions: map[string]Action{broadcastCancelAction: w.cancel},
@@ -185,6 +188,21 @@ func (w *broadcastWizard) staff(ctx context.Context, c *Conv, action, subject st
 		return nil, w.d.Store.Audit(ctx, c.Profile.ResidentID, action, subject, false, nil)
 	}
 	return s, nil
+}
+
+// guard re-checks the role before each answer, so that someone who lost it (taken out of
+// ADMINS, say) while the wizard was open goes no further than their next press (recorded as
+// a refused broadcast_create).
+func (w *broadcastWizard) guard(st Step) Step {
+	answer := st.Answer
+	st.Answer = func(ctx context.Context, c *Conv, in Input) (Next, error) {
+		s, err := w.staff(ctx, c, "broadcast_create", "")
+		if err != nil || s == nil {
+			return Done(coopbot.Text(coopbot.M("broadcast.denied"))), err
+		}
+		return answer(ctx, c, in)
+	}
+	return st
 }
 
 // bcManager reports whether the person is a neighborhood manager (limited to RoleScope).

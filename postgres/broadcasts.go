@@ -717,6 +717,7 @@ func (b *Broadcaster) deliver(ctx context.Context, p coopbot.Platform, account s
 		b.record(row, "sent", "")
 	case coopbot.EUnreachable:
 		b.fine(p)
+		b.db.forgetUnreachable(rctx, p, row.chatID)
 		b.record(row, "unreachable", errDetail(err))
 	case coopbot.EUncertain:
 		b.record(row, "unknown", errDetail(err))
@@ -746,9 +747,9 @@ func errDetail(err error) string {
 	return s
 }
 
-// record stores a delivery's outcome (and marks the resident unreachable with it). A row
-// whose claim expired while it was on its way (now unknown) still gets the outcome
-// learned since.
+// record stores a delivery's outcome (and marks the resident unreachable with it, or
+// reachable again when a send reached them after a mark). A row whose claim expired while
+// it was on its way (now unknown) still gets the outcome learned since.
 func (b *Broadcaster) record(row claimed, state, detail string) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
@@ -757,8 +758,9 @@ func (b *Broadcaster) record(row claimed, state, detail string) {
 			UPDATE deliveries SET state = $3, done_at = now(), detail = $4, claimed_until = NULL
 			WHERE id = $1 AND claimed_by = $2 AND state IN ('claimed', 'sending', 'unknown')
 			RETURNING resident_id)
-		UPDATE residents SET unreachable_at = now()
-		WHERE $3 = 'unreachable' AND id IN (SELECT resident_id FROM d) AND unreachable_at IS NULL`,
+		UPDATE residents SET unreachable_at = CASE WHEN $3 = 'unreachable' THEN now() END
+		WHERE id IN (SELECT resident_id FROM d)
+		  AND ($3 = 'unreachable' AND unreachable_at IS NULL OR $3 = 'sent' AND unreachable_at IS NOT NULL)`,
 		row.id, b.cfg.Instance, state, detail)
 	if err != nil {
 		b.log.Error("record delivery", "delivery", row.id, "state", state, "err", wrap(err, "record delivery"))

@@ -11,6 +11,7 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"embed"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -40,11 +41,14 @@ const SchemaExtra = "river v0.51.2"
 
 // DB is the Postgres store.
 type DB struct {
-	Pool *pgxpool.Pool
-	log  *slog.Logger
-	aead cipher.AEAD
-	mac  []byte
-	nbh  neighborhoodCache
+	Pool  *pgxpool.Pool
+	log   *slog.Logger
+	aead  cipher.AEAD
+	mac   []byte
+	check string // the key's check value (see checkValue)
+	nbh   neighborhoodCache
+
+	unreachable func(ctx context.Context, p coopbot.Platform, chatID int64) // see OnUnreachable
 
 	river  *river.Client[pgx.Tx]
 	sender Sender
@@ -62,6 +66,9 @@ type Options struct {
 	// PendingRemindDays: membership requests pending longer than this many days are
 	// reminded to the cooperative's admins once a day (DefaultPendingRemindDays when 0).
 	PendingRemindDays int
+	// Name is the application_name of the connections (unless the URL sets one), so that
+	// `coopbot rekey` sees serving instances (ServingName).
+	Name string
 }
 
 // Open connects to Postgres. It does not migrate.
@@ -79,25 +86,22 @@ func Open(ctx context.Context, url string, o Options) (*DB, error) {
 	if cfg.ConnConfig.ConnectTimeout == 0 {
 		cfg.ConnConfig.ConnectTimeout = 5 * time.Second
 	}
+	if _, set := cfg.ConnConfig.RuntimeParams["application_name"]; !set && o.Name != "" {
+		cfg.ConnConfig.RuntimeParams["application_name"] = o.Name
+	}
+	k, err := newKeyed(o.Key)
+	if err != nil {
+		return nil, err
+	}
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("open database: %w", err)
 	}
-	block, err := aes.NewCipher(o.Key)
-	if err != nil {
-		return nil, err
-	}
-	aead, err := cipher.NewGCM(block)
-	if err != nil {
-		return nil, err
-	}
-	m := hmac.New(sha256.New, o.Key)
-	m.Write([]byte("coopbot lookup hash"))
 	log := o.Log
 	if log == nil {
 		log = slog.Default()
 	}
-	db := &DB{Pool: pool, log: log, aead: aead, mac: m.Sum(nil), remindDays: o.PendingRemindDays}
+	db := &DB{Pool: pool, log: log, aead: k.aead, mac: k.mac, check: k.check, remindDays: o.PendingRemindDays}
 	if db.river, err = db.jobs(); err != nil {
 		pool.Close()
 		return nil, fmt.Errorf("job queue: %w", err)
@@ -164,6 +168,39 @@ func (db *DB) Migrate(ctx context.Context) error {
 		db.log.Info("migration applied", "name", name)
 	}
 	return nil
+}
+
+// keyed is what a data key gives: the cipher that seals personal data, the key of the
+// lookup hash, and the key's check value.
+type keyed struct {
+	aead  cipher.AEAD
+	mac   []byte
+	check string
+}
+
+func newKeyed(key []byte) (*keyed, error) {
+	if len(key) != 32 {
+		return nil, errors.New("postgres: data key must be 32 bytes")
+	}
+	block, err := aes.NewCipher(key)
+	if err != nil {
+		return nil, err
+	}
+	aead, err := cipher.NewGCM(block)
+	if err != nil {
+		return nil, err
+	}
+	m := hmac.New(sha256.New, key)
+	m.Write([]byte("coopbot lookup hash"))
+	return &keyed{aead: aead, mac: m.Sum(nil), check: checkValue(key)}, nil
+}
+
+// checkValue is stored in meta to recognise the data key: a keyed hash of a constant,
+// which says nothing of the key.
+func checkValue(key []byte) string {
+	m := hmac.New(sha256.New, key)
+	m.Write([]byte("coopbot data key check v1"))
+	return hex.EncodeToString(m.Sum(nil))
 }
 
 // seal encrypts personal data for storage; empty stays NULL.

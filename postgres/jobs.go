@@ -81,13 +81,22 @@ func (w *notifyWorker) Work(ctx context.Context, job *river.Job[NotifyArgs]) err
 	if sender == nil {
 		return errors.New("no sender configured")
 	}
+	sent := time.Now()
 	err = sender.Send(ctx, r, a.Reply)
 	switch coopbot.ErrorCode(err) {
 	case "":
+		// Marked unreachable by another send that failed before this one started (while
+		// this job had already loaded them): this one reached them, so they are reachable.
+		_, err := w.db.Pool.Exec(ctx, `UPDATE residents SET unreachable_at = NULL WHERE id = $1 AND unreachable_at < $2`, r.ID, sent)
+		if err != nil {
+			w.db.log.Warn("clear unreachable mark", "resident_id", r.ID, "err", wrap(err, "mark reachable"))
+		}
 		return nil
 	case coopbot.EUnreachable:
-		// Blocked the bot, or the chat is gone: never retried, and later sends skip them.
+		// Blocked the bot, or the chat is gone: never retried, and later sends skip them
+		// until they write again.
 		w.db.log.Info("resident unreachable", "resident_id", r.ID)
+		w.db.forgetUnreachable(ctx, r.Platform, r.ChatID)
 		return w.db.MarkUnreachable(ctx, r.ID)
 	case coopbot.ERateLimited:
 		var e *coopbot.Error

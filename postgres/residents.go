@@ -12,26 +12,35 @@ import (
 )
 
 // Profile returns what the conversation engine caches of a resident; a zero Profile when
-// the person never finished onboarding.
+// the person never finished onboarding. The engine loads it only for an update of the
+// person themselves, so a resident marked unreachable is reachable again here (one more
+// statement, only when the mark is set).
 func (db *DB) Profile(ctx context.Context, ref coopbot.UserRef) (flows.Profile, error) {
 	var (
-		p     flows.Profile
-		phone []byte
-		nbh   *int64
-		role  *string
-		scope *int64
+		p           flows.Profile
+		phone       []byte
+		nbh         *int64
+		role        *string
+		scope       *int64
+		unreachable bool
 	)
 	err := db.Pool.QueryRow(ctx, `
 		SELECT r.id, r.lang, r.neighborhood_id, r.phone_enc, s.role, s.neighborhood_id,
-			EXISTS (SELECT 1 FROM cooperative_admins a WHERE a.resident_id = r.id)
+			EXISTS (SELECT 1 FROM cooperative_admins a WHERE a.resident_id = r.id),
+			r.unreachable_at IS NOT NULL
 		FROM residents r LEFT JOIN staff s ON s.resident_id = r.id
 		WHERE r.platform = $1 AND r.user_id = $2`, ref.Platform, ref.UserID).
-		Scan(&p.ResidentID, &p.Lang, &nbh, &phone, &role, &scope, &p.CoopAdmin)
+		Scan(&p.ResidentID, &p.Lang, &nbh, &phone, &role, &scope, &p.CoopAdmin, &unreachable)
 	if err == pgx.ErrNoRows {
 		return flows.Profile{}, nil
 	}
 	if err != nil {
 		return p, wrap(err, "load profile")
+	}
+	if unreachable {
+		if err := db.MarkReachable(ctx, p.ResidentID); err != nil {
+			return p, err
+		}
 	}
 	if nbh != nil {
 		p.Neighborhood = *nbh
@@ -73,9 +82,14 @@ func (db *DB) SaveResident(ctx context.Context, r *coopbot.Resident) (int64, err
 			return err
 		}
 		_, err = tx.Exec(ctx, `
-			INSERT INTO staff (resident_id, role)
-			SELECT $1, 'staff' FROM staff_grants WHERE platform = $2 AND user_id = $3
-			ON CONFLICT (resident_id) DO NOTHING`, id, r.Platform, r.UserID)
+			WITH granted AS (
+				INSERT INTO staff (resident_id, role, source)
+				SELECT $1, 'staff', 'config' FROM staff_grants WHERE platform = $2 AND user_id = $3
+				ON CONFLICT (resident_id) DO NOTHING
+				RETURNING resident_id)
+			INSERT INTO audit_log (action, subject, detail)
+			SELECT 'staff_grant', 'resident:' || resident_id, jsonb_build_object('source', 'ADMINS', 'ref', $2 || ':' || $3::bigint)
+			FROM granted`, id, r.Platform, r.UserID)
 		return err
 	})
 	return id, wrap(err, "save resident")
@@ -113,14 +127,21 @@ func (db *DB) Resident(ctx context.Context, id int64) (*coopbot.Resident, error)
 }
 
 // MarkUnreachable records that a resident blocked the bot or their chat vanished; later
-// sends skip them until they write again.
+// sends skip them until they write again (Profile) or a send reaches them.
 func (db *DB) MarkUnreachable(ctx context.Context, residentID int64) error {
 	_, err := db.Pool.Exec(ctx, `UPDATE residents SET unreachable_at = now() WHERE id = $1 AND unreachable_at IS NULL`, residentID)
 	return wrap(err, "mark unreachable")
 }
 
-// GrantStaff makes the people named in ADMINS staff: those who already onboarded at once,
-// the others when they finish onboarding.
+// MarkReachable clears a resident's unreachable mark.
+func (db *DB) MarkReachable(ctx context.Context, residentID int64) error {
+	_, err := db.Pool.Exec(ctx, `UPDATE residents SET unreachable_at = NULL WHERE id = $1 AND unreachable_at IS NOT NULL`, residentID)
+	return wrap(err, "mark reachable")
+}
+
+// GrantStaff makes the people in refs staff by ADMINS (source 'config'): those who already
+// onboarded at once, the others when they finish onboarding. It only adds; at start the
+// program uses SyncAdmins, which also takes the role from those no longer named.
 func (db *DB) GrantStaff(ctx context.Context, refs []coopbot.UserRef) error {
 	err := pgx.BeginFunc(ctx, db.Pool, func(tx pgx.Tx) error {
 		for _, ref := range refs {
@@ -128,9 +149,9 @@ func (db *DB) GrantStaff(ctx context.Context, refs []coopbot.UserRef) error {
 				return err
 			}
 			if _, err := tx.Exec(ctx, `
-				INSERT INTO staff (resident_id, role)
-				SELECT id, 'staff' FROM residents WHERE platform = $1 AND user_id = $2
-				ON CONFLICT (resident_id) DO UPDATE SET role = 'staff', neighborhood_id = NULL`, ref.Platform, ref.UserID); err != nil {
+				INSERT INTO staff (resident_id, role, source)
+				SELECT id, 'staff', 'config' FROM residents WHERE platform = $1 AND user_id = $2
+				ON CONFLICT (resident_id) DO UPDATE SET role = 'staff', neighborhood_id = NULL, source = 'config'`, ref.Platform, ref.UserID); err != nil {
 				return err
 			}
 		}

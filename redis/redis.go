@@ -261,6 +261,16 @@ func (c *Client) Abort(ctx context.Context, t *coopbot.Turn) error {
 	return wrap(release.Run(ctx, c.rdb, []string{t.Hold.Lock}, t.Hold.Token).Err(), "abort turn")
 }
 
+// ForgetChat drops the conversation state of a private chat (its user id is its chat id),
+// keeping the record of handled updates. The wiring calls it when a send finds the person
+// unreachable: their next update then starts without a state, so the engine reloads their
+// profile, which clears the mark.
+func (c *Client) ForgetChat(ctx context.Context, p coopbot.Platform, chatID int64) error {
+	id := strconv.FormatInt(chatID, 10)
+	key := c.o.Prefix + "conv:" + string(p) + ":" + id + ":" + id
+	return wrap(c.rdb.HDel(ctx, key, "state").Err(), "forget conversation")
+}
+
 // Conversations counts the conversations in progress (for the metrics page).
 func (c *Client) Conversations(ctx context.Context) (int64, error) {
 	var n int64

@@ -37,6 +37,7 @@ type config struct {
 	// cooperative's admins once a day.
 	pendingRemindDays int
 	debugAddr         string // serves /debug/pprof when set
+	dbName            string // application_name of the database connections ("coopbot serve", …)
 
 	// Broadcasts: the messages a second each platform's bot account may send, shared by
 	// every instance (replies count against it but never wait), and how long a runner's

@@ -3,6 +3,7 @@
 //	coopbot [serve]   run the bot (the default)
 //	coopbot migrate   apply database migrations and exit
 //	coopbot seed      load demo data (Tabriz neighborhoods, cooperatives, trainings)
+//	coopbot rekey     re-seal personal data under NEW_DATA_KEY (every instance stopped)
 //
 // Configuration comes from environment variables (see the README). With no platform token
 // serve starts the local emulator: a fake Bot API and a web chat inside the process.
@@ -50,12 +51,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		cmd = args[1]
 	}
 	switch cmd {
-	case "serve", "migrate", "seed":
+	case "serve", "migrate", "seed", "rekey":
 	case "help", "-h", "--help":
-		fmt.Fprintln(stdout, "usage: coopbot [serve|migrate|seed]; configuration from the environment, see README.md")
+		fmt.Fprintln(stdout, "usage: coopbot [serve|migrate|seed|rekey]; configuration from the environment, see README.md")
 		return nil
 	default:
-		return fmt.Errorf("unknown command %q (want serve, migrate or seed)", cmd)
+		return fmt.Errorf("unknown command %q (want serve, migrate, seed or rekey)", cmd)
 	}
 	cfg, err := loadConfig(getenv)
 	if err != nil {
@@ -63,6 +64,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	log := slog.New(slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: cfg.logLevel}))
 
+	cfg.dbName = "coopbot " + cmd // postgres.ServingName for serve
 	db, err := openDB(ctx, cfg, log)
 	if err != nil {
 		return err
@@ -81,13 +83,15 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		}
 		fmt.Fprintln(stdout, "demo data loaded")
 		return nil
+	case "rekey":
+		return rekey(ctx, cfg, db, getenv, stdout)
 	}
 	return serve(ctx, cfg, db, log, stdout)
 }
 
 // openDB connects to Postgres, waiting up to a minute for it to come up.
 func openDB(ctx context.Context, cfg *config, log *slog.Logger) (*postgres.DB, error) {
-	db, err := postgres.Open(ctx, cfg.databaseURL, postgres.Options{Key: cfg.dataKey, Log: log, PendingRemindDays: cfg.pendingRemindDays})
+	db, err := postgres.Open(ctx, cfg.databaseURL, postgres.Options{Key: cfg.dataKey, Log: log, PendingRemindDays: cfg.pendingRemindDays, Name: cfg.dbName})
 	if err != nil {
 		return nil, fmt.Errorf("DATABASE_URL: %w", err)
 	}
@@ -107,6 +111,9 @@ func openDB(ctx context.Context, cfg *config, log *slog.Logger) (*postgres.DB, e
 }
 
 func serve(ctx context.Context, cfg *config, db *postgres.DB, log *slog.Logger, stdout io.Writer) error {
+	if err := prepare(ctx, cfg, db); err != nil {
+		return err
+	}
 	rdb, err := redis.Open(cfg.redisURL, redis.Options{StateTTL: cfg.stateTTL, Prefix: cfg.redisPrefix, Key: subkey(cfg.dataKey, "redis conversation state"), Log: log})
 	if err != nil {
 		return fmt.Errorf("REDIS_URL: %w", err)
@@ -115,11 +122,7 @@ func serve(ctx context.Context, cfg *config, db *postgres.DB, log *slog.Logger, 
 	if err := rdb.Ping(ctx); err != nil {
 		return fmt.Errorf("REDIS_URL: redis not reachable: %w", err)
 	}
-	if len(cfg.admins) > 0 {
-		if err := db.GrantStaff(ctx, cfg.admins); err != nil {
-			return err
-		}
-	}
+	db.OnUnreachable(forgetUnreachable(rdb, log))
 	cat, err := locales.Load()
 	if err != nil {
 		return err

@@ -128,6 +128,13 @@ func New(t testing.TB, opts ...Options) *Harness {
 		}
 	}
 	h.Redis = newRedis(t, o.RedisURL, o.Redis)
+	// As the program does: a resident a send found unreachable loses their conversation,
+	// so that their next update reloads their profile and clears the mark.
+	h.DB.OnUnreachable(func(ctx context.Context, p coopbot.Platform, chatID int64) {
+		if err := h.Redis.ForgetChat(ctx, p, chatID); err != nil {
+			h.Log.Warn("forget conversation", "err", err)
+		}
+	})
 	cat, err := locales.Load()
 	if err != nil {
 		t.Fatal(err)
