@@ -1,7 +1,8 @@
 package coopbot
 
 // Msg is a localizable message: an ID in locales/ with template data. A Msg with Raw set
-// is shown as it is (a resident's own words, a cooperative's name) and has no ID.
+// is shown as it is (a resident's own words, a cooperative's name) and has no ID. Template
+// data may hold other Msgs and Names: they are rendered in the reader's language first.
 type Msg struct {
 	ID    string         `json:"id,omitempty"`
 	Data  map[string]any `json:"data,omitempty"`
@@ -59,3 +60,19 @@ type Document struct {
 
 // Text returns a reply of the given paragraphs.
 func Text(msgs ...Msg) Reply { return Reply{Text: msgs} }
+
+// Names is a name in both languages (a neighborhood, a cooperative, a training's title).
+// As template data of a Msg it renders in the reader's language, so a message written now
+// and rendered later (a notice) reads right in whatever language its reader has then.
+type Names struct {
+	Fa string `json:"fa,omitempty"`
+	Az string `json:"az,omitempty"`
+}
+
+// In returns the name in l (the Persian one when there is no Azeri name).
+func (n Names) In(l Lang) string {
+	if l == Azeri && n.Az != "" {
+		return n.Az
+	}
+	return n.Fa
+}

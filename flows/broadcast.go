@@ -144,7 +144,7 @@ const (
 
 func broadcastFeature(d Deps) feature {
 	w := &broadcastWizard{d: d}
-	f := &Flow{Name: FlowBroadcast, First: "audience", Steps: map[string]Step{
+	f := &legacyFlow{Name: FlowBroadcast, First: "audience", Steps: map[string]legacyStep{
 		"audience":      {Ask: w.askAudience, Answer: w.answerAudience},
 		"neighborhoods": {Ask: w.askNeighborhoods, Answer: w.answerNeighborhoods},
 		"cooperative":   {Ask: w.askCooperative, Answer: w.answerCooperative},
@@ -163,7 +163,7 @@ func broadcastFeature(d Deps) feature {
 		f.Steps[name] = w.guard(st)
 	}
 	return feature{
-		flows:   []*Flow{f},
+		flows:   []flowDef{f},
 		actions: map[string]Action{broadcastCancelAction: w.cancel},
 		menu: []MenuItem{{Label: "broadcast.menu", Value: FlowBroadcast, Visible: staffOnly, Open: func(ctx context.Context, c *Conv) (Next, error) {
 			s, err := w.staff(ctx, c, "broadcast_open", "")
@@ -193,7 +193,7 @@ func (w *broadcastWizard) staff(ctx context.Context, c *Conv, action, subject st
 // guard re-checks the role before each answer, so that someone who lost it (taken out of
 // ADMINS, say) while the wizard was open goes no further than their next press (recorded as
 // a refused broadcast_create).
-func (w *broadcastWizard) guard(st Step) Step {
+func (w *broadcastWizard) guard(st legacyStep) legacyStep {
 	answer := st.Answer
 	st.Answer = func(ctx context.Context, c *Conv, in Input) (Next, error) {
 		s, err := w.staff(ctx, c, "broadcast_create", "")
@@ -549,8 +549,8 @@ func (w *broadcastWizard) answerMode(ctx context.Context, c *Conv, in Input) (Ne
 
 // textStep asks for the announcement's text in one language (or one text for all) and
 // keeps it under key.
-func (w *broadcastWizard) textStep(prompt, key string) Step {
-	return Step{
+func (w *broadcastWizard) textStep(prompt, key string) legacyStep {
+	return legacyStep{
 		Ask: func(ctx context.Context, c *Conv) (coopbot.Reply, error) {
 			r := coopbot.Text(coopbot.M(prompt))
 			if old := c.Get(key); old != "" {

@@ -176,7 +176,7 @@ type coopAdmin struct{ d Deps }
 func coopAdminFeature(d Deps) feature {
 	a := &coopAdmin{d: d}
 	return feature{
-		flows: []*Flow{a.pending(), a.reject(), a.invite()},
+		flows: []flowDef{a.pending(), a.reject(), a.invite()},
 		actions: map[string]Action{
 			actionDecide:  a.decide,
 			actionPending: func(ctx context.Context, c *Conv, args string) (Next, error) { return Start(flowCoopPending, nil), nil },
@@ -264,8 +264,8 @@ func (a *coopAdmin) decide(ctx context.Context, c *Conv, args string) (Next, err
 
 // reject asks an admin why a request is rejected (a short list, or their own words) and
 // then decides.
-func (a *coopAdmin) reject() *Flow {
-	return &Flow{Name: flowCoopReject, First: "reason", Steps: map[string]Step{
+func (a *coopAdmin) reject() *legacyFlow {
+	return &legacyFlow{Name: flowCoopReject, First: "reason", Steps: map[string]legacyStep{
 		"reason": {
 			Ask: func(ctx context.Context, c *Conv) (coopbot.Reply, error) {
 				r := coopbot.Text(coopbot.M("coop.reject.prompt", "ID", ID(c.GetInt("req"))))
@@ -329,8 +329,8 @@ func (a *coopAdmin) rejectWith(ctx context.Context, c *Conv, code, own string) (
 const pendingPerPage = 8
 
 // pending lists the requests waiting for this person's decision; each opens its card.
-func (a *coopAdmin) pending() *Flow {
-	return &Flow{Name: flowCoopPending, First: "list", Steps: map[string]Step{
+func (a *coopAdmin) pending() *legacyFlow {
+	return &legacyFlow{Name: flowCoopPending, First: "list", Steps: map[string]legacyStep{
 		"list": {
 			Ask: func(ctx context.Context, c *Conv) (coopbot.Reply, error) {
 				all, err := a.d.Store.PendingJoinRequests(ctx, c.Profile.ResidentID)
@@ -379,8 +379,8 @@ func (a *coopAdmin) pending() *Flow {
 }
 
 // invite lets staff make a one-time admin invite code for a cooperative.
-func (a *coopAdmin) invite() *Flow {
-	return &Flow{Name: flowCoopInvite, First: "coop", Steps: map[string]Step{
+func (a *coopAdmin) invite() *legacyFlow {
+	return &legacyFlow{Name: flowCoopInvite, First: "coop", Steps: map[string]legacyStep{
 		"coop": {
 			Ask: func(ctx context.Context, c *Conv) (coopbot.Reply, error) {
 				all, err := a.d.Store.JoinCooperatives(ctx)

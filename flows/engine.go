@@ -22,8 +22,8 @@ import (
 )
 
 // StateVersion is the schema version of the stored conversation state. A stored state of
-// another version is reset politely.
-const StateVersion = 1
+// another version is reset politely. Version 2: answers are each flow's own JSON.
+const StateVersion = 2
 
 // Kind is what an update carries.
 type Kind int
@@ -76,14 +76,19 @@ type Input struct {
 
 // State is the conversation state stored per chat and user (JSON in Redis).
 type State struct {
-	V       int               `json:"v"`
-	Flow    string            `json:"f,omitempty"`
-	Step    string            `json:"s,omitempty"`
-	Back    []string          `json:"b,omitempty"` // steps to return to with Back
-	Answers map[string]string `json:"a,omitempty"`
-	Seq     int               `json:"q,omitempty"` // question number; buttons carry it to detect stale presses
-	Keys    bool              `json:"k,omitempty"` // a reply keyboard is showing
-	Profile Profile           `json:"p"`
+	V       int             `json:"v"`
+	Flow    string          `json:"f,omitempty"`
+	Step    string          `json:"s,omitempty"`
+	Back    []string        `json:"b,omitempty"` // steps to return to with Back
+	Answers json.RawMessage `json:"a,omitempty"` // the flow's answers
+	Seq     int             `json:"q,omitempty"` // question number; buttons carry it to detect stale presses
+	Keys    bool            `json:"k,omitempty"` // a reply keyboard is showing
+	// What the kit keeps for the step being asked: a list's page and typed filter, and
+	// whether the flow's review was shown.
+	Page    int     `json:"pg,omitempty"`
+	Query   string  `json:"qy,omitempty"`
+	Review  bool    `json:"rv,omitempty"`
+	Profile Profile `json:"p"`
 }
 
 // Profile is the part of a resident's record every update needs, cached in the state so
@@ -98,14 +103,18 @@ type Profile struct {
 	CoopAdmin    bool         `json:"ca,omitempty"` // admin of at least one cooperative
 }
 
-// Conv is what a step works with: who is talking, their profile and the answers so far.
+// Conv is what a step works with: who is talking, their profile and the update.
 type Conv struct {
 	Platform coopbot.Platform
 	ChatID   int64
 	UserID   int64
 	Profile  *Profile
-	Answers  map[string]string
 	Update   *Update
+	Staff    *coopbot.Staff // filled by a flow's Gate
+
+	Answers map[string]string // answers of a legacy flow (see legacy.go)
+
+	t *turn
 }
 
 // Lang is the resident's language (Persian until chosen).
@@ -116,41 +125,8 @@ func (c *Conv) Lang() coopbot.Lang {
 	return coopbot.Persian
 }
 
-// Get returns an answer.
-func (c *Conv) Get(k string) string { return c.Answers[k] }
-
-// Set stores an answer.
-func (c *Conv) Set(k, v string) {
-	if c.Answers == nil {
-		c.Answers = map[string]string{}
-	}
-	c.Answers[k] = v
-}
-
-// GetInt returns an answer parsed as an int64 (0 when absent).
-func (c *Conv) GetInt(k string) int64 {
-	n, _ := strconv.ParseInt(c.Answers[k], 10, 64)
-	return n
-}
-
-// SetInt stores an int64 answer.
-func (c *Conv) SetInt(k string, v int64) { c.Set(k, strconv.FormatInt(v, 10)) }
-
 // Ref is the sender's platform identity.
 func (c *Conv) Ref() coopbot.UserRef { return coopbot.UserRef{Platform: c.Platform, UserID: c.UserID} }
-
-// Step is one question of a flow.
-type Step struct {
-	Ask    func(ctx context.Context, c *Conv) (coopbot.Reply, error)
-	Answer func(ctx context.Context, c *Conv, in Input) (Next, error)
-}
-
-// Flow is a conversation: a named state machine of steps starting at First.
-type Flow struct {
-	Name  string
-	First string
-	Steps map[string]Step
-}
 
 // Action handles a button that lives outside any conversation (an admin's card): its
 // callback data is "a:<name>:<args>". Actions check authorization themselves.
@@ -161,6 +137,7 @@ type nextKind int
 const (
 	nextStay nextKind = iota
 	nextGoto
+	nextForward
 	nextRetry
 	nextDone
 	nextStart
@@ -171,13 +148,17 @@ type Next struct {
 	kind    nextKind
 	step    string
 	flow    string
-	answers map[string]string
+	answers any
 	hint    coopbot.Msg
 	say     []coopbot.Reply
 }
 
 // Goto moves to another step of the same flow, remembering this one for Back.
 func Goto(step string) Next { return Next{kind: nextGoto, step: step} }
+
+// Forward moves to the next step in the flow's order, or back to its review when the
+// answer was changed from there.
+func Forward() Next { return Next{kind: nextForward} }
 
 // Again asks the current step anew (a new page of a list, a filter applied).
 func Again() Next { return Next{kind: nextGoto} }
@@ -191,8 +172,9 @@ func RetryMsg(m coopbot.Msg) Next { return Next{kind: nextRetry, hint: m} }
 // Done ends the flow and shows the main menu after the given replies.
 func Done(say ...coopbot.Reply) Next { return Next{kind: nextDone, say: say} }
 
-// Start begins another flow at its first step with the given answers.
-func Start(flow string, answers map[string]string) Next {
+// Start begins another flow at its first step with the given answers (that flow's
+// answers type, or nil).
+func Start(flow string, answers any) Next {
 	return Next{kind: nextStart, flow: flow, answers: answers}
 }
 
@@ -201,6 +183,9 @@ func Stay(say ...coopbot.Reply) Next { return Next{kind: nextStay, say: say} }
 
 // Say adds replies sent before the next question.
 func (n Next) Say(r ...coopbot.Reply) Next { n.say = append(n.say, r...); return n }
+
+// count sets the plural count of a Retry's hint.
+func (n Next) count(c int) Next { n.hint = n.hint.WithCount(c); return n }
 
 // Labels renders message IDs; the engine uses it to match typed button labels.
 type Labels interface {
@@ -234,21 +219,24 @@ const (
 
 // Engine runs conversations.
 type Engine struct {
-	flows    map[string]*Flow
+	flows    map[string]flowDef
 	actions  map[string]Action
 	labels   Labels
 	profiles Profiles
 	log      *slog.Logger
 }
 
-// NewEngine builds an engine over flows and actions.
-func NewEngine(flows []*Flow, actions map[string]Action, labels Labels, profiles Profiles, log *slog.Logger) *Engine {
-	e := &Engine{flows: map[string]*Flow{}, actions: actions, labels: labels, profiles: profiles, log: log}
+// newEngine builds an engine over flows and actions.
+func newEngine(flows []flowDef, actions map[string]Action, labels Labels, profiles Profiles, log *slog.Logger) *Engine {
+	e := &Engine{flows: map[string]flowDef{}, actions: actions, labels: labels, profiles: profiles, log: log}
 	for _, f := range flows {
-		if _, ok := f.Steps[f.First]; !ok {
-			panic(fmt.Sprintf("flow %s: first step %s missing", f.Name, f.First))
+		if !f.has(f.first()) {
+			panic(fmt.Sprintf("flow %s: first step %s missing", f.flowName(), f.first()))
 		}
-		e.flows[f.Name] = f
+		if e.flows[f.flowName()] != nil {
+			panic("flows: two flows named " + f.flowName())
+		}
+		e.flows[f.flowName()] = f
 	}
 	for _, name := range []string{FlowOnboarding, FlowMenu, FlowLanguage} {
 		if e.flows[name] == nil {
@@ -265,7 +253,9 @@ type turn struct {
 	c   *Conv
 	out []coopbot.Reply
 
+	ans     any  // the flow's answers, decoded (kit flows)
 	pressed bool // the update was a button press on the current question
+	gated   string
 }
 
 // Result is what one update produced.
@@ -285,12 +275,12 @@ func (e *Engine) Handle(ctx context.Context, stored []byte, up Update) (Result, 
 	ctx = coopbot.WithCause(ctx, coopbot.Cause{Platform: up.Platform, Account: up.Account, UpdateID: up.ID})
 	st, reset := e.decode(stored)
 	t := &turn{e: e, st: st}
-	t.c = &Conv{Platform: up.Platform, ChatID: up.ChatID, UserID: up.UserID, Profile: &st.Profile, Answers: st.Answers, Update: &up}
+	t.c = &Conv{Platform: up.Platform, ChatID: up.ChatID, UserID: up.UserID, Profile: &st.Profile, Update: &up, t: t}
 	if stored == nil || reset {
 		// No conversation: learn who this is from the system of record.
 		p, err := e.profiles.Profile(ctx, t.c.Ref())
 		if err != nil {
-			return Result{}, fmt.Errorf("load profile: %w", err)
+			return Result{Lang: t.c.Lang()}, fmt.Errorf("load profile: %w", err)
 		}
 		if p.ResidentID != 0 && stored == nil {
 			// Known resident, no conversation: it expired or was lost. Answers to a
@@ -300,15 +290,52 @@ func (e *Engine) Handle(ctx context.Context, stored []byte, up Update) (Result, 
 		st.Profile = p
 	}
 	if err := t.run(ctx, up, reset); err != nil {
-		return Result{}, err
+		return Result{Lang: t.c.Lang()}, err
 	}
-	st.Answers = t.c.Answers
+	if err := t.saveAnswers(); err != nil {
+		return Result{Lang: t.c.Lang()}, err
+	}
 	t.closeKeyboard()
 	b, err := json.Marshal(st)
 	if err != nil {
-		return Result{}, fmt.Errorf("encode state: %w", err)
+		return Result{Lang: t.c.Lang()}, fmt.Errorf("encode state: %w", err)
 	}
 	return Result{State: b, Replies: t.out, Lang: t.c.Lang()}, nil
+}
+
+// saveAnswers puts the answers the steps changed back into the state.
+func (t *turn) saveAnswers() error {
+	var v any
+	switch {
+	case t.ans != nil:
+		v = t.ans
+	case t.c.Answers != nil:
+		v = t.c.Answers
+	default:
+		return nil
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Errorf("encode answers of %s: %w", t.st.Flow, err)
+	}
+	t.st.Answers = b
+	return nil
+}
+
+// setAnswers replaces the answers (a flow starts).
+func (t *turn) setAnswers(v any) error {
+	t.ans, t.c.Answers, t.st.Answers = nil, nil, nil
+	if v == nil {
+		return nil
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Errorf("encode answers: %w", err)
+	}
+	if string(b) != "null" {
+		t.st.Answers = b
+	}
+	return nil
 }
 
 func (e *Engine) decode(stored []byte) (*State, bool) {
@@ -323,10 +350,7 @@ func (e *Engine) decode(stored []byte) (*State, bool) {
 	}
 	if old.Flow != "" {
 		f := e.flows[old.Flow]
-		if f == nil {
-			return &State{V: StateVersion, Profile: old.Profile}, true
-		}
-		if _, ok := f.Steps[old.Step]; !ok {
+		if f == nil || !f.has(old.Step) {
 			return &State{V: StateVersion, Profile: old.Profile}, true
 		}
 	}
@@ -397,7 +421,9 @@ func (t *turn) run(ctx context.Context, up Update, reset bool) error {
 	if st.Flow == "" {
 		return t.menu(ctx)
 	}
-	step := t.step()
+	if ok, err := t.admit(ctx); !ok || err != nil {
+		return err
+	}
 	if in.Kind == KindText && in.Choice == "" {
 		choice, err := t.matchLabel(ctx, in.Text)
 		if err != nil {
@@ -411,11 +437,30 @@ func (t *turn) run(ctx context.Context, up Update, reset bool) error {
 	case ChoiceCancel:
 		return t.cancel(ctx)
 	}
-	next, err := step.Answer(ctx, t.c, in)
+	next, err := t.flow().answer(ctx, t.c, st.Step, in)
 	if err != nil {
 		return fmt.Errorf("%s/%s: %w", st.Flow, st.Step, err)
 	}
 	return t.apply(ctx, next)
+}
+
+// admit runs the current flow's gate, once per update and flow. A refusal ends the flow
+// with its message and shows the menu.
+func (t *turn) admit(ctx context.Context) (bool, error) {
+	g := t.flow().gate()
+	if g == nil || t.gated == t.st.Flow {
+		return true, nil
+	}
+	denied, err := g(ctx, t.c)
+	if err != nil {
+		return false, fmt.Errorf("%s gate: %w", t.st.Flow, err)
+	}
+	if denied != nil {
+		t.say(coopbot.Text(*denied))
+		return false, t.menu(ctx)
+	}
+	t.gated = t.st.Flow
+	return true, nil
 }
 
 // answersQuestion reports whether up answers a conversation question (rather than being a
@@ -458,7 +503,7 @@ func (t *turn) command(ctx context.Context, cmd string) error {
 	}
 }
 
-func (t *turn) step() Step { return t.e.flows[t.st.Flow].Steps[t.st.Step] }
+func (t *turn) flow() flowDef { return t.e.flows[t.st.Flow] }
 
 // matchLabel finds the button of the current question whose label the resident typed.
 func (t *turn) matchLabel(ctx context.Context, typed string) (string, error) {
@@ -498,7 +543,7 @@ func (t *turn) label(m coopbot.Msg) (string, error) {
 
 // question renders the current step's question with Back and Cancel buttons.
 func (t *turn) question(ctx context.Context) (coopbot.Reply, error) {
-	q, err := t.step().Ask(ctx, t.c)
+	q, err := t.flow().ask(ctx, t.c, t.st.Step)
 	if err != nil {
 		return q, fmt.Errorf("%s/%s ask: %w", t.st.Flow, t.st.Step, err)
 	}
@@ -528,6 +573,9 @@ func (t *turn) question(ctx context.Context) (coopbot.Reply, error) {
 
 // ask sends the current question; its buttons carry the question number.
 func (t *turn) ask(ctx context.Context, hint *coopbot.Msg) error {
+	if ok, err := t.admit(ctx); !ok || err != nil {
+		return err
+	}
 	q, err := t.question(ctx)
 	if err != nil {
 		return err
@@ -575,23 +623,33 @@ func (t *turn) apply(ctx context.Context, n Next) error {
 		return nil
 	case nextRetry:
 		return t.ask(ctx, &n.hint)
+	case nextForward:
+		n.step = t.flow().after(t.st.Step)
+		if t.st.Review && t.flow().has(StepReview) {
+			n.step = StepReview
+		}
+		if n.step == "" {
+			return t.menu(ctx)
+		}
+		fallthrough
 	case nextGoto:
 		if n.step == "" {
 			n.step = t.st.Step
 		}
-		if _, ok := t.e.flows[t.st.Flow].Steps[n.step]; !ok {
+		if !t.flow().has(n.step) {
 			return fmt.Errorf("flow %s: no step %s", t.st.Flow, n.step)
 		}
 		same := n.step == t.st.Step
 		if !same {
 			t.st.Back = append(t.st.Back, t.st.Step)
+			t.st.Page, t.st.Query = 0, ""
 		}
 		t.st.Step = n.step
 		t.st.Seq++
 		if err := t.ask(ctx, nil); err != nil {
 			return err
 		}
-		if same && t.pressed {
+		if same && t.pressed && len(t.out) > 0 {
 			// Paging through a list: change the message in place.
 			t.out[len(t.out)-1].Edit = true
 		}
@@ -604,13 +662,16 @@ func (t *turn) apply(ctx context.Context, n Next) error {
 	return fmt.Errorf("unknown next %d", n.kind)
 }
 
-func (t *turn) start(ctx context.Context, flow string, answers map[string]string) error {
+func (t *turn) start(ctx context.Context, flow string, answers any) error {
 	f := t.e.flows[flow]
 	if f == nil {
 		return fmt.Errorf("no flow %s", flow)
 	}
-	t.st.Flow, t.st.Step, t.st.Back = f.Name, f.First, nil
-	t.c.Answers = answers
+	t.st.Flow, t.st.Step, t.st.Back = f.flowName(), f.first(), nil
+	t.st.Page, t.st.Query, t.st.Review = 0, "", false
+	if err := t.setAnswers(answers); err != nil {
+		return err
+	}
 	t.st.Seq++
 	return t.ask(ctx, nil)
 }
@@ -619,6 +680,7 @@ func (t *turn) back(ctx context.Context) error {
 	if n := len(t.st.Back); n > 0 {
 		t.st.Step = t.st.Back[n-1]
 		t.st.Back = t.st.Back[:n-1]
+		t.st.Page, t.st.Query = 0, ""
 		t.st.Seq++
 		return t.ask(ctx, nil)
 	}

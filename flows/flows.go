@@ -31,7 +31,7 @@ type Deps struct {
 // feature is what one flow file contributes: its flows, its out-of-conversation buttons,
 // its main-menu entries and its handlers of free text typed at the main menu.
 type feature struct {
-	flows    []*Flow
+	flows    []flowDef
 	actions  map[string]Action
 	menu     []MenuItem
 	menuText []func(ctx context.Context, c *Conv, typed string) (Next, bool, error)
@@ -66,7 +66,7 @@ func New(d Deps) *Engine {
 	if d.Log == nil {
 		d.Log = slog.Default()
 	}
-	var all []*Flow
+	var all []flowDef
 	actions := map[string]Action{}
 	m := &mainMenu{audit: d.Store.Audit}
 	for _, f := range features {
@@ -79,7 +79,7 @@ func New(d Deps) *Engine {
 		m.text = append(m.text, ft.menuText...)
 	}
 	all = append(all, m.flow())
-	return NewEngine(all, actions, d.Labels, d.Store, d.Log)
+	return newEngine(all, actions, d.Labels, d.Store, d.Log)
 }
 
 type mainMenu struct {
@@ -98,8 +98,8 @@ func (m *mainMenu) visible(p *Profile) []MenuItem {
 	return out
 }
 
-func (m *mainMenu) flow() *Flow {
-	return &Flow{Name: FlowMenu, First: stepHome, Steps: map[string]Step{
+func (m *mainMenu) flow() *legacyFlow {
+	return &legacyFlow{Name: FlowMenu, First: stepHome, Steps: map[string]legacyStep{
 		stepHome: {
 			Ask: func(ctx context.Context, c *Conv) (coopbot.Reply, error) {
 				r := coopbot.Text(coopbot.M("menu.title"))

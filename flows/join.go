@@ -162,7 +162,7 @@ func joinStatusMsgs(r coopbot.JoinRequest) []coopbot.Msg {
 func joinFeature(d Deps) feature {
 	j := &joinFlow{d: d}
 	return feature{
-		flows: []*Flow{j.flow(), j.mine()},
+		flows: []flowDef{j.flow(), j.mine()},
 		menu: []MenuItem{
 			{Label: "join.menu", Value: "join", Open: func(ctx context.Context, c *Conv) (Next, error) {
 				return Start(FlowJoin, nil), nil
@@ -210,8 +210,8 @@ func (j *joinFlow) coop(ctx context.Context, c *Conv) (*coopbot.Cooperative, err
 	return nil, nil
 }
 
-func (j *joinFlow) flow() *Flow {
-	return &Flow{Name: FlowJoin, First: joinStepCoop, Steps: map[string]Step{
+func (j *joinFlow) flow() *legacyFlow {
+	return &legacyFlow{Name: FlowJoin, First: joinStepCoop, Steps: map[string]legacyStep{
 		joinStepCoop: j.coopStep(),
 		joinStepName: {
 			Ask: func(ctx context.Context, c *Conv) (coopbot.Reply, error) {
@@ -285,8 +285,8 @@ func (j *joinFlow) flow() *Flow {
 
 // coopStep lists the cooperatives of the resident's neighborhood first; the others are a
 // button away. Each shows its activity, member count and minimum share.
-func (j *joinFlow) coopStep() Step {
-	return Step{
+func (j *joinFlow) coopStep() legacyStep {
+	return legacyStep{
 		Ask: func(ctx context.Context, c *Conv) (coopbot.Reply, error) {
 			all, err := j.d.Store.JoinCooperatives(ctx)
 			if err != nil {
@@ -438,8 +438,8 @@ func (j *joinFlow) choose(ctx context.Context, c *Conv, co coopbot.Cooperative) 
 
 // phoneStep takes the mobile number: the one shared at onboarding with one tap, a shared
 // contact of the resident's own, or a typed number.
-func (j *joinFlow) phoneStep() Step {
-	return Step{
+func (j *joinFlow) phoneStep() legacyStep {
+	return legacyStep{
 		Ask: func(ctx context.Context, c *Conv) (coopbot.Reply, error) {
 			share := []coopbot.Button{{Label: coopbot.M("join.phone.share"), Contact: true}}
 			if p := c.Profile.Phone; p != "" {
@@ -487,8 +487,8 @@ func (c *Conv) skillSet() []string {
 }
 
 // skillsStep offers occupations as toggles and takes the resident's own words as well.
-func (j *joinFlow) skillsStep() Step {
-	return Step{
+func (j *joinFlow) skillsStep() legacyStep {
+	return legacyStep{
 		Ask: func(ctx context.Context, c *Conv) (coopbot.Reply, error) {
 			chosen := c.skillSet()
 			r := coopbot.Text(coopbot.M("join.skills.prompt"))
@@ -545,8 +545,8 @@ func (j *joinFlow) skillsStep() Step {
 }
 
 // consentStep asks for one consent; without it the request cannot be sent.
-func consentStep(prompt, required, next string) Step {
-	return Step{
+func consentStep(prompt, required, next string) legacyStep {
+	return legacyStep{
 		Ask: func(ctx context.Context, c *Conv) (coopbot.Reply, error) {
 			return coopbot.Reply{Text: []coopbot.Msg{coopbot.M(prompt)}, Buttons: [][]coopbot.Button{
 				{{Label: coopbot.M("join.consent.yes"), Data: "yes"}},
@@ -575,8 +575,8 @@ var reviewEdits = []struct{ label, step string }{
 	{"join.review.edit_skills", joinStepSkills},
 }
 
-func (j *joinFlow) reviewStep() Step {
-	return Step{
+func (j *joinFlow) reviewStep() legacyStep {
+	return legacyStep{
 		Ask: func(ctx context.Context, c *Conv) (coopbot.Reply, error) {
 			c.Set(joinReviewed, "1")
 			co, err := j.coop(ctx, c)
@@ -686,8 +686,8 @@ const requestsPerPage = 6
 
 // mine lists the resident's requests with status and date; a pending one can be
 // withdrawn.
-func (j *joinFlow) mine() *Flow {
-	return &Flow{Name: flowJoinMine, First: "list", Steps: map[string]Step{
+func (j *joinFlow) mine() *legacyFlow {
+	return &legacyFlow{Name: flowJoinMine, First: "list", Steps: map[string]legacyStep{
 		"list": {
 			Ask: func(ctx context.Context, c *Conv) (coopbot.Reply, error) {
 				all, err := j.d.Store.JoinRequests(ctx, c.Profile.ResidentID)

@@ -24,7 +24,7 @@ func langChoice(in Input) (coopbot.Lang, bool) {
 }
 
 func languageFeature(d Deps) feature {
-	f := &Flow{Name: FlowLanguage, First: "choose", Steps: map[string]Step{
+	f := &legacyFlow{Name: FlowLanguage, First: "choose", Steps: map[string]legacyStep{
 		"choose": {
 			Ask: func(ctx context.Context, c *Conv) (coopbot.Reply, error) {
 				return coopbot.Reply{Text: []coopbot.Msg{coopbot.M("language.prompt")}, Buttons: langButtons}, nil
@@ -43,7 +43,7 @@ func languageFeature(d Deps) feature {
 		},
 	}}
 	return feature{
-		flows: []*Flow{f},
+		flows: []flowDef{f},
 		menu: []MenuItem{{Label: "menu.language", Value: "language", Open: func(ctx context.Context, c *Conv) (Next, error) {
 			return Start(FlowLanguage, nil), nil
 		}}},

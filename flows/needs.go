@@ -246,7 +246,7 @@ func needsFeature(d Deps) feature {
 }
 
 func needResidentFeature(d Deps) feature {
-	report := &Flow{Name: FlowNeed, First: "category", Steps: map[string]Step{
+	report := &legacyFlow{Name: FlowNeed, First: "category", Steps: map[string]legacyStep{
 		"category":    needCategoryStep(),
 		"household":   needHouseholdStep(),
 		"description": needDescriptionStep(),
@@ -257,13 +257,13 @@ func needResidentFeature(d Deps) feature {
 		"edit":        needEditStep(),
 	}}
 	detail := needDetailStep(d)
-	mine := &Flow{Name: FlowNeedMine, First: "list", Steps: map[string]Step{
+	mine := &legacyFlow{Name: FlowNeedMine, First: "list", Steps: map[string]legacyStep{
 		"list":   needListStep(d),
 		"detail": detail,
 	}}
-	track := &Flow{Name: FlowNeedTrack, First: "detail", Steps: map[string]Step{"detail": detail}}
+	track := &legacyFlow{Name: FlowNeedTrack, First: "detail", Steps: map[string]legacyStep{"detail": detail}}
 	return feature{
-		flows: []*Flow{report, mine, track},
+		flows: []flowDef{report, mine, track},
 		menu: []MenuItem{
 			{Label: "need.menu.report", Value: FlowNeed, Open: func(ctx context.Context, c *Conv) (Next, error) {
 				return Start(FlowNeed, nil), nil
@@ -308,8 +308,8 @@ func needNext(c *Conv, next string) Next {
 	return Goto(next)
 }
 
-func needCategoryStep() Step {
-	return Step{
+func needCategoryStep() legacyStep {
+	return legacyStep{
 		Ask: func(ctx context.Context, c *Conv) (coopbot.Reply, error) {
 			r := coopbot.Text(coopbot.M("need.category.prompt"))
 			for i := 0; i < len(NeedCategories); i += 2 {
@@ -341,8 +341,8 @@ func needCategoryStep() Step {
 	}
 }
 
-func needHouseholdStep() Step {
-	return Step{
+func needHouseholdStep() legacyStep {
+	return legacyStep{
 		Ask: func(ctx context.Context, c *Conv) (coopbot.Reply, error) {
 			r := coopbot.Text(coopbot.M("need.household.prompt"))
 			for row := 0; row < 2; row++ {
@@ -375,8 +375,8 @@ func needHouseholdStep() Step {
 	}
 }
 
-func needDescriptionStep() Step {
-	return Step{
+func needDescriptionStep() legacyStep {
+	return legacyStep{
 		Ask: func(ctx context.Context, c *Conv) (coopbot.Reply, error) {
 			return coopbot.Text(coopbot.M("need.description.prompt", "Max", text.Number(NeedDescriptionMax))), nil
 		},
@@ -400,8 +400,8 @@ func needDescriptionStep() Step {
 	}
 }
 
-func needUrgencyStep() Step {
-	return Step{
+func needUrgencyStep() legacyStep {
+	return legacyStep{
 		Ask: func(ctx context.Context, c *Conv) (coopbot.Reply, error) {
 			r := coopbot.Text(coopbot.M("need.urgency.prompt"))
 			for _, u := range needUrgencies {
@@ -420,8 +420,8 @@ func needUrgencyStep() Step {
 	}
 }
 
-func needLocationStep() Step {
-	return Step{
+func needLocationStep() legacyStep {
+	return legacyStep{
 		Ask: func(ctx context.Context, c *Conv) (coopbot.Reply, error) {
 			return coopbot.Reply{
 				Text: []coopbot.Msg{coopbot.M("need.location.prompt")},
@@ -467,8 +467,8 @@ func needLocationStep() Step {
 	}
 }
 
-func needConsentStep() Step {
-	return Step{
+func needConsentStep() legacyStep {
+	return legacyStep{
 		Ask: func(ctx context.Context, c *Conv) (coopbot.Reply, error) {
 			return coopbot.Reply{
 				Text: []coopbot.Msg{coopbot.M("need.consent.prompt")},
@@ -534,8 +534,8 @@ func needFieldsText(ctx context.Context, d Deps, lang coopbot.Lang, r *NeedRepor
 	return out, nil
 }
 
-func needReviewStep(d Deps) Step {
-	return Step{
+func needReviewStep(d Deps) legacyStep {
+	return legacyStep{
 		Ask: func(ctx context.Context, c *Conv) (coopbot.Reply, error) {
 			r := coopbot.Text(coopbot.M("need.review.title"))
 			fields, err := needFieldsText(ctx, d, c.Lang(), needDraft(c))
@@ -578,7 +578,7 @@ func needReviewStep(d Deps) Step {
 	}
 }
 
-func needEditStep() Step {
+func needEditStep() legacyStep {
 	fields := []struct{ label, step string }{
 		{"need.edit.category", "category"},
 		{"need.edit.household", "household"},
@@ -586,7 +586,7 @@ func needEditStep() Step {
 		{"need.edit.urgency", "urgency"},
 		{"need.edit.location", "location"},
 	}
-	return Step{
+	return legacyStep{
 		Ask: func(ctx context.Context, c *Conv) (coopbot.Reply, error) {
 			r := coopbot.Text(coopbot.M("need.edit.prompt"))
 			for i := 0; i < len(fields); i += 2 {
@@ -667,8 +667,8 @@ func needHistoryText(ctx context.Context, d Deps, lang coopbot.Lang, r *NeedRepo
 	return out, nil
 }
 
-func needListStep(d Deps) Step {
-	return Step{
+func needListStep(d Deps) legacyStep {
+	return legacyStep{
 		Ask: func(ctx context.Context, c *Conv) (coopbot.Reply, error) {
 			list, err := d.Store.MyNeedReports(ctx, c.Profile.ResidentID)
 			if err != nil {
@@ -732,8 +732,8 @@ func needOpenMine(ctx context.Context, d Deps, c *Conv, in Input) (Next, error) 
 	return Goto("detail"), nil
 }
 
-func needDetailStep(d Deps) Step {
-	return Step{
+func needDetailStep(d Deps) legacyStep {
+	return legacyStep{
 		Ask: func(ctx context.Context, c *Conv) (coopbot.Reply, error) {
 			rep, err := d.Store.MyNeedReport(ctx, c.Profile.ResidentID, c.Get("code"))
 			if coopbot.ErrorCode(err) == coopbot.ENotFound {

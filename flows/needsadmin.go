@@ -91,7 +91,7 @@ func needDenied(ctx context.Context, d Deps, c *Conv, action, subject string) (N
 func needSubject(id int64) string { return "need:" + strconv.FormatInt(id, 10) }
 
 func needsAdminFeature(d Deps) feature {
-	inbox := &Flow{Name: FlowNeedsInbox, First: "card", Steps: map[string]Step{
+	inbox := &legacyFlow{Name: FlowNeedsInbox, First: "card", Steps: map[string]legacyStep{
 		"card":    needCardStep(d),
 		"referto": needReferToStep(),
 		"note":    needNoteStep(d),
@@ -100,7 +100,7 @@ func needsAdminFeature(d Deps) feature {
 		"fcat":    needFilterCategoryStep(d),
 		"fstat":   needFilterStatusStep(d),
 	}}
-	summary := &Flow{Name: FlowNeedsSummary, First: "view", Steps: map[string]Step{
+	summary := &legacyFlow{Name: FlowNeedsSummary, First: "view", Steps: map[string]legacyStep{
 		"view": needSummaryStep(d),
 		"from": needExportFromStep(d),
 		"to":   needExportToStep(d),
@@ -118,7 +118,7 @@ func needsAdminFeature(d Deps) feature {
 		}
 	}
 	return feature{
-		flows: []*Flow{inbox, summary},
+		flows: []flowDef{inbox, summary},
 		menu: []MenuItem{
 			{Label: "needs.menu.inbox", Value: FlowNeedsInbox, Visible: staffOnly, Open: open(FlowNeedsInbox, "need_inbox")},
 			{Label: "needs.menu.summary", Value: FlowNeedsSummary, Visible: staffOnly, Open: open(FlowNeedsSummary, "need_summary")},
@@ -279,8 +279,8 @@ func needMapLink(lat, lon float64) string {
 	return "https://www.openstreetmap.org/?mlat=" + la + "&mlon=" + lo + "#map=17/" + la + "/" + lo
 }
 
-func needCardStep(d Deps) Step {
-	return Step{
+func needCardStep(d Deps) legacyStep {
+	return legacyStep{
 		Ask: func(ctx context.Context, c *Conv) (coopbot.Reply, error) {
 			s, err := needStaff(ctx, d, c)
 			if err != nil {
@@ -439,8 +439,8 @@ func needCardStep(d Deps) Step {
 	}
 }
 
-func needReferToStep() Step {
-	return Step{
+func needReferToStep() legacyStep {
+	return legacyStep{
 		Ask: func(ctx context.Context, c *Conv) (coopbot.Reply, error) {
 			return coopbot.Text(coopbot.M("needs.referto.prompt")), nil
 		},
@@ -464,8 +464,8 @@ func needReferToStep() Step {
 	}
 }
 
-func needNoteStep(d Deps) Step {
-	return Step{
+func needNoteStep(d Deps) legacyStep {
+	return legacyStep{
 		Ask: func(ctx context.Context, c *Conv) (coopbot.Reply, error) {
 			st, err := needLabel(ctx, d, c.Lang(), needStatusID(c.Get("to")))
 			if err != nil {
@@ -506,8 +506,8 @@ func needNoteStep(d Deps) Step {
 	}
 }
 
-func needFilterStep(d Deps) Step {
-	return Step{
+func needFilterStep(d Deps) legacyStep {
+	return legacyStep{
 		Ask: func(ctx context.Context, c *Conv) (coopbot.Reply, error) {
 			s, err := needStaff(ctx, d, c)
 			if err != nil {
@@ -585,8 +585,8 @@ func needCountLabel(label string, n int) coopbot.Msg {
 	return coopbot.Raw(label + " (" + text.Number(int64(n)) + ")")
 }
 
-func needFilterNeighborhoodStep(d Deps) Step {
-	return Step{
+func needFilterNeighborhoodStep(d Deps) legacyStep {
+	return legacyStep{
 		Ask: func(ctx context.Context, c *Conv) (coopbot.Reply, error) {
 			s, err := needStaff(ctx, d, c)
 			if err != nil || s == nil || s.Role != coopbot.RoleStaff {
@@ -645,8 +645,8 @@ func needFilterNeighborhoodStep(d Deps) Step {
 	}
 }
 
-func needFilterCategoryStep(d Deps) Step {
-	return Step{
+func needFilterCategoryStep(d Deps) legacyStep {
+	return legacyStep{
 		Ask: func(ctx context.Context, c *Conv) (coopbot.Reply, error) {
 			s, err := needStaff(ctx, d, c)
 			if err != nil || s == nil {
@@ -698,8 +698,8 @@ func needFilterCategoryStep(d Deps) Step {
 	}
 }
 
-func needFilterStatusStep(d Deps) Step {
-	return Step{
+func needFilterStatusStep(d Deps) legacyStep {
+	return legacyStep{
 		Ask: func(ctx context.Context, c *Conv) (coopbot.Reply, error) {
 			s, err := needStaff(ctx, d, c)
 			if err != nil || s == nil {
@@ -817,8 +817,8 @@ func needSummaryText(ctx context.Context, d Deps, lang coopbot.Lang, s *coopbot.
 	return out, nil
 }
 
-func needSummaryStep(d Deps) Step {
-	return Step{
+func needSummaryStep(d Deps) legacyStep {
+	return legacyStep{
 		Ask: func(ctx context.Context, c *Conv) (coopbot.Reply, error) {
 			s, err := needStaff(ctx, d, c)
 			if err != nil || s == nil {
@@ -858,8 +858,8 @@ func needParseDate(d Deps, in Input) (text.JalaliDate, Next, bool) {
 	return jd, Next{}, true
 }
 
-func needExportFromStep(d Deps) Step {
-	return Step{
+func needExportFromStep(d Deps) legacyStep {
+	return legacyStep{
 		Ask: func(ctx context.Context, c *Conv) (coopbot.Reply, error) {
 			return coopbot.Text(coopbot.M("needs.export.from", "Example", text.Date(d.Now().AddDate(0, 0, -30)))), nil
 		},
@@ -874,8 +874,8 @@ func needExportFromStep(d Deps) Step {
 	}
 }
 
-func needExportToStep(d Deps) Step {
-	return Step{
+func needExportToStep(d Deps) legacyStep {
+	return legacyStep{
 		Ask: func(ctx context.Context, c *Conv) (coopbot.Reply, error) {
 			from, _ := text.ParseJalaliDate(c.Get("from"))
 			return coopbot.Reply{

@@ -27,7 +27,7 @@ const neighborhoodsPerPage = 8
 
 // Onboarding: language → neighborhood → optional phone (shared contact) → main menu.
 func onboardingFeature(d Deps) feature {
-	f := &Flow{Name: FlowOnboarding, First: "lang", Steps: map[string]Step{
+	f := &legacyFlow{Name: FlowOnboarding, First: "lang", Steps: map[string]legacyStep{
 		"lang": {
 			Ask: func(ctx context.Context, c *Conv) (coopbot.Reply, error) {
 				// The reader's language is not known yet: greet in both.
@@ -100,13 +100,13 @@ func onboardingFeature(d Deps) feature {
 			},
 		},
 	}}
-	return feature{flows: []*Flow{f}}
+	return feature{flows: []flowDef{f}}
 }
 
 // neighborhoodStep asks for a neighborhood from a paged list; a typed name is matched
 // loosely (letter variants, digits, ZWNJ, space). chosen is called with the choice.
-func neighborhoodStep(d Deps, chosen func(ctx context.Context, c *Conv, n coopbot.Neighborhood) (Next, error)) Step {
-	return Step{
+func neighborhoodStep(d Deps, chosen func(ctx context.Context, c *Conv, n coopbot.Neighborhood) (Next, error)) legacyStep {
+	return legacyStep{
 		Ask: func(ctx context.Context, c *Conv) (coopbot.Reply, error) {
 			all, err := d.Store.Neighborhoods(ctx)
 			if err != nil {

@@ -64,7 +64,7 @@ var trainingFormFields = []string{"title_fa", "title_az", "desc_fa", "desc_az", 
 // creation wizard (title and description in both languages, venue, neighborhood, Jalali
 // date, time, duration, capacity, who it is for → review → publish).
 func trainingAdminFeature(d Deps) feature {
-	hub := &Flow{Name: FlowTrainingAdmin, First: "list", Steps: map[string]Step{
+	hub := &legacyFlow{Name: FlowTrainingAdmin, First: "list", Steps: map[string]legacyStep{
 		"list":       trainingListStep(d),
 		"manage":     trainingManageStep(d),
 		"enrollees":  trainingEnrolleesStep(d),
@@ -73,10 +73,10 @@ func trainingAdminFeature(d Deps) feature {
 	}}
 	form := trainingFormSteps(d)
 	return feature{
-		flows: []*Flow{
+		flows: []flowDef{
 			hub,
-			{Name: FlowTrainingNew, First: "title_fa", Steps: form},
-			{Name: FlowTrainingEdit, First: "review", Steps: form},
+			&legacyFlow{Name: FlowTrainingNew, First: "title_fa", Steps: form},
+			&legacyFlow{Name: FlowTrainingEdit, First: "review", Steps: form},
 		},
 		menu: []MenuItem{{Label: "trainings.menu", Value: "trainingadmin", Visible: staffOnly, Open: func(ctx context.Context, c *Conv) (Next, error) {
 			return Start(FlowTrainingAdmin, nil), nil
@@ -124,8 +124,8 @@ func trainingAudit(ctx context.Context, d Deps, c *Conv, action string, training
 	return d.Store.Audit(ctx, c.Profile.ResidentID, action, "training:"+strconv.FormatInt(trainingID, 10), true, detail)
 }
 
-func trainingListStep(d Deps) Step {
-	return Step{
+func trainingListStep(d Deps) legacyStep {
+	return legacyStep{
 		Ask: func(ctx context.Context, c *Conv) (coopbot.Reply, error) {
 			s, err := trainingStaff(ctx, d, c, "training_list", 0, 0)
 			if err != nil || s == nil {
@@ -184,8 +184,8 @@ func trainingListStep(d Deps) Step {
 	}
 }
 
-func trainingManageStep(d Deps) Step {
-	return Step{
+func trainingManageStep(d Deps) legacyStep {
+	return legacyStep{
 		Ask: func(ctx context.Context, c *Conv) (coopbot.Reply, error) {
 			t, s, err := trainingForStaff(ctx, d, c, "training_view")
 			if err != nil || s == nil {
@@ -335,8 +335,8 @@ func trainingCSVPhone(e164 string) string {
 	return trainingCSVCell(e164)
 }
 
-func trainingEnrolleesStep(d Deps) Step {
-	return Step{
+func trainingEnrolleesStep(d Deps) legacyStep {
+	return legacyStep{
 		Ask: func(ctx context.Context, c *Conv) (coopbot.Reply, error) {
 			t, s, err := trainingForStaff(ctx, d, c, "training_enrollees")
 			if err != nil || s == nil {
@@ -418,8 +418,8 @@ func trainingAttendMark(a *bool) string {
 	return " ❌"
 }
 
-func trainingAttendanceStep(d Deps) Step {
-	return Step{
+func trainingAttendanceStep(d Deps) legacyStep {
+	return legacyStep{
 		Ask: func(ctx context.Context, c *Conv) (coopbot.Reply, error) {
 			t, s, err := trainingForStaff(ctx, d, c, "training_attendance")
 			if err != nil || s == nil {
@@ -509,8 +509,8 @@ func trainingAttendanceStep(d Deps) Step {
 	}
 }
 
-func trainingCancelStep(d Deps) Step {
-	return Step{
+func trainingCancelStep(d Deps) legacyStep {
+	return legacyStep{
 		Ask: func(ctx context.Context, c *Conv) (coopbot.Reply, error) {
 			t, s, err := trainingForStaff(ctx, d, c, "training_cancel")
 			if err != nil || s == nil {
@@ -606,8 +606,8 @@ func trainingFormNext(c *Conv, field string) Next {
 }
 
 // trainingTextStep is a free-text question of the form, at most max runes.
-func trainingTextStep(field, prompt string, max int, multiline bool) Step {
-	return Step{
+func trainingTextStep(field, prompt string, max int, multiline bool) legacyStep {
+	return legacyStep{
 		Ask: func(ctx context.Context, c *Conv) (coopbot.Reply, error) {
 			r := coopbot.Text(coopbot.M(prompt))
 			if v := c.Get(field); v != "" {
@@ -637,7 +637,7 @@ func trainingTextStep(field, prompt string, max int, multiline bool) Step {
 
 // trainingFormSteps are the questions of the form that creates (trainingnew) or edits
 // (trainingedit, which opens at the review) a training.
-func trainingFormSteps(d Deps) map[string]Step {
+func trainingFormSteps(d Deps) map[string]legacyStep {
 	nbh := neighborhoodStep(d, func(ctx context.Context, c *Conv, n coopbot.Neighborhood) (Next, error) {
 		c.SetInt("neighborhood", n.ID)
 		return trainingFormNext(c, "neighborhood"), nil
@@ -650,7 +650,7 @@ func trainingFormSteps(d Deps) map[string]Step {
 		}
 		return r, err
 	}
-	return map[string]Step{
+	return map[string]legacyStep{
 		"title_fa":     trainingTextStep("title_fa", "trainings.form.title_fa", 100, false),
 		"title_az":     trainingTextStep("title_az", "trainings.form.title_az", 100, false),
 		"desc_fa":      trainingTextStep("desc_fa", "trainings.form.desc_fa", 1000, true),
@@ -797,8 +797,8 @@ func trainingFormSteps(d Deps) map[string]Step {
 	}
 }
 
-func trainingReviewStep(d Deps) Step {
-	return Step{
+func trainingReviewStep(d Deps) legacyStep {
+	return legacyStep{
 		Ask: func(ctx context.Context, c *Conv) (coopbot.Reply, error) {
 			t := trainingFromForm(c)
 			names, err := trainingNeighborhoodNames(ctx, d, c.Lang())

@@ -39,7 +39,7 @@ const trainingsPerPage = 5
 // Residents: catalogue (own neighborhood first, paged) → details → sign up (seat or
 // wait-list); "my trainings" → details → cancel (the seat goes to the wait-list).
 func trainingsFeature(d Deps) feature {
-	f := &Flow{Name: FlowTrainings, First: "list", Steps: map[string]Step{
+	f := &legacyFlow{Name: FlowTrainings, First: "list", Steps: map[string]legacyStep{
 		"list": {
 			Ask: func(ctx context.Context, c *Conv) (coopbot.Reply, error) {
 				page := int(c.GetInt("tp"))
@@ -230,7 +230,7 @@ func trainingsFeature(d Deps) feature {
 		},
 	}}
 	return feature{
-		flows: []*Flow{f},
+		flows: []flowDef{f},
 		menu: []MenuItem{{Label: "training.menu", Value: "trainings", Open: func(ctx context.Context, c *Conv) (Next, error) {
 			return Start(FlowTrainings, nil), nil
 		}}},

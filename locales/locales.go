@@ -89,6 +89,10 @@ func (c *Catalog) Text(lang coopbot.Lang, id string, data map[string]any, count 
 		l = c.localizers[coopbot.Persian]
 		lang = coopbot.Persian
 	}
+	data, err := c.resolve(lang, data)
+	if err != nil {
+		return "", err
+	}
 	cacheable := len(data) == 0 && count == nil
 	if cacheable {
 		c.mu.RLock()
@@ -106,10 +110,54 @@ func (c *Catalog) Text(lang coopbot.Lang, id string, data map[string]any, count 
 	if err != nil {
 		return "", fmt.Errorf("localize %s/%s: %w", lang, id, err)
 	}
+
 	if cacheable {
 		c.mu.Lock()
 		c.plain[lang][id] = s
 		c.mu.Unlock()
 	}
 	return s, nil
+}
+
+// Msg renders a whole message in lang: its text (Raw as it is), in the message's own
+// language when it names one.
+func (c *Catalog) Msg(lang coopbot.Lang, m coopbot.Msg) (string, error) {
+	if m.ID == "" {
+		return m.Raw, nil
+	}
+	if m.Lang.Valid() {
+		lang = m.Lang
+	}
+	return c.Text(lang, m.ID, m.Data, m.Count)
+}
+
+// resolve renders the messages and names among template data in lang; data without any
+// is returned as it is.
+func (c *Catalog) resolve(lang coopbot.Lang, data map[string]any) (map[string]any, error) {
+	var out map[string]any
+	for k, v := range data {
+		var s string
+		switch v := v.(type) {
+		case coopbot.Msg:
+			var err error
+			if s, err = c.Msg(lang, v); err != nil {
+				return nil, fmt.Errorf("template data %s: %w", k, err)
+			}
+		case coopbot.Names:
+			s = v.In(lang)
+		default:
+			continue
+		}
+		if out == nil {
+			out = make(map[string]any, len(data))
+			for k2, v2 := range data {
+				out[k2] = v2
+			}
+		}
+		out[k] = s
+	}
+	if out == nil {
+		return data, nil
+	}
+	return out, nil
 }

@@ -169,3 +169,34 @@ func filepathGlobGo(root string) ([]string, error) {
 	})
 	return out, err
 }
+
+// Template data may carry other messages and names in both languages: each is rendered in
+// the reader's language.
+func TestNestedMessagesAndNamesRenderInTheReadersLanguage(t *testing.T) {
+	t.Parallel()
+	cat, err := locales.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	name := coopbot.Names{Fa: "سرخاب", Az: "سورخاب"}
+	for _, lang := range []coopbot.Lang{coopbot.Persian, coopbot.Azeri} {
+		inner, err := cat.Text(lang, "common.next", nil, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := cat.Text(lang, "input.too_short", map[string]any{"Min": coopbot.M("common.next")}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(got, inner) {
+			t.Errorf("%s: nested message rendered as %q, want it to contain %q", lang, got, inner)
+		}
+		got, err = cat.Text(lang, "input.too_short", map[string]any{"Min": name}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := name.In(lang); !strings.Contains(got, want) {
+			t.Errorf("%s: name rendered as %q, want it to contain %q", lang, got, want)
+		}
+	}
+}
