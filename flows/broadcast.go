@@ -403,7 +403,7 @@ func (w *broadcastWizard) answerNeighborhoods(ctx context.Context, c *Conv, in I
 		}
 		return Goto("mode"), nil
 	case in.Kind == KindText && in.Text != "":
-		found := matchNeighborhoods(all, in.Text)
+		found, _ := matchNeighborhoods(all, in.Text)
 		switch len(found) {
 		case 0:
 			return Retry("broadcast.neighborhoods.not_found", "Typed", in.Text), nil

@@ -98,46 +98,45 @@ func (m *mainMenu) visible(p *Profile) []MenuItem {
 	return out
 }
 
-func (m *mainMenu) flow() *legacyFlow {
-	return &legacyFlow{Name: FlowMenu, First: stepHome, Steps: map[string]legacyStep{
-		stepHome: {
-			Ask: func(ctx context.Context, c *Conv) (coopbot.Reply, error) {
-				r := coopbot.Text(coopbot.M("menu.title"))
-				var row []coopbot.Button
-				for _, it := range m.visible(c.Profile) {
-					row = append(row, coopbot.Button{Label: coopbot.M(it.Label), Data: it.Value})
-				}
-				r.Buttons = append(r.Buttons, grid(2, row)...)
-				return r, nil
-			},
-			Answer: func(ctx context.Context, c *Conv, in Input) (Next, error) {
-				for _, it := range m.visible(c.Profile) {
-					if in.Choice == it.Value {
-						return it.Open(ctx, c)
-					}
-				}
-				for _, it := range m.items {
-					if in.Pressed && in.Choice == it.Value {
-						// An entry this person is not shown, pressed on the current menu:
-						// forged data. Refused and recorded.
-						if err := m.audit(ctx, c.Profile.ResidentID, "menu_"+it.Value, "", false, nil); err != nil {
-							return Next{}, err
-						}
-						return Retry("menu.unknown"), nil
-					}
-				}
-				if in.Kind == KindText && in.Text != "" {
-					for _, h := range m.text {
-						next, ok, err := h(ctx, c, in.Text)
-						if err != nil || ok {
-							return next, err
-						}
-					}
-				}
-				return Retry("menu.unknown"), nil
-			},
+func (m *mainMenu) flow() flowDef {
+	return &Flow[struct{}]{Name: FlowMenu, Steps: []Step[struct{}]{{
+		Name: stepHome,
+		Ask: func(ctx context.Context, c *Conv, _ *struct{}) (coopbot.Reply, error) {
+			r := coopbot.Text(coopbot.M("menu.title"))
+			var row []coopbot.Button
+			for _, it := range m.visible(c.Profile) {
+				row = append(row, coopbot.Button{Label: coopbot.M(it.Label), Data: it.Value})
+			}
+			r.Buttons = append(r.Buttons, grid(2, row)...)
+			return r, nil
 		},
-	}}
+		Answer: func(ctx context.Context, c *Conv, _ *struct{}, in Input) (Next, error) {
+			for _, it := range m.visible(c.Profile) {
+				if in.Choice == it.Value {
+					return it.Open(ctx, c)
+				}
+			}
+			for _, it := range m.items {
+				if in.Pressed && in.Choice == it.Value {
+					// An entry this person is not shown, pressed on the current menu:
+					// forged data. Refused and recorded.
+					if err := m.audit(ctx, c.Profile.ResidentID, "menu_"+it.Value, "", false, nil); err != nil {
+						return Next{}, err
+					}
+					return Retry("menu.unknown"), nil
+				}
+			}
+			if in.Kind == KindText && in.Text != "" {
+				for _, h := range m.text {
+					next, ok, err := h(ctx, c, in.Text)
+					if err != nil || ok {
+						return next, err
+					}
+				}
+			}
+			return Retry("menu.unknown"), nil
+		},
+	}}}
 }
 
 // staffOnly shows a menu item to staff and neighborhood managers.

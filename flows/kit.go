@@ -230,10 +230,13 @@ type List[A, T any] struct {
 	// Find looks up a picked item by id; nil searches the page shown.
 	Find func(ctx context.Context, c *Conv, a *A, id int64) (it T, ok bool, err error)
 	Pick func(ctx context.Context, c *Conv, a *A, it T) (Next, error)
-	// Match finds items by typed text (nil: typing is not offered). One match is picked;
-	// several filter the list (c.Query); none is a retry with Unmatched.
-	Match     func(ctx context.Context, c *Conv, a *A, typed string) ([]T, error)
-	Unmatched string // message ID, with {{.Typed}}
+	// Match finds items by typed text (nil: typing is not offered); exact tells a match
+	// of the whole name from one of a part. One match is picked (a loose one with the
+	// message Loose, {{.Name}} being its label, so the resident sees what was taken);
+	// several filter the list (c.Query); none is a retry with Unmatched ({{.Typed}}).
+	Match     func(ctx context.Context, c *Conv, a *A, typed string) (found []T, exact bool, err error)
+	Unmatched string
+	Loose     string
 	// More adds buttons under the list; Other handles their presses (ok false: not its).
 	More    func(c *Conv, a *A) []coopbot.Button
 	Other   func(ctx context.Context, c *Conv, a *A, in Input) (next Next, ok bool, err error)
@@ -279,16 +282,18 @@ func (l List[A, T]) Step() Step[A] {
 				r.Text = append(r.Text, l.Empty)
 			}
 			var buttons []coopbot.Button
+			described := false // items have paragraphs of their own: the pager stands apart
 			for _, it := range items {
 				lines, label := l.Show(c, a, it)
 				if len(lines) > 0 {
+					described = true
 					r.Text = append(r.Text, coopbot.Raw(""))
 					r.Text = append(r.Text, lines...)
 				}
 				buttons = append(buttons, coopbot.Button{Label: label, Data: Data(verbItem, l.ID(it))})
 			}
 			r.Buttons = grid(cols, buttons)
-			if pages > 1 && len(r.Text) > 0 {
+			if pages > 1 && described {
 				r.Text = append(r.Text, coopbot.Raw(""))
 			}
 			pager(&r, c.Page(), pages)
@@ -317,7 +322,7 @@ func (l List[A, T]) Step() Step[A] {
 				}
 			}
 			if in.Kind == KindText && in.Text != "" && l.Match != nil {
-				found, err := l.Match(ctx, c, a, in.Text)
+				found, exact, err := l.Match(ctx, c, a, in.Text)
 				if err != nil {
 					return Next{}, err
 				}
@@ -326,7 +331,12 @@ func (l List[A, T]) Step() Step[A] {
 					return Retry(l.Unmatched, "Typed", text.Isolate(in.Text)), nil
 				case 1:
 					c.Filter("")
-					return l.Pick(ctx, c, a, found[0])
+					next, err := l.Pick(ctx, c, a, found[0])
+					if !exact && l.Loose != "" && err == nil {
+						_, label := l.Show(c, a, found[0])
+						next.say = append([]coopbot.Reply{coopbot.Text(coopbot.M(l.Loose, "Name", label))}, next.say...)
+					}
+					return next, err
 				}
 				c.Filter(in.Text)
 				return Again(), nil

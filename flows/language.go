@@ -23,25 +23,25 @@ func langChoice(in Input) (coopbot.Lang, bool) {
 	return "", false
 }
 
+// The language flow changes the resident's language at any time (/lang or the menu).
 func languageFeature(d Deps) feature {
-	f := &legacyFlow{Name: FlowLanguage, First: "choose", Steps: map[string]legacyStep{
-		"choose": {
-			Ask: func(ctx context.Context, c *Conv) (coopbot.Reply, error) {
-				return coopbot.Reply{Text: []coopbot.Msg{coopbot.M("language.prompt")}, Buttons: langButtons}, nil
-			},
-			Answer: func(ctx context.Context, c *Conv, in Input) (Next, error) {
-				l, ok := langChoice(in)
-				if !ok {
-					return Retry("language.invalid"), nil
-				}
-				if err := d.Store.SetLanguage(ctx, c.Profile.ResidentID, l); err != nil {
-					return Next{}, err
-				}
-				c.Profile.Lang = l
-				return Done(coopbot.Text(coopbot.M("language.changed"))), nil
-			},
+	f := &Flow[struct{}]{Name: FlowLanguage, Steps: []Step[struct{}]{{
+		Name: "choose",
+		Ask: func(ctx context.Context, c *Conv, _ *struct{}) (coopbot.Reply, error) {
+			return coopbot.Reply{Text: []coopbot.Msg{coopbot.M("language.prompt")}, Buttons: langButtons}, nil
 		},
-	}}
+		Answer: func(ctx context.Context, c *Conv, _ *struct{}, in Input) (Next, error) {
+			l, ok := langChoice(in)
+			if !ok {
+				return Retry("language.invalid"), nil
+			}
+			if err := d.Store.SetLanguage(ctx, c.Profile.ResidentID, l); err != nil {
+				return Next{}, err
+			}
+			c.Profile.Lang = l
+			return Done(coopbot.Text(coopbot.M("language.changed"))), nil
+		},
+	}}}
 	return feature{
 		flows: []flowDef{f},
 		menu: []MenuItem{{Label: "menu.language", Value: "language", Open: func(ctx context.Context, c *Conv) (Next, error) {

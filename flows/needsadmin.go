@@ -629,7 +629,7 @@ func needFilterNeighborhoodStep(d Deps) legacyStep {
 					id = n
 				}
 			} else if in.Kind == KindText {
-				found := matchNeighborhoods(all, in.Text)
+				found, _ := matchNeighborhoods(all, in.Text)
 				if len(found) != 1 {
 					return Retry("needs.filter.neighborhood.not_found", "Typed", in.Text), nil
 				}

@@ -2,7 +2,7 @@ package flows
 
 import (
 	"context"
-	"strconv"
+	"slices"
 	"strings"
 
 	"coopbot"
@@ -22,21 +22,24 @@ type ResidentStore interface {
 	Audit(ctx context.Context, actorID int64, action, subject string, allowed bool, detail map[string]any) error
 }
 
-// neighborhoodsPerPage keeps the list within one phone screen.
-const neighborhoodsPerPage = 8
+// onboarding is a newcomer's first conversation: language, neighborhood, an optional
+// phone number by the share-contact button, then the main menu.
+type onboarding struct {
+	Neighborhood int64 `json:"n,omitempty"`
+}
 
-// Onboarding: language → neighborhood → optional phone (shared contact) → main menu.
 func onboardingFeature(d Deps) feature {
-	f := &legacyFlow{Name: FlowOnboarding, First: "lang", Steps: map[string]legacyStep{
-		"lang": {
-			Ask: func(ctx context.Context, c *Conv) (coopbot.Reply, error) {
+	return feature{flows: []flowDef{&Flow[onboarding]{Name: FlowOnboarding, Steps: []Step[onboarding]{
+		{
+			Name: "lang",
+			Ask: func(ctx context.Context, c *Conv, a *onboarding) (coopbot.Reply, error) {
 				// The reader's language is not known yet: greet in both.
 				return coopbot.Reply{Text: []coopbot.Msg{
 					{ID: "onboarding.welcome", Lang: coopbot.Persian},
 					{ID: "onboarding.welcome", Lang: coopbot.Azeri},
 				}, Buttons: langButtons}, nil
 			},
-			Answer: func(ctx context.Context, c *Conv, in Input) (Next, error) {
+			Answer: func(ctx context.Context, c *Conv, a *onboarding, in Input) (Next, error) {
 				l, ok := langChoice(in)
 				if !ok {
 					return Retry("onboarding.lang.invalid"), nil
@@ -47,15 +50,16 @@ func onboardingFeature(d Deps) feature {
 						return Next{}, err
 					}
 				}
-				return Goto("neighborhood"), nil
+				return Forward(), nil
 			},
 		},
-		"neighborhood": neighborhoodStep(d, func(ctx context.Context, c *Conv, n coopbot.Neighborhood) (Next, error) {
-			c.SetInt("neighborhood", n.ID)
-			return Goto("phone"), nil
-		}),
-		"phone": {
-			Ask: func(ctx context.Context, c *Conv) (coopbot.Reply, error) {
+		neighborhoodList(d, "neighborhood", func(ctx context.Context, c *Conv, a *onboarding, n coopbot.Neighborhood) (Next, error) {
+			a.Neighborhood = n.ID
+			return Forward(), nil
+		}).Step(),
+		{
+			Name: "phone",
+			Ask: func(ctx context.Context, c *Conv, a *onboarding) (coopbot.Reply, error) {
 				return coopbot.Reply{
 					Text: []coopbot.Msg{coopbot.M("onboarding.phone.prompt")},
 					Keys: [][]coopbot.Button{
@@ -64,7 +68,7 @@ func onboardingFeature(d Deps) feature {
 					},
 				}, nil
 			},
-			Answer: func(ctx context.Context, c *Conv, in Input) (Next, error) {
+			Answer: func(ctx context.Context, c *Conv, a *onboarding, in Input) (Next, error) {
 				phone := ""
 				switch {
 				case in.Choice == "skip":
@@ -82,7 +86,7 @@ func onboardingFeature(d Deps) feature {
 				}
 				r := &coopbot.Resident{
 					Platform: c.Platform, UserID: c.UserID, ChatID: c.ChatID, Lang: c.Lang(),
-					NeighborhoodID: c.GetInt("neighborhood"), Name: text.Clean(c.Update.FirstName), Phone: phone,
+					NeighborhoodID: a.Neighborhood, Name: text.Clean(c.Update.FirstName), Phone: phone,
 				}
 				if phone == "" {
 					r.Phone = c.Profile.Phone // a returning resident keeps a phone given before
@@ -99,104 +103,110 @@ func onboardingFeature(d Deps) feature {
 				return Done(coopbot.Text(coopbot.M(say))), nil
 			},
 		},
-	}}
-	return feature{flows: []flowDef{f}}
+	}}}}
 }
 
-// neighborhoodStep asks for a neighborhood from a paged list; a typed name is matched
-// loosely (letter variants, digits, ZWNJ, space). chosen is called with the choice.
-func neighborhoodStep(d Deps, chosen func(ctx context.Context, c *Conv, n coopbot.Neighborhood) (Next, error)) legacyStep {
-	return legacyStep{
-		Ask: func(ctx context.Context, c *Conv) (coopbot.Reply, error) {
-			all, err := d.Store.Neighborhoods(ctx)
-			if err != nil {
-				return coopbot.Reply{}, err
-			}
-			list := all
-			if q := c.Get("nq"); q != "" {
-				list = matchNeighborhoods(all, q)
-			}
-			page := int(c.GetInt("np"))
-			pages := (len(list) + neighborhoodsPerPage - 1) / neighborhoodsPerPage
-			if page >= pages {
-				page = 0
-			}
-			r := coopbot.Text(coopbot.M("onboarding.neighborhood.prompt"))
-			end := min(len(list), (page+1)*neighborhoodsPerPage)
-			for i := page * neighborhoodsPerPage; i < end; i += 2 {
-				row := []coopbot.Button{{Label: coopbot.Raw(list[i].Name(c.Lang())), Data: "n:" + strconv.FormatInt(list[i].ID, 10)}}
-				if i+1 < end {
-					row = append(row, coopbot.Button{Label: coopbot.Raw(list[i+1].Name(c.Lang())), Data: "n:" + strconv.FormatInt(list[i+1].ID, 10)})
-				}
-				r.Buttons = append(r.Buttons, row)
-			}
-			pager(&r, page, pages)
-			if c.Get("nq") != "" {
-				r.Buttons = append(r.Buttons, []coopbot.Button{{Label: coopbot.M("onboarding.neighborhood.all"), Data: "all"}})
-			}
-			return r, nil
-		},
-		Answer: func(ctx context.Context, c *Conv, in Input) (Next, error) {
-			all, err := d.Store.Neighborhoods(ctx)
-			if err != nil {
-				return Next{}, err
-			}
-			switch {
-			case strings.HasPrefix(in.Choice, "n:"):
-				id, _ := strconv.ParseInt(in.Choice[2:], 10, 64)
-				for _, n := range all {
-					if n.ID == id {
-						c.Set("nq", "")
-						c.Set("np", "")
-						return chosen(ctx, c, n)
-					}
-				}
-				return Retry("onboarding.neighborhood.unknown"), nil
-			case strings.HasPrefix(in.Choice, "p:"):
-				c.Set("np", in.Choice[2:])
-				return Again(), nil
-			case in.Choice == "all":
-				c.Set("nq", "")
-				c.Set("np", "")
-				return Again(), nil
-			case in.Kind == KindText && in.Text != "":
-				found := matchNeighborhoods(all, in.Text)
-				switch len(found) {
-				case 0:
-					return Retry("onboarding.neighborhood.not_found", "Typed", in.Text), nil
-				case 1:
-					c.Set("nq", "")
-					c.Set("np", "")
-					return chosen(ctx, c, found[0])
-				}
-				c.Set("nq", in.Text)
-				c.Set("np", "")
-				return Retry("onboarding.neighborhood.several"), nil
-			}
-			return Retry("onboarding.neighborhood.invalid"), nil
-		},
+// neighborhoodsPerPage keeps the list within one phone screen.
+const neighborhoodsPerPage = 8
+
+// neighborhoodList asks for a neighborhood from a paged list, two to a row; a typed name
+// is matched loosely (letter variants, digits, ZWNJ, space), and a loose match says which
+// neighborhood it took (Back changes it).
+func neighborhoodList[A any](d Deps, name string, chosen func(ctx context.Context, c *Conv, a *A, n coopbot.Neighborhood) (Next, error)) List[A, coopbot.Neighborhood] {
+	load := func(ctx context.Context, c *Conv) ([]coopbot.Neighborhood, error) {
+		all, err := d.Store.Neighborhoods(ctx)
+		if err != nil || c.Query() == "" {
+			return all, err
+		}
+		found, _ := matchNeighborhoods(all, c.Query())
+		return found, nil
 	}
+	return List[A, coopbot.Neighborhood]{
+		Name:    name,
+		PerPage: neighborhoodsPerPage,
+		Columns: 2,
+		Items: func(ctx context.Context, c *Conv, a *A, page, per int) ([]coopbot.Neighborhood, int, error) {
+			list, err := load(ctx, c)
+			if err != nil {
+				return nil, 0, err
+			}
+			return pageItems(list, page, per), len(list), nil
+		},
+		Title: func(ctx context.Context, c *Conv, a *A, total int) ([]coopbot.Msg, error) {
+			return []coopbot.Msg{coopbot.M("onboarding.neighborhood.prompt")}, nil
+		},
+		Show: func(c *Conv, a *A, n coopbot.Neighborhood) ([]coopbot.Msg, coopbot.Msg) {
+			return nil, coopbot.Raw(n.Name(c.Lang()))
+		},
+		ID: func(n coopbot.Neighborhood) int64 { return n.ID },
+		Find: func(ctx context.Context, c *Conv, a *A, id int64) (coopbot.Neighborhood, bool, error) {
+			all, err := d.Store.Neighborhoods(ctx)
+			if err != nil {
+				return coopbot.Neighborhood{}, false, err
+			}
+			i := slices.IndexFunc(all, func(n coopbot.Neighborhood) bool { return n.ID == id })
+			if i < 0 {
+				return coopbot.Neighborhood{}, false, nil
+			}
+			return all[i], true, nil
+		},
+		Pick: chosen,
+		Match: func(ctx context.Context, c *Conv, a *A, typed string) ([]coopbot.Neighborhood, bool, error) {
+			all, err := d.Store.Neighborhoods(ctx)
+			if err != nil {
+				return nil, false, err
+			}
+			found, exact := matchNeighborhoods(all, typed)
+			return found, exact, nil
+		},
+		Unmatched: "onboarding.neighborhood.not_found",
+		Loose:     "onboarding.neighborhood.chosen",
+		More: func(c *Conv, a *A) []coopbot.Button {
+			if c.Query() == "" {
+				return nil
+			}
+			return []coopbot.Button{{Label: coopbot.M("onboarding.neighborhood.all"), Data: "all"}}
+		},
+		Other: func(ctx context.Context, c *Conv, a *A, in Input) (Next, bool, error) {
+			if in.Choice != "all" {
+				return Next{}, false, nil
+			}
+			c.Filter("")
+			return Again(), true, nil
+		},
+		Gone:    "onboarding.neighborhood.unknown",
+		Invalid: "onboarding.neighborhood.invalid",
+	}
+}
+
+// pageItems is the part of list on page (of per items); empty when out of range.
+func pageItems[T any](list []T, page, per int) []T {
+	start := page * per
+	if page < 0 || start >= len(list) {
+		return nil
+	}
+	return list[start:min(len(list), start+per)]
 }
 
 // matchNeighborhoods returns the neighborhoods whose name, in either language, equals the
-// typed text under the match key; failing that, those whose name contains it.
-func matchNeighborhoods(all []coopbot.Neighborhood, typed string) []coopbot.Neighborhood {
+// typed text under the match key (exact); failing that, those whose name contains it.
+func matchNeighborhoods(all []coopbot.Neighborhood, typed string) (found []coopbot.Neighborhood, exact bool) {
 	key := text.Key(typed)
 	if key == "" {
-		return nil
+		return nil, false
 	}
-	var exact, partial []coopbot.Neighborhood
+	var partial []coopbot.Neighborhood
 	for _, n := range all {
 		fa, az := labelKey(n.NameFa), labelKey(n.NameAz)
 		switch {
 		case fa == key || az == key:
-			exact = append(exact, n)
+			found = append(found, n)
 		case strings.Contains(fa, key) || strings.Contains(az, key):
 			partial = append(partial, n)
 		}
 	}
-	if len(exact) > 0 {
-		return exact
+	if len(found) > 0 {
+		return found, true
 	}
-	return partial
+	return partial, false
 }

@@ -2,11 +2,13 @@ package flows_test
 
 import (
 	"context"
+	"strings"
 	"sync"
 	"testing"
 
 	"coopbot"
 	"coopbot/internal/chattest"
+	"coopbot/text"
 )
 
 func TestOnboardingPersian(t *testing.T) {
@@ -86,7 +88,7 @@ func TestOnboardingWrongAnswersBackAndCancel(t *testing.T) {
 	u.Sees("onboarding.neighborhood.prompt")
 
 	u.Send("محله‌ای که نیست")
-	u.Sees("onboarding.neighborhood.not_found", "Typed", "محله‌ای که نیست")
+	u.Sees("onboarding.neighborhood.not_found", "Typed", text.Isolate("محله‌ای که نیست")) // echoed isolated: it may mix directions
 	u.Press("common.back")
 	u.Sees("onboarding.welcome")
 	u.Press("lang.fa.name")
@@ -222,4 +224,31 @@ func TestBurstFromOneChatIsHandledInOrder(t *testing.T) {
 		}()
 	}
 	wg.Wait()
+}
+
+// A typed part of a name that fits one neighborhood only is taken, and the resident is told
+// which one, so a wrong guess is seen and undone with Back.
+func TestTypedPartOfANeighborhoodSaysWhichWasTaken(t *testing.T) {
+	t.Parallel()
+	h := chattest.New(t)
+	u := h.User(1005)
+	u.Send("/start")
+	u.Press("lang.fa.name")
+	u.Sees("onboarding.neighborhood.prompt")
+	u.Send("ولی")
+	u.Sees("onboarding.neighborhood.chosen", "Name", "ولیعصر")
+	u.Sees("onboarding.phone.prompt")
+	u.Send(u.Text("common.back")) // Back is on the reply keyboard
+	u.Sees("onboarding.neighborhood.prompt")
+	u.Send("ولیعصر") // the whole name: taken without a note
+	u.Sees("onboarding.phone.prompt")
+	notes := 0
+	for _, m := range u.E.Messages() {
+		if strings.Contains(m.Text, u.Text("onboarding.neighborhood.chosen", "Name", "ولیعصر")) {
+			notes++
+		}
+	}
+	if notes != 1 {
+		t.Fatalf("%d notes of the neighborhood taken, want 1 (for the part typed, none for the whole name)", notes)
+	}
 }

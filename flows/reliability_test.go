@@ -52,7 +52,7 @@ func TestEchoedMarkupAndLinksAreShownLiterally(t *testing.T) {
 		"*پررنگ* _کج_ `کد` [x](tg://user?id=1)",
 	} {
 		u.Send(typed)
-		m := u.Sees("onboarding.neighborhood.not_found", "Typed", text.Clean(typed))
+		m := u.Sees("onboarding.neighborhood.not_found", "Typed", text.Isolate(text.Clean(typed)))
 		if !strings.Contains(m.Text, typed) {
 			t.Fatalf("%q is not shown literally in %q", typed, m.Text)
 		}
@@ -115,7 +115,7 @@ func TestDirectionMarksEmojiNewlinesAndNULAreText(t *testing.T) {
 
 	odd := "\u202e\x00🏡\nناکجا\r\nآباد\u2066"
 	u.Send(odd)
-	u.Sees("onboarding.neighborhood.not_found", "Typed", text.Clean(odd))
+	u.Sees("onboarding.neighborhood.not_found", "Typed", text.Isolate(text.Clean(odd)))
 	u.Send("\u202eسرخاب\x00\n")
 	u.Sees("onboarding.phone.prompt")
 	u.Send(u.Text("onboarding.phone.skip"))
@@ -140,7 +140,7 @@ func TestNonTextWhereTextWasAskedGetsTheQuestionAgain(t *testing.T) {
 	u := h.User(1104)
 	toNeighborhoodStep(u)
 	u.Send("ناکجاآباد")
-	u.Sees("onboarding.neighborhood.not_found", "Typed", "ناکجاآباد")
+	u.Sees("onboarding.neighborhood.not_found", "Typed", text.Isolate("ناکجاآباد"))
 
 	u.E.SendSticker()
 	u.Sees("onboarding.neighborhood.invalid")

@@ -638,7 +638,7 @@ func trainingTextStep(field, prompt string, max int, multiline bool) legacyStep 
 // trainingFormSteps are the questions of the form that creates (trainingnew) or edits
 // (trainingedit, which opens at the review) a training.
 func trainingFormSteps(d Deps) map[string]legacyStep {
-	nbh := neighborhoodStep(d, func(ctx context.Context, c *Conv, n coopbot.Neighborhood) (Next, error) {
+	nbh := legacyNeighborhoodStep(d, func(ctx context.Context, c *Conv, n coopbot.Neighborhood) (Next, error) {
 		c.SetInt("neighborhood", n.ID)
 		return trainingFormNext(c, "neighborhood"), nil
 	})
