@@ -141,4 +141,3 @@ func legacyNeighborhoodStep(d Deps, chosen func(ctx context.Context, c *Conv, n 
 		},
 	}
 }
-
