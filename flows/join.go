@@ -2,12 +2,10 @@ package flows
 
 import (
 	"context"
-	"fmt"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"coopbot"
 	"coopbot/text"
@@ -39,38 +37,24 @@ type JoinStore interface {
 	WithdrawJoinRequest(ctx context.Context, residentID, id int64) (*coopbot.JoinRequest, error)
 }
 
-// FlowJoin is the resident's application to a cooperative.
-const FlowJoin = "join"
-
-const flowJoinMine = "join_mine"
-
-// Steps of the application, in order; the review screen can send the resident back to
-// any of the editable ones.
+// Flows of a resident's membership requests.
 const (
-	joinStepCoop     = "coop"
-	joinStepName     = "name"
-	joinStepNID      = "nid"
-	joinStepPhone    = "phone"
-	joinStepShare    = "share"
-	joinStepSkills   = "skills"
-	joinStepConsentD = "consent_data"
-	joinStepConsentR = "consent_rules"
-	joinStepReview   = "review"
+	FlowJoin     = "join"
+	flowJoinMine = "join_mine"
 )
 
-// Answers of the application. National ID and phone are kept sealed.
-const (
-	joinCoop     = "co"
-	joinView     = "cv" // "" own neighborhood, "all" the others
-	joinPage     = "cp"
-	joinName     = "name"
-	joinNID      = "nid"
-	joinPhone    = "phone"
-	joinShare    = "share"
-	joinSkillSet = "sk"  // comma-separated keys of joinSkills
-	joinSkillTxt = "sko" // the resident's own words
-	joinReviewed = "rv"  // the review was shown: every later answer leads back to it
-)
+// join is a resident's application to a cooperative. National ID and phone are kept
+// sealed until submitted.
+type join struct {
+	Coop   int64    `json:"coop,omitempty"`
+	Others bool     `json:"others,omitempty"` // listing the cooperatives of other neighborhoods
+	Name   string   `json:"name,omitempty"`
+	NID    string   `json:"nid,omitempty"`
+	Phone  string   `json:"phone,omitempty"`
+	Share  int64    `json:"share,omitempty"`
+	Skills []string `json:"skills,omitempty"` // keys of joinSkills
+	Own    string   `json:"own,omitempty"`    // the resident's own words on their work
+}
 
 // cooperativesPerPage keeps the list with its descriptions within one phone screen.
 const cooperativesPerPage = 5
@@ -90,6 +74,595 @@ var joinSkills = []struct{ key, msg string }{
 	{"farming", "join.skill.farming"},
 	{"office", "join.skill.office"},
 	{"homemaker", "join.skill.homemaker"},
+}
+
+func joinFeature(d Deps) feature {
+	j := &joinFlow{d: d}
+	return feature{
+		flows: []flowDef{j.flow(), j.mine()},
+		menu: []MenuItem{
+			{Label: "join.menu", Value: "join", Open: func(ctx context.Context, c *Conv) (Next, error) {
+				return Start(FlowJoin, nil), nil
+			}},
+			{Label: "join.mine.menu", Value: "join_mine", Open: func(ctx context.Context, c *Conv) (Next, error) {
+				return Start(flowJoinMine, nil), nil
+			}},
+		},
+	}
+}
+
+type joinFlow struct{ d Deps }
+
+// flow is the application: a form from the cooperative to the consents, a review with an
+// edit button for every answer, then submit.
+func (j *joinFlow) flow() flowDef {
+	form := Form[join]{
+		Fields: []Field[join]{
+			{Step: j.coopList().Step(), Edit: "join.review.edit_coop", Review: j.reviewCoop},
+			{Step: TextStep[join]{
+				Name:   "name",
+				Prompt: func(*Conv, *join) coopbot.Msg { return coopbot.M("join.name.prompt") },
+				Parse:  parsed(text.ParseName),
+				Set:    func(a *join, s string) { a.Name = s },
+			}.Step(), Edit: "join.review.edit_name", Review: func(ctx context.Context, c *Conv, a *join) ([]coopbot.Msg, error) {
+				return []coopbot.Msg{coopbot.M("join.review.name", "Name", text.Isolate(a.Name))}, nil
+			}},
+			{Step: TextStep[join]{
+				Name:   "nid",
+				Prompt: func(*Conv, *join) coopbot.Msg { return coopbot.M("join.nid.prompt") },
+				Parse:  parsed(text.ParseNationalID),
+				Set:    func(a *join, s string) { a.NID = j.d.Store.SealJoinAnswer(s) },
+			}.Step(), Edit: "join.review.edit_nid", Review: func(ctx context.Context, c *Conv, a *join) ([]coopbot.Msg, error) {
+				nid, err := j.d.Store.OpenJoinAnswer(a.NID)
+				return []coopbot.Msg{coopbot.M("join.review.nid", "NationalID", text.NationalID(nid))}, err
+			}},
+			{Step: j.phoneStep(), Edit: "join.review.edit_phone", Review: func(ctx context.Context, c *Conv, a *join) ([]coopbot.Msg, error) {
+				phone, err := j.d.Store.OpenJoinAnswer(a.Phone)
+				return []coopbot.Msg{coopbot.M("join.review.phone", "Phone", text.Phone(phone))}, err
+			}},
+			{Step: j.shareStep(), Edit: "join.review.edit_share", Review: func(ctx context.Context, c *Conv, a *join) ([]coopbot.Msg, error) {
+				return []coopbot.Msg{coopbot.M("join.review.share", "Share", text.Number(a.Share))}, nil
+			}},
+			{Step: j.skillsStep(), Edit: "join.review.edit_skills", Review: func(ctx context.Context, c *Conv, a *join) ([]coopbot.Msg, error) {
+				return append([]coopbot.Msg{coopbot.M("join.review.skills")}, SkillMsgs(a.Skills, a.Own)...), nil
+			}},
+			{Step: consentStep("consent_data", "join.consent.data", "join.consent.data.required")},
+			{Step: consentStep("consent_rules", "join.consent.rules", "join.consent.rules.required")},
+		},
+		Title:       "join.review.title",
+		Confirm:     "join.review.confirm",
+		SubmitLabel: "join.review.submit",
+		Submit:      j.submit,
+		Invalid:     "join.review.use_buttons",
+	}
+	return &Flow[join]{Name: FlowJoin, Steps: form.Steps()}
+}
+
+// parsed adapts a text/ parser to TextStep.Parse: a reason other than OK is the message.
+func parsed(parse func(string) (string, text.Reason)) func(string) (string, string) {
+	return func(s string) (string, string) {
+		v, reason := parse(s)
+		if reason != text.OK {
+			return "", string(reason)
+		}
+		return v, ""
+	}
+}
+
+// coop returns the chosen cooperative, nil when it is no longer open.
+func (j *joinFlow) coop(ctx context.Context, a *join) (*coopbot.Cooperative, error) {
+	all, err := j.d.Store.JoinCooperatives(ctx)
+	if err != nil {
+		return nil, err
+	}
+	i := slices.IndexFunc(all, func(co coopbot.Cooperative) bool { return co.ID == a.Coop })
+	if i < 0 {
+		return nil, nil
+	}
+	return &all[i], nil
+}
+
+func (j *joinFlow) reviewCoop(ctx context.Context, c *Conv, a *join) ([]coopbot.Msg, error) {
+	co, err := j.coop(ctx, a)
+	if err != nil || co == nil {
+		return nil, err
+	}
+	return []coopbot.Msg{coopbot.M("join.review.coop", "Coop", co.Name(c.Lang()))}, nil
+}
+
+// coopItem is a cooperative as the list shows it.
+type coopItem struct {
+	coopbot.Cooperative
+	Neighborhood coopbot.Neighborhood
+}
+
+// coopList lists the cooperatives of the resident's neighborhood first; the others are a
+// button away. Each shows its activity, member count and minimum share; names can be typed.
+func (j *joinFlow) coopList() List[join, coopItem] {
+	// shown returns the cooperatives of the list being shown (those matching the typed
+	// name, when one was typed), and how many there are in and out of the resident's
+	// neighborhood.
+	shown := func(ctx context.Context, c *Conv, a *join) (list []coopbot.Cooperative, own, others int, err error) {
+		all, err := j.d.Store.JoinCooperatives(ctx)
+		if err != nil {
+			return nil, 0, 0, err
+		}
+		mine, rest := splitOwn(all, c.Profile.Neighborhood)
+		switch {
+		case c.Query() != "":
+			list, _ = matchCooperatives(all, c.Query())
+		case len(mine) == 0 || a.Others && len(rest) > 0:
+			list = rest
+		default:
+			list = mine
+		}
+		return list, len(mine), len(rest), nil
+	}
+	find := func(ctx context.Context, id int64) (coopItem, bool, error) {
+		all, err := j.d.Store.JoinCooperatives(ctx)
+		if err != nil {
+			return coopItem{}, false, err
+		}
+		i := slices.IndexFunc(all, func(co coopbot.Cooperative) bool { return co.ID == id })
+		if i < 0 {
+			return coopItem{}, false, nil
+		}
+		items, err := j.coopItems(ctx, all[i:i+1])
+		return items[0], err == nil, err
+	}
+	return List[join, coopItem]{
+		Name:    "coop",
+		PerPage: cooperativesPerPage,
+		Items: func(ctx context.Context, c *Conv, a *join, page, per int) ([]coopItem, int, error) {
+			list, _, _, err := shown(ctx, c, a)
+			if err != nil {
+				return nil, 0, err
+			}
+			items, err := j.coopItems(ctx, pageItems(list, page, per))
+			return items, len(list), err
+		},
+		Title: func(ctx context.Context, c *Conv, a *join, total int) ([]coopbot.Msg, error) {
+			_, own, others, err := shown(ctx, c, a)
+			switch {
+			case err != nil:
+				return nil, err
+			case own+others == 0:
+				return []coopbot.Msg{coopbot.M("join.coop.none")}, nil
+			case c.Query() != "":
+				return nil, nil // the hint says several match
+			case own == 0:
+				return []coopbot.Msg{coopbot.M("join.coop.none_here")}, nil
+			case a.Others && others > 0:
+				return []coopbot.Msg{coopbot.M("join.coop.prompt_others")}, nil
+			}
+			return []coopbot.Msg{coopbot.M("join.coop.prompt")}, nil
+		},
+		Show: func(c *Conv, a *join, co coopItem) ([]coopbot.Msg, coopbot.Msg) {
+			lang := c.Lang()
+			return []coopbot.Msg{coopbot.M("join.coop.item",
+				"Name", co.Name(lang), "Activity", co.Activity(lang), "Neighborhood", co.Neighborhood.Name(lang),
+				"Members", text.Number(int64(co.Members)), "Min", text.Number(co.MinShare)).WithCount(co.Members)}, coopbot.Raw(co.Name(lang))
+		},
+		ID:   func(co coopItem) int64 { return co.ID },
+		Find: func(ctx context.Context, c *Conv, a *join, id int64) (coopItem, bool, error) { return find(ctx, id) },
+		Pick: func(ctx context.Context, c *Conv, a *join, co coopItem) (Next, error) {
+			return j.choose(ctx, c, a, co.Cooperative)
+		},
+		Match: func(ctx context.Context, c *Conv, a *join, typed string) ([]coopItem, bool, error) {
+			all, err := j.d.Store.JoinCooperatives(ctx)
+			if err != nil {
+				return nil, false, err
+			}
+			found, exact := matchCooperatives(all, typed)
+			items, err := j.coopItems(ctx, found)
+			return items, exact, err
+		},
+		Unmatched: "join.coop.not_found",
+		Several:   "join.coop.several",
+		More: func(ctx context.Context, c *Conv, a *join) ([]coopbot.Button, error) {
+			_, own, others, err := shown(ctx, c, a)
+			switch {
+			case err != nil:
+				return nil, err
+			case c.Query() != "":
+				return []coopbot.Button{{Label: coopbot.M("join.coop.show_own"), Data: "own"}}, nil
+			case own > 0 && a.Others:
+				return []coopbot.Button{{Label: coopbot.M("join.coop.show_own"), Data: "own"}}, nil
+			case own > 0 && others > 0:
+				return []coopbot.Button{{Label: coopbot.M("join.coop.show_others"), Data: "all"}}, nil
+			}
+			return nil, nil
+		},
+		Other: func(ctx context.Context, c *Conv, a *join, in Input) (Next, bool, error) {
+			if in.Choice != "all" && in.Choice != "own" {
+				return Next{}, false, nil
+			}
+			a.Others = in.Choice == "all"
+			c.Filter("")
+			return Again(), true, nil
+		},
+		Gone:    "join.coop.gone",
+		Invalid: "join.coop.invalid",
+	}
+}
+
+// coopItems adds each cooperative's neighborhood.
+func (j *joinFlow) coopItems(ctx context.Context, list []coopbot.Cooperative) ([]coopItem, error) {
+	nbhs, err := j.d.Store.Neighborhoods(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]coopItem, len(list))
+	for i, co := range list {
+		out[i].Cooperative = co
+		if k := slices.IndexFunc(nbhs, func(n coopbot.Neighborhood) bool { return n.ID == co.NeighborhoodID }); k >= 0 {
+			out[i].Neighborhood = nbhs[k]
+		}
+	}
+	return out, nil
+}
+
+func splitOwn(all []coopbot.Cooperative, nbh int64) (own, others []coopbot.Cooperative) {
+	for _, co := range all {
+		if nbh != 0 && co.NeighborhoodID == nbh {
+			own = append(own, co)
+		} else {
+			others = append(others, co)
+		}
+	}
+	return own, others
+}
+
+// matchCooperatives finds cooperatives by a typed name, in either language, loosely; exact
+// when a whole name matched.
+func matchCooperatives(all []coopbot.Cooperative, typed string) (found []coopbot.Cooperative, exact bool) {
+	key := text.Key(typed)
+	if key == "" {
+		return nil, false
+	}
+	var partial []coopbot.Cooperative
+	for _, co := range all {
+		fa, az := labelKey(co.NameFa), labelKey(co.NameAz)
+		switch {
+		case fa == key || az == key:
+			found = append(found, co)
+		case strings.Contains(fa, key) || strings.Contains(az, key):
+			partial = append(partial, co)
+		}
+	}
+	if len(found) > 0 {
+		return found, true
+	}
+	return partial, false
+}
+
+// choose takes a cooperative, unless the resident already has an open request to it or is
+// a member: then they are shown that request.
+func (j *joinFlow) choose(ctx context.Context, c *Conv, a *join, co coopbot.Cooperative) (Next, error) {
+	a.Others = false
+	open, err := j.d.Store.ActiveJoinRequest(ctx, c.Profile.ResidentID, co.ID)
+	if err != nil {
+		return Next{}, err
+	}
+	if open != nil {
+		note := "join.duplicate"
+		if open.Status == coopbot.JoinApproved {
+			note = "join.already_member"
+		}
+		if c.Reviewing() {
+			// Changing the cooperative from the review: keep the answers.
+			return RetryMsg(coopMsg(note, co)), nil
+		}
+		return Start(flowJoinMine, mine{Request: open.ID, Note: note}), nil
+	}
+	a.Coop = co.ID
+	if c.Reviewing() && a.Share < co.MinShare {
+		// The pledge no longer reaches this cooperative's minimum: ask it again.
+		return Goto("share").Say(coopbot.Text(coopMsg("join.share.again", co, "Min", text.Number(co.MinShare)))), nil
+	}
+	return Forward(), nil
+}
+
+// phoneStep takes the mobile number: the one shared at onboarding with one tap, a shared
+// contact of the resident's own, or a typed number.
+func (j *joinFlow) phoneStep() Step[join] {
+	return Step[join]{
+		Name: "phone",
+		Ask: func(ctx context.Context, c *Conv, a *join) (coopbot.Reply, error) {
+			share := []coopbot.Button{{Label: coopbot.M("join.phone.share"), Contact: true}}
+			if p := c.Profile.Phone; p != "" {
+				return coopbot.Reply{
+					Text: []coopbot.Msg{coopbot.M("join.phone.prompt_known", "Phone", text.Phone(p))},
+					Keys: [][]coopbot.Button{{{Label: coopbot.M("join.phone.use_mine", "Phone", text.Phone(p)), Data: "mine"}}, share},
+				}, nil
+			}
+			return coopbot.Reply{Text: []coopbot.Msg{coopbot.M("join.phone.prompt")}, Keys: [][]coopbot.Button{share}}, nil
+		},
+		Answer: func(ctx context.Context, c *Conv, a *join, in Input) (Next, error) {
+			var phone string
+			switch {
+			case in.Choice == "mine" && c.Profile.Phone != "":
+				phone = c.Profile.Phone
+			case in.Kind == KindContact && in.Contact != nil:
+				if in.Contact.UserID != c.UserID {
+					return Retry("join.phone.not_own"), nil
+				}
+				p, reason := text.ParseMobile(in.Contact.Phone)
+				if reason != text.OK {
+					return Retry(string(reason)), nil
+				}
+				phone = p
+			case in.Kind == KindText:
+				p, reason := text.ParseMobile(in.Text)
+				if reason != text.OK {
+					return Retry(string(reason)), nil
+				}
+				phone = p
+			default:
+				return Retry("join.phone.invalid"), nil
+			}
+			a.Phone = j.d.Store.SealJoinAnswer(phone)
+			return Forward(), nil
+		},
+	}
+}
+
+// shareStep takes the pledged share: at least the cooperative's minimum, in rials or tomans.
+func (j *joinFlow) shareStep() Step[join] {
+	return Step[join]{
+		Name: "share",
+		Ask: func(ctx context.Context, c *Conv, a *join) (coopbot.Reply, error) {
+			co, err := j.coop(ctx, a)
+			if err != nil {
+				return coopbot.Reply{}, err
+			}
+			if co == nil {
+				return coopbot.Text(coopbot.M("join.coop.closed")), nil
+			}
+			return coopbot.Text(coopMsg("join.share.prompt", *co, "Min", text.Number(co.MinShare))), nil
+		},
+		Answer: func(ctx context.Context, c *Conv, a *join, in Input) (Next, error) {
+			if in.Kind != KindText {
+				return Retry("join.text_expected"), nil
+			}
+			v, reason := text.ParseMoney(in.Text)
+			if reason != text.OK {
+				return Retry(string(reason)), nil
+			}
+			co, err := j.coop(ctx, a)
+			if err != nil {
+				return Next{}, err
+			}
+			if co == nil {
+				return Goto("coop").Say(coopbot.Text(coopbot.M("join.coop.closed"))), nil
+			}
+			if v < co.MinShare {
+				return Retry("join.share.below_min", "Min", text.Number(co.MinShare), "Amount", text.Number(v)), nil
+			}
+			a.Share = v
+			return Forward(), nil
+		},
+	}
+}
+
+// skillsStep offers occupations as toggles and takes the resident's own words as well.
+func (j *joinFlow) skillsStep() Step[join] {
+	return Step[join]{
+		Name: "skills",
+		Ask: func(ctx context.Context, c *Conv, a *join) (coopbot.Reply, error) {
+			r := coopbot.Text(coopbot.M("join.skills.prompt"))
+			if picked := SkillMsgs(a.Skills, a.Own); len(picked) > 0 {
+				r.Text = append(r.Text, coopbot.Raw(""), coopbot.M("join.skills.chosen"))
+				r.Text = append(r.Text, picked...)
+			}
+			var row []coopbot.Button
+			for i, s := range joinSkills {
+				label := coopbot.M(s.msg)
+				if slices.Contains(a.Skills, s.key) {
+					label = coopbot.M("common.ticked", "Label", label)
+				}
+				row = append(row, coopbot.Button{Label: label, Data: Data("s", int64(i))})
+			}
+			r.Buttons = append(grid(2, row), []coopbot.Button{{Label: coopbot.M("join.skills.done"), Data: "done"}})
+			return r, nil
+		},
+		Answer: func(ctx context.Context, c *Conv, a *join, in Input) (Next, error) {
+			if i, ok := in.PickIndex("s", len(joinSkills)); ok {
+				key := joinSkills[i].key
+				if k := slices.Index(a.Skills, key); k >= 0 {
+					a.Skills = slices.Delete(a.Skills, k, k+1)
+				} else {
+					a.Skills = append(a.Skills, key)
+				}
+				return Again(), nil
+			}
+			switch {
+			case in.Choice == "done":
+				if len(a.Skills) == 0 && a.Own == "" {
+					return Retry("join.skills.none"), nil
+				}
+				return Forward(), nil
+			case in.Kind == KindText && in.Text != "" && in.Choice == "":
+				if runeCount(in.Text) > maxSkillsText {
+					return Retry("join.skills.too_long", "Max", text.Number(maxSkillsText)), nil
+				}
+				a.Own = in.Text
+				return Again(), nil
+			}
+			return Retry("join.skills.invalid"), nil
+		},
+	}
+}
+
+// consentStep asks for one consent; without it the request cannot be sent.
+func consentStep(name, prompt, required string) Step[join] {
+	return Step[join]{
+		Name: name,
+		Ask: func(ctx context.Context, c *Conv, a *join) (coopbot.Reply, error) {
+			return coopbot.Reply{Text: []coopbot.Msg{coopbot.M(prompt)}, Buttons: [][]coopbot.Button{
+				{{Label: coopbot.M("join.consent.yes"), Data: "yes"}},
+				{{Label: coopbot.M("join.consent.no"), Data: "no"}},
+			}}, nil
+		},
+		Answer: func(ctx context.Context, c *Conv, a *join, in Input) (Next, error) {
+			switch in.Choice {
+			case "yes":
+				return Forward(), nil
+			case "no":
+				return Retry(required), nil
+			}
+			return Retry("join.consent.use_buttons"), nil
+		},
+	}
+}
+
+func (j *joinFlow) submit(ctx context.Context, c *Conv, a *join) (Next, error) {
+	co, err := j.coop(ctx, a)
+	if err != nil {
+		return Next{}, err
+	}
+	if co == nil {
+		return Goto("coop").Say(coopbot.Text(coopbot.M("join.coop.closed"))), nil
+	}
+	nid, err := j.d.Store.OpenJoinAnswer(a.NID)
+	if err != nil {
+		return Next{}, err
+	}
+	phone, err := j.d.Store.OpenJoinAnswer(a.Phone)
+	if err != nil {
+		return Next{}, err
+	}
+	req := &coopbot.JoinRequest{
+		CooperativeID: co.ID, ResidentID: c.Profile.ResidentID, FullName: a.Name,
+		NationalID: nid, Phone: phone, Share: a.Share, Skills: a.Skills, SkillsOther: a.Own,
+	}
+	id, err := j.d.Store.SubmitJoinRequest(ctx, req)
+	switch coopbot.ErrorMsgID(err) {
+	case "":
+	case "join.duplicate", "join.already_member":
+		open, err2 := j.d.Store.ActiveJoinRequest(ctx, c.Profile.ResidentID, co.ID)
+		if err2 != nil {
+			return Next{}, err2
+		}
+		if open == nil {
+			return Next{}, err
+		}
+		return Start(flowJoinMine, mine{Request: open.ID, Note: coopbot.ErrorMsgID(err)}), nil
+	case "join.share.below_min":
+		return Goto("share").Say(coopbot.Text(coopMsg("join.share.again", *co, "Min", text.Number(co.MinShare)))), nil
+	case "join.coop.closed":
+		return Goto("coop").Say(coopbot.Text(coopbot.M("join.coop.closed"))), nil
+	}
+	if err != nil {
+		return Next{}, err
+	}
+	return Done(coopbot.Text(coopMsg("join.submitted", *co, "ID", ID(id)))), nil
+}
+
+// mine is "my requests": the resident's requests, or one of them with what can be done.
+type mine struct {
+	Request int64  `json:"req,omitempty"`  // the request shown, 0 for the list
+	Note    string `json:"note,omitempty"` // a message ID said above it (why it is shown)
+}
+
+const requestsPerPage = 6
+
+// mine lists the resident's requests with status and date; a pending one can be withdrawn.
+func (j *joinFlow) mine() flowDef {
+	return &Flow[mine]{Name: flowJoinMine, Steps: []Step[mine]{
+		{
+			Name: "list",
+			Ask: func(ctx context.Context, c *Conv, a *mine) (coopbot.Reply, error) {
+				all, err := j.d.Store.JoinRequests(ctx, c.Profile.ResidentID)
+				if err != nil {
+					return coopbot.Reply{}, err
+				}
+				lang := c.Lang()
+				if i := slices.IndexFunc(all, func(r coopbot.JoinRequest) bool { return r.ID == a.Request }); i >= 0 {
+					r := all[i]
+					var out coopbot.Reply
+					if a.Note != "" {
+						out.Text = append(out.Text, coopMsg(a.Note, r.Cooperative), coopbot.Raw(""))
+					}
+					out.Text = append(out.Text, coopbot.M("join.mine.detail", "ID", ID(r.ID), "Coop", r.Cooperative.Name(lang), "Date", When(r.CreatedAt)))
+					out.Text = append(out.Text, joinStatusMsgs(r)...)
+					if r.Status == coopbot.JoinPending {
+						out.Buttons = append(out.Buttons, []coopbot.Button{{Label: coopbot.M("join.mine.withdraw"), Data: "wd"}})
+					}
+					out.Buttons = append(out.Buttons, []coopbot.Button{{Label: coopbot.M("join.mine.all"), Data: "all"}})
+					return out, nil
+				}
+				if len(all) == 0 {
+					return coopbot.Reply{Text: []coopbot.Msg{coopbot.M("join.mine.empty")},
+						Buttons: [][]coopbot.Button{{{Label: coopbot.M("join.menu"), Data: "join"}}}}, nil
+				}
+				out := coopbot.Text(coopbot.M("join.mine.title", "Count", text.Number(int64(len(all)))).WithCount(len(all)))
+				page, pages := Pages(c.Page(), len(all), requestsPerPage)
+				for _, r := range pageItems(all, page, requestsPerPage) {
+					out.Text = append(out.Text, coopbot.Raw(""), coopbot.M("join.mine.detail", "ID", ID(r.ID), "Coop", r.Cooperative.Name(lang), "Date", When(r.CreatedAt)))
+					out.Text = append(out.Text, joinStatusMsgs(r)...)
+					out.Buttons = append(out.Buttons, []coopbot.Button{{
+						Label: coopbot.M("join.mine.open", "ID", ID(r.ID), "Coop", r.Cooperative.Name(lang)),
+						Data:  Data("r", r.ID),
+					}})
+				}
+				if pages > 1 {
+					out.Text = append(out.Text, coopbot.Raw(""))
+				}
+				pager(&out, page, pages)
+				return out, nil
+			},
+			Answer: func(ctx context.Context, c *Conv, a *mine, in Input) (Next, error) {
+				a.Note = ""
+				if id, ok := in.Pick("r"); ok {
+					a.Request = id
+					return Again(), nil
+				}
+				switch {
+				case turnPage(c, in):
+					return Again(), nil
+				case in.Choice == "all":
+					a.Request = 0
+					return Again(), nil
+				case in.Choice == "wd" && a.Request != 0:
+					return Goto("withdraw"), nil
+				case in.Choice == "join":
+					return Start(FlowJoin, nil), nil
+				}
+				return Retry("join.mine.use_buttons"), nil
+			},
+		},
+		{
+			Name: "withdraw",
+			Ask: func(ctx context.Context, c *Conv, a *mine) (coopbot.Reply, error) {
+				return coopbot.Reply{
+					Text: []coopbot.Msg{coopbot.M("join.withdraw.confirm", "ID", ID(a.Request))},
+					Buttons: [][]coopbot.Button{
+						{{Label: coopbot.M("join.withdraw.yes"), Data: "yes"}},
+						{{Label: coopbot.M("join.withdraw.no"), Data: "no"}},
+					},
+				}, nil
+			},
+			Answer: func(ctx context.Context, c *Conv, a *mine, in Input) (Next, error) {
+				switch in.Choice {
+				case "no":
+					return Goto("list"), nil
+				case "yes":
+					r, err := j.d.Store.WithdrawJoinRequest(ctx, c.Profile.ResidentID, a.Request)
+					switch coopbot.ErrorCode(err) {
+					case "":
+						return Done(coopbot.Text(coopMsg("join.withdrawn", r.Cooperative, "ID", ID(r.ID)))), nil
+					case coopbot.EConflict:
+						return Done(coopbot.Text(coopbot.M("join.withdraw.too_late", "ID", ID(r.ID)), coopbot.M(joinStatusMsg[r.Status]))), nil
+					case coopbot.ENotFound:
+						return Done(coopbot.Text(coopbot.M("join.withdraw.not_found"))), nil
+					}
+					return Next{}, err
+				}
+				return Retry("join.withdraw.use_buttons"), nil
+			},
+		},
+	}}
 }
 
 // SkillMsgs returns one paragraph per skill of a request (localized labels), then the
@@ -157,630 +730,4 @@ func joinStatusMsgs(r coopbot.JoinRequest) []coopbot.Msg {
 		out = append(out, ReasonMsgs(r.ReasonCode, r.ReasonText)...)
 	}
 	return out
-}
-
-func joinFeature(d Deps) feature {
-	j := &joinFlow{d: d}
-	return feature{
-		flows: []flowDef{j.flow(), j.mine()},
-		menu: []MenuItem{
-			{Label: "join.menu", Value: "join", Open: func(ctx context.Context, c *Conv) (Next, error) {
-				return Start(FlowJoin, nil), nil
-			}},
-			{Label: "join.mine.menu", Value: "join_mine", Open: func(ctx context.Context, c *Conv) (Next, error) {
-				return Start(flowJoinMine, nil), nil
-			}},
-		},
-	}
-}
-
-type joinFlow struct{ d Deps }
-
-// editing reports whether the resident came from the review (by an edit button or Back).
-func editing(c *Conv) bool { return c.Get(joinReviewed) == "1" }
-
-// advance goes to the next question, or back to the review when an answer was changed
-// from there.
-func advance(c *Conv, next string) Next {
-	if editing(c) {
-		return Goto(joinStepReview)
-	}
-	return Goto(next)
-}
-
-// textOnly answers a sticker, photo or button where typed text was expected.
-func textOnly(in Input) (Next, bool) {
-	if in.Kind != KindText {
-		return Retry("join.text_expected"), false
-	}
-	return Next{}, true
-}
-
-func (j *joinFlow) coop(ctx context.Context, c *Conv) (*coopbot.Cooperative, error) {
-	all, err := j.d.Store.JoinCooperatives(ctx)
-	if err != nil {
-		return nil, err
-	}
-	id := c.GetInt(joinCoop)
-	for i := range all {
-		if all[i].ID == id {
-			return &all[i], nil
-		}
-	}
-	return nil, nil
-}
-
-func (j *joinFlow) flow() *legacyFlow {
-	return &legacyFlow{Name: FlowJoin, First: joinStepCoop, Steps: map[string]legacyStep{
-		joinStepCoop: j.coopStep(),
-		joinStepName: {
-			Ask: func(ctx context.Context, c *Conv) (coopbot.Reply, error) {
-				return coopbot.Text(coopbot.M("join.name.prompt")), nil
-			},
-			Answer: func(ctx context.Context, c *Conv, in Input) (Next, error) {
-				if n, ok := textOnly(in); !ok {
-					return n, nil
-				}
-				name, reason := text.ParseName(in.Text)
-				if reason != text.OK {
-					return Retry(string(reason)), nil
-				}
-				c.Set(joinName, name)
-				return advance(c, joinStepNID), nil
-			},
-		},
-		joinStepNID: {
-			Ask: func(ctx context.Context, c *Conv) (coopbot.Reply, error) {
-				return coopbot.Text(coopbot.M("join.nid.prompt")), nil
-			},
-			Answer: func(ctx context.Context, c *Conv, in Input) (Next, error) {
-				if n, ok := textOnly(in); !ok {
-					return n, nil
-				}
-				id, reason := text.ParseNationalID(in.Text)
-				if reason != text.OK {
-					return Retry(string(reason)), nil
-				}
-				c.Set(joinNID, j.d.Store.SealJoinAnswer(id))
-				return advance(c, joinStepPhone), nil
-			},
-		},
-		joinStepPhone: j.phoneStep(),
-		joinStepShare: {
-			Ask: func(ctx context.Context, c *Conv) (coopbot.Reply, error) {
-				co, err := j.coop(ctx, c)
-				if err != nil || co == nil {
-					return coopbot.Reply{}, fmt.Errorf("cooperative %d: %w", c.GetInt(joinCoop), err)
-				}
-				return coopbot.Text(coopMsg("join.share.prompt", *co, "Min", text.Number(co.MinShare))), nil
-			},
-			Answer: func(ctx context.Context, c *Conv, in Input) (Next, error) {
-				if n, ok := textOnly(in); !ok {
-					return n, nil
-				}
-				v, reason := text.ParseMoney(in.Text)
-				if reason != text.OK {
-					return Retry(string(reason)), nil
-				}
-				co, err := j.coop(ctx, c)
-				if err != nil {
-					return Next{}, err
-				}
-				if co == nil {
-					return Goto(joinStepCoop).Say(coopbot.Text(coopbot.M("join.coop.closed"))), nil
-				}
-				if v < co.MinShare {
-					return Retry("join.share.below_min", "Min", text.Number(co.MinShare), "Amount", text.Number(v)), nil
-				}
-				c.SetInt(joinShare, v)
-				return advance(c, joinStepSkills), nil
-			},
-		},
-		joinStepSkills:   j.skillsStep(),
-		joinStepConsentD: consentStep("join.consent.data", "join.consent.data.required", joinStepConsentR),
-		joinStepConsentR: consentStep("join.consent.rules", "join.consent.rules.required", joinStepReview),
-		joinStepReview:   j.reviewStep(),
-	}}
-}
-
-// coopStep lists the cooperatives of the resident's neighborhood first; the others are a
-// button away. Each shows its activity, member count and minimum share.
-func (j *joinFlow) coopStep() legacyStep {
-	return legacyStep{
-		Ask: func(ctx context.Context, c *Conv) (coopbot.Reply, error) {
-			all, err := j.d.Store.JoinCooperatives(ctx)
-			if err != nil {
-				return coopbot.Reply{}, err
-			}
-			if len(all) == 0 {
-				return coopbot.Text(coopbot.M("join.coop.none")), nil
-			}
-			nbhs, err := j.d.Store.Neighborhoods(ctx)
-			if err != nil {
-				return coopbot.Reply{}, err
-			}
-			lang := c.Lang()
-			own, others := splitOwn(all, c.Profile.Neighborhood)
-			var r coopbot.Reply
-			list := own
-			switch {
-			case len(own) == 0:
-				r.Text = append(r.Text, coopbot.M("join.coop.none_here"))
-				list = others
-			case c.Get(joinView) == "all" && len(others) > 0:
-				r.Text = append(r.Text, coopbot.M("join.coop.prompt_others"))
-				list = others
-			default:
-				r.Text = append(r.Text, coopbot.M("join.coop.prompt"))
-			}
-			page, pages := pageOf(int(c.GetInt(joinPage)), len(list), cooperativesPerPage)
-			end := min(len(list), (page+1)*cooperativesPerPage)
-			for _, co := range list[page*cooperativesPerPage : end] {
-				nbh := ""
-				for _, n := range nbhs {
-					if n.ID == co.NeighborhoodID {
-						nbh = n.Name(lang)
-					}
-				}
-				r.Text = append(r.Text, coopbot.Raw(""), coopbot.M("join.coop.item",
-					"Name", co.Name(lang), "Activity", co.Activity(lang), "Neighborhood", nbh,
-					"Members", text.Number(int64(co.Members)), "Min", text.Number(co.MinShare)).WithCount(co.Members))
-				r.Buttons = append(r.Buttons, []coopbot.Button{{Label: coopbot.Raw(co.Name(lang)), Data: "co:" + strconv.FormatInt(co.ID, 10)}})
-			}
-			if pages > 1 {
-				r.Text = append(r.Text, coopbot.Raw(""))
-			}
-			pager(&r, page, pages)
-			switch {
-			case len(own) > 0 && c.Get(joinView) == "all":
-				r.Buttons = append(r.Buttons, []coopbot.Button{{Label: coopbot.M("join.coop.show_own"), Data: "own"}})
-			case len(own) > 0 && len(others) > 0:
-				r.Buttons = append(r.Buttons, []coopbot.Button{{Label: coopbot.M("join.coop.show_others"), Data: "all"}})
-			}
-			return r, nil
-		},
-		Answer: func(ctx context.Context, c *Conv, in Input) (Next, error) {
-			all, err := j.d.Store.JoinCooperatives(ctx)
-			if err != nil {
-				return Next{}, err
-			}
-			switch {
-			case strings.HasPrefix(in.Choice, "co:"):
-				id, _ := strconv.ParseInt(in.Choice[3:], 10, 64)
-				for _, co := range all {
-					if co.ID == id {
-						return j.choose(ctx, c, co)
-					}
-				}
-				return Retry("join.coop.gone"), nil
-			case strings.HasPrefix(in.Choice, "p:"):
-				c.Set(joinPage, in.Choice[2:])
-				return Again(), nil
-			case in.Choice == "all" || in.Choice == "own":
-				c.Set(joinView, strings.TrimPrefix(in.Choice, "own"))
-				c.Set(joinPage, "")
-				return Again(), nil
-			case in.Kind == KindText && in.Text != "":
-				found := matchCooperatives(all, in.Text)
-				switch len(found) {
-				case 0:
-					return Retry("join.coop.not_found", "Typed", text.Isolate(in.Text)), nil
-				case 1:
-					return j.choose(ctx, c, found[0])
-				}
-				return Retry("join.coop.several"), nil
-			}
-			return Retry("join.coop.invalid"), nil
-		},
-	}
-}
-
-func splitOwn(all []coopbot.Cooperative, nbh int64) (own, others []coopbot.Cooperative) {
-	for _, co := range all {
-		if nbh != 0 && co.NeighborhoodID == nbh {
-			own = append(own, co)
-		} else {
-			others = append(others, co)
-		}
-	}
-	return own, others
-}
-
-// matchCooperatives finds cooperatives by a typed name, in either language, loosely.
-func matchCooperatives(all []coopbot.Cooperative, typed string) []coopbot.Cooperative {
-	key := text.Key(typed)
-	if key == "" {
-		return nil
-	}
-	var exact, partial []coopbot.Cooperative
-	for _, co := range all {
-		fa, az := labelKey(co.NameFa), labelKey(co.NameAz)
-		switch {
-		case fa == key || az == key:
-			exact = append(exact, co)
-		case strings.Contains(fa, key) || strings.Contains(az, key):
-			partial = append(partial, co)
-		}
-	}
-	if len(exact) > 0 {
-		return exact
-	}
-	return partial
-}
-
-// choose takes a cooperative, unless the resident already has an open request to it or is
-// a member: then they are shown that request.
-func (j *joinFlow) choose(ctx context.Context, c *Conv, co coopbot.Cooperative) (Next, error) {
-	c.Set(joinView, "")
-	c.Set(joinPage, "")
-	open, err := j.d.Store.ActiveJoinRequest(ctx, c.Profile.ResidentID, co.ID)
-	if err != nil {
-		return Next{}, err
-	}
-	if open != nil {
-		note := "join.duplicate"
-		if open.Status == coopbot.JoinApproved {
-			note = "join.already_member"
-		}
-		if editing(c) {
-			// Changing the cooperative from the review: keep the answers.
-			return RetryMsg(coopMsg(note, co)), nil
-		}
-		return Start(flowJoinMine, map[string]string{mineReq: strconv.FormatInt(open.ID, 10), mineNote: note}), nil
-	}
-	c.SetInt(joinCoop, co.ID)
-	if editing(c) && c.GetInt(joinShare) < co.MinShare {
-		// The pledge no longer reaches this cooperative's minimum: ask it again.
-		return Goto(joinStepShare).Say(coopbot.Text(coopMsg("join.share.again", co, "Min", text.Number(co.MinShare)))), nil
-	}
-	return advance(c, joinStepName), nil
-}
-
-// phoneStep takes the mobile number: the one shared at onboarding with one tap, a shared
-// contact of the resident's own, or a typed number.
-func (j *joinFlow) phoneStep() legacyStep {
-	return legacyStep{
-		Ask: func(ctx context.Context, c *Conv) (coopbot.Reply, error) {
-			share := []coopbot.Button{{Label: coopbot.M("join.phone.share"), Contact: true}}
-			if p := c.Profile.Phone; p != "" {
-				return coopbot.Reply{
-					Text: []coopbot.Msg{coopbot.M("join.phone.prompt_known", "Phone", text.Phone(p))},
-					Keys: [][]coopbot.Button{{{Label: coopbot.M("join.phone.use_mine", "Phone", text.Phone(p)), Data: "mine"}}, share},
-				}, nil
-			}
-			return coopbot.Reply{Text: []coopbot.Msg{coopbot.M("join.phone.prompt")}, Keys: [][]coopbot.Button{share}}, nil
-		},
-		Answer: func(ctx context.Context, c *Conv, in Input) (Next, error) {
-			var phone string
-			switch {
-			case in.Choice == "mine" && c.Profile.Phone != "":
-				phone = c.Profile.Phone
-			case in.Kind == KindContact && in.Contact != nil:
-				if in.Contact.UserID != c.UserID {
-					return Retry("join.phone.not_own"), nil
-				}
-				p, reason := text.ParseMobile(in.Contact.Phone)
-				if reason != text.OK {
-					return Retry(string(reason)), nil
-				}
-				phone = p
-			case in.Kind == KindText:
-				p, reason := text.ParseMobile(in.Text)
-				if reason != text.OK {
-					return Retry(string(reason)), nil
-				}
-				phone = p
-			default:
-				return Retry("join.phone.invalid"), nil
-			}
-			c.Set(joinPhone, j.d.Store.SealJoinAnswer(phone))
-			return advance(c, joinStepShare), nil
-		},
-	}
-}
-
-func (c *Conv) skillSet() []string {
-	if s := c.Get(joinSkillSet); s != "" {
-		return strings.Split(s, ",")
-	}
-	return nil
-}
-
-// skillsStep offers occupations as toggles and takes the resident's own words as well.
-func (j *joinFlow) skillsStep() legacyStep {
-	return legacyStep{
-		Ask: func(ctx context.Context, c *Conv) (coopbot.Reply, error) {
-			chosen := c.skillSet()
-			r := coopbot.Text(coopbot.M("join.skills.prompt"))
-			if picked := SkillMsgs(chosen, c.Get(joinSkillTxt)); len(picked) > 0 {
-				r.Text = append(r.Text, coopbot.Raw(""), coopbot.M("join.skills.chosen"))
-				r.Text = append(r.Text, picked...)
-			}
-			var row []coopbot.Button
-			for _, s := range joinSkills {
-				label := coopbot.M(s.msg)
-				if slices.Contains(chosen, s.key) {
-					l, err := j.d.Labels.Text(c.Lang(), s.msg, nil, nil)
-					if err != nil {
-						return r, err
-					}
-					label = coopbot.Raw("✅ " + l)
-				}
-				row = append(row, coopbot.Button{Label: label, Data: "s:" + s.key})
-			}
-			r.Buttons = append(r.Buttons, grid(2, row)...)
-			r.Buttons = append(r.Buttons, []coopbot.Button{{Label: coopbot.M("join.skills.done"), Data: "done"}})
-			return r, nil
-		},
-		Answer: func(ctx context.Context, c *Conv, in Input) (Next, error) {
-			switch {
-			case strings.HasPrefix(in.Choice, "s:"):
-				key := in.Choice[2:]
-				if !slices.ContainsFunc(joinSkills, func(s struct{ key, msg string }) bool { return s.key == key }) {
-					return Retry("join.skills.invalid"), nil
-				}
-				chosen := c.skillSet()
-				if i := slices.Index(chosen, key); i >= 0 {
-					chosen = slices.Delete(chosen, i, i+1)
-				} else {
-					chosen = append(chosen, key)
-				}
-				c.Set(joinSkillSet, strings.Join(chosen, ","))
-				return Again(), nil
-			case in.Choice == "done":
-				if len(c.skillSet()) == 0 && c.Get(joinSkillTxt) == "" {
-					return Retry("join.skills.none"), nil
-				}
-				return advance(c, joinStepConsentD), nil
-			case in.Kind == KindText && in.Text != "":
-				if utf8.RuneCountInString(in.Text) > maxSkillsText {
-					return Retry("join.skills.too_long", "Max", text.Number(maxSkillsText)), nil
-				}
-				c.Set(joinSkillTxt, in.Text)
-				return Again(), nil
-			}
-			return Retry("join.skills.invalid"), nil
-		},
-	}
-}
-
-// consentStep asks for one consent; without it the request cannot be sent.
-func consentStep(prompt, required, next string) legacyStep {
-	return legacyStep{
-		Ask: func(ctx context.Context, c *Conv) (coopbot.Reply, error) {
-			return coopbot.Reply{Text: []coopbot.Msg{coopbot.M(prompt)}, Buttons: [][]coopbot.Button{
-				{{Label: coopbot.M("join.consent.yes"), Data: "yes"}},
-				{{Label: coopbot.M("join.consent.no"), Data: "no"}},
-			}}, nil
-		},
-		Answer: func(ctx context.Context, c *Conv, in Input) (Next, error) {
-			switch in.Choice {
-			case "yes":
-				return advance(c, next), nil
-			case "no":
-				return Retry(required), nil
-			}
-			return Retry("join.consent.use_buttons"), nil
-		},
-	}
-}
-
-// reviewEdits are the review screen's edit buttons: every answer can be changed.
-var reviewEdits = []struct{ label, step string }{
-	{"join.review.edit_coop", joinStepCoop},
-	{"join.review.edit_name", joinStepName},
-	{"join.review.edit_nid", joinStepNID},
-	{"join.review.edit_phone", joinStepPhone},
-	{"join.review.edit_share", joinStepShare},
-	{"join.review.edit_skills", joinStepSkills},
-}
-
-func (j *joinFlow) reviewStep() legacyStep {
-	return legacyStep{
-		Ask: func(ctx context.Context, c *Conv) (coopbot.Reply, error) {
-			c.Set(joinReviewed, "1")
-			co, err := j.coop(ctx, c)
-			if err != nil {
-				return coopbot.Reply{}, err
-			}
-			nid, err := j.d.Store.OpenJoinAnswer(c.Get(joinNID))
-			if err != nil {
-				return coopbot.Reply{}, err
-			}
-			phone, err := j.d.Store.OpenJoinAnswer(c.Get(joinPhone))
-			if err != nil {
-				return coopbot.Reply{}, err
-			}
-			name := ""
-			if co != nil {
-				name = co.Name(c.Lang())
-			}
-			r := coopbot.Text(
-				coopbot.M("join.review.title"),
-				coopbot.Raw(""),
-				coopbot.M("join.review.coop", "Coop", name),
-				coopbot.M("join.review.name", "Name", text.Isolate(c.Get(joinName))),
-				coopbot.M("join.review.nid", "NationalID", text.NationalID(nid)),
-				coopbot.M("join.review.phone", "Phone", text.Phone(phone)),
-				coopbot.M("join.review.share", "Share", text.Number(c.GetInt(joinShare))),
-				coopbot.M("join.review.skills"),
-			)
-			r.Text = append(r.Text, SkillMsgs(c.skillSet(), c.Get(joinSkillTxt))...)
-			r.Text = append(r.Text, coopbot.Raw(""), coopbot.M("join.review.confirm"))
-			var edits []coopbot.Button
-			for _, e := range reviewEdits {
-				edits = append(edits, coopbot.Button{Label: coopbot.M(e.label), Data: "e:" + e.step})
-			}
-			r.Buttons = append(r.Buttons, grid(2, edits)...)
-			r.Buttons = append(r.Buttons, []coopbot.Button{{Label: coopbot.M("join.review.submit"), Data: "submit"}})
-			return r, nil
-		},
-		Answer: func(ctx context.Context, c *Conv, in Input) (Next, error) {
-			if step, ok := strings.CutPrefix(in.Choice, "e:"); ok {
-				for _, e := range reviewEdits {
-					if e.step == step {
-						return Goto(step), nil
-					}
-				}
-			}
-			if in.Choice == "submit" {
-				return j.submit(ctx, c)
-			}
-			return Retry("join.review.use_buttons"), nil
-		},
-	}
-}
-
-func (j *joinFlow) submit(ctx context.Context, c *Conv) (Next, error) {
-	co, err := j.coop(ctx, c)
-	if err != nil {
-		return Next{}, err
-	}
-	if co == nil {
-		return Goto(joinStepCoop).Say(coopbot.Text(coopbot.M("join.coop.closed"))), nil
-	}
-	nid, err := j.d.Store.OpenJoinAnswer(c.Get(joinNID))
-	if err != nil {
-		return Next{}, err
-	}
-	phone, err := j.d.Store.OpenJoinAnswer(c.Get(joinPhone))
-	if err != nil {
-		return Next{}, err
-	}
-	req := &coopbot.JoinRequest{
-		CooperativeID: co.ID, ResidentID: c.Profile.ResidentID, FullName: c.Get(joinName),
-		NationalID: nid, Phone: phone, Share: c.GetInt(joinShare),
-		Skills: c.skillSet(), SkillsOther: c.Get(joinSkillTxt),
-	}
-	id, err := j.d.Store.SubmitJoinRequest(ctx, req)
-	switch coopbot.ErrorMsgID(err) {
-	case "":
-	case "join.duplicate", "join.already_member":
-		open, err2 := j.d.Store.ActiveJoinRequest(ctx, c.Profile.ResidentID, co.ID)
-		if err2 != nil {
-			return Next{}, err2
-		}
-		if open == nil {
-			return Next{}, err
-		}
-		return Start(flowJoinMine, map[string]string{mineReq: strconv.FormatInt(open.ID, 10), mineNote: coopbot.ErrorMsgID(err)}), nil
-	case "join.share.below_min":
-		return Goto(joinStepShare).Say(coopbot.Text(coopMsg("join.share.again", *co, "Min", text.Number(co.MinShare)))), nil
-	case "join.coop.closed":
-		return Goto(joinStepCoop).Say(coopbot.Text(coopbot.M("join.coop.closed"))), nil
-	}
-	if err != nil {
-		return Next{}, err
-	}
-	return Done(coopbot.Text(coopMsg("join.submitted", *co, "ID", ID(id)))), nil
-}
-
-// Answers of "my requests".
-const (
-	mineReq  = "req"
-	mineNote = "note"
-	minePage = "mp"
-)
-
-const requestsPerPage = 6
-
-// mine lists the resident's requests with status and date; a pending one can be
-// withdrawn.
-func (j *joinFlow) mine() *legacyFlow {
-	return &legacyFlow{Name: flowJoinMine, First: "list", Steps: map[string]legacyStep{
-		"list": {
-			Ask: func(ctx context.Context, c *Conv) (coopbot.Reply, error) {
-				all, err := j.d.Store.JoinRequests(ctx, c.Profile.ResidentID)
-				if err != nil {
-					return coopbot.Reply{}, err
-				}
-				lang := c.Lang()
-				if id := c.GetInt(mineReq); id != 0 {
-					for _, r := range all {
-						if r.ID != id {
-							continue
-						}
-						var out coopbot.Reply
-						if note := c.Get(mineNote); note != "" {
-							out.Text = append(out.Text, coopMsg(note, r.Cooperative), coopbot.Raw(""))
-						}
-						out.Text = append(out.Text, coopbot.M("join.mine.detail", "ID", ID(r.ID), "Coop", r.Cooperative.Name(lang), "Date", When(r.CreatedAt)))
-						out.Text = append(out.Text, joinStatusMsgs(r)...)
-						if r.Status == coopbot.JoinPending {
-							out.Buttons = append(out.Buttons, []coopbot.Button{{Label: coopbot.M("join.mine.withdraw"), Data: "wd"}})
-						}
-						out.Buttons = append(out.Buttons, []coopbot.Button{{Label: coopbot.M("join.mine.all"), Data: "all"}})
-						return out, nil
-					}
-				}
-				if len(all) == 0 {
-					return coopbot.Reply{Text: []coopbot.Msg{coopbot.M("join.mine.empty")},
-						Buttons: [][]coopbot.Button{{{Label: coopbot.M("join.menu"), Data: "join"}}}}, nil
-				}
-				out := coopbot.Text(coopbot.M("join.mine.title", "Count", text.Number(int64(len(all)))).WithCount(len(all)))
-				page, pages := pageOf(int(c.GetInt(minePage)), len(all), requestsPerPage)
-				for _, r := range all[page*requestsPerPage : min(len(all), (page+1)*requestsPerPage)] {
-					out.Text = append(out.Text, coopbot.Raw(""), coopbot.M("join.mine.detail", "ID", ID(r.ID), "Coop", r.Cooperative.Name(lang), "Date", When(r.CreatedAt)))
-					out.Text = append(out.Text, joinStatusMsgs(r)...)
-					out.Buttons = append(out.Buttons, []coopbot.Button{{
-						Label: coopbot.M("join.mine.open", "ID", ID(r.ID), "Coop", r.Cooperative.Name(lang)),
-						Data:  "r:" + strconv.FormatInt(r.ID, 10),
-					}})
-				}
-				if pages > 1 {
-					out.Text = append(out.Text, coopbot.Raw(""))
-				}
-				pager(&out, page, pages)
-				return out, nil
-			},
-			Answer: func(ctx context.Context, c *Conv, in Input) (Next, error) {
-				c.Set(mineNote, "")
-				switch {
-				case strings.HasPrefix(in.Choice, "r:"):
-					c.Set(mineReq, in.Choice[2:])
-					return Again(), nil
-				case strings.HasPrefix(in.Choice, "p:"):
-					c.Set(minePage, in.Choice[2:])
-					return Again(), nil
-				case in.Choice == "all":
-					c.Set(mineReq, "")
-					return Again(), nil
-				case in.Choice == "wd" && c.GetInt(mineReq) != 0:
-					return Goto("withdraw"), nil
-				case in.Choice == "join":
-					return Start(FlowJoin, nil), nil
-				}
-				return Retry("join.mine.use_buttons"), nil
-			},
-		},
-		"withdraw": {
-			Ask: func(ctx context.Context, c *Conv) (coopbot.Reply, error) {
-				return coopbot.Reply{
-					Text: []coopbot.Msg{coopbot.M("join.withdraw.confirm", "ID", ID(c.GetInt(mineReq)))},
-					Buttons: [][]coopbot.Button{
-						{{Label: coopbot.M("join.withdraw.yes"), Data: "yes"}},
-						{{Label: coopbot.M("join.withdraw.no"), Data: "no"}},
-					},
-				}, nil
-			},
-			Answer: func(ctx context.Context, c *Conv, in Input) (Next, error) {
-				switch in.Choice {
-				case "no":
-					return Goto("list"), nil
-				case "yes":
-					r, err := j.d.Store.WithdrawJoinRequest(ctx, c.Profile.ResidentID, c.GetInt(mineReq))
-					switch coopbot.ErrorCode(err) {
-					case "":
-						return Done(coopbot.Text(coopMsg("join.withdrawn", r.Cooperative, "ID", ID(r.ID)))), nil
-					case coopbot.EConflict:
-						return Done(coopbot.Text(coopbot.M("join.withdraw.too_late", "ID", ID(r.ID)), coopbot.M(joinStatusMsg[r.Status]))), nil
-					case coopbot.ENotFound:
-						return Done(coopbot.Text(coopbot.M("join.withdraw.not_found"))), nil
-					}
-					return Next{}, err
-				}
-				return Retry("join.withdraw.use_buttons"), nil
-			},
-		},
-	}}
 }

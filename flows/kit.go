@@ -237,8 +237,11 @@ type List[A, T any] struct {
 	Match     func(ctx context.Context, c *Conv, a *A, typed string) (found []T, exact bool, err error)
 	Unmatched string
 	Loose     string
+	// Several is said above the list when a typed text matched more than one item (the
+	// list then shows those); "" shows them without a word.
+	Several string
 	// More adds buttons under the list; Other handles their presses (ok false: not its).
-	More    func(c *Conv, a *A) []coopbot.Button
+	More    func(ctx context.Context, c *Conv, a *A) ([]coopbot.Button, error)
 	Other   func(ctx context.Context, c *Conv, a *A, in Input) (next Next, ok bool, err error)
 	Empty   coopbot.Msg // shown instead of the list when there are no items
 	Gone    string      // message ID: the picked item no longer exists
@@ -298,9 +301,11 @@ func (l List[A, T]) Step() Step[A] {
 			}
 			pager(&r, c.Page(), pages)
 			if l.More != nil {
-				if more := l.More(c, a); len(more) > 0 {
-					r.Buttons = append(r.Buttons, grid(1, more)...)
+				more, err := l.More(ctx, c, a)
+				if err != nil {
+					return r, err
 				}
+				r.Buttons = append(r.Buttons, grid(1, more)...)
 			}
 			return r, nil
 		},
@@ -339,6 +344,9 @@ func (l List[A, T]) Step() Step[A] {
 					return next, err
 				}
 				c.Filter(in.Text)
+				if l.Several != "" {
+					return Retry(l.Several), nil
+				}
 				return Again(), nil
 			}
 			return Retry(l.Invalid), nil
@@ -374,7 +382,7 @@ func cmpOr(v, def int) int {
 type Field[A any] struct {
 	Step[A]
 	// Review is the field's line(s) on the review screen (nil: not shown).
-	Review func(c *Conv, a *A) []coopbot.Msg
+	Review func(ctx context.Context, c *Conv, a *A) ([]coopbot.Msg, error)
 	// Edit is the label of the field's button on the review ("" when it is not edited
 	// from there).
 	Edit string
@@ -412,7 +420,11 @@ func (f Form[A]) Steps() []Step[A] {
 			var edits []coopbot.Button
 			for i, fl := range f.Fields {
 				if fl.Review != nil {
-					r.Text = append(r.Text, fl.Review(c, a)...)
+					lines, err := fl.Review(ctx, c, a)
+					if err != nil {
+						return r, fmt.Errorf("review %s: %w", fl.Name, err)
+					}
+					r.Text = append(r.Text, lines...)
 				}
 				if fl.Edit != "" {
 					edits = append(edits, coopbot.Button{Label: coopbot.M(fl.Edit), Data: Data(verbEdit, int64(i))})

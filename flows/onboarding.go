@@ -161,11 +161,12 @@ func neighborhoodList[A any](d Deps, name string, chosen func(ctx context.Contex
 		},
 		Unmatched: "onboarding.neighborhood.not_found",
 		Loose:     "onboarding.neighborhood.chosen",
-		More: func(c *Conv, a *A) []coopbot.Button {
+		Several: "onboarding.neighborhood.several",
+		More: func(ctx context.Context, c *Conv, a *A) ([]coopbot.Button, error) {
 			if c.Query() == "" {
-				return nil
+				return nil, nil
 			}
-			return []coopbot.Button{{Label: coopbot.M("onboarding.neighborhood.all"), Data: "all"}}
+			return []coopbot.Button{{Label: coopbot.M("onboarding.neighborhood.all"), Data: "all"}}, nil
 		},
 		Other: func(ctx context.Context, c *Conv, a *A, in Input) (Next, bool, error) {
 			if in.Choice != "all" {
