@@ -161,7 +161,7 @@ func neighborhoodList[A any](d Deps, name string, chosen func(ctx context.Contex
 		},
 		Unmatched: "onboarding.neighborhood.not_found",
 		Loose:     "onboarding.neighborhood.chosen",
-		Several: "onboarding.neighborhood.several",
+		Several:   "onboarding.neighborhood.several",
 		More: func(ctx context.Context, c *Conv, a *A) ([]coopbot.Button, error) {
 			if c.Query() == "" {
 				return nil, nil

@@ -16,10 +16,12 @@ import (
 )
 
 // sameByDesign are messages whose text is rightly the same in both languages: the names of
-// the languages themselves, shown to a reader who has not chosen yet.
+// the languages themselves, shown to a reader who has not chosen yet, and marks that hold
+// only another message (a ticked toggle).
 var sameByDesign = map[string]bool{
-	"lang.fa.name": true,
-	"lang.az.name": true,
+	"lang.fa.name":  true,
+	"lang.az.name":  true,
+	"common.ticked": true,
 }
 
 type message struct {
