@@ -2,6 +2,7 @@ package flows
 
 import (
 	"context"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -36,65 +37,137 @@ const FlowTrainings = "trainings"
 // trainingsPerPage keeps a page of cards within one phone screen.
 const trainingsPerPage = 5
 
+// trainings is where a resident is in the catalogue.
+type trainings struct {
+	Training   int64 `json:"t,omitempty"` // the training shown
+	Enrollment int64 `json:"e,omitempty"` // the enrolment being cancelled
+}
+
+// listedTraining is a training as a list shows it: its number in the list and its
+// neighborhood's name.
+type listedTraining struct {
+	*coopbot.Training
+	N            int
+	Neighborhood string
+	Enrollment   *coopbot.Enrollment // in "my trainings"
+}
+
 // Residents: catalogue (own neighborhood first, paged) → details → sign up (seat or
 // wait-list); "my trainings" → details → cancel (the seat goes to the wait-list).
 func trainingsFeature(d Deps) feature {
-	f := &legacyFlow{Name: FlowTrainings, First: "list", Steps: map[string]legacyStep{
-		"list": {
-			Ask: func(ctx context.Context, c *Conv) (coopbot.Reply, error) {
-				page := int(c.GetInt("tp"))
-				list, total, err := d.Store.UpcomingTrainings(ctx, c.Profile.Neighborhood, page*trainingsPerPage, trainingsPerPage)
-				if err != nil {
-					return coopbot.Reply{}, err
-				}
-				if len(list) == 0 && page > 0 {
-					// The list shrank since the page was chosen: start over.
-					c.Set("tp", "")
-					page = 0
-					if list, total, err = d.Store.UpcomingTrainings(ctx, c.Profile.Neighborhood, 0, trainingsPerPage); err != nil {
-						return coopbot.Reply{}, err
-					}
-				}
-				mine := []coopbot.Button{{Label: coopbot.M("training.mine.button"), Data: "mine"}}
-				if len(list) == 0 {
-					return coopbot.Reply{Text: []coopbot.Msg{coopbot.M("training.list.empty")}, Buttons: [][]coopbot.Button{mine}}, nil
-				}
-				r := coopbot.Text(coopbot.M("training.list.title"))
-				names, err := trainingNeighborhoodNames(ctx, d, c.Lang())
-				if err != nil {
-					return r, err
-				}
-				for i := range list {
-					t := &list[i]
-					n := page*trainingsPerPage + i + 1
-					r.Text = append(r.Text, coopbot.Raw(""))
-					r.Text = append(r.Text, trainingCard(c, t, n, names[t.NeighborhoodID])...)
-					r.Buttons = append(r.Buttons, []coopbot.Button{{Label: trainingButtonLabel(c, t, n), Data: "t:" + strconv.FormatInt(t.ID, 10)}})
-				}
-				if _, pages := pageOf(page, total, trainingsPerPage); pages > 1 {
-					r.Text = append(r.Text, coopbot.Raw(""))
-					pager(&r, page, pages)
-				}
-				r.Buttons = append(r.Buttons, mine)
-				return r, nil
-			},
-			Answer: func(ctx context.Context, c *Conv, in Input) (Next, error) {
-				switch {
-				case strings.HasPrefix(in.Choice, "t:"):
-					c.Set("tid", in.Choice[2:])
-					return Goto("detail"), nil
-				case strings.HasPrefix(in.Choice, "p:"):
-					c.Set("tp", in.Choice[2:])
-					return Again(), nil
-				case in.Choice == "mine":
-					return Goto("mine"), nil
-				}
-				return Retry("training.invalid"), nil
-			},
+	open := func(ctx context.Context, c *Conv, a *trainings, t listedTraining) (Next, error) {
+		a.Training = t.ID
+		return Goto("detail"), nil
+	}
+	catalogue := List[trainings, listedTraining]{
+		Name:    "list",
+		PerPage: trainingsPerPage,
+		Items: func(ctx context.Context, c *Conv, a *trainings, page, per int) ([]listedTraining, int, error) {
+			list, total, err := d.Store.UpcomingTrainings(ctx, c.Profile.Neighborhood, page*per, per)
+			if err != nil {
+				return nil, 0, err
+			}
+			out, err := listTrainings(ctx, d, c.Lang(), list, page*per)
+			return out, total, err
 		},
-		"detail": {
-			Ask: func(ctx context.Context, c *Conv) (coopbot.Reply, error) {
-				t, err := d.Store.Training(ctx, c.GetInt("tid"))
+		Title: func(ctx context.Context, c *Conv, a *trainings, total int) ([]coopbot.Msg, error) {
+			if total == 0 {
+				return []coopbot.Msg{coopbot.M("training.list.empty")}, nil
+			}
+			return []coopbot.Msg{coopbot.M("training.list.title")}, nil
+		},
+		Show: func(c *Conv, a *trainings, t listedTraining) ([]coopbot.Msg, coopbot.Msg) {
+			return trainingCard(c, t.Training, t.N, t.Neighborhood), trainingButtonLabel(c, t.Training, t.N)
+		},
+		ID: func(t listedTraining) int64 { return t.ID },
+		Find: func(ctx context.Context, c *Conv, a *trainings, id int64) (listedTraining, bool, error) {
+			t, err := d.Store.Training(ctx, id)
+			if coopbot.ErrorCode(err) == coopbot.ENotFound {
+				return listedTraining{}, false, nil
+			}
+			return listedTraining{Training: t}, err == nil, err
+		},
+		Pick: open,
+		// A title typed out (a button shows it shortened) opens that training.
+		Match: func(ctx context.Context, c *Conv, a *trainings, typed string) ([]listedTraining, bool, error) {
+			list, _, err := d.Store.UpcomingTrainings(ctx, c.Profile.Neighborhood, 0, 200)
+			if err != nil {
+				return nil, false, err
+			}
+			found, exact := matchTrainings(list, typed)
+			out, err := listTrainings(ctx, d, c.Lang(), found, 0)
+			return out, exact, err
+		},
+		Unmatched: "training.not_found_typed",
+		Several:   "training.several",
+		More: func(ctx context.Context, c *Conv, a *trainings) ([]coopbot.Button, error) {
+			return []coopbot.Button{{Label: coopbot.M("training.mine.button"), Data: "mine"}}, nil
+		},
+		Other: func(ctx context.Context, c *Conv, a *trainings, in Input) (Next, bool, error) {
+			if in.Choice == "mine" {
+				return Goto("mine"), true, nil
+			}
+			return Next{}, false, nil
+		},
+		Gone:    "training.not_found",
+		Invalid: "training.invalid",
+	}
+	mine := List[trainings, listedTraining]{
+		Name:    "mine",
+		PerPage: trainingsPerPage,
+		Items: func(ctx context.Context, c *Conv, a *trainings, page, per int) ([]listedTraining, int, error) {
+			list, err := d.Store.MyEnrollments(ctx, c.Profile.ResidentID)
+			if err != nil {
+				return nil, 0, err
+			}
+			shown := pageItems(list, page, per)
+			out := make([]listedTraining, len(shown))
+			for i := range shown {
+				out[i] = listedTraining{Training: shown[i].Training, N: page*per + i + 1, Enrollment: &shown[i]}
+			}
+			return out, len(list), nil
+		},
+		Title: func(ctx context.Context, c *Conv, a *trainings, total int) ([]coopbot.Msg, error) {
+			if total == 0 {
+				return []coopbot.Msg{coopbot.M("training.mine.empty")}, nil
+			}
+			return []coopbot.Msg{coopbot.M("training.mine.title")}, nil
+		},
+		Show: func(c *Conv, a *trainings, t listedTraining) ([]coopbot.Msg, coopbot.Msg) {
+			lines := []coopbot.Msg{coopbot.M("training.mine.item", append(trainingData(c, t.Training), "N", text.Number(int64(t.N)))...)}
+			switch e := t.Enrollment; {
+			case t.Status == coopbot.TrainingCancelled:
+				lines = append(lines, coopbot.M("training.status.cancelled"))
+			case t.Started(d.Now()):
+				lines = append(lines, coopbot.M("training.status.held"))
+			case e.Status == coopbot.EnrollmentConfirmed:
+				lines = append(lines, coopbot.M("training.status.confirmed"))
+			default:
+				lines = append(lines, coopbot.M("training.status.waitlisted", "Position", text.Number(int64(e.Position))))
+			}
+			return lines, trainingButtonLabel(c, t.Training, t.N)
+		},
+		ID:   func(t listedTraining) int64 { return t.ID },
+		Find: catalogue.Find,
+		Pick: open,
+		More: func(ctx context.Context, c *Conv, a *trainings) ([]coopbot.Button, error) {
+			return []coopbot.Button{{Label: coopbot.M("training.list.button"), Data: "list"}}, nil
+		},
+		Other: func(ctx context.Context, c *Conv, a *trainings, in Input) (Next, bool, error) {
+			if in.Choice == "list" {
+				return Goto("list"), true, nil
+			}
+			return Next{}, false, nil
+		},
+		Gone:    "training.not_found",
+		Invalid: "training.invalid",
+	}
+	f := &Flow[trainings]{Name: FlowTrainings, Steps: []Step[trainings]{
+		catalogue.Step(),
+		{
+			Name: "detail",
+			Ask: func(ctx context.Context, c *Conv, a *trainings) (coopbot.Reply, error) {
+				t, err := d.Store.Training(ctx, a.Training)
 				if coopbot.ErrorCode(err) == coopbot.ENotFound {
 					return coopbot.Text(coopbot.M("training.not_found")), nil
 				}
@@ -109,7 +182,8 @@ func trainingsFeature(d Deps) feature {
 				if err != nil {
 					return coopbot.Reply{}, err
 				}
-				r := coopbot.Reply{Text: trainingDetail(c, t, names[t.NeighborhoodID], true)}
+				// Seats left matter only to someone who may still sign up.
+				r := coopbot.Reply{Text: trainingDetail(c, t, names[t.NeighborhoodID], e == nil)}
 				started := t.Started(d.Now())
 				switch {
 				case t.Status == coopbot.TrainingCancelled:
@@ -132,27 +206,28 @@ func trainingsFeature(d Deps) feature {
 				}
 				return r, nil
 			},
-			Answer: func(ctx context.Context, c *Conv, in Input) (Next, error) {
+			Answer: func(ctx context.Context, c *Conv, a *trainings, in Input) (Next, error) {
 				switch in.Choice {
 				case "signup":
-					return trainingSignUp(ctx, d, c)
+					return trainingSignUp(ctx, d, c, a.Training)
 				case "withdraw":
-					e, err := d.Store.ActiveEnrollment(ctx, c.GetInt("tid"), c.Profile.ResidentID)
+					e, err := d.Store.ActiveEnrollment(ctx, a.Training, c.Profile.ResidentID)
 					if err != nil {
 						return Next{}, err
 					}
 					if e == nil {
 						return Retry("training.cancel.not_found"), nil
 					}
-					c.SetInt("eid", e.ID)
+					a.Enrollment = e.ID
 					return Goto("withdraw"), nil
 				}
 				return Retry("training.invalid"), nil
 			},
 		},
-		"withdraw": {
-			Ask: func(ctx context.Context, c *Conv) (coopbot.Reply, error) {
-				t, err := d.Store.Training(ctx, c.GetInt("tid"))
+		{
+			Name: "withdraw",
+			Ask: func(ctx context.Context, c *Conv, a *trainings) (coopbot.Reply, error) {
+				t, err := d.Store.Training(ctx, a.Training)
 				if err != nil {
 					return coopbot.Reply{}, err
 				}
@@ -164,7 +239,7 @@ func trainingsFeature(d Deps) feature {
 					}},
 				}, nil
 			},
-			Answer: func(ctx context.Context, c *Conv, in Input) (Next, error) {
+			Answer: func(ctx context.Context, c *Conv, a *trainings, in Input) (Next, error) {
 				switch in.Choice {
 				case "no":
 					return Goto("detail"), nil
@@ -172,7 +247,7 @@ func trainingsFeature(d Deps) feature {
 				default:
 					return Retry("training.invalid"), nil
 				}
-				e, err := d.Store.CancelEnrollment(ctx, c.Profile.ResidentID, c.GetInt("eid"))
+				e, err := d.Store.CancelEnrollment(ctx, c.Profile.ResidentID, a.Enrollment)
 				if id := trainingRefusal(err); id != "" {
 					return Done(coopbot.Text(coopbot.M(id))), nil
 				}
@@ -185,49 +260,7 @@ func trainingsFeature(d Deps) feature {
 				return Done(coopbot.Text(coopbot.M("training.cancel.done", trainingData(c, e.Training)...))), nil
 			},
 		},
-		"mine": {
-			Ask: func(ctx context.Context, c *Conv) (coopbot.Reply, error) {
-				list, err := d.Store.MyEnrollments(ctx, c.Profile.ResidentID)
-				if err != nil {
-					return coopbot.Reply{}, err
-				}
-				all := []coopbot.Button{{Label: coopbot.M("training.list.button"), Data: "list"}}
-				if len(list) == 0 {
-					return coopbot.Reply{Text: []coopbot.Msg{coopbot.M("training.mine.empty")}, Buttons: [][]coopbot.Button{all}}, nil
-				}
-				r := coopbot.Text(coopbot.M("training.mine.title"))
-				now := d.Now()
-				for i := range list {
-					e := &list[i]
-					t := e.Training
-					r.Text = append(r.Text, coopbot.Raw(""), coopbot.M("training.mine.item", append(trainingData(c, t), "N", text.Number(int64(i+1)))...))
-					switch {
-					case t.Status == coopbot.TrainingCancelled:
-						r.Text = append(r.Text, coopbot.M("training.status.cancelled"))
-					case t.Started(now):
-						r.Text = append(r.Text, coopbot.M("training.status.held"))
-					case e.Status == coopbot.EnrollmentConfirmed:
-						r.Text = append(r.Text, coopbot.M("training.status.confirmed"))
-					default:
-						r.Text = append(r.Text, coopbot.M("training.status.waitlisted", "Position", text.Number(int64(e.Position))))
-					}
-					r.Buttons = append(r.Buttons, []coopbot.Button{{Label: trainingButtonLabel(c, t, i+1), Data: "t:" + strconv.FormatInt(t.ID, 10)}})
-				}
-				r.Buttons = append(r.Buttons, all)
-				return r, nil
-			},
-			Answer: func(ctx context.Context, c *Conv, in Input) (Next, error) {
-				switch {
-				case strings.HasPrefix(in.Choice, "t:"):
-					c.Set("tid", in.Choice[2:])
-					return Goto("detail"), nil
-				case in.Choice == "list":
-					c.Set("tp", "")
-					return Goto("list"), nil
-				}
-				return Retry("training.invalid"), nil
-			},
-		},
+		mine.Step(),
 	}}
 	return feature{
 		flows: []flowDef{f},
@@ -237,10 +270,46 @@ func trainingsFeature(d Deps) feature {
 	}
 }
 
+// listTrainings numbers trainings from first+1 and names their neighborhoods.
+func listTrainings(ctx context.Context, d Deps, l coopbot.Lang, list []coopbot.Training, first int) ([]listedTraining, error) {
+	names, err := trainingNeighborhoodNames(ctx, d, l)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]listedTraining, len(list))
+	for i := range list {
+		out[i] = listedTraining{Training: &list[i], N: first + i + 1, Neighborhood: names[list[i].NeighborhoodID]}
+	}
+	return out, nil
+}
+
+// matchTrainings finds trainings by a typed title, in either language, loosely; exact when
+// a whole title matched.
+func matchTrainings(list []coopbot.Training, typed string) (found []coopbot.Training, exact bool) {
+	key := text.Key(typed)
+	if key == "" {
+		return nil, false
+	}
+	var partial []coopbot.Training
+	for _, t := range list {
+		fa, az := labelKey(t.TitleFa), labelKey(t.TitleAz)
+		switch {
+		case fa == key || az == key:
+			found = append(found, t)
+		case strings.Contains(fa, key) || strings.Contains(az, key):
+			partial = append(partial, t)
+		}
+	}
+	if len(found) > 0 {
+		return found, true
+	}
+	return slices.Clip(partial), false
+}
+
 // trainingSignUp signs the resident up for the training on screen and ends the flow with
 // the outcome: a confirmed seat, or a wait-list place with its position.
-func trainingSignUp(ctx context.Context, d Deps, c *Conv) (Next, error) {
-	e, err := d.Store.SignUp(ctx, c.GetInt("tid"), c.Profile.ResidentID)
+func trainingSignUp(ctx context.Context, d Deps, c *Conv, id int64) (Next, error) {
+	e, err := d.Store.SignUp(ctx, id, c.Profile.ResidentID)
 	if id := trainingRefusal(err); id != "" {
 		// Closed or cancelled since the details were shown: say why, show them again.
 		return Retry(id), nil
@@ -314,7 +383,7 @@ func trainingDetail(c *Conv, t *coopbot.Training, neighborhood string, seats boo
 
 // trainingButtonLabel is a list button: the card's number and the title, shortened.
 func trainingButtonLabel(c *Conv, t *coopbot.Training, n int) coopbot.Msg {
-	return coopbot.Raw(text.FaDigits(strconv.Itoa(n)) + ". " + text.Truncate(t.Title(c.Lang()), 40))
+	return coopbot.Raw(text.FaDigits(strconv.Itoa(n)) + ". " + text.Shorten(t.Title(c.Lang()), 40))
 }
 
 // trainingNeighborhoodNames maps neighborhood ids to their names in lang.
