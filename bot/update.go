@@ -2,6 +2,8 @@ package bot
 
 import (
 	"context"
+	"encoding/json"
+	"errors"
 	"fmt"
 
 	"coopbot"
@@ -10,35 +12,30 @@ import (
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
 )
 
-// ids returns the chat and user an update belongs to (0, 0 when none).
-func ids(u tgbotapi.Update) (chat, user int64) {
-	switch {
-	case u.Message != nil:
-		m := u.Message
-		if m.From != nil {
-			user = m.From.ID
-		}
-		return m.Chat.ID, user
-	case u.EditedMessage != nil:
-		m := u.EditedMessage
-		if m.From != nil {
-			user = m.From.ID
-		}
-		return m.Chat.ID, user
-	case u.CallbackQuery != nil:
-		q := u.CallbackQuery
-		if q.Message != nil {
-			chat = q.Message.Chat.ID
-		} else {
-			chat = q.From.ID
-		}
-		return chat, q.From.ID
+// parseUpdate decodes one update of a getUpdates list or a webhook body on its own, so
+// that one malformed update costs only itself. It returns the update id when it can be
+// read (0 otherwise), also with an error.
+func parseUpdate(raw []byte) (int64, tgbotapi.Update, error) {
+	var u tgbotapi.Update
+	err := json.Unmarshal(raw, &u)
+	if err == nil && u.UpdateID > 0 {
+		return int64(u.UpdateID), u, nil
 	}
-	return 0, 0
+	var id struct {
+		UpdateID int64 `json:"update_id"`
+	}
+	if json.Unmarshal(raw, &id) != nil || id.UpdateID < 0 {
+		id.UpdateID = 0
+	}
+	if err == nil {
+		err = errors.New("no update_id")
+	}
+	return id.UpdateID, tgbotapi.Update{}, fmt.Errorf("malformed update: %w", err)
 }
 
 // decode turns a platform update into the engine's Update. Only private chats are read:
-// group chats and channels are ignored.
+// group chats and channels are ignored, and so is an update that lacks the sender or the
+// chat (nothing is dereferenced before it is checked).
 func decode(p coopbot.Platform, u tgbotapi.Update) (flows.Update, bool) {
 	up := flows.Update{Platform: p, ID: int64(u.UpdateID)}
 	m := u.Message

@@ -276,11 +276,16 @@ type Result struct {
 
 // Handle runs one update against the stored state (nil when there is none). An error means
 // something outside the conversation failed: the caller keeps the old state, so the
-// resident can try again.
-func (e *Engine) Handle(ctx context.Context, stored []byte, up Update) (Result, error) {
+// resident can try again. The Result's Lang is the reader's language also then.
+func (e *Engine) Handle(ctx context.Context, stored []byte, up Update) (res Result, err error) {
 	st, reset := e.decode(stored)
 	t := &turn{e: e, st: st}
 	t.c = &Conv{Platform: up.Platform, ChatID: up.ChatID, UserID: up.UserID, Profile: &st.Profile, Answers: st.Answers, Update: &up}
+	defer func() {
+		if err != nil {
+			res = Result{Lang: t.c.Lang()}
+		}
+	}()
 	if stored == nil || reset {
 		// No conversation: learn who this is from the system of record.
 		p, err := e.profiles.Profile(ctx, t.c.Ref())

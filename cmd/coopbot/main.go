@@ -155,8 +155,8 @@ func serve(ctx context.Context, cfg *config, db *postgres.DB, log *slog.Logger, 
 	limiter := rdb.RateLimiter(redis.RateOptions{Rates: cfg.sendRates, OnWait: m.RateLimitWait})
 	b := bot.New(bot.Config{
 		Platforms: platforms, Webhook: cfg.webhook, WebhookBase: cfg.webhookBase, WebhookSecret: cfg.webhookSecret, Log: log,
-		Metrics: m, Leases: rdb, Holder: holderName(), Meter: limiter.Meter(),
-	}, engine, rdb, cat)
+		Metrics: m, Leases: rdb, Holder: holderName(), Meter: limiter.Meter(), Failures: db,
+	}, engine, bot.Sessions(rdb.Begin), cat)
 	mux.Handle("GET /metrics", m.Handler())
 
 	ready := make(chan struct{})
