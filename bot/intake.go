@@ -56,6 +56,13 @@ func (in *intake) watermark() int64 {
 	return w
 }
 
+// highest is the highest update id taken.
+func (in *intake) highest() int64 {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	return in.top
+}
+
 // taken reports whether update id was taken already; otherwise it becomes the highest taken.
 func (in *intake) taken(id int64) bool {
 	in.mu.Lock()

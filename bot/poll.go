@@ -99,7 +99,7 @@ func (b *Bot) pollHeld(ctx context.Context, p *platform) error {
 	in := newIntake(ctx, b, p)
 	defer b.stopPolling(p, in)
 	backoff := time.Second
-	var unreadable int // consecutive polls ending in an update whose id could not be read
+	unreadable := 0 // consecutive polls ending in an update whose id could not be read
 	for ctx.Err() == nil {
 		started := time.Now()
 		offset := in.watermark()
@@ -123,33 +123,43 @@ func (b *Bot) pollHeld(ctx context.Context, p *platform) error {
 			continue
 		}
 		fresh := 0
+		prevNew := offset > in.highest() // the update before this one was not taken before
+		endsUnreadable := false
 		for i, raw := range list {
 			id, u, err := parseUpdate(raw)
-			if id > 0 && in.taken(id) {
+			if id == 0 {
+				// Not even its id can be read: skipped; the offset moves past it with a
+				// later update. Logged once: when the one before it was new, or the first
+				// time it ends a list.
+				if prevNew && !(i == 0 && unreadable > 0) {
+					p.log.Warn("malformed update skipped", "platform", p.name, "err", err)
+					b.metrics.Update(p.name, outcomeMalformed, 0)
+				}
+				endsUnreadable = i == len(list)-1
+				continue
+			}
+			if prevNew = !in.taken(id); !prevNew {
 				continue
 			}
 			if err != nil {
-				// Skipped; the offset moves past it with the next update (when its id
-				// cannot be read at all, only a later update's id can move past it).
-				if id > 0 || i < len(list)-1 || unreadable == 0 {
-					p.log.Warn("malformed update skipped", "platform", p.name, "update_id", id, "err", err)
-					b.metrics.Update(p.name, outcomeMalformed, 0)
-				}
-				if id == 0 && i == len(list)-1 {
-					unreadable++
-				}
+				p.log.Warn("malformed update skipped", "platform", p.name, "update_id", id, "err", err)
+				b.metrics.Update(p.name, outcomeMalformed, 0)
 				continue
 			}
-			unreadable = 0
 			up, ok := decode(p.name, u)
 			if !ok {
-				b.metrics.Update(p.name, outcomeIgnored, 0) // not something the bot reads (channel posts, group chats, …)
+				b.metrics.Update(p.name, outcomeIgnored, 0) // not something the bot reads (channel posts, group chats, no sender, …)
 				continue
 			}
 			if !in.take(ctx, up) {
 				return nil
 			}
 			fresh++
+		}
+		if endsUnreadable {
+			unreadable++
+		} else {
+			unreadable = 0
 		}
 		switch {
 		case fresh == 0:
