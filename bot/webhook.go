@@ -81,6 +81,12 @@ func (b *Bot) enter(ctx context.Context) bool {
 	return false
 }
 
+// webhookDeadline bounds a webhook request: a slot, the update with its finish, a record
+// and a note when it is given up.
+func (b *Bot) webhookDeadline() time.Duration {
+	return lockWait + b.cfg.HandleTimeout + 2*finishTimeout + recordTimeout + 5*time.Second
+}
+
 func (b *Bot) leave() {
 	<-b.slots
 	b.requests.Done()
@@ -101,6 +107,9 @@ func (b *Bot) webhook(p *platform) http.Handler {
 				return
 			}
 		}
+		// Answered only once the update was handled, which may outlast the listener's
+		// write timeout: the request gets its own deadline, below the platform's 60 s.
+		_ = http.NewResponseController(w).SetWriteDeadline(time.Now().Add(b.webhookDeadline()))
 		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxWebhookBody))
 		if err != nil {
 			var tooBig *http.MaxBytesError
