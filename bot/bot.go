@@ -1,8 +1,12 @@
 // Package bot connects coopbot to the messengers: it polls or takes webhooks for every
 // configured platform (Telegram, Bale) from one process, hands each update to the
-// conversation engine one at a time per chat, renders the engine's replies in the reader's
-// language and sends them. It is the only package that imports the Telegram library, which
-// stays behind the small platform type here.
+// conversation engine one at a time per chat (a queue per conversation, so one slow chat
+// never holds up another), renders the engine's replies in the reader's language and sends
+// them. Every update goes through one chain of layers (chain.go) that survives any panic,
+// and is confirmed only once it was handled or given up and recorded (the poll offset is a
+// watermark). It is the only package that imports the Telegram library, which stays behind
+// the small platform type here; the session store and the record of failed updates are
+// interfaces declared here (Turn, BeginFunc, Failures).
 package bot
 
 import (

@@ -4,8 +4,10 @@ import (
 	"context"
 	"crypto/subtle"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
+	"runtime/debug"
 	"strings"
 	"time"
 
@@ -94,6 +96,13 @@ func (b *Bot) leave() {
 
 func (b *Bot) webhook(p *platform) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer func() {
+			// Handling has its own recover (the chain); this is for the rest of the request.
+			if v := recover(); v != nil {
+				b.log.Error("webhook request panicked", "platform", p.name, "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
+				http.Error(w, "internal error", http.StatusInternalServerError)
+			}
+		}()
 		if r.Method != http.MethodPost {
 			w.Header().Set("Allow", http.MethodPost)
 			http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
