@@ -32,17 +32,26 @@ type intake struct {
 	top      int64              // the highest id taken (or skipped); 0 before the first
 	changed  chan struct{}      // signalled when an update finishes
 	wg       sync.WaitGroup     // conversation goroutines
+
+	// The updates the last poll brought: polling again waits for them (or batchWait), so
+	// that a poll normally brings only new updates, not again the ones still in flight.
+	batch     int // generation of the last poll's updates
+	batchLeft int
+	batchDone chan struct{} // signalled when the last poll's updates all finished
 }
 
 type convKey struct{ chat, user int64 }
 
 type queue struct{ items []*queued }
 
-type queued struct{ up flows.Update }
+type queued struct {
+	up    flows.Update
+	batch int
+}
 
 func newIntake(ctx context.Context, b *Bot, p *platform) *intake {
 	return &intake{b: b, p: p, ctx: ctx, chats: map[convKey]*queue{}, inFlight: map[int64]struct{}{},
-		left: math.MaxInt64, changed: make(chan struct{}, 1)}
+		left: math.MaxInt64, changed: make(chan struct{}, 1), batchDone: make(chan struct{}, 1)}
 }
 
 // watermark is the offset to confirm: every update below it is finished.
@@ -74,6 +83,19 @@ func (in *intake) taken(id int64) bool {
 	return false
 }
 
+// newBatch starts counting the updates of a poll, n of them; the ones taken after it
+// belong to it.
+func (in *intake) newBatch(n int) {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	in.batch++
+	in.batchLeft = n
+	select {
+	case <-in.batchDone: // a signal left from an earlier batch
+	default:
+	}
+}
+
 // take queues an update behind the earlier ones of its conversation. It waits for a slot
 // while MaxInFlight updates are in flight, and reports false when ctx ended first (the
 // update is then left unfinished, so the watermark stays below it).
@@ -97,7 +119,7 @@ func (in *intake) take(ctx context.Context, up flows.Update) bool {
 		in.wg.Add(1)
 		go in.work(key, q)
 	}
-	q.items = append(q.items, &queued{up: up})
+	q.items = append(q.items, &queued{up: up, batch: in.batch})
 	return true
 }
 
@@ -120,6 +142,14 @@ func (in *intake) work(key convKey, q *queue) {
 		delete(in.inFlight, it.up.ID)
 		if !finished {
 			in.left = min(in.left, it.up.ID)
+		}
+		if it.batch == in.batch {
+			if in.batchLeft--; in.batchLeft == 0 {
+				select {
+				case in.batchDone <- struct{}{}:
+				default:
+				}
+			}
 		}
 		in.mu.Unlock()
 		<-in.b.slots

@@ -4,6 +4,8 @@ import (
 	"context"
 	"time"
 
+	"coopbot/flows"
+
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
 )
 
@@ -78,6 +80,11 @@ const leaseTTL = 9 * time.Second
 // also the most a new update waits to be fetched meanwhile.
 const repollEvery = 25 * time.Millisecond
 
+// batchWait bounds the wait for the updates of one poll before polling again: normally
+// they finish sooner and the next poll brings only new updates; when one is slow or
+// stuck, the others' chats are not held up longer than this.
+const batchWait = 50 * time.Millisecond
+
 // confirmTimeout bounds the last getUpdates on the way out, which confirms what finished.
 const confirmTimeout = 2 * time.Second
 
@@ -122,10 +129,14 @@ func (b *Bot) pollHeld(ctx context.Context, p *platform) error {
 			}
 			continue
 		}
-		fresh := 0
+		var fresh []flows.Update
 		prevNew := offset > in.highest() // the update before this one was not taken before
 		endsUnreadable := false
 		for i, raw := range list {
+			if id := updateID(raw); id > 0 && id <= in.highest() {
+				prevNew = false
+				continue // taken already: not decoded again
+			}
 			id, u, err := parseUpdate(raw)
 			if id == 0 {
 				// Not even its id can be read: skipped; the offset moves past it with a
@@ -151,28 +162,42 @@ func (b *Bot) pollHeld(ctx context.Context, p *platform) error {
 				b.metrics.Update(p.name, outcomeIgnored, 0) // not something the bot reads (channel posts, group chats, no sender, …)
 				continue
 			}
-			if !in.take(ctx, up) {
-				return nil
-			}
-			fresh++
+			fresh = append(fresh, up)
 		}
 		if endsUnreadable {
 			unreadable++
 		} else {
 			unreadable = 0
 		}
-		switch {
-		case fresh == 0:
-			// Only updates already taken: wait for one to finish (the watermark moves) or
-			// a moment, so a new update is fetched soon but the loop does not spin.
+		in.newBatch(len(fresh))
+		for _, up := range fresh {
+			if !in.take(ctx, up) {
+				return nil
+			}
+		}
+		if len(fresh) == 0 {
+			// Only updates already taken: wait for one to finish (the watermark may move)
+			// or a moment, so a new update is fetched soon but the loop does not spin.
 			t := time.NewTimer(max(repollEvery, time.Duration(min(unreadable, 40))*repollEvery))
 			select {
 			case <-ctx.Done():
 			case <-in.changed:
+				sleep(ctx, pollLinger) // let the updates finishing together go in one poll
 			case <-t.C:
 			}
 			t.Stop()
-		case fresh < pollLingerBelow:
+			continue
+		}
+		// Wait for this poll's updates, so that the next poll brings new ones rather than
+		// these again, but at most batchWait: a slow or stuck update holds up only itself.
+		t := time.NewTimer(batchWait)
+		select {
+		case <-ctx.Done():
+		case <-in.batchDone:
+		case <-t.C:
+		}
+		t.Stop()
+		if len(fresh) < pollLingerBelow {
 			// Under steady load a poll right away would fetch one update at a time: wait
 			// a moment so the next poll takes several (less CPU per update, about a
 			// millisecond more latency).

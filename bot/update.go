@@ -1,6 +1,7 @@
 package bot
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -11,6 +12,32 @@ import (
 
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
 )
+
+// updateID reads the update id of an undecoded update. The platforms write it first
+// (`{"update_id":123,…`), which is read without decoding the rest: a poll returns again
+// the updates still being handled, and only new ones need decoding. Any other shape is
+// decoded for its id alone. 0: no id could be read.
+func updateID(raw []byte) int64 {
+	const prefix = `{"update_id":`
+	if rest, ok := bytes.CutPrefix(raw, []byte(prefix)); ok {
+		var id int64
+		n := 0
+		for n < len(rest) && n < 19 && rest[n] >= '0' && rest[n] <= '9' {
+			id = id*10 + int64(rest[n]-'0')
+			n++
+		}
+		if n > 0 && n < len(rest) && (rest[n] == ',' || rest[n] == '}') {
+			return id
+		}
+	}
+	var v struct {
+		UpdateID int64 `json:"update_id"`
+	}
+	if json.Unmarshal(raw, &v) != nil || v.UpdateID < 0 {
+		return 0
+	}
+	return v.UpdateID
+}
 
 // parseUpdate decodes one update of a getUpdates list or a webhook body on its own, so
 // that one malformed update costs only itself. It returns the update id when it can be

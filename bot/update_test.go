@@ -58,3 +58,24 @@ func TestDecodeKinds(t *testing.T) {
 		}
 	}
 }
+
+// The id of an undecoded update is read without decoding it when it comes first, and by
+// decoding otherwise; what is not an id gives 0.
+func TestUpdateID(t *testing.T) {
+	t.Parallel()
+	for raw, want := range map[string]int64{
+		`{"update_id":123,"message":{}}`:        123,
+		`{"update_id":7}`:                       7,
+		`{"message":{"x":1},"update_id":42}`:    42,
+		`{"update_id": 9, "message": {}}`:       9,
+		`{"update_id":12x}`:                     0,
+		`{"update_id":"12"}`:                    0,
+		`{"message":{}}`:                        0,
+		`{"update_id":-5}`:                      0,
+		`{"update_id":99999999999999999999999}`: 0,
+	} {
+		if got := updateID([]byte(raw)); got != want {
+			t.Errorf("updateID(%s) = %d, want %d", raw, got, want)
+		}
+	}
+}

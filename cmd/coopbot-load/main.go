@@ -176,6 +176,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	lat.reset()
+	polls := emu.Calls("getUpdates")
 	sent := drive(ctx, users, lat, o.rate, o.duration)
 	waitQuiet(ctx, emu, 10*time.Second)
 	after, err := measure(ctx, bots, dbURL)
@@ -192,6 +193,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		ps[0], ps[1], ps[2], ps[3], ps[4])
 	fmt.Fprintf(stdout, "bot CPU per update: %.3f ms   Redis round trips per update: %.2f   Postgres transactions per update: %.3f\n",
 		(after.cpu-before.cpu)*1000/n, float64(after.redis-before.redis)/n, float64(after.xacts-before.xacts)/n)
+	if o.mode != "webhook" {
+		fmt.Fprintf(stdout, "getUpdates calls per update: %.3f\n", float64(emu.Calls("getUpdates")-polls)/n)
+	}
 	for _, b := range bots {
 		fmt.Fprintf(stdout, "instance %d: RSS %.1f MB\n", b.pid(), b.rssMB())
 	}
