@@ -376,7 +376,18 @@ func TestConnectionTerminatedMidQueryIsRetried(t *testing.T) {
 // latency is logged (p50, p99).
 func TestLockedChatHoldsUpOnlyItself(t *testing.T) {
 	t.Parallel()
+	t.Run("polling", func(t *testing.T) { t.Parallel(); lockedChat(t, false) })
+	t.Run("webhook", func(t *testing.T) { t.Parallel(); lockedChat(t, true) })
+}
+
+// lockedChat is TestLockedChatHoldsUpOnlyItself in one mode. In webhook mode the locked
+// chat's request waits for the lock 5 s, then gets 503 and comes again.
+func lockedChat(t *testing.T, webhook bool) {
 	h := chattest.New(t)
+	var calls *statusLog
+	if webhook {
+		calls = webhookBot(t, h, bot.Config{})
+	}
 	stuck := h.User(3561)
 	stuck.Onboard("سرخاب")
 	var others []*chattest.User
@@ -427,7 +438,8 @@ func TestLockedChatHoldsUpOnlyItself(t *testing.T) {
 	}
 	sort.Slice(took, func(i, j int) bool { return took[i] < took[j] })
 	p50, p99 := took[len(took)/2], took[len(took)*99/100]
-	t.Logf("other residents while one chat is locked: %d replies, p50 %s, p99 %s", len(took), p50, p99)
+	mode := map[bool]string{false: "polling", true: "webhook"}[webhook]
+	t.Logf("%s: other residents while one chat is locked: %d replies, p50 %s, p99 %s", mode, len(took), p50, p99)
 	if p99 > 2*time.Second {
 		// Waiting for the lock takes 5 s: a reply this slow waited for the locked chat.
 		t.Fatalf("p99 %s: other residents waited for the locked chat", p99)
@@ -436,6 +448,14 @@ func TestLockedChatHoldsUpOnlyItself(t *testing.T) {
 		t.Fatal("the locked chat was answered while its lock was held")
 	}
 
+	if webhook {
+		waitFor(t, 10*time.Second, "the locked chat's request was not refused with 503 after waiting for the lock", func() bool {
+			return calls.count(http.StatusServiceUnavailable) > 0
+		})
+		if n := count(t, h, stuck, coopbot.Persian, "menu.title"); n != 1 {
+			t.Fatal("the locked chat was answered while its lock was held")
+		}
+	}
 	h.Redis.Redis().Del(ctx, lock) // the dead instance's lock expires
 	stuck.Sees("menu.title")
 	h.Idle()
