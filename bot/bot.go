@@ -77,7 +77,7 @@ type Config struct {
 	// webhook request (1,000).
 	MaxInFlight   int
 	HandleTimeout time.Duration // bound on one update (20 s)
-	// DrainTimeout bounds the wait, on the way out, for the updates in flight (6 s): those
+	// DrainTimeout bounds the wait, on the way out, for the updates in flight (5 s): those
 	// not finished by then are left unconfirmed for the next process.
 	DrainTimeout time.Duration
 	Log          *slog.Logger
@@ -133,7 +133,7 @@ func New(cfg Config, engine Engine, begin BeginFunc, cat Catalog) *Bot {
 		cfg.HandleTimeout = 20 * time.Second
 	}
 	if cfg.DrainTimeout == 0 {
-		cfg.DrainTimeout = 6 * time.Second
+		cfg.DrainTimeout = 5 * time.Second
 	}
 	if cfg.Log == nil {
 		cfg.Log = slog.Default()

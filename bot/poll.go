@@ -61,7 +61,7 @@ func (b *Bot) poll(ctx context.Context, p *platform) error {
 		}()
 		err = b.pollHeld(held, p)
 		lost()
-		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Second)
+		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), confirmTimeout)
 		b.cfg.Leases.ReleaseLease(rctx, name, b.cfg.Holder)
 		cancel()
 		if err != nil {
@@ -85,8 +85,9 @@ const repollEvery = 25 * time.Millisecond
 // stuck, the others' chats are not held up longer than this.
 const batchWait = 50 * time.Millisecond
 
-// confirmTimeout bounds the last getUpdates on the way out, which confirms what finished.
-const confirmTimeout = 2 * time.Second
+// confirmTimeout bounds the last getUpdates on the way out, which confirms what finished,
+// and the release of the poll lease.
+const confirmTimeout = 1500 * time.Millisecond
 
 // pollHeld polls while ctx lasts (the lease is held). It keeps fetching while earlier
 // updates are handled (each conversation in its own queue) and confirms the watermark: the
