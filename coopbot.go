@@ -202,19 +202,3 @@ func ErrorMsgID(err error) string {
 	}
 	return ""
 }
-
-// Turn is one update's exclusive hold on a conversation (chat and user): the stored state
-// and whether this update was handled already. The session store fills the unexported
-// parts of Hold; callers only read State and Duplicate and hand the Turn back.
-type Turn struct {
-	State     []byte // nil when there is no conversation
-	Duplicate bool   // this update id was handled already
-	UpdateID  int64
-	Recent    int // updates of this chat within the session store's flood window, this one included
-	Hold      TurnHold
-}
-
-// TurnHold is the session store's bookkeeping for a Turn.
-type TurnHold struct {
-	Key, Lock, Flood, Token, Seen string
-}

@@ -1,37 +1,70 @@
 // Package bot connects coopbot to the messengers: it polls or takes webhooks for every
 // configured platform (Telegram, Bale) from one process, hands each update to the
-// conversation engine one at a time per chat, renders the engine's replies in the reader's
-// language and sends them. It is the only package that imports the Telegram library, which
-// stays behind the small platform type here.
+// conversation engine one at a time per chat (a queue per conversation, so one slow chat
+// never holds up another), renders the engine's replies in the reader's language and sends
+// them. Every update goes through one chain of layers (chain.go) that survives any panic,
+// and is confirmed only once it was handled or given up and recorded (the poll offset is a
+// watermark). It is the only package that imports the Telegram library, which stays behind
+// the small platform type here; the session store and the record of failed updates are
+// interfaces declared here (Turn, BeginFunc, Failures).
 package bot
 
 import (
 	"context"
-	"encoding/json"
-	"errors"
 	"fmt"
-	"hash/fnv"
 	"log/slog"
-	"strconv"
+	"runtime/debug"
 	"sync"
 	"time"
 
 	"coopbot"
 	"coopbot/flows"
-
-	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
 )
 
 // Engine runs the conversations.
 type Engine interface {
+	// Handle runs one update against the stored state; the Result's Lang is the reader's
+	// language also when it returns an error.
 	Handle(ctx context.Context, stored []byte, up flows.Update) (flows.Result, error)
+	// Lang is the reader's language in a stored state (Persian when unknown).
+	Lang(stored []byte) coopbot.Lang
 }
 
-// Sessions hold conversation state and per-chat locks.
-type Sessions interface {
-	Begin(ctx context.Context, p coopbot.Platform, chatID, userID, updateID int64) (*coopbot.Turn, error)
-	Commit(ctx context.Context, t *coopbot.Turn, state []byte) (bool, error)
-	Abort(ctx context.Context, t *coopbot.Turn) error
+// Turn is one update's exclusive hold on a conversation (chat and user), from Begin to
+// Commit or Abort: the stored state and what the session store knows of the update.
+type Turn interface {
+	State() []byte   // nil when there is no conversation
+	Duplicate() bool // this update was handled already
+	// Recent counts the chat's updates first tried within the flood window, this one
+	// included; 0 when this update was tried before (a redelivery is not flooding).
+	Recent() int
+	// Commit saves the state (nil keeps the old one), records the update as handled and
+	// releases the conversation; false: the hold had expired and nothing was saved.
+	Commit(ctx context.Context, state []byte) (bool, error)
+	// Abort releases the conversation without saving anything.
+	Abort(ctx context.Context) error
+}
+
+// BeginFunc begins a turn: it locks the conversation of (platform, chat, user) for one
+// update and loads it, waiting while another holds it, until ctx ends.
+type BeginFunc func(ctx context.Context, p coopbot.Platform, chatID, userID, updateID int64) (Turn, error)
+
+// Sessions adapts a session store's Begin, which returns the store's own turn type (the
+// redis package's *Turn), to a BeginFunc.
+func Sessions[T Turn](begin func(context.Context, coopbot.Platform, int64, int64, int64) (T, error)) BeginFunc {
+	return func(ctx context.Context, p coopbot.Platform, chatID, userID, updateID int64) (Turn, error) {
+		t, err := begin(ctx, p, chatID, userID, updateID)
+		if err != nil {
+			return nil, err
+		}
+		return t, nil
+	}
+}
+
+// Failures records the updates the bot gave up on (the postgres package): what kind of
+// update, why, after how many attempts; never what the resident sent.
+type Failures interface {
+	RecordFailedUpdate(ctx context.Context, p coopbot.Platform, updateID int64, kind, errText string, attempts int) error
 }
 
 // Config configures the bot.
@@ -40,14 +73,20 @@ type Config struct {
 	Webhook       bool   // webhook mode; polling otherwise
 	WebhookBase   string // public base URL the platforms post to
 	WebhookSecret string
-	Shards        int           // chats handled concurrently (64)
+	// MaxInFlight bounds the updates taken in and not finished, over every platform and
+	// webhook request (1,000).
+	MaxInFlight   int
 	HandleTimeout time.Duration // bound on one update (20 s)
-	Log           *slog.Logger
-	Meter         Meter // counts replies against the shared send budget; nil: not counted
-	Metrics       Metrics
-	FloodLimit    int    // updates one chat may send within the session store's flood window (20)
-	Leases        Leases // polling: one instance polls each token; nil polls without a lease
-	Holder        string // this instance's name in leases
+	// DrainTimeout bounds the wait, on the way out, for the updates in flight (5 s): those
+	// not finished by then are left unconfirmed for the next process.
+	DrainTimeout time.Duration
+	Log          *slog.Logger
+	Meter        Meter // counts replies against the shared send budget; nil: not counted
+	Metrics      Metrics
+	Failures     Failures // nil: updates given up are only logged
+	FloodLimit   int      // updates one chat may send within the session store's flood window (20)
+	Leases       Leases   // polling: one instance polls each token; nil polls without a lease
+	Holder       string   // this instance's name in leases
 }
 
 // Leases are named exclusive holds with expiry (the redis package).
@@ -60,17 +99,18 @@ type Leases interface {
 type Bot struct {
 	cfg       Config
 	engine    Engine
-	sessions  Sessions
+	begin     BeginFunc
 	cat       Catalog
 	log       *slog.Logger
 	platforms map[coopbot.Platform]*platform
-	shards    []chan work
-	wg        sync.WaitGroup
-	intake    sync.RWMutex // guards closed against sends on closed shards
-	closed    bool
 	metrics   Metrics
-	notedMu   sync.Mutex
-	noted     map[string]struct{} // updates whose resident was told "try again later"
+	handle    handler       // the chain every update goes through
+	slots     chan struct{} // one per update in flight
+	marks     marks
+
+	intake   sync.RWMutex // guards closed against webhook requests arriving while stopping
+	closed   bool
+	requests sync.WaitGroup // webhook requests in flight
 }
 
 // Metrics counts what the bot does (the metrics package; nil counts nothing).
@@ -84,19 +124,16 @@ type noMetrics struct{}
 func (noMetrics) Update(coopbot.Platform, string, time.Duration) {}
 func (noMetrics) Send(coopbot.Platform, string)                  {}
 
-type work struct {
-	p    *platform
-	u    tgbotapi.Update
-	done chan error
-}
-
 // New builds a bot. Connect and Run start it.
-func New(cfg Config, engine Engine, sessions Sessions, cat Catalog) *Bot {
-	if cfg.Shards == 0 {
-		cfg.Shards = 64
+func New(cfg Config, engine Engine, begin BeginFunc, cat Catalog) *Bot {
+	if cfg.MaxInFlight == 0 {
+		cfg.MaxInFlight = 1000
 	}
 	if cfg.HandleTimeout == 0 {
 		cfg.HandleTimeout = 20 * time.Second
+	}
+	if cfg.DrainTimeout == 0 {
+		cfg.DrainTimeout = 5 * time.Second
 	}
 	if cfg.Log == nil {
 		cfg.Log = slog.Default()
@@ -108,7 +145,10 @@ func New(cfg Config, engine Engine, sessions Sessions, cat Catalog) *Bot {
 	if metrics == nil {
 		metrics = noMetrics{}
 	}
-	return &Bot{cfg: cfg, metrics: metrics, noted: map[string]struct{}{}, engine: engine, sessions: sessions, cat: cat, log: cfg.Log, platforms: map[coopbot.Platform]*platform{}}
+	b := &Bot{cfg: cfg, metrics: metrics, engine: engine, begin: begin, cat: cat, log: cfg.Log,
+		platforms: map[coopbot.Platform]*platform{}, slots: make(chan struct{}, cfg.MaxInFlight), marks: marks{m: map[string]*mark{}}}
+	b.handle = chain(b.turn, b.recoverer, b.observe, b.answerPress)
+	return b
 }
 
 // Connect reaches every platform, retrying while one is unreachable, until ctx ends.
@@ -127,20 +167,9 @@ func (b *Bot) Connect(ctx context.Context) error {
 }
 
 // Run handles updates until ctx ends: it polls each platform, or registers the webhooks
-// (the HTTP handler is WebhookHandler). On return every update taken in has been finished.
+// (the HTTP handler is WebhookHandler). On return every update taken in has been finished,
+// or DrainTimeout has passed.
 func (b *Bot) Run(ctx context.Context) error {
-	b.shards = make([]chan work, b.cfg.Shards)
-	for i := range b.shards {
-		ch := make(chan work, 16)
-		b.shards[i] = ch
-		b.wg.Add(1)
-		go func() {
-			defer b.wg.Done()
-			for w := range ch {
-				w.done <- b.handle(w.p, w.u)
-			}
-		}()
-	}
 	var loops sync.WaitGroup
 	errc := make(chan error, len(b.platforms))
 	for _, p := range b.platforms {
@@ -164,204 +193,35 @@ func (b *Bot) Run(ctx context.Context) error {
 	case err = <-errc:
 	}
 	loops.Wait()
-	b.stopShards()
+	b.stopRequests()
 	return err
 }
 
-// stopShards lets every queued update finish, then stops the workers. Webhook requests
-// still arriving get 503 once intake is closed.
-func (b *Bot) stopShards() {
+// stopRequests refuses webhook requests from now on (503: the platform brings them again)
+// and waits for those in flight, at most DrainTimeout.
+func (b *Bot) stopRequests() {
 	b.intake.Lock()
 	b.closed = true
-	for _, ch := range b.shards {
-		close(ch)
-	}
 	b.intake.Unlock()
-	b.wg.Wait()
-}
-
-// submit queues an update behind the earlier ones of its chat and waits for it.
-func (b *Bot) submit(ctx context.Context, p *platform, u tgbotapi.Update) error {
-	return <-b.enqueue(ctx, p, u)
-}
-
-// enqueue puts an update on its chat's shard and returns where its result will arrive.
-// Updates enqueued one after another keep their order within a chat.
-func (b *Bot) enqueue(ctx context.Context, p *platform, u tgbotapi.Update) <-chan error {
-	h := fnv.New32a()
-	chat, user := ids(u)
-	h.Write([]byte(string(p.name) + strconv.FormatInt(chat, 10) + ":" + strconv.FormatInt(user, 10)))
-	w := work{p: p, u: u, done: make(chan error, 1)}
-	b.intake.RLock()
-	defer b.intake.RUnlock()
-	if b.closed || b.shards == nil {
-		w.done <- errStopping
-		return w.done
-	}
+	done := make(chan struct{})
+	go func() { b.requests.Wait(); close(done) }()
 	select {
-	case b.shards[h.Sum32()%uint32(len(b.shards))] <- w:
-	case <-ctx.Done():
-		w.done <- ctx.Err()
+	case <-done:
+	case <-time.After(b.cfg.DrainTimeout):
+		b.log.Warn("webhook requests still in flight on the way out")
 	}
-	return w.done
 }
 
-var errStopping = errors.New("bot is stopping")
-
-// handle runs one update: lock the chat, drop a duplicate, run the engine, send the
-// replies, save the state. An error leaves the update unacknowledged so it comes again.
-func (b *Bot) handle(p *platform, u tgbotapi.Update) error {
-	start := time.Now()
-	outcome, err := b.handleUpdate(p, u)
-	b.metrics.Update(p.name, outcome, time.Since(start))
-	return err
-}
-
-// Outcomes of an update, as counted in the metrics.
+// Outcomes of an attempt at an update, as counted in the metrics.
 const (
 	outcomeHandled     = "handled"
 	outcomeDuplicate   = "duplicate"
 	outcomeFlooded     = "flooded"
 	outcomeIgnored     = "ignored"
+	outcomeMalformed   = "malformed"
 	outcomeUnavailable = "unavailable"
 	outcomeFailed      = "failed"
 )
-
-// finishTimeout is the time left after an update's deadline to release its chat, save its
-// state and tell the resident, so that a step that ran out of time still ends cleanly.
-const finishTimeout = 5 * time.Second
-
-// lockWait bounds the wait for a chat another instance is answering (or that a killed
-// instance left locked): the update is then refused and comes again, instead of holding up
-// the updates of every other chat in its poll batch.
-const lockWait = 5 * time.Second
-
-func (b *Bot) handleUpdate(p *platform, u tgbotapi.Update) (string, error) {
-	ctx, cancel := context.WithTimeout(context.Background(), b.cfg.HandleTimeout)
-	defer cancel()
-	// fctx finishes the update (releases, saves, notes) even when ctx has run out.
-	fctx, fcancel := context.WithTimeout(context.Background(), b.cfg.HandleTimeout+finishTimeout)
-	defer fcancel()
-	up, ok := decode(p.name, u)
-	if !ok {
-		return outcomeIgnored, nil // not something the bot reads (channel posts, group chats, …)
-	}
-	up.Account = p.account
-	log := updateLog{b.log, p.name, up.ID, up.ChatID}
-	bctx, bcancel := context.WithTimeout(ctx, min(lockWait, b.cfg.HandleTimeout))
-	turn, err := b.sessions.Begin(bctx, up.Platform, up.ChatID, up.UserID, up.ID)
-	bcancel()
-	if err != nil {
-		log.Warn("update not handled: session store", "err", err)
-		b.noteOnce(fctx, p, up, coopbot.Persian, "error.unavailable")
-		return outcomeUnavailable, err
-	}
-	if turn.Duplicate {
-		b.sessions.Abort(fctx, turn)
-		if up.Kind == flows.KindCallback {
-			p.answer(up.CallbackID, "")
-		}
-		log.Debug("duplicate update dropped")
-		return outcomeDuplicate, nil
-	}
-	if turn.Recent > b.cfg.FloodLimit {
-		// One person sending far more than anyone types: their updates are dropped (the
-		// first time with a note), so they cannot slow the bot down for others.
-		b.sessions.Abort(fctx, turn)
-		if turn.Recent == b.cfg.FloodLimit+1 {
-			b.sendNote(fctx, p, up, langOf(turn.State), "error.flood")
-		} else if up.Kind == flows.KindCallback {
-			p.answer(up.CallbackID, "")
-		}
-		log.Info("update dropped: flood", "recent", turn.Recent)
-		return outcomeFlooded, nil
-	}
-	res, err := b.engine.Handle(ctx, turn.State, up)
-	if err != nil {
-		lang := langOf(turn.State)
-		if coopbot.ErrorCode(err) == coopbot.EUnavailable || ctx.Err() != nil {
-			// Not acknowledged: the platform (or the poll loop) brings it again.
-			b.sessions.Abort(fctx, turn)
-			log.Warn("update not handled: dependency unavailable", "err", err)
-			b.noteOnce(fctx, p, up, lang, "error.unavailable")
-			if coopbot.ErrorCode(err) != coopbot.EUnavailable {
-				err = &coopbot.Error{Code: coopbot.EUnavailable, Err: fmt.Errorf("update took longer than %s: %w", b.cfg.HandleTimeout, err)}
-			}
-			return outcomeUnavailable, err
-		}
-		// A bug: tell the resident, keep the old state, do not bring the update again.
-		log.Error("update failed", "err", err)
-		b.sendNote(fctx, p, up, lang, "error.internal")
-		b.sessions.Commit(fctx, turn, nil)
-		return outcomeFailed, nil
-	}
-	out, err := b.renderAll(res)
-	if err != nil {
-		// A bug (a message missing or malformed): same as a failed step.
-		log.Error("update failed: render", "err", err)
-		b.sendNote(fctx, p, up, res.Lang, "error.internal")
-		b.sessions.Commit(fctx, turn, nil)
-		return outcomeFailed, nil
-	}
-	if err := b.deliver(ctx, p, up, out); err != nil {
-		switch code := coopbot.ErrorCode(err); {
-		case code == coopbot.EUnavailable, code == coopbot.ERateLimited, code == coopbot.EUncertain, ctx.Err() != nil:
-			// Not acknowledged: the same update comes again and is answered then (a reply
-			// whose fate is unknown may then arrive twice).
-			b.sessions.Abort(fctx, turn)
-			log.Warn("update not handled: reply not sent", "err", err)
-			if code != coopbot.EUnavailable && code != coopbot.ERateLimited && code != coopbot.EUncertain {
-				err = &coopbot.Error{Code: coopbot.EUnavailable, Err: err}
-			}
-			return outcomeUnavailable, err
-		}
-		// Blocked by the person, or refused by the platform: nothing to try again.
-		log.Warn("reply refused by the platform", "err", err)
-	}
-	saved, err := b.sessions.Commit(fctx, turn, res.State)
-	if err != nil {
-		log.Warn("state not saved", "err", err)
-		return outcomeUnavailable, err
-	}
-	if !saved {
-		log.Warn("chat lock expired before the update finished; state not saved")
-	}
-	log.Debug("update handled")
-	return outcomeHandled, nil
-}
-
-// langOf reads the reader's language from a stored state, Persian when unknown.
-func langOf(state []byte) coopbot.Lang {
-	var st struct {
-		P struct {
-			L coopbot.Lang `json:"l"`
-		} `json:"p"`
-	}
-	if json.Unmarshal(state, &st) == nil && st.P.L.Valid() {
-		return st.P.L
-	}
-	return coopbot.Persian
-}
-
-// noteOnce tells the resident that the bot cannot answer right now, once per update: the
-// update comes again until it is handled, the note should not.
-func (b *Bot) noteOnce(ctx context.Context, p *platform, up flows.Update, lang coopbot.Lang, id string) {
-	key := string(p.name) + ":" + strconv.FormatInt(up.ID, 10)
-	b.notedMu.Lock()
-	if _, ok := b.noted[key]; ok {
-		b.notedMu.Unlock()
-		if up.Kind == flows.KindCallback {
-			p.answer(up.CallbackID, "")
-		}
-		return
-	}
-	if len(b.noted) > 10000 {
-		clear(b.noted)
-	}
-	b.noted[key] = struct{}{}
-	b.notedMu.Unlock()
-	b.sendNote(ctx, p, up, lang, id)
-}
 
 // renderAll renders every reply before anything is sent, so a broken message never leaves
 // a conversation half answered.
@@ -377,41 +237,24 @@ func (b *Bot) renderAll(res flows.Result) ([]*rendered, error) {
 	return out, nil
 }
 
-// deliver sends an update's replies in order. A button press is always answered, so the
-// client's spinner stops.
-func (b *Bot) deliver(ctx context.Context, p *platform, up flows.Update, out []*rendered) error {
-	answered := up.Kind != flows.KindCallback
-	defer func() {
-		if !answered {
-			p.answer(up.CallbackID, "")
-		}
-	}()
+// deliver sends an update's replies in order; the first toast answers the button press.
+func (b *Bot) deliver(ctx context.Context, r *request, out []*rendered) error {
 	for _, rr := range out {
-		if rr.toast != "" && !answered {
-			p.answer(up.CallbackID, rr.toast)
-			answered = true
+		if rr.toast != "" {
+			r.answer(rr.toast)
 		}
-		if err := p.send(ctx, up.ChatID, up.MessageID, rr); err != nil {
+		if err := r.p.send(ctx, r.up.ChatID, r.up.MessageID, rr); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-// sendNote tells the resident something went wrong, best effort.
-func (b *Bot) sendNote(ctx context.Context, p *platform, up flows.Update, lang coopbot.Lang, id string) {
-	rr, err := render(b.cat, lang, coopbot.Text(coopbot.M(id)))
-	if err == nil {
-		p.send(ctx, up.ChatID, 0, rr)
-	}
-	if up.Kind == flows.KindCallback {
-		p.answer(up.CallbackID, "")
-	}
-}
-
 // Send delivers a reply to a resident outside any conversation (notifications, reminders,
-// broadcasts), rendered in the resident's language.
-func (b *Bot) Send(ctx context.Context, r *coopbot.Resident, reply coopbot.Reply) error {
+// broadcasts), rendered in the resident's language. A panic on the way is an internal
+// error, logged with its stack.
+func (b *Bot) Send(ctx context.Context, r *coopbot.Resident, reply coopbot.Reply) (err error) {
+	defer b.recoverSend("send", &err)
 	p := b.platforms[r.Platform]
 	if p == nil {
 		return &coopbot.Error{Code: coopbot.EUnreachable, Err: fmt.Errorf("platform %s not configured", r.Platform)}
@@ -421,6 +264,14 @@ func (b *Bot) Send(ctx context.Context, r *coopbot.Resident, reply coopbot.Reply
 		return err
 	}
 	return p.send(ctx, r.ChatID, 0, rr)
+}
+
+// recoverSend turns a panic in a send made for a job into an internal error.
+func (b *Bot) recoverSend(what string, err *error) {
+	if v := recover(); v != nil {
+		b.log.Error(what+" panicked", "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
+		*err = &coopbot.Error{Code: coopbot.EInternal, Err: fmt.Errorf("%s: panic: %v", what, v)}
+	}
 }
 
 // readyEvery is how often readiness asks a platform whether it answers.

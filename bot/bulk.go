@@ -67,7 +67,8 @@ func (b *Bot) Account(p coopbot.Platform) string {
 // codes: EUnreachable (blocked, chat gone), ERateLimited (with RetryAfter), EUncertain
 // (the request was written but no clear answer came: it may have been delivered),
 // EInternal (the platform refused it), EUnavailable (not sent: try again later).
-func (b *Bot) SendText(ctx context.Context, p coopbot.Platform, chatID int64, text string) error {
+func (b *Bot) SendText(ctx context.Context, p coopbot.Platform, chatID int64, text string) (err error) {
+	defer b.recoverSend("send text", &err)
 	pl := b.platforms[p]
 	if pl == nil {
 		return &coopbot.Error{Code: coopbot.EUnreachable, Err: fmt.Errorf("platform %s not configured", p)}
@@ -78,13 +79,14 @@ func (b *Bot) SendText(ctx context.Context, p coopbot.Platform, chatID int64, te
 	if err := ctx.Err(); err != nil {
 		return &coopbot.Error{Code: coopbot.EUnavailable, Err: fmt.Errorf("send: %w", err)}
 	}
-	_, err := pl.api.Send(tgbotapi.NewMessage(chatID, text))
+	_, err = pl.api.Send(tgbotapi.NewMessage(chatID, text))
 	return pl.classify(err, "sendMessage")
 }
 
 // Post is Send for a reply of one message and returns that message's id, so that it can be
 // edited later (a broadcast's progress). Replies longer than one message are refused.
-func (b *Bot) Post(ctx context.Context, r *coopbot.Resident, reply coopbot.Reply) (int, error) {
+func (b *Bot) Post(ctx context.Context, r *coopbot.Resident, reply coopbot.Reply) (id int, err error) {
+	defer b.recoverSend("post", &err)
 	pl, rr, err := b.one(r, reply)
 	if err != nil {
 		return 0, err
@@ -106,7 +108,8 @@ func (b *Bot) Post(ctx context.Context, r *coopbot.Resident, reply coopbot.Reply
 
 // Edit replaces the text and inline buttons of message msgID, which the bot sent to r
 // earlier. An edit that changes nothing succeeds.
-func (b *Bot) Edit(ctx context.Context, r *coopbot.Resident, msgID int, reply coopbot.Reply) error {
+func (b *Bot) Edit(ctx context.Context, r *coopbot.Resident, msgID int, reply coopbot.Reply) (err error) {
+	defer b.recoverSend("edit", &err)
 	pl, rr, err := b.one(r, reply)
 	if err != nil {
 		return err

@@ -35,7 +35,8 @@ type platform struct {
 	api     *tgbotapi.BotAPI
 	log     *slog.Logger
 	account string // rate-limit identity: platform and a hash of the token
-	meter   Meter  // nil: sends are not counted
+	http    *httpClient
+	meter   Meter // nil: sends are not counted
 	metrics Metrics
 
 	readyMu  sync.Mutex
@@ -48,6 +49,17 @@ type platform struct {
 type httpClient struct {
 	base *http.Client
 	ctx  context.Context
+	poll atomic.Pointer[context.Context] // the poll loop's context, for getUpdates
+}
+
+// polling is the context getUpdates runs in: the poll loop's (which ends the long poll when
+// the loop stops, and gives the last call that confirms the offset a bound of its own), or
+// the client's.
+func (c *httpClient) polling() context.Context {
+	if ctx := c.poll.Load(); ctx != nil {
+		return *ctx
+	}
+	return c.ctx
 }
 
 func (c *httpClient) Do(req *http.Request) (*http.Response, error) {
@@ -59,7 +71,7 @@ func (c *httpClient) Do(req *http.Request) (*http.Response, error) {
 	switch {
 	case strings.HasSuffix(req.URL.Path, "/getUpdates"):
 		timeout = pollTimeout + 15*time.Second
-		ctx = c.ctx
+		ctx = c.polling()
 	case strings.HasSuffix(req.URL.Path, "/getMe"):
 		ctx = c.ctx
 	}
@@ -133,7 +145,7 @@ func connect(ctx context.Context, cfg PlatformConfig, log *slog.Logger) (*platfo
 	for {
 		api, err := tgbotapi.NewBotAPIWithClient(cfg.Token, endpoint, hc)
 		if err == nil {
-			return &platform{name: cfg.Platform, token: cfg.Token, api: api, log: log}, nil
+			return &platform{name: cfg.Platform, token: cfg.Token, api: api, log: log, http: hc}, nil
 		}
 		err = redact(err, cfg.Token)
 		var apiErr *tgbotapi.Error
@@ -148,6 +160,26 @@ func connect(ctx context.Context, cfg PlatformConfig, log *slog.Logger) (*platfo
 		}
 		delay = min(delay*2, 30*time.Second)
 	}
+}
+
+// getUpdates asks for the updates from offset on, in ctx, and returns each one undecoded:
+// the library's GetUpdates decodes the whole list at once, so one malformed update would
+// fail them all.
+func (p *platform) getUpdates(ctx context.Context, offset int64, limit int, timeout time.Duration) ([]json.RawMessage, error) {
+	p.http.poll.Store(&ctx)
+	params := tgbotapi.Params{}
+	params.AddNonZero64("offset", offset)
+	params.AddNonZero("limit", limit)
+	params.AddNonZero("timeout", int(timeout/time.Second))
+	resp, err := p.api.MakeRequest("getUpdates", params)
+	if err != nil {
+		return nil, err
+	}
+	var list []json.RawMessage
+	if err := json.Unmarshal(resp.Result, &list); err != nil {
+		return nil, fmt.Errorf("getUpdates: the result is not a list: %w", err)
+	}
+	return list, nil
 }
 
 // redactedError hides the bot token, which the library's errors carry inside URLs.

@@ -2,9 +2,9 @@ package bot
 
 import (
 	"context"
-	"math/rand/v2"
-	"sort"
 	"time"
+
+	"coopbot/flows"
 
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
 )
@@ -21,9 +21,8 @@ const pollTimeout = 10 * time.Second
 
 // poll is the polling loop of one platform: its own loop on getUpdates with a context
 // (the library's channel helper has none, retries forever and logs the token). An update
-// is confirmed (offset past it) only once it and every earlier one were handled; a failed
-// one is fetched again after a pause, and the ones after it that succeeded are dropped as
-// duplicates then.
+// is confirmed (offset past it) only once it and every earlier one were finished: handled,
+// or given up and recorded.
 func (b *Bot) poll(ctx context.Context, p *platform) error {
 	if b.cfg.Leases == nil {
 		return b.pollHeld(ctx, p)
@@ -62,7 +61,7 @@ func (b *Bot) poll(ctx context.Context, p *platform) error {
 		}()
 		err = b.pollHeld(held, p)
 		lost()
-		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Second)
+		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), confirmTimeout)
 		b.cfg.Leases.ReleaseLease(rctx, name, b.cfg.Holder)
 		cancel()
 		if err != nil {
@@ -75,7 +74,29 @@ func (b *Bot) poll(ctx context.Context, p *platform) error {
 // leaseTTL bounds how long a dead poller keeps its token from the standbys.
 const leaseTTL = 9 * time.Second
 
-// pollHeld polls while ctx lasts (the lease is held).
+// repollEvery is the pause before polling again when a poll brought only updates already
+// taken (some are still being handled, or wait to be tried again), unless one finishes
+// sooner. getUpdates answers at once then, so this is what bounds the polling rate; it is
+// also the most a new update waits to be fetched meanwhile.
+const repollEvery = 25 * time.Millisecond
+
+// batchWait bounds the wait for the updates of one poll before polling again: normally
+// they finish sooner and the next poll brings only new updates; when one is slow or
+// stuck, the others' chats are not held up longer than this.
+const batchWait = 50 * time.Millisecond
+
+// confirmTimeout bounds the last getUpdates on the way out, which confirms what finished,
+// and the release of the poll lease.
+const confirmTimeout = 1500 * time.Millisecond
+
+// pollHeld polls while ctx lasts (the lease is held). It keeps fetching while earlier
+// updates are handled (each conversation in its own queue) and confirms the watermark: the
+// lowest update id not finished yet.
+//
+// Bound: getUpdates answers at most 100 updates from the confirmed offset on, so while one
+// update is unfinished (its chat locked by a dead instance: up to the lock's 30 s; an
+// outage: as long as it lasts) at most 99 later updates are taken past it; when those are
+// handled too, later ones wait until the stuck update is finished or given up.
 func (b *Bot) pollHeld(ctx context.Context, p *platform) error {
 	if err := retry(ctx, p, "deleteWebhook", func() error {
 		_, err := p.api.Request(tgbotapi.DeleteWebhookConfig{})
@@ -83,11 +104,14 @@ func (b *Bot) pollHeld(ctx context.Context, p *platform) error {
 	}); err != nil {
 		return err
 	}
-	offset := 0
+	in := newIntake(ctx, b, p)
+	defer b.stopPolling(p, in)
 	backoff := time.Second
+	unreadable := 0 // consecutive polls ending in an update whose id could not be read
 	for ctx.Err() == nil {
 		started := time.Now()
-		updates, err := p.api.GetUpdates(tgbotapi.UpdateConfig{Offset: offset, Limit: 100, Timeout: int(pollTimeout / time.Second)})
+		offset := in.watermark()
+		list, err := p.getUpdates(ctx, offset, 100, pollTimeout)
 		if ctx.Err() != nil {
 			return nil
 		}
@@ -98,7 +122,7 @@ func (b *Bot) pollHeld(ctx context.Context, p *platform) error {
 			continue
 		}
 		backoff = time.Second
-		if len(updates) == 0 {
+		if len(list) == 0 {
 			// Bale documents no timeout for getUpdates: never spin on a poll that returns
 			// at once.
 			if time.Since(started) < 500*time.Millisecond {
@@ -106,12 +130,75 @@ func (b *Bot) pollHeld(ctx context.Context, p *platform) error {
 			}
 			continue
 		}
-		next, failed := b.handleBatch(ctx, p, updates)
-		offset = next
-		switch {
-		case failed:
-			sleep(ctx, time.Second+time.Duration(rand.Int64N(int64(time.Second))))
-		case len(updates) < pollLingerBelow:
+		var fresh []flows.Update
+		prevNew := offset > in.highest() // the update before this one was not taken before
+		endsUnreadable := false
+		for i, raw := range list {
+			if id := updateID(raw); id > 0 && id <= in.highest() {
+				prevNew = false
+				continue // taken already: not decoded again
+			}
+			id, u, err := parseUpdate(raw)
+			if id == 0 {
+				// Not even its id can be read: skipped; the offset moves past it with a
+				// later update. Logged once: when the one before it was new, or the first
+				// time it ends a list.
+				if prevNew && !(i == 0 && unreadable > 0) {
+					p.log.Warn("malformed update skipped", "platform", p.name, "err", err)
+					b.metrics.Update(p.name, outcomeMalformed, 0)
+				}
+				endsUnreadable = i == len(list)-1
+				continue
+			}
+			if prevNew = !in.taken(id); !prevNew {
+				continue
+			}
+			if err != nil {
+				p.log.Warn("malformed update skipped", "platform", p.name, "update_id", id, "err", err)
+				b.metrics.Update(p.name, outcomeMalformed, 0)
+				continue
+			}
+			up, ok := decode(p.name, u)
+			if !ok {
+				b.metrics.Update(p.name, outcomeIgnored, 0) // not something the bot reads (channel posts, group chats, no sender, …)
+				continue
+			}
+			fresh = append(fresh, up)
+		}
+		if endsUnreadable {
+			unreadable++
+		} else {
+			unreadable = 0
+		}
+		in.newBatch(len(fresh))
+		for _, up := range fresh {
+			if !in.take(ctx, up) {
+				return nil
+			}
+		}
+		if len(fresh) == 0 {
+			// Only updates already taken: wait for one to finish (the watermark may move)
+			// or a moment, so a new update is fetched soon but the loop does not spin.
+			t := time.NewTimer(max(repollEvery, time.Duration(min(unreadable, 40))*repollEvery))
+			select {
+			case <-ctx.Done():
+			case <-in.changed:
+				sleep(ctx, pollLinger) // let the updates finishing together go in one poll
+			case <-t.C:
+			}
+			t.Stop()
+			continue
+		}
+		// Wait for this poll's updates, so that the next poll brings new ones rather than
+		// these again, but at most batchWait: a slow or stuck update holds up only itself.
+		t := time.NewTimer(batchWait)
+		select {
+		case <-ctx.Done():
+		case <-in.batchDone:
+		case <-t.C:
+		}
+		t.Stop()
+		if len(fresh) < pollLingerBelow {
 			// Under steady load a poll right away would fetch one update at a time: wait
 			// a moment so the next poll takes several (less CPU per update, about a
 			// millisecond more latency).
@@ -121,23 +208,17 @@ func (b *Bot) pollHeld(ctx context.Context, p *platform) error {
 	return nil
 }
 
-// handleBatch hands a batch to the chat workers concurrently (per-chat order is kept by the
-// shards) and returns the offset that confirms everything up to the first failure.
-func (b *Bot) handleBatch(ctx context.Context, p *platform, updates []tgbotapi.Update) (offset int, failed bool) {
-	sort.Slice(updates, func(i, j int) bool { return updates[i].UpdateID < updates[j].UpdateID })
-	// Queue in update order (that keeps each chat's order), then wait for all.
-	waits := make([]<-chan error, len(updates))
-	for i, u := range updates {
-		waits[i] = b.enqueue(context.WithoutCancel(ctx), p, u)
+// stopPolling lets the updates taken in finish (at most DrainTimeout), then confirms the
+// watermark, so the next poller does not get them again.
+func (b *Bot) stopPolling(p *platform, in *intake) {
+	if !in.drain(b.cfg.DrainTimeout) {
+		p.log.Warn("updates still in flight on the way out: left for the next process", "platform", p.name)
 	}
-	offset = updates[len(updates)-1].UpdateID + 1
-	failed = false
-	for i, w := range waits {
-		if err := <-w; err != nil && !failed {
-			offset, failed = updates[i].UpdateID, true
-		}
+	ctx, cancel := context.WithTimeout(context.Background(), confirmTimeout)
+	defer cancel()
+	if _, err := p.getUpdates(ctx, in.watermark(), 1, 0); err != nil {
+		p.log.Info("last offset not confirmed", "platform", p.name, "err", redact(err, p.token))
 	}
-	return offset, failed
 }
 
 func retry(ctx context.Context, p *platform, what string, f func() error) error {

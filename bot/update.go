@@ -1,7 +1,10 @@
 package bot
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
+	"errors"
 	"fmt"
 
 	"coopbot"
@@ -10,35 +13,56 @@ import (
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
 )
 
-// ids returns the chat and user an update belongs to (0, 0 when none).
-func ids(u tgbotapi.Update) (chat, user int64) {
-	switch {
-	case u.Message != nil:
-		m := u.Message
-		if m.From != nil {
-			user = m.From.ID
+// updateID reads the update id of an undecoded update. The platforms write it first
+// (`{"update_id":123,…`), which is read without decoding the rest: a poll returns again
+// the updates still being handled, and only new ones need decoding. Any other shape is
+// decoded for its id alone. 0: no id could be read.
+func updateID(raw []byte) int64 {
+	const prefix = `{"update_id":`
+	if rest, ok := bytes.CutPrefix(raw, []byte(prefix)); ok {
+		var id int64
+		n := 0
+		for n < len(rest) && n < 19 && rest[n] >= '0' && rest[n] <= '9' {
+			id = id*10 + int64(rest[n]-'0')
+			n++
 		}
-		return m.Chat.ID, user
-	case u.EditedMessage != nil:
-		m := u.EditedMessage
-		if m.From != nil {
-			user = m.From.ID
+		if n > 0 && n < len(rest) && (rest[n] == ',' || rest[n] == '}') {
+			return id
 		}
-		return m.Chat.ID, user
-	case u.CallbackQuery != nil:
-		q := u.CallbackQuery
-		if q.Message != nil {
-			chat = q.Message.Chat.ID
-		} else {
-			chat = q.From.ID
-		}
-		return chat, q.From.ID
 	}
-	return 0, 0
+	var v struct {
+		UpdateID int64 `json:"update_id"`
+	}
+	if json.Unmarshal(raw, &v) != nil || v.UpdateID < 0 {
+		return 0
+	}
+	return v.UpdateID
+}
+
+// parseUpdate decodes one update of a getUpdates list or a webhook body on its own, so
+// that one malformed update costs only itself. It returns the update id when it can be
+// read (0 otherwise), also with an error.
+func parseUpdate(raw []byte) (int64, tgbotapi.Update, error) {
+	var u tgbotapi.Update
+	err := json.Unmarshal(raw, &u)
+	if err == nil && u.UpdateID > 0 {
+		return int64(u.UpdateID), u, nil
+	}
+	var id struct {
+		UpdateID int64 `json:"update_id"`
+	}
+	if json.Unmarshal(raw, &id) != nil || id.UpdateID < 0 {
+		id.UpdateID = 0
+	}
+	if err == nil {
+		err = errors.New("no update_id")
+	}
+	return id.UpdateID, tgbotapi.Update{}, fmt.Errorf("malformed update: %w", err)
 }
 
 // decode turns a platform update into the engine's Update. Only private chats are read:
-// group chats and channels are ignored.
+// group chats and channels are ignored, and so is an update that lacks the sender or the
+// chat (nothing is dereferenced before it is checked).
 func decode(p coopbot.Platform, u tgbotapi.Update) (flows.Update, bool) {
 	up := flows.Update{Platform: p, ID: int64(u.UpdateID)}
 	m := u.Message

@@ -12,7 +12,8 @@ import (
 
 // Everything a person can send where the bot asked for text reaches the engine as a kind
 // it answers (KindOther gets the question again), never as text: a photo's caption is not
-// an answer, nor is an edit of an earlier message. Group chats and channels are not read.
+// an answer, nor is an edit of an earlier message. Group chats and channels are not read,
+// nor (without a panic) updates that lack their sender or chat.
 func TestDecodeKinds(t *testing.T) {
 	t.Parallel()
 	const from = `"from": {"id": 52, "first_name": "x"}, "chat": {"id": 52, "type": "private"}, "date": 1, "message_id": 7`
@@ -34,6 +35,12 @@ func TestDecodeKinds(t *testing.T) {
 		{"group message", `{"update_id": 1, "message": {"from": {"id": 52, "first_name": "x"}, "chat": {"id": -1001234567890, "type": "supergroup"}, "date": 1, "message_id": 7, "text": "/start"}}`, false, 0},
 		{"channel post", `{"update_id": 1, "channel_post": {"chat": {"id": -1001234567890, "type": "channel"}, "date": 1, "message_id": 7, "text": "x"}}`, false, 0},
 		{"poll answer", `{"update_id": 1, "poll_answer": {"poll_id": "p", "user": {"id": 52, "first_name": "x"}, "option_ids": [0]}}`, false, 0},
+		{"message without chat", `{"update_id": 1, "message": {"from": {"id": 52, "first_name": "x"}, "date": 1, "message_id": 7, "text": "x"}}`, false, 0},
+		{"message without sender", `{"update_id": 1, "message": {"chat": {"id": 52, "type": "private"}, "date": 1, "message_id": 7, "text": "x"}}`, false, 0},
+		{"edit without chat", `{"update_id": 1, "edited_message": {"from": {"id": 52, "first_name": "x"}, "date": 1, "message_id": 7, "text": "x"}}`, false, 0},
+		{"press without sender", `{"update_id": 1, "callback_query": {"id": "q", "chat_instance": "1", "data": "x"}}`, false, 0},
+		{"press on a message without chat", `{"update_id": 1, "callback_query": {"id": "q", "from": {"id": 52, "first_name": "x"}, "message": {"message_id": 7, "date": 1}, "chat_instance": "1", "data": "x"}}`, false, 0},
+		{"press without message", `{"update_id": 1, "callback_query": {"id": "q", "from": {"id": 52, "first_name": "x"}, "chat_instance": "1", "data": "x"}}`, true, flows.KindCallback},
 	} {
 		var u tgbotapi.Update
 		if err := json.Unmarshal([]byte(c.update), &u); err != nil {
@@ -55,6 +62,27 @@ func TestDecodeKinds(t *testing.T) {
 		}
 		if up.ChatID != 52 || up.UserID != 52 {
 			t.Errorf("%s: chat %d user %d", c.name, up.ChatID, up.UserID)
+		}
+	}
+}
+
+// The id of an undecoded update is read without decoding it when it comes first, and by
+// decoding otherwise; what is not an id gives 0.
+func TestUpdateID(t *testing.T) {
+	t.Parallel()
+	for raw, want := range map[string]int64{
+		`{"update_id":123,"message":{}}`:        123,
+		`{"update_id":7}`:                       7,
+		`{"message":{"x":1},"update_id":42}`:    42,
+		`{"update_id": 9, "message": {}}`:       9,
+		`{"update_id":12x}`:                     0,
+		`{"update_id":"12"}`:                    0,
+		`{"message":{}}`:                        0,
+		`{"update_id":-5}`:                      0,
+		`{"update_id":99999999999999999999999}`: 0,
+	} {
+		if got := updateID([]byte(raw)); got != want {
+			t.Errorf("updateID(%s) = %d, want %d", raw, got, want)
 		}
 	}
 }

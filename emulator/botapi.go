@@ -197,6 +197,10 @@ func (s *Server) serveBotAPI(w http.ResponseWriter, r *http.Request) {
 	if r.MultipartForm != nil {
 		defer func() { _ = r.MultipartForm.RemoveAll() }()
 	}
+	if timeout, ok := p.int("timeout"); ok && canon == "getUpdates" && timeout > 0 {
+		// A long poll outlasts a server's write timeout: it gets its own deadline.
+		_ = http.NewResponseController(w).SetWriteDeadline(time.Now().Add(time.Duration(timeout)*time.Second + 10*time.Second))
+	}
 	chatID, _ := p.int("chat_id")
 	if hook != nil {
 		if e := hook(canon, chatID); e != nil {

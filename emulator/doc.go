@@ -25,7 +25,8 @@
 // not modified / bad button data (over 64 bytes) / HTML that does not parse,
 // 403 blocked (Server.Block), 429 with retry_after (Server.SetSendRate), 409
 // conflicts, 404 unknown method, and any fault a test injects with
-// Server.SetHook (codes, delays, dropped connections). Update ids start at 1;
+// Server.SetHook (codes, delays, dropped connections); User.InjectRaw queues a
+// malformed update as a platform might send one. Update ids start at 1;
 // message ids count per chat, shared by the user's and the bot's messages.
 // Requests may be form-urlencoded, JSON or multipart; method names are
 // case-insensitive.

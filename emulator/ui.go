@@ -172,6 +172,8 @@ func (s *Server) uiMessages(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	after, _ := queryInt(r, "after")
+	// The long poll outlasts a server's write timeout: it gets its own deadline.
+	_ = http.NewResponseController(w).SetWriteDeadline(time.Now().Add(uiPollTimeout + 10*time.Second))
 	timer := time.NewTimer(uiPollTimeout)
 	defer timer.Stop()
 	for {

@@ -536,3 +536,23 @@ func (u *User) Redeliver() {
 	s.pumpLocked()
 	s.notifyUpdatesLocked()
 }
+
+// InjectRaw queues an update from this user whose JSON is build's result as is, given the
+// update id it gets: a malformed update as a platform might send one (a wrong-typed
+// field, no chat, no sender, no update_id at all). getUpdates serves it among the others;
+// a webhook gets it pushed until it answers 2xx, like any update. It returns the id.
+func (u *User) InjectRaw(build func(updateID int) []byte) int {
+	s := u.s
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.nextUpdateID++
+	p := &pending{id: s.nextUpdateID, user: u, payload: build(s.nextUpdateID)}
+	s.queue = append(s.queue, p)
+	s.pendingN++
+	u.fifo = append(u.fifo, p)
+	u.last = p
+	s.markReadyLocked(u)
+	s.pumpLocked()
+	s.notifyUpdatesLocked()
+	return p.id
+}

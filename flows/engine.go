@@ -267,8 +267,8 @@ type Result struct {
 
 // Handle runs one update against the stored state (nil when there is none). An error means
 // something outside the conversation failed: the caller keeps the old state, so the
-// resident can try again.
-func (e *Engine) Handle(ctx context.Context, stored []byte, up Update) (Result, error) {
+// resident can try again. The Result's Lang is the reader's language also then.
+func (e *Engine) Handle(ctx context.Context, stored []byte, up Update) (res Result, err error) {
 	// What the steps of this update commit is recorded under it: handled again (its reply
 	// failed, or the process died before saving), the update finds its effects and gets
 	// the replies they gave the first time.
@@ -276,11 +276,16 @@ func (e *Engine) Handle(ctx context.Context, stored []byte, up Update) (Result, 
 	st, reset := e.decode(stored)
 	t := &turn{e: e, st: st}
 	t.c = &Conv{Platform: up.Platform, ChatID: up.ChatID, UserID: up.UserID, Profile: &st.Profile, Update: &up, t: t}
+	defer func() {
+		if err != nil {
+			res = Result{Lang: t.c.Lang()}
+		}
+	}()
 	if stored == nil || reset {
 		// No conversation: learn who this is from the system of record.
 		p, err := e.profiles.Profile(ctx, t.c.Ref())
 		if err != nil {
-			return Result{Lang: t.c.Lang()}, fmt.Errorf("load profile: %w", err)
+			return Result{}, fmt.Errorf("load profile: %w", err)
 		}
 		if p.ResidentID != 0 && stored == nil {
 			// Known resident, no conversation: it expired or was lost. Answers to a
@@ -290,15 +295,15 @@ func (e *Engine) Handle(ctx context.Context, stored []byte, up Update) (Result, 
 		st.Profile = p
 	}
 	if err := t.run(ctx, up, reset); err != nil {
-		return Result{Lang: t.c.Lang()}, err
+		return Result{}, err
 	}
 	if err := t.saveAnswers(); err != nil {
-		return Result{Lang: t.c.Lang()}, err
+		return Result{}, err
 	}
 	t.closeKeyboard()
 	b, err := json.Marshal(st)
 	if err != nil {
-		return Result{Lang: t.c.Lang()}, fmt.Errorf("encode state: %w", err)
+		return Result{}, fmt.Errorf("encode state: %w", err)
 	}
 	return Result{State: b, Replies: t.out, Lang: t.c.Lang()}, nil
 }

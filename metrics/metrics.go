@@ -29,7 +29,8 @@ type Metrics struct {
 type Gauges struct {
 	// QueueDepth counts jobs waiting to run (notifications, reminders, broadcast deliveries).
 	QueueDepth func(ctx context.Context) (float64, error)
-	// Conversations counts the conversations in progress.
+	// Conversations counts the conversations in progress. It is read at every scrape, so
+	// it must be cheap (the redis package counts a sorted set, never scans keys).
 	Conversations func(ctx context.Context) (float64, error)
 	// RedisRoundTrips counts requests sent to Redis since start.
 	RedisRoundTrips func() float64
@@ -42,7 +43,7 @@ func New(g Gauges) *Metrics {
 		reg: prometheus.NewRegistry(),
 		updates: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "coopbot_updates_total",
-			Help: "Updates received, by platform and outcome (handled, duplicate, flooded, ignored, unavailable, failed).",
+			Help: "Attempts at updates, by platform and outcome (handled, duplicate, flooded, ignored, malformed, unavailable, failed).",
 		}, []string{"platform", "outcome"}),
 		latency: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name:    "coopbot_update_handling_seconds",

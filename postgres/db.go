@@ -14,11 +14,13 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"log/slog"
 	"net"
 	"sort"
 	"strings"
+	"syscall"
 	"time"
 
 	"coopbot"
@@ -242,28 +244,51 @@ func (db *DB) hash(plain string) []byte {
 }
 
 // wrap translates driver errors into coopbot errors with context: no rows → not found,
-// unique violation → conflict, connection failures and timeouts → unavailable.
+// unique violation → conflict; a connection that failed, was refused, reset or closed in the
+// middle of a query (unexpected EOF, the server ending the backend: 57P01–57P03, class 08),
+// timeouts, cancellations, too many connections, deadlocks and serialization failures →
+// unavailable (the same work can succeed when tried again). Everything else is internal.
 func wrap(err error, what string) error {
 	if err == nil {
 		return nil
 	}
-	code := coopbot.EInternal
+	return &coopbot.Error{Code: errorCode(err), Err: fmt.Errorf("%s: %w", what, err)}
+}
+
+func errorCode(err error) string {
 	var pgErr *pgconn.PgError
+	if errors.Is(err, pgx.ErrNoRows) {
+		return coopbot.ENotFound
+	}
+	if errors.As(err, &pgErr) {
+		switch c := pgErr.Code; {
+		case c == "23505":
+			return coopbot.EConflict
+		case strings.HasPrefix(c, "08"), strings.HasPrefix(c, "57P"), c == "57014", c == "53300", c == "40001", c == "40P01", c == "25P03":
+			// Connection exceptions, the server shutting down or ending this backend,
+			// statement cancelled (timeout), too many connections, serialization failure,
+			// deadlock, idle-in-transaction timeout.
+			return coopbot.EUnavailable
+		}
+		return coopbot.EInternal
+	}
 	var netErr net.Error
 	switch {
-	case errors.Is(err, pgx.ErrNoRows):
-		code = coopbot.ENotFound
-	case errors.As(err, &pgErr):
-		switch {
-		case pgErr.Code == "23505":
-			code = coopbot.EConflict
-		case pgErr.Code == "57014", strings.HasPrefix(pgErr.Code, "08"), pgErr.Code == "57P01", pgErr.Code == "57P03", pgErr.Code == "53300":
-			code = coopbot.EUnavailable
-		}
-	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, context.Canceled), errors.As(err, &netErr), pgconn.SafeToRetry(err), pgconn.Timeout(err):
-		code = coopbot.EUnavailable
-	case strings.Contains(err.Error(), "failed to connect"), strings.Contains(err.Error(), "closed pool"):
-		code = coopbot.EUnavailable
+	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, context.Canceled),
+		errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, pgconn.ErrConnClosed),
+		errors.Is(err, syscall.ECONNRESET), errors.Is(err, syscall.ECONNREFUSED), errors.Is(err, syscall.EPIPE),
+		errors.Is(err, net.ErrClosed), errors.As(err, &netErr),
+		pgconn.SafeToRetry(err), pgconn.Timeout(err):
+		return coopbot.EUnavailable
 	}
-	return &coopbot.Error{Code: code, Err: fmt.Errorf("%s: %w", what, err)}
+	var connectErr *pgconn.ConnectError
+	if errors.As(err, &connectErr) {
+		return coopbot.EUnavailable
+	}
+	if msg := err.Error(); strings.Contains(msg, "failed to connect") || strings.Contains(msg, "closed pool") ||
+		strings.Contains(msg, "conn closed") || strings.Contains(msg, "unexpected EOF") {
+		// The same, from drivers (River's) that lose the error's type on the way.
+		return coopbot.EUnavailable
+	}
+	return coopbot.EInternal
 }

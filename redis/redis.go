@@ -150,21 +150,50 @@ func (c *Client) Prefix() string { return c.o.Prefix }
 var errBusy = errors.New("chat is busy")
 
 // begin takes the chat's lock and reads its state and recent update ids in one round trip.
+// The update counts against the chat's flood window only the first time its id is tried:
+// the ids tried lately are kept in the conversation's hash ("tried"), so an update that
+// comes again after an outage is not taken for flooding. A retried update returns 0.
 var begin = goredis.NewScript(`
 if redis.call('SET', KEYS[2], ARGV[1], 'NX', 'PX', ARGV[2]) == false then
   return false
 end
-local n = redis.call('INCR', KEYS[3])
-if n == 1 then
-  redis.call('PEXPIRE', KEYS[3], ARGV[3])
+local r = redis.pcall('HMGET', KEYS[1], 'state', 'seen', 'tried')
+if r['err'] then
+  -- A script's writes stay when it fails: free the chat again.
+  redis.call('DEL', KEYS[2])
+  return r
 end
-local r = redis.call('HMGET', KEYS[1], 'state', 'seen')
-r[3] = n
-return r
+local tried = r[3]
+if tried == false then
+  tried = ''
+end
+local n = 0
+if string.find(',' .. tried .. ',', ',' .. ARGV[4] .. ',', 1, true) == nil then
+  n = redis.call('INCR', KEYS[3])
+  if n == 1 then
+    redis.call('PEXPIRE', KEYS[3], ARGV[3])
+  end
+  if tried == '' then
+    tried = ARGV[4]
+  else
+    tried = tried .. ',' .. ARGV[4]
+  end
+  local _, commas = string.gsub(tried, ',', '')
+  for _ = 1, commas + 1 - tonumber(ARGV[5]) do
+    tried = string.sub(tried, string.find(tried, ',', 1, true) + 1)
+  end
+  redis.call('HSET', KEYS[1], 'tried', tried)
+  if redis.call('PTTL', KEYS[1]) == -1 then
+    redis.call('PEXPIRE', KEYS[1], ARGV[6])
+  end
+end
+return {r[1], r[2], n}
 `)
 
-// commit saves the state and the update id, refreshes the TTL and releases the lock, only
-// while the lock is still ours.
+// commit saves the state and the update id, refreshes the TTL, notes the conversation as
+// active (a sorted set scored by the time of its last turn, trimmed to the state TTL, so
+// counting active conversations needs no scan) and releases the lock, only while the lock
+// is still ours.
 var commit = goredis.NewScript(`
 if redis.call('GET', KEYS[2]) ~= ARGV[1] then
   return 0
@@ -175,6 +204,8 @@ else
   redis.call('HSET', KEYS[1], 'state', ARGV[2], 'seen', ARGV[3])
 end
 redis.call('PEXPIRE', KEYS[1], ARGV[4])
+redis.call('ZADD', KEYS[3], ARGV[5], ARGV[6])
+redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', '(' .. (tonumber(ARGV[5]) - tonumber(ARGV[4])))
 redis.call('DEL', KEYS[2])
 return 1
 `)
@@ -186,18 +217,42 @@ end
 return 0
 `)
 
+// Turn is one update's exclusive hold on a conversation (chat and user), from Begin to
+// Commit or Abort. Its key names and lock token stay inside this package.
+type Turn struct {
+	c                             *Client
+	id                            string // platform:chat:user
+	updateID                      int64
+	state                         []byte
+	duplicate                     bool
+	recent                        int
+	key, lock, flood, token, seen string
+}
+
+// State is the stored conversation state (nil when there is none).
+func (t *Turn) State() []byte { return t.state }
+
+// Duplicate reports that this update id was handled already.
+func (t *Turn) Duplicate() bool { return t.duplicate }
+
+// Recent counts the chat's updates first tried within the flood window, this one
+// included; 0 when this update was tried before (a redelivery is not flooding).
+func (t *Turn) Recent() int { return t.recent }
+
 // Begin locks the conversation of (platform, chat, user) for one update and loads it.
 // While another instance holds the lock it waits, until ctx ends.
-func (c *Client) Begin(ctx context.Context, p coopbot.Platform, chatID, userID, updateID int64) (*coopbot.Turn, error) {
+func (c *Client) Begin(ctx context.Context, p coopbot.Platform, chatID, userID, updateID int64) (*Turn, error) {
 	id := string(p) + ":" + strconv.FormatInt(chatID, 10) + ":" + strconv.FormatInt(userID, 10)
-	t := &coopbot.Turn{UpdateID: updateID, Hold: coopbot.TurnHold{
-		Key: c.o.Prefix + "conv:" + id, Lock: c.o.Prefix + "lock:" + id, Flood: c.o.Prefix + "flood:" + id, Token: token(),
-	}}
+	t := &Turn{c: c, id: id, updateID: updateID,
+		key: c.o.Prefix + "conv:" + id, lock: c.o.Prefix + "lock:" + id, flood: c.o.Prefix + "flood:" + id, token: token()}
 	wait := 2 * time.Millisecond
 	for {
 		err := c.begin(ctx, t)
 		if err != errBusy {
-			return t, err
+			if err != nil {
+				return nil, err
+			}
+			return t, nil
 		}
 		select {
 		case <-ctx.Done():
@@ -208,30 +263,33 @@ func (c *Client) Begin(ctx context.Context, p coopbot.Platform, chatID, userID, 
 	}
 }
 
-func (c *Client) begin(ctx context.Context, t *coopbot.Turn) error {
-	res, err := begin.Run(ctx, c.rdb, []string{t.Hold.Key, t.Hold.Lock, t.Hold.Flood}, t.Hold.Token,
-		c.o.LockTTL.Milliseconds(), c.o.FloodWindow.Milliseconds()).Slice()
+func (c *Client) begin(ctx context.Context, t *Turn) error {
+	res, err := begin.Run(ctx, c.rdb, []string{t.key, t.lock, t.flood}, t.token,
+		c.o.LockTTL.Milliseconds(), c.o.FloodWindow.Milliseconds(), t.updateID, c.o.Seen, c.o.StateTTL.Milliseconds()).Slice()
 	if errors.Is(err, goredis.Nil) {
 		return errBusy
 	}
 	if err != nil {
 		return wrap(err, "begin turn")
 	}
+	if len(res) != 3 {
+		return &coopbot.Error{Code: coopbot.EInternal, Err: fmt.Errorf("redis begin turn: %d values, want 3", len(res))}
+	}
 	if s, ok := res[0].(string); ok {
 		// A state that does not open (another key, or written by hand) is no state: the
 		// engine starts the person over politely.
-		t.State, _ = c.open([]byte(s))
+		t.state, _ = c.open([]byte(s))
 	}
 	if s, ok := res[1].(string); ok {
-		t.Hold.Seen = s
+		t.seen = s
 	}
 	if n, ok := res[2].(int64); ok {
-		t.Recent = int(n)
+		t.recent = int(n)
 	}
-	u := strconv.FormatInt(t.UpdateID, 10)
-	for _, f := range strings.Split(t.Hold.Seen, ",") {
+	u := strconv.FormatInt(t.updateID, 10)
+	for _, f := range strings.Split(t.seen, ",") {
 		if f == u {
-			t.Duplicate = true
+			t.duplicate = true
 		}
 	}
 	return nil
@@ -240,16 +298,18 @@ func (c *Client) begin(ctx context.Context, t *coopbot.Turn) error {
 // Commit saves the new state (nil keeps the old one), records the update as handled and
 // releases the lock. It reports false when the lock had expired (a handler slower than
 // LockTTL): nothing was saved.
-func (c *Client) Commit(ctx context.Context, t *coopbot.Turn, state []byte) (bool, error) {
-	seen := strconv.FormatInt(t.UpdateID, 10)
-	if t.Hold.Seen != "" {
-		ids := strings.Split(t.Hold.Seen, ",")
+func (t *Turn) Commit(ctx context.Context, state []byte) (bool, error) {
+	c := t.c
+	seen := strconv.FormatInt(t.updateID, 10)
+	if t.seen != "" {
+		ids := strings.Split(t.seen, ",")
 		if len(ids) >= c.o.Seen {
 			ids = ids[len(ids)-c.o.Seen+1:]
 		}
 		seen = strings.Join(ids, ",") + "," + seen
 	}
-	n, err := commit.Run(ctx, c.rdb, []string{t.Hold.Key, t.Hold.Lock}, t.Hold.Token, c.seal(state), seen, c.o.StateTTL.Milliseconds()).Int()
+	n, err := commit.Run(ctx, c.rdb, []string{t.key, t.lock, c.active()}, t.token, c.seal(state), seen,
+		c.o.StateTTL.Milliseconds(), time.Now().UnixMilli(), t.id).Int()
 	if err != nil {
 		return false, wrap(err, "commit turn")
 	}
@@ -257,8 +317,8 @@ func (c *Client) Commit(ctx context.Context, t *coopbot.Turn, state []byte) (boo
 }
 
 // Abort releases the lock without saving anything: the update was not handled.
-func (c *Client) Abort(ctx context.Context, t *coopbot.Turn) error {
-	return wrap(release.Run(ctx, c.rdb, []string{t.Hold.Lock}, t.Hold.Token).Err(), "abort turn")
+func (t *Turn) Abort(ctx context.Context) error {
+	return wrap(release.Run(ctx, t.c.rdb, []string{t.lock}, t.token).Err(), "abort turn")
 }
 
 // ForgetChat drops the conversation state of a private chat (its user id is its chat id),
@@ -271,14 +331,15 @@ func (c *Client) ForgetChat(ctx context.Context, p coopbot.Platform, chatID int6
 	return wrap(c.rdb.HDel(ctx, key, "state").Err(), "forget conversation")
 }
 
-// Conversations counts the conversations in progress (for the metrics page).
+// active is the sorted set of conversations by the time of their last turn.
+func (c *Client) active() string { return c.o.Prefix + "active" }
+
+// Conversations counts the conversations in progress (for the metrics page): those whose
+// last turn is younger than the state TTL. One ZCOUNT, whatever the size of the key space.
 func (c *Client) Conversations(ctx context.Context) (int64, error) {
-	var n int64
-	iter := c.rdb.Scan(ctx, 0, c.o.Prefix+"conv:*", 1000).Iterator()
-	for iter.Next(ctx) {
-		n++
-	}
-	return n, wrap(iter.Err(), "count conversations")
+	since := time.Now().Add(-c.o.StateTTL).UnixMilli()
+	n, err := c.rdb.ZCount(ctx, c.active(), strconv.FormatInt(since, 10), "+inf").Result()
+	return n, wrap(err, "count conversations")
 }
 
 func token() string {
@@ -287,12 +348,30 @@ func token() string {
 	return hex.EncodeToString(b)
 }
 
+// wrap gives a Redis error its code: a refused or dropped connection, a timeout, a closed
+// client and the replies of a server that cannot serve now (loading, read-only replica,
+// fail-over, out of memory, a busy script) are unavailable: the update comes again. Other
+// replies of the server (a wrong type, a script error) are internal: a bug, not an outage.
 func wrap(err error, what string) error {
 	if err == nil {
 		return nil
 	}
-	return &coopbot.Error{Code: coopbot.EUnavailable, Err: fmt.Errorf("redis %s: %w", what, err)}
+	code := coopbot.EUnavailable
+	var rerr goredis.Error
+	if errors.As(err, &rerr) {
+		code = coopbot.EInternal
+		for _, prefix := range transientReplies {
+			if goredis.HasErrorPrefix(err, prefix) {
+				code = coopbot.EUnavailable
+				break
+			}
+		}
+	}
+	return &coopbot.Error{Code: code, Err: fmt.Errorf("redis %s: %w", what, err)}
 }
+
+// transientReplies are the error replies of a Redis server that cannot serve for now.
+var transientReplies = []string{"LOADING", "READONLY", "MASTERDOWN", "CLUSTERDOWN", "TRYAGAIN", "BUSY", "NOREPLICAS", "OOM", "MOVED", "ASK"}
 
 // leaseScript takes the lease when free, or renews it when this holder has it.
 var leaseScript = goredis.NewScript(`

@@ -9,7 +9,11 @@ import (
 
 	"coopbot"
 	"coopbot/internal/chattest"
+	"coopbot/internal/faultproxy"
+	"coopbot/postgres/postgrestest"
 	"coopbot/redis"
+
+	goredis "github.com/redis/go-redis/v9"
 )
 
 func TestTurnSavesStateSealedAndRemembersUpdates(t *testing.T) {
@@ -17,11 +21,11 @@ func TestTurnSavesStateSealedAndRemembersUpdates(t *testing.T) {
 	c := chattest.NewRedis(t, redis.Options{})
 	ctx := context.Background()
 	turn, err := c.Begin(ctx, coopbot.Bale, -1001, 4503599627370497, 10)
-	if err != nil || turn.State != nil || turn.Duplicate {
+	if err != nil || turn.State() != nil || turn.Duplicate() {
 		t.Fatalf("first turn = %+v, %v", turn, err)
 	}
 	state := []byte(`{"v":1,"a":{"phone":"+989121112233","nid":"0012345679"}}`)
-	if ok, err := c.Commit(ctx, turn, state); !ok || err != nil {
+	if ok, err := turn.Commit(ctx, state); !ok || err != nil {
 		t.Fatalf("commit = %v, %v", ok, err)
 	}
 	// Nothing personal is readable in Redis.
@@ -35,15 +39,15 @@ func TestTurnSavesStateSealedAndRemembersUpdates(t *testing.T) {
 	// The same update again is a duplicate; the next one sees the state. 52-bit user ids and
 	// negative chat ids are kept exactly.
 	again, err := c.Begin(ctx, coopbot.Bale, -1001, 4503599627370497, 10)
-	if err != nil || !again.Duplicate || string(again.State) != string(state) {
+	if err != nil || !again.Duplicate() || string(again.State()) != string(state) {
 		t.Fatalf("duplicate turn = %+v, %v", again, err)
 	}
-	c.Abort(ctx, again)
+	again.Abort(ctx)
 	other, err := c.Begin(ctx, coopbot.Bale, -1001, 4503599627370496, 11)
-	if err != nil || other.State != nil {
-		t.Fatalf("another user's turn sees state %q, %v", other.State, err)
+	if err != nil || other.State() != nil {
+		t.Fatalf("another user's turn sees state %q, %v", other.State(), err)
 	}
-	c.Abort(ctx, other)
+	other.Abort(ctx)
 }
 
 func TestTurnsOfOneChatAreSerialized(t *testing.T) {
@@ -70,7 +74,7 @@ func TestTurnsOfOneChatAreSerialized(t *testing.T) {
 			mu.Lock()
 			inside--
 			mu.Unlock()
-			if ok, err := c.Commit(ctx, turn, []byte("{}")); !ok || err != nil {
+			if ok, err := turn.Commit(ctx, []byte("{}")); !ok || err != nil {
 				t.Error(ok, err)
 			}
 		}()
@@ -101,5 +105,121 @@ func TestLeaseHasOneHolder(t *testing.T) {
 	c.ReleaseLease(ctx, "poll:x", "a")
 	if ok, _ := c.AcquireLease(ctx, "poll:x", "b", time.Second); !ok {
 		t.Fatal("b could not take the released lease")
+	}
+}
+
+// An update counts against the flood window only the first time it is tried: after an
+// outage, the redelivered update and its retries are not flooding.
+func TestRetriedUpdateDoesNotCountAsFlood(t *testing.T) {
+	t.Parallel()
+	c := chattest.NewRedis(t, redis.Options{FloodWindow: time.Minute})
+	ctx := context.Background()
+	try := func(update int64) int {
+		t.Helper()
+		turn, err := c.Begin(ctx, coopbot.Telegram, 8, 8, update)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer turn.Abort(ctx) // not handled: it will come again
+		return turn.Recent()
+	}
+	if n := try(500); n != 1 {
+		t.Fatalf("first try counted %d, want 1", n)
+	}
+	for range 30 {
+		if n := try(500); n != 0 {
+			t.Fatalf("a retry of the same update counted %d, want 0", n)
+		}
+	}
+	for i, want := range []int{2, 3, 4, 5} {
+		if n := try(int64(501 + i)); n != want {
+			t.Fatalf("update %d counted %d, want %d", 501+i, n, want)
+		}
+	}
+	// Only the newest ids are remembered: one tried long ago counts again.
+	for i := range 40 {
+		try(int64(600 + i))
+	}
+	if n := try(500); n == 0 {
+		t.Fatal("an update tried 45 updates ago is still remembered: the list of tried ids is not trimmed")
+	}
+}
+
+// Counting the conversations in progress reads one sorted set, trimmed to the state TTL.
+func TestConversationsAreCountedWithoutScanning(t *testing.T) {
+	t.Parallel()
+	c := chattest.NewRedis(t, redis.Options{StateTTL: time.Minute})
+	ctx := context.Background()
+	for i := range 5 {
+		turn, err := c.Begin(ctx, coopbot.Telegram, int64(10+i), int64(10+i), 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := turn.Commit(ctx, []byte("{}")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// The same conversation again is still one.
+	turn, _ := c.Begin(ctx, coopbot.Telegram, 10, 10, 2)
+	turn.Commit(ctx, nil)
+	if n, err := c.Conversations(ctx); n != 5 || err != nil {
+		t.Fatalf("conversations = %d, %v; want 5", n, err)
+	}
+	// A conversation last seen longer ago than the TTL is gone from the count, and from the
+	// set at the next commit.
+	old := time.Now().Add(-2 * time.Minute).UnixMilli()
+	if err := c.Redis().ZAdd(ctx, c.Prefix()+"active", goredis.Z{Score: float64(old), Member: "telegram:99:99"}).Err(); err != nil {
+		t.Fatal(err)
+	}
+	if n, _ := c.Conversations(ctx); n != 5 {
+		t.Fatalf("conversations = %d with an expired one; want 5", n)
+	}
+	turn, _ = c.Begin(ctx, coopbot.Telegram, 11, 11, 3)
+	turn.Commit(ctx, nil)
+	if n, _ := c.Redis().ZCard(ctx, c.Prefix()+"active").Result(); n != 5 {
+		t.Fatalf("%d members in the set, want the expired one trimmed (5)", n)
+	}
+}
+
+// A connection cut in the middle of a command is an outage (the update comes again); a
+// reply the server gives for a bug (a key of the wrong type) is not.
+func TestErrorsAreClassified(t *testing.T) {
+	t.Parallel()
+	proxy, err := faultproxy.New("127.0.0.1:6379")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer proxy.Close()
+	url, _ := proxy.URL(chattest.RedisURL())
+	c := chattest.NewRedis(t, redis.Options{})
+	through, err := redis.Open(url, redis.Options{Prefix: c.Prefix(), Key: postgrestest.Key})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer through.Close()
+	ctx := context.Background()
+	if err := through.Ping(ctx); err != nil {
+		t.Fatal(err)
+	}
+
+	proxy.Blackhole()
+	errc := make(chan error, 1)
+	go func() {
+		_, err := through.Begin(ctx, coopbot.Telegram, 20, 20, 1)
+		errc <- err
+	}()
+	time.Sleep(300 * time.Millisecond) // the script is on its way
+	proxy.Stop()
+	err = <-errc
+	if code := coopbot.ErrorCode(err); code != coopbot.EUnavailable {
+		t.Fatalf("connection cut mid-command: code %q (%v), want unavailable", code, err)
+	}
+
+	if err := c.Redis().Set(ctx, c.Prefix()+"conv:telegram:21:21", "not a hash", 0).Err(); err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.Begin(ctx, coopbot.Telegram, 21, 21, 1)
+	if code := coopbot.ErrorCode(err); code != coopbot.EInternal {
+		t.Fatalf("wrong type of key: code %q (%v), want internal", code, err)
 	}
 }

@@ -176,6 +176,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	lat.reset()
+	polls := emu.Calls("getUpdates")
 	sent := drive(ctx, users, lat, o.rate, o.duration)
 	waitQuiet(ctx, emu, 10*time.Second)
 	after, err := measure(ctx, bots, dbURL)
@@ -192,6 +193,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		ps[0], ps[1], ps[2], ps[3], ps[4])
 	fmt.Fprintf(stdout, "bot CPU per update: %.3f ms   Redis round trips per update: %.2f   Postgres transactions per update: %.3f\n",
 		(after.cpu-before.cpu)*1000/n, float64(after.redis-before.redis)/n, float64(after.xacts-before.xacts)/n)
+	if o.mode != "webhook" {
+		fmt.Fprintf(stdout, "getUpdates calls per update: %.3f\n", float64(emu.Calls("getUpdates")-polls)/n)
+	}
 	for _, b := range bots {
 		fmt.Fprintf(stdout, "instance %d: RSS %.1f MB\n", b.pid(), b.rssMB())
 	}
@@ -258,8 +262,9 @@ func (r *roundRobin) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 
 // instance is one coopbot process.
 type instance struct {
-	cmd *exec.Cmd
-	url string
+	cmd     *exec.Cmd
+	url     string
+	metrics string // the private listener of /metrics
 }
 
 func startInstance(ctx context.Context, bin string, env []string, verbose bool, stderr io.Writer) (*instance, error) {
@@ -269,8 +274,14 @@ func startInstance(ctx context.Context, bin string, env []string, verbose bool, 
 	}
 	addr := ln.Addr().String()
 	ln.Close()
+	mln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	maddr := mln.Addr().String()
+	mln.Close()
 	cmd := exec.Command(bin, "serve")
-	cmd.Env = append(append(os.Environ(), env...), "HTTP_ADDR="+addr)
+	cmd.Env = append(append(os.Environ(), env...), "HTTP_ADDR="+addr, "METRICS_ADDR="+maddr)
 	cmd.Stdout = io.Discard
 	cmd.Stderr = io.Discard
 	if verbose {
@@ -279,7 +290,7 @@ func startInstance(ctx context.Context, bin string, env []string, verbose bool, 
 	if err := cmd.Start(); err != nil {
 		return nil, err
 	}
-	in := &instance{cmd: cmd, url: "http://" + addr}
+	in := &instance{cmd: cmd, url: "http://" + addr, metrics: "http://" + maddr}
 	deadline := time.Now().Add(30 * time.Second)
 	for time.Now().Before(deadline) {
 		if resp, err := http.Get(in.url + "/readyz"); err == nil {
@@ -341,7 +352,7 @@ var metricLine = regexp.MustCompile(`(?m)^(coopbot_updates_total\{outcome="handl
 
 // scrape reads handled updates and Redis round trips from an instance's /metrics.
 func (in *instance) scrape() (handled, redis int64, err error) {
-	resp, err := http.Get(in.url + "/metrics")
+	resp, err := http.Get(in.metrics + "/metrics")
 	if err != nil {
 		return 0, 0, err
 	}

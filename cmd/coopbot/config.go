@@ -36,7 +36,7 @@ type config struct {
 	// Membership requests pending longer than this many days are reminded to the
 	// cooperative's admins once a day.
 	pendingRemindDays int
-	debugAddr         string // serves /debug/pprof when set
+	metricsAddr       string // serves /metrics and /debug/pprof, privately
 	dbName            string // application_name of the database connections ("coopbot serve", …)
 
 	// Broadcasts: the messages a second each platform's bot account may send, shared by
@@ -132,7 +132,10 @@ func loadConfig(getenv func(string) string) (*config, error) {
 		return nil, fmt.Errorf("DATA_KEY: needed to encrypt national IDs and phone numbers (32 bytes, base64 or hex; make one with `openssl rand -base64 32`)")
 	}
 
-	c.debugAddr = getenv("DEBUG_ADDR")
+	c.metricsAddr = cmp.Or(getenv("METRICS_ADDR"), "127.0.0.1:9090")
+	if getenv("DEBUG_ADDR") != "" {
+		return nil, fmt.Errorf("DEBUG_ADDR: the profiler is served on METRICS_ADDR now (with /metrics, default 127.0.0.1:9090); unset DEBUG_ADDR")
+	}
 	c.stateTTL = 24 * time.Hour
 	if s := getenv("STATE_TTL"); s != "" {
 		d, err := time.ParseDuration(s)

@@ -23,6 +23,7 @@ import (
 	"net/http/pprof"
 	"os"
 	"os/signal"
+	"sync"
 	"syscall"
 	"time"
 
@@ -69,7 +70,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if err != nil {
 		return err
 	}
-	defer db.Close()
+	defer closeWithin(time.Second, db.Close)
 	if err := db.Migrate(ctx); err != nil {
 		return fmt.Errorf("migrate: %w", err)
 	}
@@ -158,9 +159,8 @@ func serve(ctx context.Context, cfg *config, db *postgres.DB, log *slog.Logger, 
 	limiter := rdb.RateLimiter(redis.RateOptions{Rates: cfg.sendRates, OnWait: m.RateLimitWait})
 	b := bot.New(bot.Config{
 		Platforms: platforms, Webhook: cfg.webhook, WebhookBase: cfg.webhookBase, WebhookSecret: cfg.webhookSecret, Log: log,
-		Metrics: m, Leases: rdb, Holder: holderName(), Meter: limiter.Meter(),
-	}, engine, rdb, cat)
-	mux.Handle("GET /metrics", m.Handler())
+		Metrics: m, Leases: rdb, Holder: holderName(), Meter: limiter.Meter(), Failures: db,
+	}, engine, bot.Sessions(rdb.Begin), cat)
 
 	ready := make(chan struct{})
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok\n") })
@@ -181,28 +181,34 @@ func serve(ctx context.Context, cfg *config, db *postgres.DB, log *slog.Logger, 
 		}
 		io.WriteString(w, "ready\n")
 	})
-	if cfg.debugAddr != "" {
-		// Profiles for performance work, on an address of its own (keep it private).
-		dbg := http.NewServeMux()
-		dbg.HandleFunc("/debug/pprof/", pprof.Index)
-		dbg.HandleFunc("/debug/pprof/profile", pprof.Profile)
-		dbg.HandleFunc("/debug/pprof/trace", pprof.Trace)
-		go func() {
-			if err := http.ListenAndServe(cfg.debugAddr, dbg); err != nil {
-				log.Error("debug server", "err", err)
-			}
-		}()
+	// Metrics and the profiler on a private address of their own, never on the public
+	// listener that takes webhooks.
+	priv := http.NewServeMux()
+	priv.Handle("GET /metrics", m.Handler())
+	priv.HandleFunc("/debug/pprof/", pprof.Index)
+	priv.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	priv.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	mln, err := net.Listen("tcp", cfg.metricsAddr)
+	if err != nil {
+		return fmt.Errorf("METRICS_ADDR: %w", err)
 	}
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
-	srvErr := make(chan error, 1)
+	srv, privSrv := newServer(mux, log), newServer(priv, log)
+	srvErr := make(chan error, 2)
 	go func() { srvErr <- srv.Serve(ln) }()
+	go func() { srvErr <- privSrv.Serve(mln) }()
+
+	// On the way out every wait shares one budget from the moment ctx ends, so the process
+	// exits within about 10 s even with Postgres or Redis gone.
+	stop := &budget{d: shutdownBudget}
+	stopping := stop.ctx
 	defer func() {
 		if emu != nil {
 			emu.Close() // ends the web chat's and the bot's long polls
 		}
-		sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		sctx, cancel := stopping()
 		defer cancel()
 		srv.Shutdown(sctx)
+		privSrv.Close()
 	}()
 
 	if err := b.Connect(ctx); err != nil {
@@ -217,27 +223,41 @@ func serve(ctx context.Context, cfg *config, db *postgres.DB, log *slog.Logger, 
 	if err := db.StartJobs(ctx, b); err != nil {
 		return err
 	}
-	defer func() {
-		// Let running jobs finish; they are retried elsewhere if this takes too long.
-		sctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	// Broadcast deliveries, on every instance; on the way out the sends on their way are
+	// recorded and unstarted claims released. Jobs and broadcasts stop while the bot
+	// finishes its updates, not after.
+	bcDone := make(chan error, 1)
+	go func() {
+		bcDone <- db.NewBroadcaster(postgres.BroadcastConfig{Sender: b, Limiter: limiter, Log: log, ClaimTTL: cfg.claimTTL, Instance: holderName()}).Run(ctx)
+	}()
+	jobsDone := make(chan struct{})
+	go func() {
+		defer close(jobsDone)
+		<-ctx.Done()
+		// Running jobs may finish; they are retried elsewhere if this takes too long.
+		sctx, cancel := stopping()
 		defer cancel()
 		db.StopJobs(sctx)
 	}()
-	// Broadcast deliveries, on every instance; on the way out the sends on their way are
-	// recorded and unstarted claims released.
-	bcCtx, bcStop := context.WithCancel(ctx)
-	bcDone := make(chan error, 1)
-	go func() {
-		bcDone <- db.NewBroadcaster(postgres.BroadcastConfig{Sender: b, Limiter: limiter, Log: log, ClaimTTL: cfg.claimTTL, Instance: holderName()}).Run(bcCtx)
-	}()
 	defer func() {
-		bcStop()
-		if err := <-bcDone; err != nil {
-			log.Error("broadcast runner", "err", err)
+		sctx, cancel := stopping()
+		defer cancel()
+		select {
+		case err := <-bcDone:
+			if err != nil {
+				log.Error("broadcast runner", "err", err)
+			}
+		case <-sctx.Done():
+			log.Warn("broadcast runner still stopping on the way out")
+		}
+		select {
+		case <-jobsDone:
+		case <-sctx.Done():
+			log.Warn("jobs still stopping on the way out")
 		}
 	}()
 	close(ready)
-	log.Info("coopbot serving", "addr", localAddr(ln), "platforms", len(platforms), "webhook", cfg.webhook)
+	log.Info("coopbot serving", "addr", localAddr(ln), "metrics_addr", localAddr(mln), "platforms", len(platforms), "webhook", cfg.webhook)
 	runErr := make(chan error, 1)
 	go func() { runErr <- b.Run(ctx) }()
 	select {
@@ -249,6 +269,51 @@ func serve(ctx context.Context, cfg *config, db *postgres.DB, log *slog.Logger, 
 		}
 		return fmt.Errorf("http server: %w", err)
 	}
+}
+
+// budget is one time budget shared by every wait on the way out, counted from the first
+// that asks for it.
+type budget struct {
+	once sync.Once
+	at   time.Time
+	d    time.Duration
+}
+
+func (b *budget) ctx() (context.Context, context.CancelFunc) {
+	b.once.Do(func() { b.at = time.Now().Add(b.d) })
+	return context.WithDeadline(context.Background(), b.at)
+}
+
+// closeWithin runs f, waiting for it at most d: a pool whose connections hang on a server
+// that went away must not keep the process from exiting.
+func closeWithin(d time.Duration, f func()) {
+	done := make(chan struct{})
+	go func() { f(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(d):
+	}
+}
+
+// shutdownBudget bounds the way out: updates in flight, jobs, broadcasts, HTTP requests.
+const shutdownBudget = 9 * time.Second
+
+// HTTP limits of every listener: slow clients (a body at one byte a second, an idle
+// keep-alive) are cut after a bounded time. Long polls (the web chat's) and webhook
+// requests, which are answered only after their update was handled, set their own write
+// deadline.
+const (
+	readHeaderTimeout = 5 * time.Second
+	readTimeout       = 8 * time.Second
+	writeTimeout      = 15 * time.Second
+	idleTimeout       = 60 * time.Second
+	maxHeaderBytes    = 16 << 10
+)
+
+func newServer(h http.Handler, log *slog.Logger) *http.Server {
+	return &http.Server{Handler: h, ReadHeaderTimeout: readHeaderTimeout, ReadTimeout: readTimeout,
+		WriteTimeout: writeTimeout, IdleTimeout: idleTimeout, MaxHeaderBytes: maxHeaderBytes,
+		ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
 }
 
 // localAddr is the listener's address as a client on this machine reaches it.

@@ -68,6 +68,7 @@ func newFixture(t *testing.T, token string) *fixture {
 		"LOG_LEVEL":        "debug",
 		"TELEGRAM_TOKEN":   token,
 		"TELEGRAM_API_URL": hs.URL,
+		"METRICS_ADDR":     "127.0.0.1:0",
 	}
 	cat, err := locales.Load()
 	if err != nil {

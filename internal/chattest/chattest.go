@@ -48,7 +48,10 @@ type Harness struct {
 	Log   *slog.Logger
 
 	Engine *flows.Engine
-	URL    string // the fake Bot API's base URL
+	// Wrap, when set (Options.Engine), stands between the bots and the engine: tests use it
+	// to make a step fail or panic.
+	Wrap func(bot.Engine) bot.Engine
+	URL  string // the fake Bot API's base URL
 	// Limiter paces broadcasts (Options.SendRate per platform) and counts replies.
 	Limiter *redis.RateLimiter
 
@@ -86,6 +89,8 @@ type Options struct {
 	// DatabaseURL is a database made with postgrestest.NewURL, reached e.g. through a
 	// faultproxy; it is seeded. A fresh seeded one by default.
 	DatabaseURL string
+	// Engine wraps the engine of every bot of the harness (a test's faulty step).
+	Engine func(bot.Engine) bot.Engine
 }
 
 // New starts a seeded bot for t, stopped when t ends.
@@ -149,6 +154,7 @@ func New(t testing.TB, opts ...Options) *Harness {
 	srv := httptest.NewServer(h.API.Handler())
 	h.URL, h.platform = srv.URL, o.Platform
 	h.Engine = flows.New(flows.Deps{Store: h.DB, Labels: cat, Log: h.Log})
+	h.Wrap = o.Engine
 	h.Bot = h.NewBot(bot.Config{})
 	ctx, cancel := context.WithCancel(context.Background())
 	h.stop, h.ctx = cancel, ctx
@@ -438,5 +444,12 @@ func (h *Harness) NewBot(cfg bot.Config) *bot.Bot {
 	if cfg.Log == nil {
 		cfg.Log = h.Log
 	}
-	return bot.New(cfg, h.Engine, h.Redis, h.Cat)
+	if cfg.Failures == nil {
+		cfg.Failures = h.DB
+	}
+	engine := bot.Engine(h.Engine)
+	if h.Wrap != nil {
+		engine = h.Wrap(engine)
+	}
+	return bot.New(cfg, engine, bot.Sessions(h.Redis.Begin), h.Cat)
 }

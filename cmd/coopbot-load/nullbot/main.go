@@ -8,7 +8,7 @@
 //	go run ./cmd/coopbot-load -bin /tmp/nullbot -users 1200 -rate 1000 -duration 15s
 //
 // It speaks just enough of coopbot's surface for the load tool: /readyz, the handled-update
-// counter of /metrics, the language button at /start, and "migrate"/"seed" as no-ops.
+// counter of /metrics (on METRICS_ADDR), the language button at /start, and "migrate"/"seed" as no-ops.
 package main
 
 import (
@@ -28,10 +28,12 @@ func main() {
 	}
 	var handled atomic.Int64
 	http.HandleFunc("/readyz", func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("ready\n")) })
-	http.HandleFunc("/metrics", func(w http.ResponseWriter, r *http.Request) {
+	metrics := http.NewServeMux()
+	metrics.HandleFunc("/metrics", func(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprintf(w, "coopbot_updates_total{outcome=\"handled\",platform=\"telegram\"} %d\ncoopbot_redis_roundtrips_total 0\n", handled.Load())
 	})
 	go http.ListenAndServe(os.Getenv("HTTP_ADDR"), nil)
+	go http.ListenAndServe(os.Getenv("METRICS_ADDR"), metrics)
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 128}}
 	bot, err := tgbotapi.NewBotAPIWithClient(os.Getenv("TELEGRAM_TOKEN"), strings.TrimRight(os.Getenv("TELEGRAM_API_URL"), "/")+"/bot%s/%s", client)
 	if err != nil {
