@@ -15,9 +15,9 @@ import (
 	"coopbot/emulator"
 	"coopbot/flows"
 	"coopbot/internal/chattest"
-	"coopbot/text"
 	"coopbot/postgres/postgrestest"
 	"coopbot/redis"
+	"coopbot/text"
 )
 
 // faultyEngine is the real engine with a step that breaks: fail decides, per update,
