@@ -88,7 +88,7 @@ func FuzzParseNationalID(f *testing.F) {
 			}
 			return
 		}
-		if len(id) != 10 || !allASCIIDigits(id) || testCheckDigit(id[:9]) != int(id[9]-'0') || id[:3] == "000" {
+		if len(id) != 10 || !allASCIIDigits(id) || testCheckDigit(id[:9]) != int(id[9]-'0') || id[:3] == "000" || id[3:9] == "000000" {
 			t.Fatalf("accepted %+q as bad ID %q", s, id)
 		}
 		if again, r := ParseNationalID(id); again != id || r != OK {

@@ -62,7 +62,9 @@ func allASCIIDigits(s string) bool {
 // ("۰۰۱-۲۳۴۵۶۷-۸"). It must be exactly 10 digits: an 8- or 9-digit input is NOT
 // zero-padded (Reason NationalIDLength) because a missing leading zero cannot be told
 // from a missing digit elsewhere, and the resident can always read all 10 digits off
-// the card. Codes of one repeated digit and codes starting with 000 are rejected; the
+// the card. Codes of one repeated digit and codes starting with 000 are rejected, and
+// so are codes whose digits 4 to 9 are all zero (a three-digit place code followed by
+// six zeros and a check digit: it passes the check digit but is issued to nobody). The
 // last digit must be the check digit: with s = Σ dᵢ·(11−i) over the first nine digits
 // (weights 10…2) and r = s mod 11, it is r when r < 2 and 11 − r otherwise.
 func ParseNationalID(s string) (string, Reason) {
@@ -82,6 +84,9 @@ func ParseNationalID(s string) (string, Reason) {
 	}
 	if d[:3] == "000" {
 		return "", NationalIDPrefix
+	}
+	if d[3:9] == "000000" {
+		return "", NationalIDZeros
 	}
 	if nationalIDCheckDigit(d) != d[9] {
 		return "", NationalIDChecksum

@@ -49,7 +49,7 @@ func generatedIDs(n int) []string {
 			first9 = "00" + first9[2:] // Tehran-style leading zeros
 		}
 		id := withCheckDigit(first9)
-		if id[:3] == "000" || strings.Count(id, id[:1]) == 10 {
+		if id[:3] == "000" || strings.Count(id, id[:1]) == 10 || id[3:9] == "000000" {
 			continue
 		}
 		ids = append(ids, id)
@@ -142,6 +142,28 @@ func TestParseNationalID(t *testing.T) {
 			in, want string
 			reason   Reason
 		}{withCheckDigit(first9), "", NationalIDPrefix})
+	}
+	// A place code followed by six zeros passes the check digit but is no one's code.
+	for _, first9 := range []string{"123000000", "001000000", "999000000", "641000000"} {
+		id := withCheckDigit(first9)
+		if testCheckDigit(id[:9]) != int(id[9]-'0') {
+			t.Fatalf("%s should pass the checksum", id)
+		}
+		cases = append(cases, struct {
+			in, want string
+			reason   Reason
+		}{id, "", NationalIDZeros}, struct {
+			in, want string
+			reason   Reason
+		}{toScript(id[:3]+"-"+id[3:9]+"-"+id[9:], '۰'), "", NationalIDZeros})
+	}
+	// Zeros in the middle are fine as long as not all six are zero.
+	for _, first9 := range []string{"123000001", "123100000", "001000010"} {
+		id := withCheckDigit(first9)
+		cases = append(cases, struct {
+			in, want string
+			reason   Reason
+		}{id, id, OK})
 	}
 	for _, c := range cases {
 		got, r := ParseNationalID(c.in)
