@@ -61,6 +61,9 @@ func FuzzKey(f *testing.F) {
 			if !(unicode.IsLetter(r) || '0' <= r && r <= '9') || unicode.AzeriCase.ToLower(r) != r {
 				t.Fatalf("Key(%+q) = %+q contains %U", s, k, r)
 			}
+			if strings.ContainsRune("əäǝöüıçşğ", r) {
+				t.Fatalf("Key(%+q) = %+q keeps the Latin Azeri letter %q (typed as ASCII)", s, k, r)
+			}
 		}
 		d := Digits(s)
 		for _, r := range d {

@@ -313,7 +313,7 @@ func ParseClock(s string) (hour, minute int, reason Reason) {
 	}
 	d := Digits(c)
 	if i := strings.IndexFunc(d, func(r rune) bool { return !unicode.IsLetter(r) && r != zwnj && !isMark(r) }); i > 0 {
-		switch moneyKey(d[:i]) {
+		switch Key(d[:i]) {
 		case "ساعت", "ساعات", "saat":
 			d = strings.TrimSpace(d[i:])
 		}

@@ -315,8 +315,8 @@ type moneyWord struct {
 	val  uint64 // multiplier, or rials per unit
 }
 
-// moneyWords maps the moneyKey of each word ParseMoneyAs understands.
-var moneyWords = map[string]moneyWord{
+// moneyWords maps the Key of each word ParseMoneyAs understands.
+var moneyWords = keyedWords(map[string]moneyWord{
 	"هزار": {wordMult, 1e3}, "مین": {wordMult, 1e3}, "min": {wordMult, 1e3},
 	"میلیون": {wordMult, 1e6}, "ملیون": {wordMult, 1e6}, "milyon": {wordMult, 1e6}, "million": {wordMult, 1e6},
 	"میلیارد": {wordMult, 1e9}, "ملیارد": {wordMult, 1e9}, "milyard": {wordMult, 1e9},
@@ -324,6 +324,16 @@ var moneyWords = map[string]moneyWord{
 	"تومان": {wordUnit, 10}, "تومن": {wordUnit, 10}, "toman": {wordUnit, 10}, "tomans": {wordUnit, 10},
 	"tomen": {wordUnit, 10}, "tuman": {wordUnit, 10}, "tümən": {wordUnit, 10}, "tumen": {wordUnit, 10},
 	"و": {wordAnd, 0},
+})
+
+// keyedWords returns m with its keys replaced by their Key, the form typed words are
+// looked up in.
+func keyedWords[V any](m map[string]V) map[string]V {
+	out := make(map[string]V, len(m))
+	for k, v := range m {
+		out[Key(k)] = v
+	}
+	return out
 }
 
 // maxMoneyWordLen is the length in bytes of the longest key in moneyWords.
@@ -425,7 +435,7 @@ func ParseMoneyAs(s string, bare MoneyUnit) (int64, Reason) {
 				}
 				j += n2
 			}
-			words, ok := splitMoneyWords(moneyKey(d[i:j]))
+			words, ok := splitMoneyWords(Key(d[i:j]))
 			if !ok {
 				return 0, MoneyInvalid
 			}
