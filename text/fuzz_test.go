@@ -17,6 +17,9 @@ var fuzzSeeds = []string{
 	"۱۲٬۵۰۰", "1.000.000", "۲٫۵", "-5", "۲ میلیون و ۵۰۰ هزار تومان", "۵۰۰هزارتومان", "50 000 tümən",
 	"۴ نفر", "علی رضایی", "O'Brien", "1404/09/17", "۱۴۰۴/۹/۱۷", "دوشنبه ۱۷ آذر ۱۴۰۴", "1404/12/30",
 	"1403/12/30", "17:30", "۱۷:۳۰", "ساعت 5", "line1\r\n\r\n\r\nline2", "\u2066+۹۸\u2069",
+	"می\u200bشود", "a\u200bب\u200b", "\u200b\u200c\u200b", "1230000003", "۷ تا", "7تا", "هفت تا",
+	"بیست و یک نفر", "دؤرد نفر", "۴ آذر ماه ۱۴۰۵", "۴ آذرماه ۱۴۰۵", "2026-11-25", "25/11/2026",
+	"11/25/2026", "۲۵ نوامبر ۲۰۲۶", "Türkçe", "TURKCE", "Azərbaycan", "ترکی آذربایجانی",
 }
 
 func addSeeds(f *testing.F) {
@@ -186,6 +189,35 @@ func FuzzParseHouseholdSize(f *testing.F) {
 		}
 		if r == OK && (n < 1 || n > 30) || r != OK && n != 0 {
 			t.Fatalf("ParseHouseholdSize(%+q) = %d, %q", s, n, r)
+		}
+	})
+}
+
+func FuzzParseCount(f *testing.F) {
+	addSeeds(f)
+	f.Fuzz(func(t *testing.T, s string) {
+		n, r := ParseCount(s, 0, 1000)
+		if n2, r2 := ParseCount(Clean(s), 0, 1000); n2 != n || r2 != r {
+			t.Fatalf("unstable under Clean: %+q", s)
+		}
+		if r != OK {
+			if n != 0 {
+				t.Fatalf("rejected %+q but returned %d", s, n)
+			}
+			return
+		}
+		if n < 0 || n > 1000 {
+			t.Fatalf("ParseCount(%+q) = %d out of range", s, n)
+		}
+		// The count, in digits, with or without a counter word, reads back.
+		for _, back := range []string{Number(n), Number(n) + " تا", FaDigits(strconv.FormatInt(n, 10)) + "نفر"} {
+			if again, r := ParseCount(back, 0, 1000); again != n || r != OK {
+				t.Fatalf("ParseCount(%q) = %d, %q; want %d", back, again, r, n)
+			}
+		}
+		// A plain number means the same to ParseCount as to ParseInt.
+		if v, r := ParseInt(s, 0, 1000); r == OK && v != n {
+			t.Fatalf("ParseInt(%+q) = %d, ParseCount = %d", s, v, n)
 		}
 	})
 }
