@@ -1,6 +1,7 @@
 package text
 
 import (
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -272,6 +273,63 @@ func FuzzParseJalaliDate(f *testing.F) {
 			if again, r := ParseJalaliDate(back); again != d || r != OK {
 				t.Fatalf("ParseJalaliDate(%q) = %v, %q; want %v", back, again, r, d)
 			}
+		}
+	})
+}
+
+func FuzzParseDate(f *testing.F) {
+	addSeeds(f)
+	f.Fuzz(func(t *testing.T, s string) {
+		p, r := ParseDate(s)
+		if p2, r2 := ParseDate(Clean(s)); p2 != p || r2 != r {
+			t.Fatalf("unstable under Clean: %+q", s)
+		}
+		j, rj := ParseJalaliDate(s)
+		if r != OK {
+			if p != (ParsedDate{}) {
+				t.Fatalf("rejected %+q but returned %+v", s, p)
+			}
+			if rj == OK {
+				t.Fatalf("ParseJalaliDate accepts %+q, ParseDate says %q", s, r)
+			}
+			return
+		}
+		if !p.Valid() || JalaliOf(p.At(12, 0)) != p.JalaliDate {
+			t.Fatalf("ParseDate(%+q) = invalid %+v", s, p)
+		}
+		switch {
+		case !p.Gregorian && (rj != OK || j != p.JalaliDate):
+			t.Fatalf("ParseDate(%+q) = %+v, ParseJalaliDate = %v, %q", s, p, j, rj)
+		case p.Gregorian && rj != DateGregorian:
+			t.Fatalf("ParseDate(%+q) = %+v (Gregorian), ParseJalaliDate reason %q", s, p, rj)
+		}
+		if p.Gregorian {
+			// The Gregorian day, typed in ISO form, gives the same Jalali day back.
+			iso := p.At(12, 0).Format("2006-01-02")
+			if again, r := ParseDate(iso); again != p || r != OK {
+				t.Fatalf("ParseDate(%q) = %+v, %q; want %+v", iso, again, r, p)
+			}
+		}
+	})
+}
+
+func FuzzCompare(f *testing.F) {
+	for i, s := range fuzzSeeds {
+		f.Add(s, fuzzSeeds[(i*7+3)%len(fuzzSeeds)], i%2 == 0)
+	}
+	f.Fuzz(func(t *testing.T, a, b string, az bool) {
+		lang := LangFa
+		if az {
+			lang = LangAz
+		}
+		ab, ba := Compare(lang, a, b), Compare(lang, b, a)
+		if ab != -ba || (ab == 0) != (a == b) {
+			t.Fatalf("Compare(%+q, %+q) = %d, reverse %d", a, b, ab, ba)
+		}
+		names := []string{b, a, b}
+		SortStrings(lang, names)
+		if !slices.IsSortedFunc(names, func(x, y string) int { return Compare(lang, x, y) }) {
+			t.Fatalf("SortStrings gives %+q, not in Compare's order", names)
 		}
 	})
 }
