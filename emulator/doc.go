@@ -44,7 +44,14 @@
 // person). Inline buttons stay pressable on old messages, edits replace text
 // in place, answerCallbackQuery texts show in #toast, documents are links, and
 // the reply keyboard sits above the input (request_contact asks for a phone
-// number; request_location sends Tabriz's coordinates). The page talks to a
+// number; request_location sends Tabriz's coordinates) and the chat keeps its
+// last message in view above it. The page's own texts come from locales/
+// ("webchat.*", Persian or Azeri, switched on the page and remembered by the
+// browser), and it says which user is staff by default (DefaultStaffID). The
+// browser keeps each user's transcript (localStorage, by user id): after a
+// restart of the emulator, whose chats live in memory, the earlier messages
+// stay on the page above a mark, without working buttons, while the bot goes
+// on with the conversation. The page talks to a
 // small JSON API: GET /ui/messages?user=ID&after=V long-polls (25 s) until the
 // chat's version differs from V and returns the whole chat state with its new
 // version (after=0 for the first call); POST /ui/send, /ui/press, /ui/contact,

@@ -1,6 +1,7 @@
 package emulator
 
 import (
+	"bytes"
 	_ "embed"
 	"encoding/json"
 	"fmt"
@@ -10,11 +11,76 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
+
+	"coopbot"
+	"coopbot/locales"
+	"coopbot/text"
 )
 
 //go:embed web/index.html
 var indexHTML []byte
+
+// pageTexts are the message IDs of the web chat's own texts (locales/, "webchat." and the
+// two language names), with their template data.
+var pageTexts = map[string]map[string]any{
+	"webchat.title": nil, "webchat.user_label": nil, "webchat.user_hint": nil,
+	"webchat.staff_hint": {"ID": text.Number(DefaultStaffID)},
+	"webchat.lang_label": nil, "webchat.offline": nil, "webchat.unreachable": nil, "webchat.error": nil,
+	"webchat.blocked": nil, "webchat.empty": nil, "webchat.restarted": nil, "webchat.placeholder": nil,
+	"webchat.send": nil, "webchat.edited": nil, "webchat.sticker": nil, "webchat.phone_prompt": nil,
+	"webchat.bad_user": nil, "lang.fa.name": nil, "lang.az.name": nil,
+}
+
+// DefaultStaffID is the user id that coopbot makes staff when it serves the emulator and
+// ADMINS is not set; the page says so.
+const DefaultStaffID = 1
+
+// textsMarker is the element of index.html that receives the page texts as JSON.
+const textsMarker = `<script id="texts" type="application/json">{}</script>`
+
+var page struct {
+	once sync.Once
+	html []byte
+	err  error
+}
+
+// pageHTML returns index.html with the page texts of both languages filled in from the
+// locale files: {"fa": {id: text}, "az": {id: text}}.
+func pageHTML() ([]byte, error) {
+	page.once.Do(func() {
+		cat, err := locales.Load()
+		if err != nil {
+			page.err = fmt.Errorf("web chat texts: %w", err)
+			return
+		}
+		all := map[coopbot.Lang]map[string]string{}
+		for _, lang := range []coopbot.Lang{coopbot.Persian, coopbot.Azeri} {
+			all[lang] = map[string]string{}
+			for id, data := range pageTexts {
+				t, err := cat.Text(lang, id, data, nil)
+				if err != nil {
+					page.err = fmt.Errorf("web chat text %s: %w", id, err)
+					return
+				}
+				all[lang][id] = t
+			}
+		}
+		js, err := json.Marshal(all) // escapes < > &: safe inside <script>
+		if err != nil {
+			page.err = err
+			return
+		}
+		if !bytes.Contains(indexHTML, []byte(textsMarker)) {
+			page.err = fmt.Errorf("web chat: index.html lacks %s", textsMarker)
+			return
+		}
+		page.html = bytes.Replace(indexHTML, []byte(textsMarker),
+			[]byte(`<script id="texts" type="application/json">`+string(js)+`</script>`), 1)
+	})
+	return page.html, page.err
+}
 
 // Tabriz, shared by request_location buttons of the web chat.
 const (
@@ -29,11 +95,16 @@ func (s *Server) servePage(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
 		return
 	}
+	body, err := pageHTML()
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusInternalServerError)
+		return
+	}
 	h := w.Header()
 	h.Set("Content-Type", "text/html; charset=utf-8")
 	h.Set("Cache-Control", "no-store")
 	h.Set("Content-Security-Policy", "default-src 'self'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src 'self' data:")
-	_, _ = w.Write(indexHTML)
+	_, _ = w.Write(body)
 }
 
 // UI API JSON shapes.

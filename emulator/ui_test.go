@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -12,7 +13,9 @@ import (
 
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
 
+	"coopbot"
 	"coopbot/emulator"
+	"coopbot/locales"
 )
 
 type uiState struct {
@@ -83,6 +86,62 @@ func TestPageServed(t *testing.T) {
 	r404.Body.Close()
 	if r404.StatusCode != 404 {
 		t.Errorf("/nothing: %d", r404.StatusCode)
+	}
+}
+
+// The page's own texts come from the locale files, in Persian and Azeri: the HTML carries
+// them as JSON and has no Persian or Azeri text of its own.
+func TestPageTextsComeFromLocales(t *testing.T) {
+	e := newEnv(t, emulator.Options{})
+	resp, err := http.Get(e.hs.URL + "/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	page := string(body)
+	const open, end = `<script id="texts" type="application/json">`, `</script>`
+	i := strings.Index(page, open)
+	if i < 0 {
+		t.Fatal("page has no texts element")
+	}
+	j := strings.Index(page[i:], end)
+	var texts map[string]map[string]string
+	if err := json.Unmarshal([]byte(page[i+len(open):i+j]), &texts); err != nil {
+		t.Fatalf("texts JSON: %v", err)
+	}
+	cat, err := locales.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids := regexp.MustCompile(`data-t(?:-placeholder)?="([^"]+)"`).FindAllStringSubmatch(page, -1)
+	if len(ids) < 8 {
+		t.Fatalf("only %d elements take a text", len(ids))
+	}
+	for _, m := range ids {
+		for lang, cl := range map[string]coopbot.Lang{"fa": coopbot.Persian, "az": coopbot.Azeri} {
+			got := texts[lang][m[1]]
+			if got == "" {
+				t.Errorf("%s: no %s text", m[1], lang)
+				continue
+			}
+			if want, err := cat.Text(cl, m[1], map[string]any{"ID": "۱"}, nil); err != nil || want != got {
+				t.Errorf("%s %s: page has %q, locale files %q (%v)", lang, m[1], got, want, err)
+			}
+		}
+	}
+	for _, id := range []string{"webchat.empty", "webchat.restarted", "webchat.phone_prompt", "webchat.bad_user", "webchat.sticker", "webchat.edited"} {
+		if texts["fa"][id] == "" || texts["az"][id] == "" || texts["fa"][id] == texts["az"][id] {
+			t.Errorf("%s: fa %q, az %q", id, texts["fa"][id], texts["az"][id])
+		}
+	}
+	// The staff hint names the user who is staff by default, in Persian digits.
+	if h := texts["fa"]["webchat.staff_hint"]; !strings.Contains(h, "۱") || !strings.Contains(texts["az"]["webchat.staff_hint"], "۱") {
+		t.Errorf("staff hint %q does not name user ۱", h)
+	}
+	rest := page[:i] + page[i+j:]
+	if m := regexp.MustCompile(`\p{Arabic}+`).FindString(rest); m != "" {
+		t.Errorf("the page has its own Persian or Azeri text %q; put it in locales/", m)
 	}
 }
 

@@ -17,8 +17,12 @@ const (
 //
 //   - invalid UTF-8 bytes, NUL and other C0/C1 controls are dropped;
 //   - direction marks and embeddings/isolates (U+200E, U+200F, U+061C, U+202A–U+202E,
-//     U+2066–U+2069), BOM U+FEFF, soft hyphen U+00AD, tatweel U+0640, zero-width space
-//     U+200B, word joiner and invisible operators (U+2060–U+206F) are dropped;
+//     U+2066–U+2069), BOM U+FEFF, soft hyphen U+00AD, tatweel U+0640, word joiner and
+//     invisible operators (U+2060–U+206F) are dropped;
+//   - a zero-width space U+200B is taken for a mistyped ZWNJ (some keyboards and copied
+//     web text put it where a نیم‌فاصله belongs): it follows the ZWNJ rule below, so
+//     between two Arabic-script letters it becomes a ZWNJ ("می\u200bشود" → "می‌شود")
+//     and anywhere else it is dropped;
 //   - Arabic presentation forms (U+FB50–U+FDFF except the rial sign ﷼ U+FDFC,
 //     U+FE70–U+FEFE) and half/fullwidth forms (U+FF00–U+FFEF) get NFKC; nothing else does;
 //   - the whole string is put in NFC (so آ ئ ؤ ۀ ü ş stay single letters);
@@ -77,6 +81,7 @@ const (
 	clsSpace             // any horizontal space: one ASCII space
 	clsNewline           // line break: \n (multi-line) or a space (one line)
 	clsExpand            // presentation or width form: NFKC
+	clsZWSP              // zero-width space: treated as a ZWNJ
 )
 
 func classify(r rune) runeClass {
@@ -98,7 +103,9 @@ func classify(r rune) runeClass {
 		return clsDrop
 	case r == 0xA0 || r == 0x1680 || (r >= 0x2000 && r <= 0x200A) || r == 0x202F || r == 0x205F || r == 0x3000:
 		return clsSpace
-	case r == 0xAD || r == 0x0640 || r == 0x061C || r == 0x180E || r == 0x200B ||
+	case r == 0x200B:
+		return clsZWSP
+	case r == 0xAD || r == 0x0640 || r == 0x061C || r == 0x180E ||
 		r == 0x200E || r == 0x200F || (r >= 0x202A && r <= 0x202E) ||
 		(r >= 0x2060 && r <= 0x206F) || r == 0xFEFF || (r >= 0xFFF9 && r <= 0xFFFB):
 		return clsDrop
@@ -190,6 +197,8 @@ func prepare(s string) (_ string, needNFC bool) {
 		case clsKeep:
 			buf.WriteString(s[i : i+n])
 			needNFC = needNFC || !nfcInert(r)
+		case clsZWSP:
+			buf.WriteRune(zwnj)
 		case clsSpace:
 			buf.WriteByte(' ')
 		case clsNewline:

@@ -71,6 +71,21 @@ var cleanCases = []cleanCase{
 
 	// ZWNJ.
 	{"zwnj between letters kept", "می\u200cشود", "می\u200cشود"},
+
+	// A zero-width space is a mistyped ZWNJ: one between two Arabic-script letters,
+	// dropped anywhere else.
+	{"zwsp between persian letters", "می\u200bشود", "می\u200cشود"},
+	{"zwsp in a neighborhood name", "ائل\u200bگلی", "ائل\u200cگلی"},
+	{"zwsp in azeri", "بازار ائرته\u200bسی", "بازار ائرته\u200cسی"},
+	{"zwsp after a non-joining letter", "دوره\u200bها", "دوره\u200cها"},
+	{"zwsp between latin letters", "Ay\u200bdın", "Aydın"},
+	{"zwsp leading trailing", "\u200bسلام\u200b", "سلام"},
+	{"zwsp next to a space", "می\u200b شود \u200bها", "می شود ها"},
+	{"zwsp next to zwnj", "می\u200b\u200cشود", "می\u200cشود"},
+	{"zwsps doubled", "می\u200b\u200b\u200bشود", "می\u200cشود"},
+	{"zwsp before a digit", "شماره\u200b۱۲", "شماره۱۲"},
+	{"zwsp between arabic and latin", "سلام\u200bAli", "سلامAli"},
+	{"zwsp in multiline", "می\u200b\nشود", "می شود"},
 	{"zwnj leading trailing", "\u200cمی\u200c", "می"},
 	{"zwnj doubled", "می\u200c\u200c\u200cشود", "می\u200cشود"},
 	{"zwnj before space", "می\u200c شود", "می شود"},

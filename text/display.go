@@ -69,6 +69,30 @@ func Number(n int64) string {
 	return b.String()
 }
 
+// ListSeparator separates the parts of a one-line list whose parts may start or end with
+// a number, such as counts ("رسید: ۱۹۷ — در دسترس نبود: ۰"): an em dash between spaces.
+// Never use the middle dot « · » for this: next to Persian digits it reads as the digit
+// zero ۰ ("…: ۱۹۷ · …: ۰" reads "۱۹۷ ۰ …"). The Arabic comma «، » is for lists of names;
+// after a number it is easily taken for the thousands separator ٬ ("۱٬۲۰۰، ۳۰۰"). The em
+// dash is also what the locale files use between the fields of a line ("کد … — …").
+const ListSeparator = " — "
+
+// List joins the non-empty parts with ListSeparator: List("رسید: ۱۹۷", "", "ناموفق: ۰")
+// is "رسید: ۱۹۷ — ناموفق: ۰".
+func List(parts ...string) string {
+	var b strings.Builder
+	for _, p := range parts {
+		if p == "" {
+			continue
+		}
+		if b.Len() > 0 {
+			b.WriteString(ListSeparator)
+		}
+		b.WriteString(p)
+	}
+	return b.String()
+}
+
 // Date formats the Jalali date of t in Asia/Tehran as "۱۴۰۴/۰۹/۱۷": Persian digits, "/"
 // (a "-" would let the parts swap places in RTL text), isolated in LRI…PDI.
 func Date(t time.Time) string { return JalaliOf(t).Fa() }

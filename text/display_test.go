@@ -2,6 +2,7 @@ package text
 
 import (
 	"math"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -243,5 +244,40 @@ func TestTruncate(t *testing.T) {
 	got := Truncate(long, 64)
 	if utf8.RuneCountInString(got) > 64 || !utf8.ValidString(got) || strings.HasSuffix(got, " ") || strings.HasSuffix(got, "\u200c") {
 		t.Errorf("Truncate(long) = %q", got)
+	}
+}
+
+func TestList(t *testing.T) {
+	cases := []struct {
+		parts []string
+		want  string
+	}{
+		{nil, ""},
+		{[]string{""}, ""},
+		{[]string{"رسید: " + Number(197)}, "رسید: ۱۹۷"},
+		{[]string{"رسید: " + Number(197), "", "ناموفق: " + Number(0)}, "رسید: ۱۹۷ — ناموفق: ۰"},
+		{[]string{"a", "b", "c"}, "a — b — c"},
+	}
+	for _, c := range cases {
+		if got := List(c.parts...); got != c.want {
+			t.Errorf("List(%q) = %q, want %q", c.parts, got, c.want)
+		}
+	}
+}
+
+// zeroLookalikes are characters that, next to Persian digits, are read as the digit
+// zero ۰ (a small dot or circle) or as a digit separator.
+var zeroLookalikes = []rune{'·', '.', '∙', '⋅', '・', '•', '°', '٠', '۰', 'o', 'O', '٬', '٫', ','}
+
+// The list separator has no character that reads as a zero or a digit separator next to
+// Persian digits.
+func TestListSeparatorCannotReadAsZero(t *testing.T) {
+	for _, r := range ListSeparator {
+		if slices.Contains(zeroLookalikes, r) || digitValue(r) >= 0 {
+			t.Errorf("ListSeparator %q contains %q, which reads as a zero or a digit separator", ListSeparator, r)
+		}
+	}
+	if strings.TrimSpace(ListSeparator) == ListSeparator {
+		t.Errorf("ListSeparator %q needs spaces around it so it is not glued to a number", ListSeparator)
 	}
 }

@@ -16,14 +16,17 @@
 //     (NFC; NFKC only for Arabic presentation and fullwidth forms), Arabic ي ى ك turned
 //     into Persian ی ک, invisible and direction marks removed, spaces collapsed, but
 //     every letter that carries meaning kept (آ ئ ؤ ة ۀ ۆ ۇ ؽ, ə ğ ı ö ü ş ç,
-//     meaningful ZWNJ) and the digits as typed.
+//     meaningful ZWNJ, which a zero-width space inside a word is taken for) and the
+//     digits as typed.
 //   - The Parse functions turn a field into a canonical value or a Reason; a Reason's
 //     value is the message ID of a localized explanation ("input.nationalid.checksum")
 //     in locales/active.fa.toml and locales/active.az-Arab.toml. Every parser cleans
 //     its input first, so parse(s) == parse(Clean(s)).
 //   - Key gives a loose match key for typed button labels, neighborhood and
 //     cooperative names and duplicate detection: "ائل گلی", "ائلگلی", "ائل‌گلی" and
-//     "ايل گلي" have the same key. Never store or show a key.
+//     "ايل گلي" have the same key, and so do Latin Azeri words typed on an ASCII
+//     keyboard and their proper spelling ("Turkce" and "Türkçe"). Never store or show
+//     a key.
 //
 // # Accepted input, by parser
 //
@@ -37,9 +40,10 @@
 //     "۰۰۸-۴۵۷۵۹۴-۸", "۰۰۸ ۴۵۷۵۹۴ ۸";
 //   - rejected: other characters (NationalIDFormat); 8 or 9 digits, which are NOT
 //     zero-padded, and 11 or more (NationalIDLength); one repeated digit
-//     (NationalIDRepeated); first three digits 000 (NationalIDPrefix); a wrong check
-//     digit (NationalIDChecksum: weights 10…2 on the first nine digits, r = sum mod 11,
-//     check digit r if r < 2 else 11 − r).
+//     (NationalIDRepeated); first three digits 000 (NationalIDPrefix); digits 4 to 9
+//     all zero, a place code and six zeros that pass the check digit but are issued to
+//     nobody (NationalIDZeros); a wrong check digit (NationalIDChecksum: weights 10…2
+//     on the first nine digits, r = sum mod 11, check digit r if r < 2 else 11 − r).
 //
 // ParseMobile → "+989XXXXXXXXX":
 //   - 09XXXXXXXXX, 9XXXXXXXXX, 989XXXXXXXXX, +989XXXXXXXXX, 00989XXXXXXXXX, and
@@ -68,9 +72,13 @@
 //     words, other currencies, a bare number after a multiplied term ("۲ میلیون و ۵۰۰",
 //     ambiguous) and anything else (MoneyInvalid).
 //
-// ParseHouseholdSize → 1..30:
-//   - a whole number as for ParseInt, optionally followed by نفر (nəfər): "۴", "۴ نفر";
-//   - rejected: out of range (HouseholdRange), number words such as "چهار" and other
+// ParseCount(s, min, max) → int64, and ParseHouseholdSize → 1..30:
+//   - a whole number as for ParseInt, optionally followed by a counter word, glued or
+//     not: نفر, تا, نفریم, تاییم, عدد, دانا, nəfər, dənə: "۴", "۴ نفر", "۷ تا", "7تا";
+//   - with a counter word, also a number 1..39 in Persian or Azeri words: "هفت تا",
+//     "بیست و یک نفر", "دؤرد نفر", "اون بیر نفر", "yeddi nəfər";
+//   - rejected: out of range (NumberRange; HouseholdRange for the household size), a
+//     number word without a counter ("چهار": Persian نه, nine, is also "no") and other
 //     text (NumberInvalid), decimals (NumberDecimal).
 //
 // ParseName → the cleaned name:
@@ -85,15 +93,32 @@
 // ParseJalaliDate → JalaliDate:
 //   - year/month/day with / - . ٫ or \ (the same one twice) or spaces: "1404/09/17",
 //     "۱۴۰۴/۹/۱۷", "1404-09-17", "1404.9.17"; year last: "17/9/1404"; eight digits
-//     "14040917"; day, month name, year: "۱۷ آذر ۱۴۰۴", optionally after a Persian or
-//     Azeri weekday: "دوشنبه ۱۷ آذر ۱۴۰۴" (what LongDate and Date print);
+//     "14040917"; day, month name (alone or followed by ماه, with a space, ZWNJ or
+//     glued), year: "۱۷ آذر ۱۴۰۴", "۴ آذر ماه ۱۴۰۵", "۴ آذرماه ۱۴۰۵", optionally after
+//     a Persian or Azeri weekday: "دوشنبه ۱۷ آذر ۱۴۰۴" (what LongDate and Date print);
 //   - the date must exist: it is converted to the Gregorian calendar and back and must
 //     come out the same, so 1404/12/30 (1404 is not a leap year) and 1404/07/31 are
 //     rejected while 1403/12/30 is accepted;
 //   - rejected: two-digit years and other forms (DateFormat); a Gregorian-looking year
-//     1900..2199 (DateGregorian); a day that does not exist or a year outside
-//     MinJalaliYear..MaxJalaliYear (DateInvalid); a weekday that does not match
-//     (DateWeekday).
+//     1900..2199 or a Gregorian month name (DateGregorian); a day that does not exist or
+//     a year outside MinJalaliYear..MaxJalaliYear (DateInvalid); a weekday that does
+//     not match (DateWeekday).
+//
+// ParseDate → ParsedDate{JalaliDate, Gregorian}:
+//   - everything ParseJalaliDate accepts (Gregorian false), and Gregorian dates, told
+//     apart by a year 1900..2199 or a Gregorian month name, converted to the Jalali
+//     calendar with Gregorian true: "2026-11-25", "2026/11/25", "25/11/2026" (day first,
+//     as in Iran; "11/25/2026" when the middle number cannot be a month), "20261125",
+//     "۲۵ نوامبر ۲۰۲۶", "25 Nov 2026" all give 1405/09/04. The caller shows the Jalali
+//     date back and asks for confirmation;
+//   - rejected: a Gregorian day that does not exist or lies after 2098 (DateInvalid); a
+//     Jalali month name with a Gregorian year (DateGregorian); the rest as
+//     ParseJalaliDate.
+//
+// LanguageOf → LangFa or LangAz, for a typed answer to the language question:
+//   - the endonyms فارسی and تۆرکجه and the usual names: پارسی, Farsi, Persian; ترکی,
+//     آذری, ترکی آذربایجانی, Türkçe, Turkce, Azeri, Azərbaycan…, compared under Key and
+//     with filler words such as "زبان" or "به" ignored.
 //
 // ParseClock → hour, minute (24-hour clock):
 //   - "17:30", "۱۷:۳۰", "17.30", "۱۷٫۳۰", "5:30", "17" (17:00), "1730", "930",
@@ -111,5 +136,15 @@
 // in the isolates U+2066…U+2069: Date ("۱۴۰۴/۰۹/۱۷", always with "/"), Phone
 // ("۰۹۱۲۳۴۵۶۷۸۹" for Iranian mobiles), NationalID, negative numbers; Isolate wraps
 // Latin or other user text in FSI…PDI. Truncate shortens without splitting a letter
-// from its marks or an emoji sequence.
+// from its marks or an emoji sequence. List joins the parts of a one-line list with
+// ListSeparator « — »; never separate numbers with a middle dot « · », which reads as
+// the Persian digit zero ۰.
+//
+// # Sorting
+//
+// Lists of names are sorted with SortFunc, SortStrings or Compare in the alphabetical
+// order of the reader's language, never by code point (which puts پ چ ژ گ after every
+// Arabic letter): Persian by the CLDR Persian collation, Azeri by the same with the
+// Azeri vowel letters ؤ ۆ ۇ ئ ێ ؽ as letters of their own after their carrier (و or ی);
+// numbers inside names compare by value. See collate.go for why.
 package text

@@ -1,6 +1,7 @@
 package text
 
 import (
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -17,6 +18,9 @@ var fuzzSeeds = []string{
 	"۱۲٬۵۰۰", "1.000.000", "۲٫۵", "-5", "۲ میلیون و ۵۰۰ هزار تومان", "۵۰۰هزارتومان", "50 000 tümən",
 	"۴ نفر", "علی رضایی", "O'Brien", "1404/09/17", "۱۴۰۴/۹/۱۷", "دوشنبه ۱۷ آذر ۱۴۰۴", "1404/12/30",
 	"1403/12/30", "17:30", "۱۷:۳۰", "ساعت 5", "line1\r\n\r\n\r\nline2", "\u2066+۹۸\u2069",
+	"می\u200bشود", "a\u200bب\u200b", "\u200b\u200c\u200b", "1230000003", "۷ تا", "7تا", "هفت تا",
+	"بیست و یک نفر", "دؤرد نفر", "۴ آذر ماه ۱۴۰۵", "۴ آذرماه ۱۴۰۵", "2026-11-25", "25/11/2026",
+	"11/25/2026", "۲۵ نوامبر ۲۰۲۶", "Türkçe", "TURKCE", "Azərbaycan", "ترکی آذربایجانی",
 }
 
 func addSeeds(f *testing.F) {
@@ -61,6 +65,9 @@ func FuzzKey(f *testing.F) {
 			if !(unicode.IsLetter(r) || '0' <= r && r <= '9') || unicode.AzeriCase.ToLower(r) != r {
 				t.Fatalf("Key(%+q) = %+q contains %U", s, k, r)
 			}
+			if strings.ContainsRune("əäǝöüıçşğ", r) {
+				t.Fatalf("Key(%+q) = %+q keeps the Latin Azeri letter %q (typed as ASCII)", s, k, r)
+			}
 		}
 		d := Digits(s)
 		for _, r := range d {
@@ -88,7 +95,7 @@ func FuzzParseNationalID(f *testing.F) {
 			}
 			return
 		}
-		if len(id) != 10 || !allASCIIDigits(id) || testCheckDigit(id[:9]) != int(id[9]-'0') || id[:3] == "000" {
+		if len(id) != 10 || !allASCIIDigits(id) || testCheckDigit(id[:9]) != int(id[9]-'0') || id[:3] == "000" || id[3:9] == "000000" {
 			t.Fatalf("accepted %+q as bad ID %q", s, id)
 		}
 		if again, r := ParseNationalID(id); again != id || r != OK {
@@ -187,6 +194,35 @@ func FuzzParseHouseholdSize(f *testing.F) {
 	})
 }
 
+func FuzzParseCount(f *testing.F) {
+	addSeeds(f)
+	f.Fuzz(func(t *testing.T, s string) {
+		n, r := ParseCount(s, 0, 1000)
+		if n2, r2 := ParseCount(Clean(s), 0, 1000); n2 != n || r2 != r {
+			t.Fatalf("unstable under Clean: %+q", s)
+		}
+		if r != OK {
+			if n != 0 {
+				t.Fatalf("rejected %+q but returned %d", s, n)
+			}
+			return
+		}
+		if n < 0 || n > 1000 {
+			t.Fatalf("ParseCount(%+q) = %d out of range", s, n)
+		}
+		// The count, in digits, with or without a counter word, reads back.
+		for _, back := range []string{Number(n), Number(n) + " تا", FaDigits(strconv.FormatInt(n, 10)) + "نفر"} {
+			if again, r := ParseCount(back, 0, 1000); again != n || r != OK {
+				t.Fatalf("ParseCount(%q) = %d, %q; want %d", back, again, r, n)
+			}
+		}
+		// A plain number means the same to ParseCount as to ParseInt.
+		if v, r := ParseInt(s, 0, 1000); r == OK && v != n {
+			t.Fatalf("ParseInt(%+q) = %d, ParseCount = %d", s, v, n)
+		}
+	})
+}
+
 func FuzzParseName(f *testing.F) {
 	addSeeds(f)
 	f.Fuzz(func(t *testing.T, s string) {
@@ -237,6 +273,63 @@ func FuzzParseJalaliDate(f *testing.F) {
 			if again, r := ParseJalaliDate(back); again != d || r != OK {
 				t.Fatalf("ParseJalaliDate(%q) = %v, %q; want %v", back, again, r, d)
 			}
+		}
+	})
+}
+
+func FuzzParseDate(f *testing.F) {
+	addSeeds(f)
+	f.Fuzz(func(t *testing.T, s string) {
+		p, r := ParseDate(s)
+		if p2, r2 := ParseDate(Clean(s)); p2 != p || r2 != r {
+			t.Fatalf("unstable under Clean: %+q", s)
+		}
+		j, rj := ParseJalaliDate(s)
+		if r != OK {
+			if p != (ParsedDate{}) {
+				t.Fatalf("rejected %+q but returned %+v", s, p)
+			}
+			if rj == OK {
+				t.Fatalf("ParseJalaliDate accepts %+q, ParseDate says %q", s, r)
+			}
+			return
+		}
+		if !p.Valid() || JalaliOf(p.At(12, 0)) != p.JalaliDate {
+			t.Fatalf("ParseDate(%+q) = invalid %+v", s, p)
+		}
+		switch {
+		case !p.Gregorian && (rj != OK || j != p.JalaliDate):
+			t.Fatalf("ParseDate(%+q) = %+v, ParseJalaliDate = %v, %q", s, p, j, rj)
+		case p.Gregorian && rj != DateGregorian:
+			t.Fatalf("ParseDate(%+q) = %+v (Gregorian), ParseJalaliDate reason %q", s, p, rj)
+		}
+		if p.Gregorian {
+			// The Gregorian day, typed in ISO form, gives the same Jalali day back.
+			iso := p.At(12, 0).Format("2006-01-02")
+			if again, r := ParseDate(iso); again != p || r != OK {
+				t.Fatalf("ParseDate(%q) = %+v, %q; want %+v", iso, again, r, p)
+			}
+		}
+	})
+}
+
+func FuzzCompare(f *testing.F) {
+	for i, s := range fuzzSeeds {
+		f.Add(s, fuzzSeeds[(i*7+3)%len(fuzzSeeds)], i%2 == 0)
+	}
+	f.Fuzz(func(t *testing.T, a, b string, az bool) {
+		lang := LangFa
+		if az {
+			lang = LangAz
+		}
+		ab, ba := Compare(lang, a, b), Compare(lang, b, a)
+		if ab != -ba || (ab == 0) != (a == b) {
+			t.Fatalf("Compare(%+q, %+q) = %d, reverse %d", a, b, ab, ba)
+		}
+		names := []string{b, a, b}
+		SortStrings(lang, names)
+		if !slices.IsSortedFunc(names, func(x, y string) int { return Compare(lang, x, y) }) {
+			t.Fatalf("SortStrings gives %+q, not in Compare's order", names)
 		}
 	})
 }

@@ -95,11 +95,45 @@ func MonthName(m int) string {
 	return monthNames[m-1]
 }
 
-// monthKeys maps the Key of each month name (and common variants) to its number.
+// monthKeys maps the Key of each Jalali month name (and common variants), alone and
+// followed by ماه ("آذر ماه", "آذرماه", "آذر‌ماه" share one Key), to its number.
 var monthKeys = func() map[string]int {
-	k := map[string]int{Key("امرداد"): 5}
+	k := map[string]int{}
+	add := func(name string, m int) {
+		k[Key(name)] = m
+		k[Key(name+"ماه")] = m
+	}
+	add("امرداد", 5)
+	add("اردی‌بهشت", 2)
 	for i, n := range monthNames {
-		k[Key(n)] = i + 1
+		add(n, i+1)
+	}
+	return k
+}()
+
+// gregorianMonthKeys maps the Key of each Gregorian month name, in Persian (ژانویه …
+// دسامبر, with common variants), English and Latin Azeri (full and three-letter), to its
+// number.
+var gregorianMonthKeys = func() map[string]int {
+	names := [12][]string{
+		{"ژانویه", "ژانویهٔ", "January", "Jan", "yanvar"},
+		{"فوریه", "فوریهٔ", "February", "Feb", "fevral"},
+		{"مارس", "March", "Mar", "mart"},
+		{"آوریل", "April", "Apr", "aprel"},
+		{"مه", "می", "May", "may"},
+		{"ژوئن", "June", "Jun", "iyun"},
+		{"ژوئیه", "جولای", "July", "Jul", "iyul"},
+		{"اوت", "آگوست", "August", "Aug", "avqust"},
+		{"سپتامبر", "September", "Sep", "Sept", "sentyabr"},
+		{"اکتبر", "October", "Oct", "oktyabr"},
+		{"نوامبر", "November", "Nov", "noyabr"},
+		{"دسامبر", "December", "Dec", "dekabr"},
+	}
+	k := map[string]int{}
+	for i, l := range names {
+		for _, n := range l {
+			k[Key(n)] = i + 1
+		}
 	}
 	return k
 }()
@@ -124,46 +158,156 @@ var weekdayKeys = func() map[string]time.Weekday {
 //     "1404.9.17", "1404 9 17";
 //   - the same with the year last: "17/9/1404" (the four-digit part is the year);
 //   - eight digits: "14040917";
-//   - day, month name, year (or year, month name, day), with commas or not:
-//     "۱۷ آذر ۱۴۰۴", "1404 آذر 17", "۱۷ آذر، ۱۴۰۴";
+//   - day, month name, year (or year, month name, day), with commas or not, the month
+//     name alone or followed by ماه (with a space, a ZWNJ or glued): "۱۷ آذر ۱۴۰۴",
+//     "1404 آذر 17", "۱۷ آذر، ۱۴۰۴", "۴ آذر ماه ۱۴۰۵", "۴ آذرماه ۱۴۰۵";
 //   - any of these after a weekday name in Persian or Azeri (either script):
 //     "دوشنبه ۱۷ آذر ۱۴۰۴", "دوشنبه، ۱۴۰۴/۰۹/۱۷" — what LongDate and Date print parse back.
 //
 // The year must have four digits (two-digit years are DateFormat). A Gregorian-looking
-// year (1900..2199) is DateGregorian. A date that does not exist (round trip through
-// the Gregorian calendar fails: 1404/12/30, 1404/07/31, month 13) or whose year is
-// outside MinJalaliYear..MaxJalaliYear is DateInvalid. A weekday that is not the
-// weekday of the date is DateWeekday.
+// year (1900..2199) or a Gregorian month name is DateGregorian (ParseDate converts such
+// dates instead). A date that does not exist (round trip through the Gregorian calendar
+// fails: 1404/12/30, 1404/07/31, month 13) or whose year is outside
+// MinJalaliYear..MaxJalaliYear is DateInvalid. A weekday that is not the weekday of the
+// date is DateWeekday.
 func ParseJalaliDate(s string) (JalaliDate, Reason) {
-	c, reason := field(s)
+	p, reason := parseDateParts(s)
 	if reason != OK {
 		return JalaliDate{}, reason
 	}
+	if p.gregorian() {
+		return JalaliDate{}, DateGregorian
+	}
+	return p.jalali()
+}
+
+// ParsedDate is a day as ParseDate read it.
+type ParsedDate struct {
+	JalaliDate // the day in the Jalali calendar, converted if the input was Gregorian
+	// Gregorian reports that the input was a Gregorian date (a year 1900..2199 or a
+	// Gregorian month name), which JalaliDate holds converted: show the Jalali date back
+	// and ask the person to confirm it before using it.
+	Gregorian bool
+}
+
+// ParseDate parses a date typed by staff: everything ParseJalaliDate accepts, and also a
+// Gregorian date, recognised by its year (1900..2199) or its month name, which it converts
+// to the Jalali calendar and flags with Gregorian:
+//
+//   - year/month/day as ParseJalaliDate: "2026-11-25", "2026/11/25", "20261125";
+//   - day/month/year, the order used in Iran: "25/11/2026", "25.11.2026"; when the
+//     middle number is over 12 and the first is not, month/day/year: "11/25/2026";
+//   - day, month name, year with a Gregorian month name in Persian, English or Latin
+//     Azeri: "۲۵ نوامبر ۲۰۲۶", "25 November 2026", "25 Nov 2026", "25 noyabr 2026".
+//
+// All four of "2026-11-25", "25/11/2026", "2026/11/25" and "۲۵ نوامبر ۲۰۲۶" give
+// ParsedDate{JalaliDate{1405, 9, 4}, true}. A Gregorian day that does not exist
+// (2026-02-30) is DateInvalid, and so is one outside the Jalali years MinJalaliYear..
+// MaxJalaliYear (after 2098); a Jalali month name with a Gregorian year ("۴ آذر ۲۰۲۶") is
+// DateGregorian, a Gregorian month name with a Jalali year DateFormat; a weekday name
+// must be the weekday of the day (DateWeekday). The other reasons are those of
+// ParseJalaliDate.
+func ParseDate(s string) (ParsedDate, Reason) {
+	p, reason := parseDateParts(s)
+	if reason != OK {
+		return ParsedDate{}, reason
+	}
+	if !p.gregorian() {
+		d, reason := p.jalali()
+		return ParsedDate{JalaliDate: d}, reason
+	}
+	switch {
+	case p.nameKind == monthJalali:
+		return ParsedDate{}, DateGregorian // آذر with 2026
+	case p.nameKind == monthGregorian && p.year < 1900:
+		return ParsedDate{}, DateFormat // نوامبر with 1405
+	case p.year > 2199:
+		return ParsedDate{}, DateInvalid
+	}
+	if p.yearLast && p.month > 12 && p.day <= 12 {
+		p.month, p.day = p.day, p.month // 11/25/2026: month/day/year
+	}
+	if p.month < 1 || p.month > 12 || p.day < 1 || p.day > 31 {
+		return ParsedDate{}, DateInvalid
+	}
+	g := time.Date(p.year, time.Month(p.month), p.day, 12, 0, 0, 0, time.UTC)
+	if g.Year() != p.year || int(g.Month()) != p.month || g.Day() != p.day {
+		return ParsedDate{}, DateInvalid // 30 February
+	}
+	d := jalaliOfDay(p.year, time.Month(p.month), p.day)
+	if !d.Valid() {
+		return ParsedDate{}, DateInvalid
+	}
+	if p.weekday >= 0 && g.Weekday() != p.weekday {
+		return ParsedDate{}, DateWeekday
+	}
+	return ParsedDate{JalaliDate: d, Gregorian: true}, OK
+}
+
+type monthNameKind uint8
+
+const (
+	monthNumber    monthNameKind = iota // the month was a number
+	monthJalali                         // a Jalali month name
+	monthGregorian                      // a Gregorian month name
+)
+
+// dateParts is a date as typed, before the calendar is decided.
+type dateParts struct {
+	year, month, day int
+	nameKind         monthNameKind
+	yearLast         bool         // typed day, month, year
+	weekday          time.Weekday // -1 if none was typed
+}
+
+// gregorian reports whether the parts are a Gregorian date.
+func (p dateParts) gregorian() bool {
+	return p.year >= 1900 || p.nameKind == monthGregorian
+}
+
+// jalali checks the parts as a Jalali date.
+func (p dateParts) jalali() (JalaliDate, Reason) {
+	d := JalaliDate{Year: p.year, Month: p.month, Day: p.day}
+	if !d.Valid() {
+		return JalaliDate{}, DateInvalid
+	}
+	if p.weekday >= 0 && d.At(12, 0).Weekday() != p.weekday {
+		return JalaliDate{}, DateWeekday
+	}
+	return d, OK
+}
+
+// parseDateParts splits a typed date into year, month and day (see ParseJalaliDate and
+// ParseDate for the forms).
+func parseDateParts(s string) (dateParts, Reason) {
+	c, reason := field(s)
+	if reason != OK {
+		return dateParts{}, reason
+	}
 	toks, ok := dateTokens(Digits(c))
 	if !ok {
-		return JalaliDate{}, DateFormat
+		return dateParts{}, DateFormat
 	}
-	weekday := time.Weekday(-1)
+	p := dateParts{weekday: -1}
 	if len(toks) > 0 && !toks[0].num && !toks[0].sep {
 		if wd, ok := weekdayKeys[toks[0].s]; ok {
-			weekday = wd
+			p.weekday = wd
 			toks = toks[1:]
 			if len(toks) > 0 && toks[0].sep {
 				if !listSep(toks[0].s) {
-					return JalaliDate{}, DateFormat
+					return dateParts{}, DateFormat
 				}
 				toks = toks[1:]
 			}
 		}
 	}
 	var nums []string
-	month := 0
 	switch {
 	case len(toks) == 1 && toks[0].num && len(toks[0].s) == 8:
 		nums = []string{toks[0].s[:4], toks[0].s[4:6], toks[0].s[6:]}
 	case len(toks) == 5 && toks[0].num && toks[2].num && toks[4].num && toks[1].sep && toks[3].sep:
 		if toks[1].s != toks[3].s {
-			return JalaliDate{}, DateFormat
+			return dateParts{}, DateFormat
 		}
 		nums = []string{toks[0].s, toks[2].s, toks[4].s}
 	default:
@@ -171,43 +315,37 @@ func ParseJalaliDate(s string) (JalaliDate, Reason) {
 		for _, t := range toks {
 			if t.sep {
 				if !listSep(t.s) {
-					return JalaliDate{}, DateFormat
+					return dateParts{}, DateFormat
 				}
 				continue
 			}
 			words = append(words, t)
 		}
 		if len(words) != 3 || !words[0].num || words[1].num || !words[2].num {
-			return JalaliDate{}, DateFormat
+			return dateParts{}, DateFormat
 		}
-		m, ok := monthKeys[words[1].s]
-		if !ok {
-			return JalaliDate{}, DateFormat
+		if m, ok := monthKeys[words[1].s]; ok {
+			p.month, p.nameKind = m, monthJalali
+		} else if m, ok := gregorianMonthKeys[words[1].s]; ok {
+			p.month, p.nameKind = m, monthGregorian
+		} else {
+			return dateParts{}, DateFormat
 		}
-		month = m
 		nums = []string{words[0].s, "", words[2].s}
 	}
 	// nums is year, month, day or day, month, year; the year has four digits.
 	if len(nums[2]) == 4 && len(nums[0]) <= 2 {
 		nums[0], nums[2] = nums[2], nums[0]
+		p.yearLast = true
 	}
 	if len(nums[0]) != 4 || len(nums[2]) > 2 || len(nums[1]) > 2 {
-		return JalaliDate{}, DateFormat
+		return dateParts{}, DateFormat
 	}
-	d := JalaliDate{Year: atoi(nums[0]), Month: month, Day: atoi(nums[2])}
-	if month == 0 {
-		d.Month = atoi(nums[1])
+	p.year, p.day = atoi(nums[0]), atoi(nums[2])
+	if p.nameKind == monthNumber {
+		p.month = atoi(nums[1])
 	}
-	if d.Year >= 1900 && d.Year <= 2199 {
-		return JalaliDate{}, DateGregorian
-	}
-	if !d.Valid() {
-		return JalaliDate{}, DateInvalid
-	}
-	if weekday >= 0 && d.At(12, 0).Weekday() != weekday {
-		return JalaliDate{}, DateWeekday
-	}
-	return d, OK
+	return p, OK
 }
 
 // atoi converts a short string of ASCII digits.
@@ -313,7 +451,7 @@ func ParseClock(s string) (hour, minute int, reason Reason) {
 	}
 	d := Digits(c)
 	if i := strings.IndexFunc(d, func(r rune) bool { return !unicode.IsLetter(r) && r != zwnj && !isMark(r) }); i > 0 {
-		switch moneyKey(d[:i]) {
+		switch Key(d[:i]) {
 		case "ساعت", "ساعات", "saat":
 			d = strings.TrimSpace(d[i:])
 		}

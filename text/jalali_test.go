@@ -1,6 +1,7 @@
 package text
 
 import (
+	"fmt"
 	"testing"
 	"time"
 )
@@ -138,6 +139,9 @@ func TestParseJalaliDate(t *testing.T) {
 		"دوشنبه، ۱۷ آذر ۱۴۰۴", "بازار ائرته‌سی ۱۷ آذر ۱۴۰۴", "بازار ائرته سی ۱۷ آذر ۱۴۰۴",
 		"bazar ertəsi 17 آذر 1404", "۱۷آذر۱۴۰۴", "17 اذر 1404", "دوشنبه ۱۴۰۴/۰۹/۱۷", "دوشنبه، 1404-9-17",
 		"Bazar ertəsi, 14040917",
+		// The month name followed by ماه, with a space, a ZWNJ or glued.
+		"۱۷ آذرماه ۱۴۰۴", "۱۷ آذر ماه ۱۴۰۴", "۱۷ آذر\u200cماه ۱۴۰۴", "۱۷ آذر\u200bماه ۱۴۰۴", "دوشنبه ۱۷ آذر ماه ۱۴۰۴",
+		"۱۷ آذر ماه، ۱۴۰۴", "۱۴۰۴ آذرماه ۱۷", "۱۷ اذر ماه ۱۴۰۴",
 	}
 	for _, s := range ok {
 		if got, r := ParseJalaliDate(s); got != d || r != OK {
@@ -146,6 +150,19 @@ func TestParseJalaliDate(t *testing.T) {
 	}
 	if got, r := ParseJalaliDate("۵ امرداد ۱۴۰۳"); got != (JalaliDate{1403, 5, 5}) || r != OK {
 		t.Errorf("امرداد: %v %q", got, r)
+	}
+	for _, in := range []string{"۱ اردیبهشت ۱۴۰۴", "۱ اردی‌بهشت ۱۴۰۴", "۱ ارديبهشت ماه ۱۴۰۴", "۱ اردی بهشت ماه ۱۴۰۴"} {
+		if got, r := ParseJalaliDate(in); got != (JalaliDate{1404, 2, 1}) || r != OK {
+			t.Errorf("ParseJalaliDate(%+q) = %v %q; want 1404/02/01", in, got, r)
+		}
+	}
+	for m := 1; m <= 12; m++ {
+		for _, form := range []string{"۴ %s ماه ۱۴۰۵", "۴ %sماه ۱۴۰۵", "۴ %s\u200cماه ۱۴۰۵", "۴ %s ۱۴۰۵"} {
+			in := fmt.Sprintf(form, MonthName(m))
+			if got, r := ParseJalaliDate(in); got != (JalaliDate{1405, m, 4}) || r != OK {
+				t.Errorf("ParseJalaliDate(%+q) = %v %q; want 1405/%02d/04", in, got, r, m)
+			}
+		}
 	}
 	if got, r := ParseJalaliDate("جمعه ۱ فروردین ۱۴۰۴"); got != (JalaliDate{1404, 1, 1}) || r != OK {
 		t.Errorf("Nowruz 1404 (a Friday): %v %q", got, r)
@@ -178,8 +195,12 @@ func TestParseJalaliDate(t *testing.T) {
 		{"1404/009/17", DateFormat},
 		{"1404/09/017", DateFormat},
 		{"17 آذر", DateFormat},
-		{"۱۷ آذرماه ۱۴۰۴", DateFormat},
-		{"۱۷ دسامبر ۱۴۰۴", DateFormat},
+		{"۱۷ آذر ماه", DateFormat},
+		{"۱۷ ماه ۱۴۰۴", DateFormat},
+		{"۱۷ آذر ماه ماه ۱۴۰۴", DateFormat},
+		{"۱۷ دسامبر ۱۴۰۴", DateGregorian}, // a Gregorian month name
+		{"25 November 2026", DateGregorian},
+		{"2026-11-25", DateGregorian},
 		{"فردا", DateFormat},
 		{"1404/09/17 17:30", DateFormat},
 		{"۱۷ آذر ۱۴۰۴ دوشنبه", DateFormat},
@@ -206,6 +227,101 @@ func TestParseJalaliDateReadsDisplay(t *testing.T) {
 		for _, s := range []string{LongDate(tm, LangFa), LongDate(tm, LangAz), Date(tm)} {
 			if got, r := ParseJalaliDate(s); got != want || r != OK {
 				t.Fatalf("ParseJalaliDate(%+q) = %v, %q; want %v", s, got, r, want)
+			}
+		}
+	}
+}
+
+func TestParseDate(t *testing.T) {
+	jalali := []struct {
+		in   string
+		want JalaliDate
+	}{
+		{"1404/09/17", JalaliDate{1404, 9, 17}},
+		{"۴ آذر ماه ۱۴۰۵", JalaliDate{1405, 9, 4}},
+		{"دوشنبه ۱۷ آذر ۱۴۰۴", JalaliDate{1404, 9, 17}},
+		{"14050904", JalaliDate{1405, 9, 4}},
+	}
+	for _, c := range jalali {
+		if got, r := ParseDate(c.in); got != (ParsedDate{JalaliDate: c.want}) || r != OK {
+			t.Errorf("ParseDate(%+q) = %+v, %q; want %v, not Gregorian", c.in, got, r, c.want)
+		}
+	}
+	// 25 November 2026 is 4 Azar 1405 (a Wednesday); 8 December 2025 is 17 Azar 1404.
+	gregorian := []struct {
+		in   string
+		want JalaliDate
+	}{
+		{"2026-11-25", JalaliDate{1405, 9, 4}},
+		{"25/11/2026", JalaliDate{1405, 9, 4}},
+		{"2026/11/25", JalaliDate{1405, 9, 4}},
+		{"۲۰۲۶/۱۱/۲۵", JalaliDate{1405, 9, 4}},
+		{"٢٥/١١/٢٠٢٦", JalaliDate{1405, 9, 4}},
+		{"25.11.2026", JalaliDate{1405, 9, 4}},
+		{"25-11-2026", JalaliDate{1405, 9, 4}},
+		{"20261125", JalaliDate{1405, 9, 4}},
+		{"11/25/2026", JalaliDate{1405, 9, 4}}, // month/day/year: 25 cannot be a month
+		{"۲۵ نوامبر ۲۰۲۶", JalaliDate{1405, 9, 4}},
+		{"25 November 2026", JalaliDate{1405, 9, 4}},
+		{"25 Nov 2026", JalaliDate{1405, 9, 4}},
+		{"25 noyabr, 2026", JalaliDate{1405, 9, 4}},
+		{"2026 November 25", JalaliDate{1405, 9, 4}},
+		{"چهارشنبه ۲۰۲۶/۱۱/۲۵", JalaliDate{1405, 9, 4}},
+		{"2025-12-08", JalaliDate{1404, 9, 17}},
+		{"08/12/2025", JalaliDate{1404, 9, 17}}, // day first, as in Iran
+		{"2025-03-21", JalaliDate{1404, 1, 1}},  // Nowruz
+		{"2025-03-20", JalaliDate{1403, 12, 30}},
+		{"2024-02-29", JalaliDate{1402, 12, 10}}, // a Gregorian leap day
+		{"1 ژانویه 2026", JalaliDate{1404, 10, 11}},
+		{"\u2066۲۰۲۶-۱۱-۲۵\u2069", JalaliDate{1405, 9, 4}},
+	}
+	for _, c := range gregorian {
+		got, r := ParseDate(c.in)
+		if got != (ParsedDate{JalaliDate: c.want, Gregorian: true}) || r != OK {
+			t.Errorf("ParseDate(%+q) = %+v, %q; want %v, Gregorian", c.in, got, r, c.want)
+		}
+		// The strict parser still refuses it, so a caller that does not confirm cannot
+		// take a Gregorian date by mistake.
+		if _, r := ParseJalaliDate(c.in); r != DateGregorian {
+			t.Errorf("ParseJalaliDate(%+q) reason %q, want %q", c.in, r, DateGregorian)
+		}
+	}
+	bad := []struct {
+		in     string
+		reason Reason
+	}{
+		{"", ReasonEmpty},
+		{"2026-02-30", DateInvalid},
+		{"2025-02-29", DateInvalid}, // not a leap year
+		{"2026-13-01", DateInvalid},
+		{"13/13/2026", DateInvalid},
+		{"2026-00-10", DateInvalid},
+		{"2150/01/01", DateInvalid}, // past the Jalali years this package converts
+		{"2250/01/01", DateInvalid},
+		{"۴ آذر ۲۰۲۶", DateGregorian},  // a Jalali month with a Gregorian year
+		{"۲۵ نوامبر ۱۴۰۵", DateFormat}, // a Gregorian month with a Jalali year
+		{"25 Foo 2026", DateFormat},
+		{"26/11/25", DateFormat}, // two-digit year
+		{"دوشنبه ۲۰۲۶/۱۱/۲۵", DateWeekday},
+		{"1404/12/30", DateInvalid},
+		{"1404/09/17 17:30", DateFormat},
+	}
+	for _, c := range bad {
+		if got, r := ParseDate(c.in); r != c.reason || got != (ParsedDate{}) {
+			t.Errorf("ParseDate(%+q) = %+v, %q; want %q", c.in, got, r, c.reason)
+		}
+	}
+	// Every day of 1900..2098 typed as YYYY-MM-DD and as DD/MM/YYYY converts to the Jalali
+	// day whose At gives that Gregorian day back.
+	for g := time.Date(1900, 3, 21, 12, 0, 0, 0, time.UTC); g.Year() < 2099; g = g.AddDate(0, 0, 1) {
+		for _, in := range []string{g.Format("2006-01-02"), g.Format("02/01/2006")} {
+			got, r := ParseDate(in)
+			if r != OK || !got.Gregorian {
+				t.Fatalf("ParseDate(%q) = %+v, %q", in, got, r)
+			}
+			y, m, d := got.At(12, 0).Date()
+			if y != g.Year() || m != g.Month() || d != g.Day() {
+				t.Fatalf("ParseDate(%q) = %v, which is %d-%02d-%02d", in, got.JalaliDate, y, m, d)
 			}
 		}
 	}

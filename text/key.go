@@ -20,8 +20,11 @@ import (
 //   - Arabic and Persian variants fold: ي ى ئ ې ێ ؽ ۍ → ی; ك ڪ → ک; أ إ ٱ آ ٲ ٳ → ا;
 //     ؤ ۆ ۇ ۈ ۉ ۋ ۅ ٶ → و; ۀ ة ە ہ ھ ۂ ۃ → ه (so هٔ ۀ ة ه are equal); ء is dropped;
 //   - digits of every script become ASCII digits;
-//   - letters are lowercased with the Azerbaijani rules (I → ı, İ → i), and ä and ǝ
-//     (how Iranians often type Azeri ə) become ə.
+//   - Latin letters are lowercased with the Azerbaijani rules (I → ı, İ → i) and then
+//     folded to ASCII, because Latin Azeri is mostly typed on keyboards that lack its
+//     letters: ə ä ǝ → e, ö → o, ü → u, ı → i, ç → c, ş → s, ğ → g, and any other
+//     Latin letter with a diacritic to its base letter (é → e, â → a). So "Türkçe",
+//     "Turkce" and "TÜRKÇE" are one key, as are "Azərbaycan" and "Azerbaycan".
 //
 // Key("") == "", Key(Key(s)) == Key(s) and Key(Clean(s)) == Key(s).
 func Key(s string) string {
@@ -35,8 +38,6 @@ func Key(s string) string {
 			switch {
 			case 'a' <= b && b <= 'z' || '0' <= b && b <= '9':
 				out.WriteByte(b)
-			case b == 'I':
-				out.WriteString("ı")
 			case 'A' <= b && b <= 'Z':
 				out.WriteByte(b + 'a' - 'A')
 			}
@@ -92,12 +93,33 @@ func keyRune(r rune) rune {
 	}
 	r = unicode.AzeriCase.ToLower(r)
 	switch r {
-	case 'ä', 'ǝ':
-		return 'ə'
+	case 'ə', 'ä', 'ǝ':
+		return 'e'
+	case 'ı':
+		return 'i'
 	case 'ʼ', 'ʻ', 'ʽ': // modifier letters used as apostrophes
 		return -1
 	}
+	if r < 0x250 && r >= 0xC0 { // Latin-1 Supplement and Latin Extended-A/B
+		return latinBase(r)
+	}
 	return r
+}
+
+// latinBase returns the ASCII base letter of a Latin letter with diacritics (ö → o,
+// ş → s, ğ → g, é → e), or r itself when it has none (ß, ø, æ).
+func latinBase(r rune) rune {
+	var buf [utf8.UTFMax]byte
+	d := norm.NFD.Append(nil, buf[:utf8.EncodeRune(buf[:], r)]...)
+	if len(d) < 2 || d[0] < 'a' || d[0] > 'z' {
+		return r
+	}
+	for _, m := range string(d[1:]) {
+		if !isMark(m) {
+			return r
+		}
+	}
+	return rune(d[0])
 }
 
 // Digits returns s with the digits of every script (Persian ۰-۹, Arabic-Indic ٠-٩,

@@ -97,3 +97,20 @@ func TestReasonsInLocales(t *testing.T) {
 		t.Errorf("RangeData = %v", d)
 	}
 }
+
+// middleDots read as the Persian digit zero ۰ next to Persian digits, which every number
+// in the messages is: "رسید: ۱۹۷ · ناموفق: ۰" reads "۱۹۷ ۰". Separate parts of a line
+// with ListSeparator « — » instead.
+var middleDots = "·∙⋅・"
+
+func TestLocalesHaveNoMiddleDot(t *testing.T) {
+	for _, file := range []string{"active.fa.toml", "active.az-Arab.toml"} {
+		for id, m := range localeMessages(t, filepath.Join("..", "locales", file)) {
+			for _, form := range []string{"one", "other"} {
+				if i := strings.IndexAny(m[form], middleDots); i >= 0 {
+					t.Errorf("%s %s (%s): %q has a middle dot, which reads as ۰ next to Persian digits; use %q", file, id, form, m[form], ListSeparator)
+				}
+			}
+		}
+	}
+}

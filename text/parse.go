@@ -1,6 +1,8 @@
 package text
 
 import (
+	"cmp"
+	"slices"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -62,7 +64,9 @@ func allASCIIDigits(s string) bool {
 // ("۰۰۱-۲۳۴۵۶۷-۸"). It must be exactly 10 digits: an 8- or 9-digit input is NOT
 // zero-padded (Reason NationalIDLength) because a missing leading zero cannot be told
 // from a missing digit elsewhere, and the resident can always read all 10 digits off
-// the card. Codes of one repeated digit and codes starting with 000 are rejected; the
+// the card. Codes of one repeated digit and codes starting with 000 are rejected, and
+// so are codes whose digits 4 to 9 are all zero (a three-digit place code followed by
+// six zeros and a check digit: it passes the check digit but is issued to nobody). The
 // last digit must be the check digit: with s = Σ dᵢ·(11−i) over the first nine digits
 // (weights 10…2) and r = s mod 11, it is r when r < 2 and 11 − r otherwise.
 func ParseNationalID(s string) (string, Reason) {
@@ -82,6 +86,9 @@ func ParseNationalID(s string) (string, Reason) {
 	}
 	if d[:3] == "000" {
 		return "", NationalIDPrefix
+	}
+	if d[3:9] == "000000" {
+		return "", NationalIDZeros
 	}
 	if nationalIDCheckDigit(d) != d[9] {
 		return "", NationalIDChecksum
@@ -310,8 +317,8 @@ type moneyWord struct {
 	val  uint64 // multiplier, or rials per unit
 }
 
-// moneyWords maps the moneyKey of each word ParseMoneyAs understands.
-var moneyWords = map[string]moneyWord{
+// moneyWords maps the Key of each word ParseMoneyAs understands.
+var moneyWords = keyedWords(map[string]moneyWord{
 	"هزار": {wordMult, 1e3}, "مین": {wordMult, 1e3}, "min": {wordMult, 1e3},
 	"میلیون": {wordMult, 1e6}, "ملیون": {wordMult, 1e6}, "milyon": {wordMult, 1e6}, "million": {wordMult, 1e6},
 	"میلیارد": {wordMult, 1e9}, "ملیارد": {wordMult, 1e9}, "milyard": {wordMult, 1e9},
@@ -319,6 +326,16 @@ var moneyWords = map[string]moneyWord{
 	"تومان": {wordUnit, 10}, "تومن": {wordUnit, 10}, "toman": {wordUnit, 10}, "tomans": {wordUnit, 10},
 	"tomen": {wordUnit, 10}, "tuman": {wordUnit, 10}, "tümən": {wordUnit, 10}, "tumen": {wordUnit, 10},
 	"و": {wordAnd, 0},
+})
+
+// keyedWords returns m with its keys replaced by their Key, the form typed words are
+// looked up in.
+func keyedWords[V any](m map[string]V) map[string]V {
+	out := make(map[string]V, len(m))
+	for k, v := range m {
+		out[Key(k)] = v
+	}
+	return out
 }
 
 // maxMoneyWordLen is the length in bytes of the longest key in moneyWords.
@@ -329,9 +346,6 @@ var maxMoneyWordLen = func() int {
 	}
 	return n
 }()
-
-// moneyKey is Key with the dotless ı folded into i, so "RIAL" and "rial" are one word.
-func moneyKey(w string) string { return strings.ReplaceAll(Key(w), "ı", "i") }
 
 // splitMoneyWords splits a folded word run such as "هزارتومان" into known words,
 // longest first.
@@ -420,7 +434,7 @@ func ParseMoneyAs(s string, bare MoneyUnit) (int64, Reason) {
 				}
 				j += n2
 			}
-			words, ok := splitMoneyWords(moneyKey(d[i:j]))
+			words, ok := splitMoneyWords(Key(d[i:j]))
 			if !ok {
 				return 0, MoneyInvalid
 			}
@@ -520,19 +534,53 @@ func moneyTotal(toks []moneyTok, unit uint64) (uint64, Reason) {
 	return total * unit, OK
 }
 
-// householdWords are the moneyKey forms of "person" that may follow a household size.
-var householdWords = map[string]bool{"نفر": true, "nəfər": true, "nefer": true, "nafar": true, "nefər": true, "nəfer": true}
+// counterWords are the words that may follow a count of people or things: نفر
+// "person" and the colloquial counter تا (Persian), نفر and دانا/دانه (Azeri, Latin nəfər,
+// dənə), with the first-person forms "we are N" (نفریم، تاییم، نفریک).
+var counterWords = keyedWords(map[string]bool{
+	"نفر": true, "نفریم": true, "تا": true, "تاییم": true, "عدد": true,
+	"نفریک": true, "دانا": true, "دانه": true,
+	"nəfər": true, "nafar": true, "nəfərik": true, "ta": true, "dənə": true, "dana": true,
+})
 
-// ParseHouseholdSize parses the number of people in a household: a whole number 1..30
-// as in ParseInt, optionally followed by نفر (Latin Azeri nəfər, nefer, nafar), glued or
-// not: "۴", "4 نفر", "۴نفر". Out of range (including 0 and negatives) is HouseholdRange;
-// number words ("چهار", "دؤرد") are not accepted (Persian نه, nine, is also "no").
-func ParseHouseholdSize(s string) (int, Reason) {
+// counterList is counterWords longest first (to cut a glued counter off a word).
+var counterList = func() []string {
+	l := make([]string, 0, len(counterWords))
+	for w := range counterWords {
+		l = append(l, w)
+	}
+	slices.SortFunc(l, func(a, b string) int { return cmp.Or(len(b)-len(a), strings.Compare(a, b)) })
+	return l
+}()
+
+// numberWords are the Keys of the number words 1..30 that a count may be written in,
+// Persian (with colloquial forms) and Azeri in both scripts. Compounds ("بیست و یک",
+// "ییرمی بیر", "اون بیر") are read by countWords.
+var numberWords = keyedWords(map[string]int{
+	"یک": 1, "یه": 1, "دو": 2, "سه": 3, "چهار": 4, "چار": 4, "پنج": 5, "شش": 6, "شیش": 6,
+	"هفت": 7, "هشت": 8, "نه": 9, "ده": 10, "یازده": 11, "دوازده": 12, "سیزده": 13,
+	"چهارده": 14, "پانزده": 15, "پونزده": 15, "شانزده": 16, "شونزده": 16, "هفده": 17,
+	"هیفده": 17, "هجده": 18, "هیجده": 18, "هژده": 18, "نوزده": 19, "بیست": 20, "سی": 30,
+	"بیر": 1, "ایکی": 2, "اوچ": 3, "دؤرد": 4, "بئش": 5, "آلتی": 6, "یئددی": 7, "یددی": 7,
+	"سگگیز": 8, "سککیز": 8, "دوققوز": 9, "اون": 10, "ییرمی": 20, "ایگیرمی": 20, "اوتوز": 30,
+	"bir": 1, "iki": 2, "üç": 3, "dörd": 4, "beş": 5, "altı": 6, "yeddi": 7, "səkkiz": 8,
+	"doqquz": 9, "on": 10, "iyirmi": 20, "otuz": 30,
+})
+
+// ParseCount parses a count typed the way people say it and returns it if it lies in
+// [min, max]: a whole number as in ParseInt, optionally followed by a counter word —
+// نفر, تا, نفریم, تاییم, عدد (Persian), نفر, نفریک, دانا (Azeri), nəfər, dənə, ta (Latin) —
+// glued or not: "۷", "۷ تا", "7تا", "۷ نفر", "۴ نفریم", "4 nəfər". With a counter word the
+// number may also be written in words, Persian or Azeri: "هفت تا", "بیست و یک نفر",
+// "دؤرد نفر", "اون بیر نفر", "yeddi nəfər". A number word alone ("چهار") is NumberInvalid:
+// Persian نه (nine) is also "no". Out of range is NumberRange; decimals NumberDecimal;
+// anything else NumberInvalid.
+func ParseCount(s string, min, max int64) (int64, Reason) {
 	c, reason := field(s)
 	if reason != OK {
 		return 0, reason
 	}
-	// Split off a trailing run of letters and test it for "person".
+	// Split off a trailing run of letters and test it for a counter word.
 	end := len(c)
 	for end > 0 {
 		r, n := utf8.DecodeLastRuneInString(c[:end])
@@ -541,16 +589,73 @@ func ParseHouseholdSize(s string) (int, Reason) {
 		}
 		end -= n
 	}
-	if end < len(c) {
-		if !householdWords[moneyKey(c[end:])] {
+	if end == len(c) { // no letters at the end: a plain number
+		return ParseInt(c, min, max)
+	}
+	tail := Key(c[end:])
+	head := strings.TrimSpace(c[:end])
+	var n int64
+	switch {
+	case counterWords[tail] && head != "" && strings.IndexFunc(head, unicode.IsLetter) < 0:
+		return ParseInt(head, min, max) // "۷ تا", "7تا"
+	case counterWords[tail]:
+		v, ok := countWords(head) // "هفت تا", "بیست و یک نفر"
+		if !ok {
 			return 0, NumberInvalid
 		}
-		c = strings.TrimSpace(c[:end])
-		if c == "" {
+		n = v
+	default:
+		// A number word glued to its counter: "هفتتا", "یه‌نفر".
+		ok := false
+		for _, cw := range counterList {
+			if w, found := strings.CutSuffix(tail, cw); found && w != "" {
+				if n, ok = countWords(head + " " + w); ok {
+					break
+				}
+			}
+		}
+		if !ok {
 			return 0, NumberInvalid
 		}
 	}
-	n, reason := ParseInt(c, 1, 30)
+	if n < min || n > max {
+		return 0, NumberRange
+	}
+	return n, OK
+}
+
+// countWords reads a number written in words, 1..39: one number word, or a tens word
+// (ده/اون, بیست/ییرمی, سی/اوتوز) and a unit 1..9, joined by و or not.
+func countWords(s string) (int64, bool) {
+	var vals []int
+	and := false
+	for _, w := range strings.FieldsFunc(s, func(r rune) bool { return r == ' ' || r == zwnj || r == '-' }) {
+		k := Key(w)
+		if k == "و" && len(vals) == 1 && !and {
+			and = true
+			continue
+		}
+		v, ok := numberWords[k]
+		if !ok {
+			return 0, false
+		}
+		vals = append(vals, v)
+	}
+	switch {
+	case len(vals) == 1 && !and:
+		return int64(vals[0]), true
+	case len(vals) == 2 && vals[0]%10 == 0 && vals[1] < 10:
+		return int64(vals[0] + vals[1]), true
+	}
+	return 0, false
+}
+
+// ParseHouseholdSize parses the number of people in a household: a count 1..30 as
+// ParseCount reads it ("۴", "۴ نفر", "۷ تا", "7تا", "هفت تا", "دؤرد نفر"). Out of range
+// (including 0 and negatives) is HouseholdRange; a number word without a counter word
+// ("چهار") is NumberInvalid (Persian نه, nine, is also "no").
+func ParseHouseholdSize(s string) (int, Reason) {
+	n, reason := ParseCount(s, 1, 30)
 	if reason == NumberRange {
 		return 0, HouseholdRange
 	}

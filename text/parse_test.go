@@ -49,7 +49,7 @@ func generatedIDs(n int) []string {
 			first9 = "00" + first9[2:] // Tehran-style leading zeros
 		}
 		id := withCheckDigit(first9)
-		if id[:3] == "000" || strings.Count(id, id[:1]) == 10 {
+		if id[:3] == "000" || strings.Count(id, id[:1]) == 10 || id[3:9] == "000000" {
 			continue
 		}
 		ids = append(ids, id)
@@ -142,6 +142,28 @@ func TestParseNationalID(t *testing.T) {
 			in, want string
 			reason   Reason
 		}{withCheckDigit(first9), "", NationalIDPrefix})
+	}
+	// A place code followed by six zeros passes the check digit but is no one's code.
+	for _, first9 := range []string{"123000000", "001000000", "999000000", "641000000"} {
+		id := withCheckDigit(first9)
+		if testCheckDigit(id[:9]) != int(id[9]-'0') {
+			t.Fatalf("%s should pass the checksum", id)
+		}
+		cases = append(cases, struct {
+			in, want string
+			reason   Reason
+		}{id, "", NationalIDZeros}, struct {
+			in, want string
+			reason   Reason
+		}{toScript(id[:3]+"-"+id[3:9]+"-"+id[9:], '۰'), "", NationalIDZeros})
+	}
+	// Zeros in the middle are fine as long as not all six are zero.
+	for _, first9 := range []string{"123000001", "123100000", "001000010"} {
+		id := withCheckDigit(first9)
+		cases = append(cases, struct {
+			in, want string
+			reason   Reason
+		}{id, id, OK})
 	}
 	for _, c := range cases {
 		got, r := ParseNationalID(c.in)
@@ -364,13 +386,80 @@ func TestParseHouseholdSize(t *testing.T) {
 		{"2.5", 0, NumberDecimal},
 		{"چهار", 0, NumberInvalid},
 		{"نفر", 0, NumberInvalid},
-		{"۴ تا", 0, NumberInvalid},
 		{"", 0, ReasonEmpty},
+		// Colloquial counters and number words with a counter.
+		{"۷ تا", 7, OK},
+		{"7تا", 7, OK},
+		{"۷تا", 7, OK},
+		{"۷ نفر", 7, OK},
+		{"۷ نفريم", 7, OK},
+		{"7 تاییم", 7, OK},
+		{"۷ عدد", 7, OK},
+		{"۴ دانا", 4, OK},
+		{"4 nefer", 4, OK},
+		{"4 NƏFƏR", 4, OK},
+		{"۱۲ تا", 12, OK},
+		{"هفت تا", 7, OK},
+		{"هفتتا", 7, OK},
+		{"هفت‌تا", 7, OK},
+		{"هفت نفر", 7, OK},
+		{"یه نفر", 1, OK},
+		{"یک نفر", 1, OK},
+		{"نه نفر", 9, OK},
+		{"دوازده تا", 12, OK},
+		{"بیست و یک نفر", 21, OK},
+		{"بیست و یکنفر", 21, OK},
+		{"سی نفر", 30, OK},
+		{"دؤرد نفر", 4, OK},
+		{"دورد نفر", 4, OK},
+		{"بئش نفریک", 5, OK},
+		{"اون بیر نفر", 11, OK},
+		{"ییرمی ایکی نفر", 22, OK},
+		{"yeddi nəfər", 7, OK},
+		{"uc nefer", 3, OK},
+		{"۳۱ نفر", 0, HouseholdRange},
+		{"سی و یک نفر", 0, HouseholdRange},
+		{"۰ تا", 0, HouseholdRange},
+		{"نه", 0, NumberInvalid}, // nine, but also "no"
+		{"هفت", 0, NumberInvalid},
+		{"تا", 0, NumberInvalid},
+		{"نفر ۴", 0, NumberInvalid},
+		{"۴ تا نفر", 0, NumberInvalid},
+		{"۴ کیلو", 0, NumberInvalid},
+		{"بیست و نفر", 0, NumberInvalid},
+		{"یک و بیست نفر", 0, NumberInvalid},
+		{"یک دو نفر", 0, NumberInvalid},
+		{"۴ هفت تا", 0, NumberInvalid},
+		{"۲.۵ نفر", 0, NumberDecimal},
 	}
 	for _, c := range cases {
 		got, r := ParseHouseholdSize(c.in)
 		if got != c.want || r != c.reason {
 			t.Errorf("ParseHouseholdSize(%+q) = %d, %q; want %d, %q", c.in, got, r, c.want, c.reason)
+		}
+	}
+}
+
+func TestParseCount(t *testing.T) {
+	cases := []struct {
+		in       string
+		min, max int64
+		want     int64
+		reason   Reason
+	}{
+		{"۷ تا", 1, 100, 7, OK},
+		{"۴۰ نفر", 1, 100, 40, OK},
+		{"۱۲۰ نفر", 1, 100, 0, NumberRange},
+		{"۱٬۰۰۰ تا", 1, 5000, 1000, OK},
+		{"بیست تا", 1, 100, 20, OK},
+		{"هفت", 1, 100, 0, NumberInvalid},
+		{"۰", 0, 10, 0, OK},
+		{"-۳ تا", -5, 5, -3, OK},
+	}
+	for _, c := range cases {
+		got, r := ParseCount(c.in, c.min, c.max)
+		if got != c.want || r != c.reason {
+			t.Errorf("ParseCount(%+q, %d, %d) = %d, %q; want %d, %q", c.in, c.min, c.max, got, r, c.want, c.reason)
 		}
 	}
 }

@@ -30,6 +30,9 @@ const (
 	NationalIDRepeated Reason = "input.nationalid.repeated"
 	// NationalIDPrefix: the first three digits are 000.
 	NationalIDPrefix Reason = "input.nationalid.prefix"
+	// NationalIDZeros: digits 4 to 9 are all zero (a place code and six zeros), which
+	// passes the check digit but is no one's code.
+	NationalIDZeros Reason = "input.nationalid.zeros"
 	// NationalIDChecksum: the check digit (the last one) does not match.
 	NationalIDChecksum Reason = "input.nationalid.checksum"
 )
@@ -100,7 +103,7 @@ func Reasons() []Reason { return append([]Reason(nil), allReasons...) }
 
 var allReasons = []Reason{
 	ReasonEmpty, ReasonTooLong,
-	NationalIDFormat, NationalIDLength, NationalIDRepeated, NationalIDPrefix, NationalIDChecksum,
+	NationalIDFormat, NationalIDLength, NationalIDRepeated, NationalIDPrefix, NationalIDZeros, NationalIDChecksum,
 	MobileInvalid, MobileForeign, MobileLandline,
 	NumberInvalid, NumberDecimal, NumberRange,
 	MoneyInvalid, MoneyNegative, MoneyZero, MoneyTooLarge, HouseholdRange,

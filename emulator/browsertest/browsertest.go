@@ -27,7 +27,12 @@ func Path() string {
 }
 
 // New launches a headless Chromium with a fresh profile and returns a
-// chromedp context for one tab. The browser is closed when the test ends.
+// chromedp context for one tab. The browser is kept off the network except
+// for the test's own server: no background networking, component updates,
+// sync, first-run pages, QUIC, domain reliability reports, pings or autofill
+// queries; it ignores proxies in the environment and resolves no host name
+// (tests use 127.0.0.1), so a test neither waits for nor reaches any outside
+// host. As root (CI, containers) it needs --no-sandbox. The browser is closed when the test ends.
 // Without a browser the test is skipped (or fails when
 // COOPBOT_REQUIRE_BROWSER=1). Callers should bound their actions with
 // context.WithTimeout on the returned context.
@@ -51,6 +56,15 @@ func New(t testing.TB) context.Context {
 		chromedp.Flag("disable-background-networking", true),
 		chromedp.Flag("disable-component-update", true),
 		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("disable-domain-reliability", true),
+		chromedp.Flag("no-pings", true),
+		chromedp.Flag("disable-component-extensions-with-background-pages", true),
+		chromedp.Flag("disable-features", "Translate,BlinkGenPropertyTrees,AutofillServerCommunication,"+
+			"OptimizationHints,MediaRouter,CertificateTransparencyComponentUpdater,InterestFeedContentSuggestions"),
+		// Whatever is left cannot get out: no proxy from the environment (on CI and in
+		// containers it is the way out), and no host name resolves. Tests use IP addresses.
+		chromedp.Flag("no-proxy-server", true),
+		chromedp.Flag("host-resolver-rules", "MAP * ~NOTFOUND, EXCLUDE 127.0.0.1, EXCLUDE localhost"),
 		chromedp.Flag("disable-dev-shm-usage", true),
 		chromedp.WindowSize(420, 800),
 	)
