@@ -187,6 +187,8 @@ func (j *joinFlow) coopList() List[join, coopItem] {
 		if err != nil {
 			return nil, 0, 0, err
 		}
+		all = slices.Clone(all)
+		text.SortFunc(text.Lang(c.Lang()), all, func(co coopbot.Cooperative) string { return co.Name(c.Lang()) })
 		mine, rest := splitOwn(all, c.Profile.Neighborhood)
 		switch {
 		case c.Query() != "":
@@ -258,6 +260,7 @@ func (j *joinFlow) coopList() List[join, coopItem] {
 			return items, exact, err
 		},
 		Unmatched: "join.coop.not_found",
+		Loose:     "join.coop.chosen",
 		Several:   "join.coop.several",
 		More: func(ctx context.Context, c *Conv, a *join) ([]coopbot.Button, error) {
 			_, own, others, err := shown(ctx, c, a)

@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"coopbot"
+	"coopbot/text"
 )
 
 // The language choice: the two endonyms, shown the same whatever the reader's language.
@@ -12,13 +13,19 @@ var langButtons = [][]coopbot.Button{{
 	{Label: coopbot.M("lang.az.name"), Data: "lang:az"},
 }}
 
-// langChoice returns the language a button (or a typed endonym) chose.
+// langChoice returns the language a button chose, or a language named in typed text: the
+// endonyms of the buttons, and what people call them (ترکی، آذری، Türkçe، Farsi, …).
 func langChoice(in Input) (coopbot.Lang, bool) {
 	switch in.Choice {
 	case "lang:fa":
 		return coopbot.Persian, true
 	case "lang:az":
 		return coopbot.Azeri, true
+	}
+	if in.Kind == KindText {
+		if l, ok := text.LanguageOf(in.Text); ok {
+			return coopbot.Lang(l), true
+		}
 	}
 	return "", false
 }

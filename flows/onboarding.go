@@ -115,11 +115,16 @@ const neighborhoodsPerPage = 8
 func neighborhoodList[A any](d Deps, name string, chosen func(ctx context.Context, c *Conv, a *A, n coopbot.Neighborhood) (Next, error)) List[A, coopbot.Neighborhood] {
 	load := func(ctx context.Context, c *Conv) ([]coopbot.Neighborhood, error) {
 		all, err := d.Store.Neighborhoods(ctx)
-		if err != nil || c.Query() == "" {
-			return all, err
+		if err != nil {
+			return nil, err
 		}
-		found, _ := matchNeighborhoods(all, c.Query())
-		return found, nil
+		if c.Query() != "" {
+			all, _ = matchNeighborhoods(all, c.Query())
+		}
+		// In the reader's alphabet (code points put چ after ی, and گ پ ژ out of place).
+		all = slices.Clone(all)
+		text.SortFunc(text.Lang(c.Lang()), all, func(n coopbot.Neighborhood) string { return n.Name(c.Lang()) })
+		return all, nil
 	}
 	return List[A, coopbot.Neighborhood]{
 		Name:    name,

@@ -2,6 +2,8 @@ package flows_test
 
 import (
 	"context"
+	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -250,5 +252,49 @@ func TestTypedPartOfANeighborhoodSaysWhichWasTaken(t *testing.T) {
 	}
 	if notes != 1 {
 		t.Fatalf("%d notes of the neighborhood taken, want 1 (for the part typed, none for the whole name)", notes)
+	}
+}
+
+// What people call the languages, typed at the first question, chooses them.
+func TestTypedLanguageNamesChooseTheLanguage(t *testing.T) {
+	t.Parallel()
+	h := chattest.New(t)
+	for i, c := range []struct {
+		typed string
+		lang  coopbot.Lang
+	}{{"ترکی", coopbot.Azeri}, {"Türkçe", coopbot.Azeri}, {"آذری", coopbot.Azeri}, {"Farsi", coopbot.Persian}, {"فارسی", coopbot.Persian}} {
+		u := h.User(int64(1010 + i)).Speaks(c.lang)
+		u.Send("/start")
+		u.Sees("onboarding.welcome")
+		u.Send(c.typed)
+		u.Sees("onboarding.neighborhood.prompt") // in the language chosen
+	}
+}
+
+// Neighborhoods are listed in the reader's alphabet: چرنداب (چ) comes before ولیعصر (و),
+// which code-point order would put first.
+func TestNeighborhoodsAreInAlphabeticalOrder(t *testing.T) {
+	t.Parallel()
+	h := chattest.New(t)
+	u := h.User(1020)
+	u.Send("/start")
+	u.Press("lang.fa.name")
+	var names []string
+	for page := 0; page < 3; page++ {
+		u.Sees("common.page", "Page", text.FaDigits(strconv.Itoa(page+1)), "Pages", "۳")
+		for _, b := range u.Buttons() {
+			if b != u.Text("common.next") && b != u.Text("common.prev") && b != u.Text("common.back") {
+				names = append(names, b)
+			}
+		}
+		if page < 2 {
+			u.Press("common.next")
+		}
+	}
+	if !slices.IsSortedFunc(names, func(a, b string) int { return text.Compare(text.LangFa, a, b) }) {
+		t.Fatalf("neighborhoods not in Persian alphabetical order: %q", names)
+	}
+	if i, j := slices.Index(names, "چرنداب"), slices.Index(names, "ولیعصر"); i < 0 || j < 0 || i > j {
+		t.Fatalf("چرنداب at %d, ولیعصر at %d: %q", i, j, names)
 	}
 }
