@@ -47,9 +47,12 @@ type Reply struct {
 	Buttons    [][]Button `json:"buttons,omitempty"` // inline keyboard
 	Keys       [][]Button `json:"keys,omitempty"`    // reply keyboard
 	RemoveKeys bool       `json:"remove_keys,omitempty"`
-	Edit       bool       `json:"edit,omitempty"`  // edit the message whose button was pressed
-	Toast      *Msg       `json:"toast,omitempty"` // answer to the button press
-	Document   *Document  `json:"document,omitempty"`
+	// Transient: the message is deleted as soon as it is sent. It only carries RemoveKeys
+	// when every other reply carries inline buttons (a message takes one keyboard kind).
+	Transient bool      `json:"transient,omitempty"`
+	Edit      bool      `json:"edit,omitempty"`  // edit the message whose button was pressed
+	Toast     *Msg      `json:"toast,omitempty"` // answer to the button press
+	Document  *Document `json:"document,omitempty"`
 }
 
 // Document is a file sent with a reply (CSV exports).

@@ -23,14 +23,16 @@ const maxCallbackData = 64
 
 // rendered is a reply in words, ready for the wire.
 type rendered struct {
-	chunks  []string // the text, split to fit; keyboards go with the last chunk
-	inline  *tgbotapi.InlineKeyboardMarkup
-	keys    *tgbotapi.ReplyKeyboardMarkup
-	remove  bool
-	toast   string
-	edit    bool
-	doc     *coopbot.Document
-	hasText bool
+	chunks []string // the text, split to fit; keyboards go with the last chunk
+	inline *tgbotapi.InlineKeyboardMarkup
+	keys   *tgbotapi.ReplyKeyboardMarkup
+	remove bool
+	// transient: deleted as soon as it is sent (it only removes a reply keyboard)
+	transient bool
+	toast     string
+	edit      bool
+	doc       *coopbot.Document
+	hasText   bool
 }
 
 func renderMsg(cat Catalog, lang coopbot.Lang, m coopbot.Msg) (string, error) {
@@ -46,7 +48,7 @@ func renderMsg(cat Catalog, lang coopbot.Lang, m coopbot.Msg) (string, error) {
 // render localizes a reply. Text is plain (no parse mode) on every platform, so whatever
 // residents typed is shown literally.
 func render(cat Catalog, lang coopbot.Lang, r coopbot.Reply) (*rendered, error) {
-	out := &rendered{edit: r.Edit, remove: r.RemoveKeys, doc: r.Document}
+	out := &rendered{edit: r.Edit, remove: r.RemoveKeys, transient: r.Transient, doc: r.Document}
 	var paras []string
 	for _, m := range r.Text {
 		s, err := renderMsg(cat, lang, m)

@@ -151,12 +151,29 @@ func (p *platform) send(ctx context.Context, chatID int64, pressedMsg int, r *re
 			return fmt.Errorf("send: %w", err)
 		}
 		p.spend()
-		_, err := p.api.Request(msg) // Request: the sent message is not needed, so it is not decoded
+		resp, err := p.api.Request(msg) // Request: the sent message is not decoded unless it goes again
 		if err := p.metered(p.classify(err, "sendMessage")); err != nil {
 			return err
 		}
+		if r.transient {
+			p.unsend(chatID, resp)
+		}
 	}
 	return nil
+}
+
+// unsend deletes a message that only carried the removal of a reply keyboard (which
+// stays removed), best effort: at worst the short note stays in the chat.
+func (p *platform) unsend(chatID int64, resp *tgbotapi.APIResponse) {
+	var m struct {
+		MessageID int `json:"message_id"`
+	}
+	if resp == nil || json.Unmarshal(resp.Result, &m) != nil || m.MessageID == 0 {
+		return
+	}
+	if _, err := p.api.Request(tgbotapi.NewDeleteMessage(chatID, m.MessageID)); err != nil {
+		p.log.Debug("delete keyboard note", "err", redact(err, p.token))
+	}
 }
 
 // answer answers a button press, best effort: a failure only leaves a spinner.

@@ -718,7 +718,7 @@ func (t *turn) menu(ctx context.Context) error {
 
 // closeKeyboard removes a reply keyboard left from an earlier question once a reply no
 // longer shows one. Telegram takes one keyboard kind per message, so when every reply
-// carries inline buttons a short note carries the removal.
+// carries inline buttons a short note carries the removal and is deleted at once.
 func (t *turn) closeKeyboard() {
 	shows := false
 	for _, r := range t.out {
@@ -742,7 +742,7 @@ func (t *turn) closeKeyboard() {
 	}
 	for i, r := range t.out {
 		if r.Toast == nil && !r.Edit {
-			note := coopbot.Reply{Text: []coopbot.Msg{coopbot.M("conv.keyboard_closed")}, RemoveKeys: true}
+			note := coopbot.Reply{Text: []coopbot.Msg{coopbot.M("conv.keyboard_closed")}, RemoveKeys: true, Transient: true}
 			t.out = append(t.out[:i], append([]coopbot.Reply{note}, t.out[i:]...)...)
 			return
 		}

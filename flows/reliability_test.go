@@ -259,3 +259,35 @@ func TestStaffEntriesAreDeniedToResidents(t *testing.T) {
 		t.Fatalf("the refused broadcast was recorded %d times, %v; want 1", recorded, err)
 	}
 }
+
+// A question with buttons after a reply-keyboard answer cannot carry the keyboard's
+// removal: the short note that carries it is deleted at once, so no filler stays in the
+// chat and the keyboard is gone.
+func TestReplyKeyboardIsRemovedWithoutAFillerMessage(t *testing.T) {
+	t.Parallel()
+	h := chattest.New(t)
+	u := h.User(1130)
+	u.Onboard("سرخاب")
+	u.Press("join.menu")
+	u.Sees("join.coop.prompt")
+	u.Send("تعاونی فرش‌بافی بانوان سرخاب")
+	u.Sees("join.name.prompt")
+	u.Send("مینا عباسی")
+	u.Sees("join.nid.prompt")
+	u.Send("0012345679")
+	u.Sees("join.phone.prompt")
+	if len(u.Keyboard()) == 0 {
+		t.Fatal("the phone question shows no reply keyboard")
+	}
+	u.Send("09121112233")
+	u.Sees("join.share.prompt", "Coop", "تعاونی فرش‌بافی بانوان سرخاب", "CoopAz", "سورخاب خانیملار خالچا توخوما تعاونیسی", "Min", "۵٬۰۰۰٬۰۰۰")
+	h.Idle()
+	if kb := u.Keyboard(); len(kb) != 0 {
+		t.Fatalf("the reply keyboard stayed: %q", kb)
+	}
+	for _, m := range u.E.Messages() {
+		if m.Text == u.Text("conv.keyboard_closed") {
+			t.Fatalf("a filler message stayed in the chat:\n%s", u.E.Dump())
+		}
+	}
+}

@@ -352,24 +352,16 @@ func (u *User) SeesText(want string) emulator.Message {
 	return found
 }
 
-// Keyboard returns the labels of the reply keyboard of the newest message that has one.
+// Keyboard returns the labels of the reply keyboard the user sees now (as a client keeps
+// it: a removal stays even when the message that carried it was deleted).
 func (u *User) Keyboard() []string {
-	ms := u.E.Messages()
-	for i := len(ms) - 1; i >= 0; i-- {
-		if ms[i].RemoveKeyboard {
-			return nil
-		}
-		if len(ms[i].Keyboard) > 0 {
-			var out []string
-			for _, row := range ms[i].Keyboard {
-				for _, b := range row {
-					out = append(out, b.Text)
-				}
-			}
-			return out
+	var out []string
+	for _, row := range u.E.Keyboard() {
+		for _, b := range row {
+			out = append(out, b.Text)
 		}
 	}
-	return nil
+	return out
 }
 
 // Buttons returns the inline button labels of the newest bot message.
