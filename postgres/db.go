@@ -52,8 +52,9 @@ type DB struct {
 
 	unreachable func(ctx context.Context, p coopbot.Platform, chatID int64) // see OnUnreachable
 
-	river  *river.Client[pgx.Tx]
-	sender Sender
+	river   *river.Client[pgx.Tx]
+	sender  Sender
+	notices Notices
 
 	remindDays int // see Options.PendingRemindDays
 }

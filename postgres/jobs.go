@@ -25,10 +25,19 @@ type Sender interface {
 	Send(ctx context.Context, r *coopbot.Resident, reply coopbot.Reply) error
 }
 
-// NotifyArgs is a message to one resident, rendered in their language when it is sent.
+// Notices renders a notice for the resident it goes to, when it is sent (the flows
+// package implements it; cmd passes it in). A notice whose record is gone renders as
+// coopbot.ENotFound and is dropped.
+type Notices interface {
+	Render(ctx context.Context, to *coopbot.Resident, n coopbot.Notice) (coopbot.Reply, error)
+}
+
+// NotifyArgs is a message to one resident, rendered in their language when it is sent:
+// either a notice (rendered by Notices) or a reply already put together.
 type NotifyArgs struct {
-	ResidentID int64         `json:"resident_id"`
-	Reply      coopbot.Reply `json:"reply"`
+	ResidentID int64          `json:"resident_id"`
+	Notice     coopbot.Notice `json:"notice,omitzero"`
+	Reply      coopbot.Reply  `json:"reply,omitzero"`
 	// Check, when set, names a condition that must still hold when the job runs (a
 	// reminder for an enrolment that may have been cancelled); see notifyChecks.
 	Check   string `json:"check,omitempty"`
@@ -81,8 +90,18 @@ func (w *notifyWorker) Work(ctx context.Context, job *river.Job[NotifyArgs]) err
 	if sender == nil {
 		return errors.New("no sender configured")
 	}
+	reply := a.Reply
+	if a.Notice.Kind != "" {
+		reply, err = w.db.notices.Render(ctx, r, a.Notice)
+		if coopbot.ErrorCode(err) == coopbot.ENotFound {
+			return river.JobCancel(err)
+		}
+		if err != nil {
+			return fmt.Errorf("render %s notice: %w", a.Notice.Kind, err)
+		}
+	}
 	sent := time.Now()
-	err = sender.Send(ctx, r, a.Reply)
+	err = sender.Send(ctx, r, reply)
 	switch coopbot.ErrorCode(err) {
 	case "":
 		// Marked unreachable by another send that failed before this one started (while
@@ -135,9 +154,13 @@ func periodicJobs() []*river.PeriodicJob {
 	return []*river.PeriodicJob{joinRemindJob(), purgeEffectsJob()}
 }
 
-// StartJobs starts working jobs, sending through s, until ctx ends or StopJobs.
-func (db *DB) StartJobs(ctx context.Context, s Sender) error {
-	db.sender = s
+// StartJobs starts working jobs, rendering notices with n and sending through s, until
+// ctx ends or StopJobs.
+func (db *DB) StartJobs(ctx context.Context, s Sender, n Notices) error {
+	if s == nil || n == nil {
+		return errors.New("start jobs: a sender and a notice renderer are required")
+	}
+	db.sender, db.notices = s, n
 	if err := db.river.Start(ctx); err != nil {
 		return fmt.Errorf("start jobs: %w", err)
 	}

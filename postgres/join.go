@@ -182,7 +182,7 @@ func (w *joinCardWorker) Work(ctx context.Context, job *river.Job[JoinCardArgs])
 	}
 	// Delivery (unreachable admins, rate limits) works as for every notification.
 	nw := &notifyWorker{db: w.db}
-	return nw.Work(ctx, &river.Job[NotifyArgs]{JobRow: job.JobRow, Args: NotifyArgs{ResidentID: job.Args.AdminID, Reply: flows.JoinCard(r)}})
+	return nw.Work(ctx, &river.Job[NotifyArgs]{JobRow: job.JobRow, Args: NotifyArgs{ResidentID: job.Args.AdminID, Notice: coopbot.Notice{Kind: coopbot.NoticeJoinCard, ID: r.ID}}})
 }
 
 // JoinRemindArgs is the periodic job that reminds admins of requests left pending.
@@ -562,7 +562,7 @@ func (db *DB) RemindPendingJoins(ctx context.Context, now time.Time) (int, error
 			}
 			msgs := make([]NotifyArgs, len(admins))
 			for i, a := range admins {
-				msgs[i] = NotifyArgs{ResidentID: a, Reply: flows.JoinReminder(d.co, d.n, days)}
+				msgs[i] = NotifyArgs{ResidentID: a, Notice: coopbot.Notice{Kind: coopbot.NoticeJoinReminder, ID: d.co.ID, N: []int64{int64(d.n), int64(days)}}}
 			}
 			if err := db.notify(ctx, tx, msgs...); err != nil {
 				return err

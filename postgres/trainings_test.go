@@ -346,6 +346,13 @@ type trSent struct {
 	msgs []trSentMsg
 }
 
+// kindNotices renders a notice as its kind, for tests that only count what was sent.
+type kindNotices struct{}
+
+func (kindNotices) Render(_ context.Context, _ *coopbot.Resident, n coopbot.Notice) (coopbot.Reply, error) {
+	return coopbot.Text(coopbot.M(string(n.Kind))), nil
+}
+
 type trSentMsg struct {
 	resident int64
 	id       string
@@ -398,7 +405,7 @@ func trStartInstance(tb testing.TB, url string) (*postgres.DB, *trSent, func()) 
 	db := openTrainingDB(tb, url, 4)
 	s := &trSent{}
 	ctx, cancel := context.WithCancel(context.Background())
-	if err := db.StartJobs(ctx, s); err != nil {
+	if err := db.StartJobs(ctx, s, kindNotices{}); err != nil {
 		tb.Fatal(err)
 	}
 	return db, s, func() {

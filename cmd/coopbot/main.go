@@ -220,7 +220,7 @@ func serve(ctx context.Context, cfg *config, db *postgres.DB, log *slog.Logger, 
 	if cfg.webhook {
 		mux.Handle("/webhook/", b.WebhookHandler())
 	}
-	if err := db.StartJobs(ctx, b); err != nil {
+	if err := db.StartJobs(ctx, b, flows.NewNotices(db)); err != nil {
 		return err
 	}
 	// Broadcast deliveries, on every instance; on the way out the sends on their way are

@@ -207,7 +207,7 @@ func (h *Harness) Stop() {
 // StartJobs starts working the queued jobs (of a harness made with NoJobs).
 func (h *Harness) StartJobs() {
 	h.T.Helper()
-	if err := h.DB.StartJobs(h.ctx, h.Bot); err != nil {
+	if err := h.DB.StartJobs(h.ctx, h.Bot, flows.NewNotices(h.DB)); err != nil {
 		h.T.Fatal(err)
 	}
 }

@@ -1,0 +1,72 @@
+package flows
+
+import (
+	"context"
+	"fmt"
+
+	"coopbot"
+)
+
+// Notices renders the notices the stores queue (coopbot.Notice) when they are sent, from
+// the records as they stand then. cmd passes it to the store's job runner.
+type Notices struct {
+	store Store
+}
+
+// NewNotices returns the renderer of every notice kind.
+func NewNotices(s Store) *Notices { return &Notices{store: s} }
+
+// noticeRenderers render each kind of notice for the resident it goes to.
+var noticeRenderers = map[coopbot.NoticeKind]func(ctx context.Context, s Store, to *coopbot.Resident, n coopbot.Notice) (coopbot.Reply, error){
+	coopbot.NoticeJoinCard:     renderJoinCard,
+	coopbot.NoticeJoinReminder: renderJoinReminder,
+}
+
+// Render renders n for the resident to. A kind without a renderer, or with numbers
+// missing, is a bug of the code that queued it.
+func (ns *Notices) Render(ctx context.Context, to *coopbot.Resident, n coopbot.Notice) (coopbot.Reply, error) {
+	render, ok := noticeRenderers[n.Kind]
+	if !ok {
+		return coopbot.Reply{}, fmt.Errorf("no renderer for notice kind %q", n.Kind)
+	}
+	return render(ctx, ns.store, to, n)
+}
+
+// noticeNumbers returns the first k numbers n carries, or an error naming its kind.
+func noticeNumbers(n coopbot.Notice, k int) ([]int64, error) {
+	if len(n.N) < k {
+		return nil, fmt.Errorf("notice %s carries %d numbers, wants %d", n.Kind, len(n.N), k)
+	}
+	return n.N[:k], nil
+}
+
+// renderJoinCard shows a pending request to an admin; nothing once it was decided or
+// withdrawn.
+func renderJoinCard(ctx context.Context, s Store, _ *coopbot.Resident, n coopbot.Notice) (coopbot.Reply, error) {
+	r, err := s.JoinRequest(ctx, n.ID)
+	if err != nil {
+		return coopbot.Reply{}, err
+	}
+	if r.Status != coopbot.JoinPending {
+		return coopbot.Reply{}, &coopbot.Error{Code: coopbot.ENotFound, Err: fmt.Errorf("join request %d is %s", r.ID, r.Status)}
+	}
+	return JoinCard(r), nil
+}
+
+// renderJoinReminder: N are the pending count and the age in days they are older than.
+func renderJoinReminder(ctx context.Context, s Store, _ *coopbot.Resident, n coopbot.Notice) (coopbot.Reply, error) {
+	num, err := noticeNumbers(n, 2)
+	if err != nil {
+		return coopbot.Reply{}, err
+	}
+	coops, err := s.JoinCooperatives(ctx)
+	if err != nil {
+		return coopbot.Reply{}, err
+	}
+	for _, co := range coops {
+		if co.ID == n.ID {
+			return JoinReminder(co, int(num[0]), int(num[1])), nil
+		}
+	}
+	return coopbot.Reply{}, &coopbot.Error{Code: coopbot.ENotFound, Err: fmt.Errorf("cooperative %d is closed", n.ID)}
+}

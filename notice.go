@@ -1,0 +1,25 @@
+package coopbot
+
+// Notice is a message to a resident named by what it is about, not by its words: the
+// stores queue notices with the record that causes them, and the conversation layer
+// renders each in the resident's language when it is sent, from the records as they
+// stand then. A notice carries ids and numbers only, so no personal data and no wording
+// sits in the job table.
+type Notice struct {
+	Kind NoticeKind `json:"kind"`
+	ID   int64      `json:"id,omitempty"` // the record it is about
+	N    []int64    `json:"n,omitempty"`  // numbers the kind needs, in the order its renderer documents
+}
+
+// NoticeKind names what a notice is about; each kind has one renderer.
+type NoticeKind string
+
+// The notices of joining a cooperative.
+const (
+	// NoticeJoinCard shows a new request (ID) to a cooperative admin, with the buttons to
+	// decide it.
+	NoticeJoinCard NoticeKind = "join.card"
+	// NoticeJoinReminder reminds a cooperative's (ID) admins of its pending requests;
+	// N: how many are pending, and the number of days after which a request counts as old.
+	NoticeJoinReminder NoticeKind = "join.reminder"
+)
