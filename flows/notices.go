@@ -48,6 +48,12 @@ var noticeRenderers = map[coopbot.NoticeKind]func(ctx context.Context, s Store, 
 		}
 		return coopbot.Text(coopbot.M("roles.notice.revoked")), nil
 	},
+
+	coopbot.NoticeTrainingCancelled:     trainingNotice("training.notice.cancelled", false),
+	coopbot.NoticeTrainingChanged:       trainingNotice("training.notice.changed", true),
+	coopbot.NoticeTrainingPromoted:      trainingNotice("training.notice.promoted", true),
+	coopbot.NoticeTrainingReminderDay:   trainingNotice("training.reminder.day", true),
+	coopbot.NoticeTrainingReminderHours: trainingNotice("training.reminder.hours", true),
 }
 
 // Render renders n for the resident to. A kind without a renderer, or with numbers
