@@ -451,3 +451,46 @@ func trExport(t *testing.T, u *chattest.User) [][]string {
 	}
 	return rows
 }
+
+// TestTrainingNoticesWordedWhenSent: notices about a training are worded when they are
+// sent, from the training as it stands then, in the reader's language: edited twice and
+// then cancelled before any was sent, the enrollees get the cancellation under the last
+// title, and no word of the edits.
+func TestTrainingNoticesWordedWhenSent(t *testing.T) {
+	t.Parallel()
+	h := chattest.New(t, chattest.Options{Admins: chattest.Staff(6601), NoJobs: true})
+	ctx := context.Background()
+	tr := trNew(t, h, "سرخاب", "چرم‌دوزی", 5, 4)
+	fa, az := h.User(6602), h.User(6603).Speaks(coopbot.Azeri)
+	fa.Onboard("سرخاب")
+	az.Onboard("سرخاب")
+	for _, u := range []*chattest.User{fa, az} {
+		if _, err := h.DB.SignUp(ctx, tr.ID, trResidentID(t, h, u)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s := h.User(6601)
+	s.Onboard("سرخاب")
+	staff := trResidentID(t, h, s)
+	tr.VenueName = "سرای محله"
+	if _, err := h.DB.UpdateTraining(ctx, staff, tr); err != nil {
+		t.Fatal(err)
+	}
+	tr.TitleFa, tr.TitleAz = "چرم‌دوزی مقدماتی", "ایلک دری تیکیشی"
+	if _, err := h.DB.UpdateTraining(ctx, staff, tr); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.DB.CancelTraining(ctx, staff, tr.ID); err != nil {
+		t.Fatal(err)
+	}
+	before := map[*chattest.User]int{fa: len(fa.E.Messages()), az: len(az.E.Messages())}
+	h.StartJobs()
+	trSeesAny(t, fa, "training.notice.cancelled", trData(tr, coopbot.Persian)...)
+	trSeesAny(t, az, "training.notice.cancelled", trData(tr, coopbot.Azeri)...)
+	fa.Quiet(300 * time.Millisecond)
+	for u, n := range before {
+		if got := len(u.E.Messages()) - n; got != 1 {
+			t.Fatalf("user %d got %d messages, want only the cancellation: %+v", u.ID, got, u.E.Messages()[n:])
+		}
+	}
+}
