@@ -21,112 +21,23 @@ import (
 // the preview message into a progress bar (BroadcastProgressReply), with a Cancel button
 // handled here.
 
-// Audience kinds.
-const (
-	AudienceAll           = "all"
-	AudienceNeighborhoods = "neighborhoods"
-	AudienceCooperative   = "cooperative"
-	AudienceTraining      = "training"
-	AudienceLang          = "lang"
-)
-
-// Audience is who a broadcast goes to: every resident, those of some neighborhoods, the
-// approved members of a cooperative, those enrolled in a training (confirmed or on the
-// wait-list), or those who speak one language. Residents marked unreachable are never
-// part of it.
-type Audience struct {
-	Kind string       `json:"kind"`
-	IDs  []int64      `json:"ids,omitempty"`  // neighborhoods, or the one cooperative or training
-	Lang coopbot.Lang `json:"lang,omitempty"` // AudienceLang
-}
-
-// AudienceCount is how many residents of an audience use one platform and language.
-type AudienceCount struct {
-	Platform  coopbot.Platform
-	Lang      coopbot.Lang
-	Residents int
-}
-
-// AudienceChoice is a group an audience can be chosen from (a cooperative, a training),
-// with its size.
-type AudienceChoice struct {
-	ID      int64
-	NameFa  string
-	NameAz  string
-	Members int
-	At      time.Time // a training's start
-}
-
-// Name returns the choice's name in l.
-func (a AudienceChoice) Name(l coopbot.Lang) string {
-	if l == coopbot.Azeri && a.NameAz != "" {
-		return a.NameAz
-	}
-	return a.NameFa
-}
-
-// ProgressMessage is the staff member's message that shows a broadcast's progress; a
-// zero MessageID means none was sent yet (the runner posts one).
-type ProgressMessage struct {
-	Platform  coopbot.Platform
-	ChatID    int64
-	MessageID int
-	Lang      coopbot.Lang
-}
-
-// NewBroadcast is a confirmed broadcast.
-type NewBroadcast struct {
-	CreatedBy int64
-	Audience  Audience
-	TextFa    string // what Persian readers get; empty when no Persian reader is addressed
-	TextAz    string // what Azeri readers get
-	StartAt   time.Time
-	Progress  ProgressMessage
-}
-
-// Broadcast states.
-const (
-	BroadcastScheduled = "scheduled"
-	BroadcastRunning   = "running"
-	BroadcastDone      = "done"
-	BroadcastCancelled = "cancelled"
-)
-
-// BroadcastStatus is a broadcast as its progress message shows it.
-type BroadcastStatus struct {
-	ID             int64
-	Status         string
-	CreatedBy      int64
-	NeighborhoodID int64 // the audience's one neighborhood, for managers' rights
-	Total          int
-	Pending        int // not sent yet (waiting, claimed or on the way)
-	Sent           int
-	Unreachable    int
-	Failed         int
-	Unknown        int // no answer after the request was written: maybe delivered, never resent
-	Cancelled      int // not sent because the broadcast was cancelled
-	StartAt        time.Time
-	Finish         time.Time // estimated finish; zero when unknown
-	Finished       bool      // nothing is on the way any more
-}
-
 // BroadcastStore keeps broadcasts and their deliveries.
 type BroadcastStore interface {
 	// AudienceCounts counts the reachable residents of an audience per platform and language.
-	AudienceCounts(ctx context.Context, a Audience) ([]AudienceCount, error)
+	AudienceCounts(ctx context.Context, a coopbot.Audience) ([]coopbot.AudienceCount, error)
 	// AudienceCooperatives lists the active cooperatives with their approved members.
-	AudienceCooperatives(ctx context.Context) ([]AudienceChoice, error)
+	AudienceCooperatives(ctx context.Context) ([]coopbot.AudienceChoice, error)
 	// AudienceTrainings lists the trainings of the last month and to come that have
 	// enrollees (confirmed or wait-listed), soonest first.
-	AudienceTrainings(ctx context.Context) ([]AudienceChoice, error)
+	AudienceTrainings(ctx context.Context) ([]coopbot.AudienceChoice, error)
 	// CreateBroadcast queues the broadcast and one delivery per recipient in one
 	// transaction; it returns the broadcast's id and its recipient count.
-	CreateBroadcast(ctx context.Context, b NewBroadcast) (id int64, total int, err error)
-	// BroadcastStatus returns a broadcast's counts (not_found when there is none).
-	BroadcastStatus(ctx context.Context, id int64) (*BroadcastStatus, error)
+	CreateBroadcast(ctx context.Context, b coopbot.NewBroadcast) (id int64, total int, err error)
+	// coopbot.BroadcastStatus returns a broadcast's counts (not_found when there is none).
+	BroadcastStatus(ctx context.Context, id int64) (*coopbot.BroadcastStatus, error)
 	// CancelBroadcast stops a scheduled or running broadcast: nothing not yet on its way is
 	// sent. A broadcast that already ended is a conflict.
-	CancelBroadcast(ctx context.Context, id, by int64) (*BroadcastStatus, error)
+	CancelBroadcast(ctx context.Context, id, by int64) (*coopbot.BroadcastStatus, error)
 }
 
 // FlowBroadcast is the staff wizard.
@@ -219,24 +130,24 @@ func (w *broadcastWizard) askAudience(ctx context.Context, c *Conv) (coopbot.Rep
 		return r, nil
 	}
 	r.Buttons = [][]coopbot.Button{
-		{{Label: coopbot.M("broadcast.audience.all"), Data: AudienceAll}},
-		{{Label: coopbot.M("broadcast.audience.neighborhoods"), Data: AudienceNeighborhoods}},
+		{{Label: coopbot.M("broadcast.audience.all"), Data: string(coopbot.AudienceAll)}},
+		{{Label: coopbot.M("broadcast.audience.neighborhoods"), Data: string(coopbot.AudienceNeighborhoods)}},
 	}
 	coops, err := w.d.Store.AudienceCooperatives(ctx)
 	if err != nil {
 		return r, err
 	}
 	if len(coops) > 0 {
-		r.Buttons = append(r.Buttons, []coopbot.Button{{Label: coopbot.M("broadcast.audience.cooperative"), Data: AudienceCooperative}})
+		r.Buttons = append(r.Buttons, []coopbot.Button{{Label: coopbot.M("broadcast.audience.cooperative"), Data: string(coopbot.AudienceCooperative)}})
 	}
 	trainings, err := w.d.Store.AudienceTrainings(ctx)
 	if err != nil {
 		return r, err
 	}
 	if len(trainings) > 0 {
-		r.Buttons = append(r.Buttons, []coopbot.Button{{Label: coopbot.M("broadcast.audience.training"), Data: AudienceTraining}})
+		r.Buttons = append(r.Buttons, []coopbot.Button{{Label: coopbot.M("broadcast.audience.training"), Data: string(coopbot.AudienceTraining)}})
 	}
-	r.Buttons = append(r.Buttons, []coopbot.Button{{Label: coopbot.M("broadcast.audience.lang"), Data: AudienceLang}})
+	r.Buttons = append(r.Buttons, []coopbot.Button{{Label: coopbot.M("broadcast.audience.lang"), Data: string(coopbot.AudienceLang)}})
 	return r, nil
 }
 
@@ -245,28 +156,28 @@ func (w *broadcastWizard) answerAudience(ctx context.Context, c *Conv, in Input)
 		if in.Choice != "own" {
 			return Retry("broadcast.audience.invalid"), nil
 		}
-		c.Set("kind", AudienceNeighborhoods)
+		c.Set("kind", string(coopbot.AudienceNeighborhoods))
 		c.SetInt("ids", c.Profile.RoleScope)
 		return Goto("mode"), nil
 	}
-	switch in.Choice {
-	case AudienceAll:
-		c.Set("kind", AudienceAll)
+	switch coopbot.AudienceKind(in.Choice) {
+	case coopbot.AudienceAll:
+		c.Set("kind", string(coopbot.AudienceAll))
 		return Goto("mode"), nil
-	case AudienceNeighborhoods:
-		c.Set("kind", AudienceNeighborhoods)
+	case coopbot.AudienceNeighborhoods:
+		c.Set("kind", string(coopbot.AudienceNeighborhoods))
 		c.Set("np", "")
 		return Goto("neighborhoods"), nil
-	case AudienceCooperative:
-		c.Set("kind", AudienceCooperative)
+	case coopbot.AudienceCooperative:
+		c.Set("kind", string(coopbot.AudienceCooperative))
 		c.Set("np", "")
 		return Goto("cooperative"), nil
-	case AudienceTraining:
-		c.Set("kind", AudienceTraining)
+	case coopbot.AudienceTraining:
+		c.Set("kind", string(coopbot.AudienceTraining))
 		c.Set("np", "")
 		return Goto("training"), nil
-	case AudienceLang:
-		c.Set("kind", AudienceLang)
+	case coopbot.AudienceLang:
+		c.Set("kind", string(coopbot.AudienceLang))
 		return Goto("lang"), nil
 	}
 	return Retry("broadcast.audience.invalid"), nil
@@ -683,21 +594,21 @@ func (w *broadcastWizard) toPreview(c *Conv) Next {
 }
 
 // bcAudience returns the audience the answers describe.
-func bcAudience(c *Conv) Audience {
-	a := Audience{Kind: c.Get("kind")}
+func bcAudience(c *Conv) coopbot.Audience {
+	a := coopbot.Audience{Kind: coopbot.AudienceKind(c.Get("kind"))}
 	switch a.Kind {
-	case AudienceNeighborhoods, AudienceCooperative, AudienceTraining:
+	case coopbot.AudienceNeighborhoods, coopbot.AudienceCooperative, coopbot.AudienceTraining:
 		a.IDs = bcIDs(c)
-	case AudienceLang:
+	case coopbot.AudienceLang:
 		a.Lang = coopbot.Lang(c.Get("lang"))
 	}
 	return a
 }
 
 // describe names an audience for the preview.
-func (w *broadcastWizard) describe(ctx context.Context, c *Conv, a Audience) (coopbot.Msg, error) {
+func (w *broadcastWizard) describe(ctx context.Context, c *Conv, a coopbot.Audience) (coopbot.Msg, error) {
 	switch a.Kind {
-	case AudienceNeighborhoods:
+	case coopbot.AudienceNeighborhoods:
 		all, err := w.d.Store.Neighborhoods(ctx)
 		if err != nil {
 			return coopbot.Msg{}, err
@@ -709,7 +620,7 @@ func (w *broadcastWizard) describe(ctx context.Context, c *Conv, a Audience) (co
 			}
 		}
 		return coopbot.M("broadcast.who.neighborhoods", "Names", strings.Join(names, "، ")).WithCount(len(names)), nil
-	case AudienceCooperative:
+	case coopbot.AudienceCooperative:
 		list, err := w.d.Store.AudienceCooperatives(ctx)
 		if err != nil {
 			return coopbot.Msg{}, err
@@ -720,7 +631,7 @@ func (w *broadcastWizard) describe(ctx context.Context, c *Conv, a Audience) (co
 			}
 		}
 		return coopbot.Msg{}, &coopbot.Error{Code: coopbot.ENotFound, Err: errors.New("cooperative of the audience")}
-	case AudienceTraining:
+	case coopbot.AudienceTraining:
 		list, err := w.d.Store.AudienceTrainings(ctx)
 		if err != nil {
 			return coopbot.Msg{}, err
@@ -731,7 +642,7 @@ func (w *broadcastWizard) describe(ctx context.Context, c *Conv, a Audience) (co
 			}
 		}
 		return coopbot.Msg{}, &coopbot.Error{Code: coopbot.ENotFound, Err: errors.New("training of the audience")}
-	case AudienceLang:
+	case coopbot.AudienceLang:
 		if a.Lang == coopbot.Azeri {
 			return coopbot.M("broadcast.who.lang_az"), nil
 		}
@@ -793,7 +704,7 @@ func (w *broadcastWizard) answerPreview(ctx context.Context, c *Conv, in Input) 
 	if err != nil {
 		return Next{}, err
 	}
-	if s == nil || s.Role == coopbot.RoleNeighborhoodManager && (a.Kind != AudienceNeighborhoods || len(a.IDs) != 1 || a.IDs[0] != s.NeighborhoodID) {
+	if s == nil || s.Role == coopbot.RoleNeighborhoodManager && (a.Kind != coopbot.AudienceNeighborhoods || len(a.IDs) != 1 || a.IDs[0] != s.NeighborhoodID) {
 		if s != nil {
 			if err := w.d.Store.Audit(ctx, c.Profile.ResidentID, "broadcast_create", "", false, map[string]any{"audience": a}); err != nil {
 				return Next{}, err
@@ -805,9 +716,9 @@ func (w *broadcastWizard) answerPreview(ctx context.Context, c *Conv, in Input) 
 	if fa == "" && az == "" {
 		return Goto("mode"), nil
 	}
-	nb := NewBroadcast{
+	nb := coopbot.NewBroadcast{
 		CreatedBy: c.Profile.ResidentID, Audience: a, TextFa: fa, TextAz: az,
-		Progress: ProgressMessage{Platform: c.Platform, ChatID: c.ChatID, Lang: c.Lang()},
+		Progress: coopbot.ProgressMessage{Platform: c.Platform, ChatID: c.ChatID, Lang: c.Lang()},
 	}
 	if in.Pressed && c.Update != nil {
 		nb.Progress.MessageID = c.Update.MessageID // the preview becomes the progress message
@@ -822,15 +733,15 @@ func (w *broadcastWizard) answerPreview(ctx context.Context, c *Conv, in Input) 
 	if err := w.d.Store.Audit(ctx, c.Profile.ResidentID, "broadcast_create", broadcastSubject(id), true, map[string]any{"audience": a, "recipients": total}); err != nil {
 		return Next{}, err
 	}
-	st := BroadcastStatus{ID: id, Status: BroadcastRunning, Total: total, Pending: total, StartAt: nb.StartAt}
+	st := coopbot.BroadcastStatus{ID: id, Status: coopbot.BroadcastRunning, Total: total, Pending: total, StartAt: nb.StartAt}
 	if !nb.StartAt.IsZero() {
-		st.Status = BroadcastScheduled
+		st.Status = coopbot.BroadcastScheduled
 	}
 	if nb.Progress.MessageID == 0 {
 		// No preview to turn into the progress message: the runner posts one.
 		return Done(coopbot.Text(coopbot.M("broadcast.queued", "ID", text.Number(id)))), nil
 	}
-	progress := BroadcastProgressReply(st, w.d.Now())
+	progress := broadcastProgress(st, w.d.Now())
 	progress.Edit = true
 	return Done(progress), nil
 }
@@ -873,35 +784,43 @@ func (w *broadcastWizard) cancel(ctx context.Context, c *Conv, args string) (Nex
 	if err := w.d.Store.Audit(ctx, c.Profile.ResidentID, "broadcast_cancel", broadcastSubject(id), true, map[string]any{"not_sent": st.Cancelled}); err != nil {
 		return Next{}, err
 	}
-	r := BroadcastProgressReply(*st, w.d.Now())
+	r := broadcastProgress(*st, w.d.Now())
 	r.Edit = true
 	toast := coopbot.M("broadcast.cancel.done")
 	r.Toast = &toast
 	return Stay(r), nil
 }
 
-// BroadcastProgressReply is the progress message of a broadcast: counts in Persian
-// digits, a bar, the estimated finish and a Cancel button while it runs; the four final
-// counts once it ended.
-func BroadcastProgressReply(s BroadcastStatus, now time.Time) coopbot.Reply {
+// BroadcastMessages words the progress message for the broadcast runner (cmd passes it
+// in).
+type BroadcastMessages struct{}
+
+// BroadcastProgress is the progress message of a broadcast: counts in Persian digits, a
+// bar, the estimated finish and a Cancel button while it runs; the final counts once it
+// ended.
+func (BroadcastMessages) BroadcastProgress(s coopbot.BroadcastStatus, now time.Time) coopbot.Reply {
+	return broadcastProgress(s, now)
+}
+
+func broadcastProgress(s coopbot.BroadcastStatus, now time.Time) coopbot.Reply {
 	id := text.Number(s.ID)
 	counts := coopbot.M("broadcast.progress.counts",
 		"Sent", text.Number(int64(s.Sent)), "Unreachable", text.Number(int64(s.Unreachable)),
 		"Failed", text.Number(int64(s.Failed)), "Unknown", text.Number(int64(s.Unknown)))
 	cancel := [][]coopbot.Button{{{Label: coopbot.M("broadcast.cancel"), Data: "a:" + broadcastCancelAction + ":" + strconv.FormatInt(s.ID, 10)}}}
 	switch s.Status {
-	case BroadcastScheduled:
+	case coopbot.BroadcastScheduled:
 		return coopbot.Reply{Text: []coopbot.Msg{
 			coopbot.M("broadcast.progress.scheduled", "ID", id, "Date", text.Date(s.StartAt), "Clock", text.Clock(s.StartAt)),
 			coopbot.M("broadcast.preview.total", "Total", text.Number(int64(s.Total))).WithCount(s.Total),
 		}, Buttons: cancel}
-	case BroadcastDone, BroadcastCancelled:
+	case coopbot.BroadcastDone, coopbot.BroadcastCancelled:
 		title := "broadcast.progress.done"
-		if s.Status == BroadcastCancelled {
+		if s.Status == coopbot.BroadcastCancelled {
 			title = "broadcast.progress.cancelled"
 		}
 		r := coopbot.Text(coopbot.M(title, "ID", id), bcBar(s), counts)
-		if s.Status == BroadcastCancelled {
+		if s.Status == coopbot.BroadcastCancelled {
 			r.Text = append(r.Text, coopbot.M("broadcast.progress.not_sent", "Count", text.Number(int64(s.Cancelled+s.Pending))))
 		}
 		if !s.Finished {
@@ -921,7 +840,7 @@ func BroadcastProgressReply(s BroadcastStatus, now time.Time) coopbot.Reply {
 }
 
 // bcBar draws how much of a broadcast is done, with the counts.
-func bcBar(s BroadcastStatus) coopbot.Msg {
+func bcBar(s coopbot.BroadcastStatus) coopbot.Msg {
 	done := s.Sent + s.Unreachable + s.Failed + s.Unknown
 	const cells = 12
 	filled, pct := cells, 100
@@ -935,8 +854,13 @@ func bcBar(s BroadcastStatus) coopbot.Msg {
 		"Done", text.Number(int64(done)), "Total", text.Number(int64(s.Total)))
 }
 
-// BroadcastReportReply is the final report sent to the staff member when a broadcast ended.
-func BroadcastReportReply(s BroadcastStatus) coopbot.Reply {
+// renderBroadcastReport is the final report to the staff member who sent broadcast n.ID.
+func renderBroadcastReport(ctx context.Context, st Store, _ *coopbot.Resident, n coopbot.Notice) (coopbot.Reply, error) {
+	sp, err := st.BroadcastStatus(ctx, n.ID)
+	if err != nil {
+		return coopbot.Reply{}, err
+	}
+	s := *sp
 	r := coopbot.Text(
 		coopbot.M("broadcast.report.title", "ID", text.Number(s.ID)),
 		coopbot.M("broadcast.report.sent", "Count", text.Number(int64(s.Sent))),
@@ -944,11 +868,11 @@ func BroadcastReportReply(s BroadcastStatus) coopbot.Reply {
 		coopbot.M("broadcast.report.failed", "Count", text.Number(int64(s.Failed))),
 		coopbot.M("broadcast.report.unknown", "Count", text.Number(int64(s.Unknown))),
 	)
-	if s.Status == BroadcastCancelled {
+	if s.Status == coopbot.BroadcastCancelled {
 		r.Text = append(r.Text, coopbot.M("broadcast.report.cancelled", "Count", text.Number(int64(s.Cancelled+s.Pending))))
 	}
 	if s.Unknown > 0 {
 		r.Text = append(r.Text, coopbot.M("broadcast.report.unknown_note"))
 	}
-	return r
+	return r, nil
 }

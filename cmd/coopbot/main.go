@@ -28,6 +28,7 @@ import (
 	"time"
 
 	"coopbot/bot"
+	"coopbot/broadcaster"
 	"coopbot/emulator"
 	"coopbot/flows"
 	"coopbot/locales"
@@ -228,7 +229,8 @@ func serve(ctx context.Context, cfg *config, db *postgres.DB, log *slog.Logger, 
 	// finishes its updates, not after.
 	bcDone := make(chan error, 1)
 	go func() {
-		bcDone <- db.NewBroadcaster(postgres.BroadcastConfig{Sender: b, Limiter: limiter, Log: log, ClaimTTL: cfg.claimTTL, Instance: holderName()}).Run(ctx)
+		bcDone <- broadcaster.New(broadcaster.Config{Store: db, Sender: b, Limiter: limiter, Messages: flows.BroadcastMessages{},
+			Log: log, ClaimTTL: cfg.claimTTL, Instance: holderName()}).Run(ctx)
 	}()
 	jobsDone := make(chan struct{})
 	go func() {

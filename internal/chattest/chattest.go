@@ -23,6 +23,7 @@ import (
 
 	"coopbot"
 	"coopbot/bot"
+	"coopbot/broadcaster"
 	"coopbot/emulator"
 	"coopbot/flows"
 	"coopbot/locales"
@@ -81,8 +82,8 @@ type Options struct {
 	NoJobs bool
 	// SendRate is the broadcast send rate per platform (sends a second; 1000 by default).
 	SendRate float64
-	// Broadcasts tune the broadcast runner; its Sender and Limiter are the harness's.
-	Broadcasts postgres.BroadcastConfig
+	// Broadcasts tune the broadcast runner; its Store, Sender, Limiter and Messages are the harness's.
+	Broadcasts broadcaster.Config
 	// RedisURL is the Redis to use (e.g. through a faultproxy); COOPBOT_TEST_REDIS_URL or
 	// the local one by default.
 	RedisURL string
@@ -166,7 +167,7 @@ func New(t testing.TB, opts ...Options) *Harness {
 	}
 	go func() { h.done <- h.Bot.Run(ctx) }()
 	bc := o.Broadcasts
-	bc.Sender, bc.Limiter = h.Bot, h.Limiter
+	bc.Store, bc.Sender, bc.Limiter, bc.Messages = h.DB, h.Bot, h.Limiter, flows.BroadcastMessages{}
 	if bc.Log == nil {
 		bc.Log = h.Log
 	}
@@ -177,7 +178,7 @@ func New(t testing.TB, opts ...Options) *Harness {
 		bc.ProgressEvery = 300 * time.Millisecond
 	}
 	h.bcDone = make(chan error, 1)
-	go func() { h.bcDone <- h.DB.NewBroadcaster(bc).Run(ctx) }()
+	go func() { h.bcDone <- broadcaster.New(bc).Run(ctx) }()
 	t.Cleanup(func() {
 		h.Stop()
 		h.API.Close()
