@@ -38,22 +38,6 @@ func (a Audience) Neighborhood() int64 {
 	return 0
 }
 
-// Complete reports whether the audience names everything its kind needs: at least one
-// neighborhood, the one cooperative or training, a language.
-func (a Audience) Complete() bool {
-	switch a.Kind {
-	case AudienceAll:
-		return true
-	case AudienceNeighborhoods:
-		return len(a.IDs) > 0
-	case AudienceCooperative, AudienceTraining:
-		return len(a.IDs) == 1 && a.IDs[0] > 0
-	case AudienceLang:
-		return a.Lang.Valid()
-	}
-	return false
-}
-
 // AudienceCount is how many residents of an audience use one platform and language.
 type AudienceCount struct {
 	Platform  Platform
