@@ -441,4 +441,3 @@ func (w *bcWizard) textStep(name, prompt string, field func(a *broadcast) *strin
 		},
 	}
 }
-
