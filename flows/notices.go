@@ -19,8 +19,9 @@ func NewNotices(s Store) *Notices { return &Notices{store: s} }
 
 // noticeRenderers render each kind of notice for the resident it goes to.
 var noticeRenderers = map[coopbot.NoticeKind]func(ctx context.Context, s Store, to *coopbot.Resident, n coopbot.Notice) (coopbot.Reply, error){
-	coopbot.NoticeJoinCard:     renderJoinCard,
-	coopbot.NoticeJoinReminder: renderJoinReminder,
+	coopbot.NoticeJoinCard:        renderJoinCard,
+	coopbot.NoticeJoinReminder:    renderJoinReminder,
+	coopbot.NoticeBroadcastReport: renderBroadcastReport,
 	coopbot.NoticeManagerGranted: func(ctx context.Context, s Store, to *coopbot.Resident, n coopbot.Notice) (coopbot.Reply, error) {
 		all, err := s.Neighborhoods(ctx)
 		if err != nil {
