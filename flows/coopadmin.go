@@ -2,6 +2,7 @@ package flows
 
 import (
 	"context"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -122,10 +123,9 @@ func cardText(r *coopbot.JoinRequest) []coopbot.Msg {
 // JoinCard is the card a new request sends to every admin of its cooperative, in the
 // admin's language, with Approve and Reject.
 func JoinCard(r *coopbot.JoinRequest) coopbot.Reply {
-	id := strconv.FormatInt(r.ID, 10)
 	return coopbot.Reply{Text: cardText(r), Buttons: [][]coopbot.Button{{
-		{Label: coopbot.M("coop.card.approve"), Data: "a:" + actionDecide + ":" + id + ":ok"},
-		{Label: coopbot.M("coop.card.reject"), Data: "a:" + actionDecide + ":" + id + ":no"},
+		{Label: coopbot.M("coop.card.approve"), Data: "a:" + actionDecide + ":" + Data(verdictApprove, r.ID)},
+		{Label: coopbot.M("coop.card.reject"), Data: "a:" + actionDecide + ":" + Data(verdictReject, r.ID)},
 	}}}
 }
 
@@ -173,6 +173,17 @@ func toast(id string) coopbot.Reply {
 
 type coopAdmin struct{ d Deps }
 
+// coopPending is the list of requests waiting for a decision (its page is the kit's).
+type coopPending struct{}
+
+// coopReject is a rejection waiting for its reason.
+type coopReject struct {
+	Request int64 `json:"r"`
+}
+
+// coopInvite is the staff's choice of the cooperative an invite code is for.
+type coopInvite struct{}
+
 func coopAdminFeature(d Deps) feature {
 	a := &coopAdmin{d: d}
 	return feature{
@@ -196,6 +207,34 @@ func coopAdminFeature(d Deps) feature {
 	}
 }
 
+// deciderGate admits cooperative admins and staff, as they stand in the system of record
+// now: someone whose role was taken away meanwhile is refused at their next answer.
+func (a *coopAdmin) deciderGate(ctx context.Context, c *Conv) (*coopbot.Msg, error) {
+	p, err := a.d.Store.Profile(ctx, c.Ref())
+	if err != nil {
+		return nil, err
+	}
+	if !p.CoopAdmin && !staffOnly(&p) {
+		m := coopbot.M("admin.denied")
+		return &m, nil
+	}
+	return nil, nil
+}
+
+// staffGate admits staff and neighborhood managers.
+func (a *coopAdmin) staffGate(ctx context.Context, c *Conv) (*coopbot.Msg, error) {
+	s, err := a.d.Store.Staff(ctx, c.Profile.ResidentID)
+	if err != nil {
+		return nil, err
+	}
+	if s == nil {
+		m := coopbot.M("admin.denied")
+		return &m, nil
+	}
+	c.Staff = s
+	return nil, nil
+}
+
 // denied records a refused attempt and tells the person so.
 func (a *coopAdmin) denied(ctx context.Context, c *Conv, action string, reqID int64, detail map[string]any) (Next, error) {
 	if err := a.d.Store.Audit(ctx, c.Profile.ResidentID, action, "join_request:"+strconv.FormatInt(reqID, 10), false, detail); err != nil {
@@ -216,35 +255,59 @@ func (a *coopAdmin) load(ctx context.Context, c *Conv, id int64, action string, 
 	if err != nil {
 		return nil, Next{}, err
 	}
+	return a.allowed(ctx, c, r, action, detail)
+}
+
+// allowed checks that this person may decide on r (nobody decides on their own request).
+func (a *coopAdmin) allowed(ctx context.Context, c *Conv, r *coopbot.JoinRequest, action string, detail map[string]any) (*coopbot.JoinRequest, Next, error) {
 	ok, err := a.d.Store.CanDecideJoin(ctx, c.Profile.ResidentID, r.CooperativeID)
 	if err != nil {
 		return nil, Next{}, err
 	}
-	if !ok || r.ResidentID == c.Profile.ResidentID { // nobody decides on their own request
-		next, err := a.denied(ctx, c, action, id, detail)
+	if !ok || r.ResidentID == c.Profile.ResidentID {
+		next, err := a.denied(ctx, c, action, r.ID, detail)
 		return nil, next, err
 	}
 	return r, Next{}, nil
 }
 
-// decide handles Approve and Reject on a card ("a:jr:<id>:ok|no"). Approve decides at
-// once; Reject first asks for the reason. Whoever presses is checked, whatever the data.
+// Verdicts on a card's buttons: Data(verdictApprove, id), Data(verdictReject, id).
+const (
+	verdictApprove = "ok"
+	verdictReject  = "no"
+)
+
+// cardVerdict reads a card's button data. Cards sent before the data was built with Data
+// carry "<id>:ok|no"; they wait in admins' chats, so they are read too.
+func cardVerdict(args string) (id int64, verdict string, ok bool) {
+	if n, v, found := strings.Cut(args, ":"); found && (v == verdictApprove || v == verdictReject) {
+		args = v + ":" + n
+	}
+	in := Input{Choice: args}
+	for _, v := range []string{verdictApprove, verdictReject} {
+		if id, ok := in.Pick(v); ok {
+			return id, v, true
+		}
+	}
+	return 0, "", false
+}
+
+// decide handles Approve and Reject on a card. Approve decides at once; Reject first asks
+// for the reason. Whoever presses is checked, whatever the data.
 func (a *coopAdmin) decide(ctx context.Context, c *Conv, args string) (Next, error) {
-	idStr, verdict, _ := strings.Cut(args, ":")
-	id, err := strconv.ParseInt(idStr, 10, 64)
-	detail := map[string]any{"verdict": verdict}
-	if err != nil || id <= 0 || (verdict != "ok" && verdict != "no") {
+	id, verdict, ok := cardVerdict(args)
+	if !ok {
 		return a.denied(ctx, c, "join_decide", id, map[string]any{"data": args})
 	}
-	r, next, err := a.load(ctx, c, id, "join_decide", detail)
+	r, next, err := a.load(ctx, c, id, "join_decide", map[string]any{"verdict": verdict})
 	if r == nil {
 		return next, err
 	}
 	if r.Status != coopbot.JoinPending {
 		return Stay(toast("coop.toast.already"), decidedCard(r)), nil
 	}
-	if verdict == "no" {
-		return Start(flowCoopReject, map[string]string{"req": idStr}), nil
+	if verdict == verdictReject {
+		return Start(flowCoopReject, coopReject{Request: id}), nil
 	}
 	after, won, err := a.d.Store.DecideJoinRequest(ctx, JoinDecision{
 		RequestID: id, ActorID: c.Profile.ResidentID, Approve: true,
@@ -264,44 +327,35 @@ func (a *coopAdmin) decide(ctx context.Context, c *Conv, args string) (Next, err
 
 // reject asks an admin why a request is rejected (a short list, or their own words) and
 // then decides.
-func (a *coopAdmin) reject() *legacyFlow {
-	return &legacyFlow{Name: flowCoopReject, First: "reason", Steps: map[string]legacyStep{
-		"reason": {
-			Ask: func(ctx context.Context, c *Conv) (coopbot.Reply, error) {
-				r := coopbot.Text(coopbot.M("coop.reject.prompt", "ID", ID(c.GetInt("req"))))
-				for _, rr := range rejectReasons {
-					r.Buttons = append(r.Buttons, []coopbot.Button{{Label: coopbot.M(rr.msg), Data: "r:" + rr.key}})
-				}
-				return r, nil
-			},
-			Answer: func(ctx context.Context, c *Conv, in Input) (Next, error) {
-				code, own := "", ""
-				switch {
-				case strings.HasPrefix(in.Choice, "r:"):
-					for _, rr := range rejectReasons {
-						if rr.key == in.Choice[2:] {
-							code = rr.key
-						}
-					}
-				case in.Kind == KindText && in.Text != "":
-					own = text.CleanMultiline(in.Raw)
-					if utf8.RuneCountInString(own) > maxReasonText {
-						return Retry("coop.reject.too_long", "Max", text.Number(maxReasonText)), nil
-					}
-					code = "other"
-				}
-				if code == "" {
-					return Retry("coop.reject.invalid"), nil
-				}
-				return a.rejectWith(ctx, c, code, own)
-			},
+func (a *coopAdmin) reject() flowDef {
+	return &Flow[coopReject]{Name: flowCoopReject, Gate: a.deciderGate, Steps: []Step[coopReject]{{
+		Name: "reason",
+		Ask: func(ctx context.Context, c *Conv, rj *coopReject) (coopbot.Reply, error) {
+			r := coopbot.Text(coopbot.M("coop.reject.prompt", "ID", ID(rj.Request)))
+			for i, rr := range rejectReasons {
+				r.Buttons = append(r.Buttons, []coopbot.Button{{Label: coopbot.M(rr.msg), Data: Data("r", int64(i))}})
+			}
+			return r, nil
 		},
-	}}
+		Answer: func(ctx context.Context, c *Conv, rj *coopReject, in Input) (Next, error) {
+			if i, ok := in.PickIndex("r", len(rejectReasons)); ok {
+				return a.rejectWith(ctx, c, rj, rejectReasons[i].key, "")
+			}
+			if in.Kind != KindText || in.Text == "" || in.Choice != "" {
+				return Retry("coop.reject.invalid"), nil
+			}
+			own := text.CleanMultiline(in.Raw)
+			if utf8.RuneCountInString(own) > maxReasonText {
+				return Retry("coop.reject.too_long", "Max", text.Number(maxReasonText)), nil
+			}
+			return a.rejectWith(ctx, c, rj, "other", own)
+		},
+	}}}
 }
 
-func (a *coopAdmin) rejectWith(ctx context.Context, c *Conv, code, own string) (Next, error) {
-	id := c.GetInt("req")
-	r, next, err := a.load(ctx, c, id, "join_decide", map[string]any{"verdict": "no"})
+func (a *coopAdmin) rejectWith(ctx context.Context, c *Conv, rj *coopReject, code, own string) (Next, error) {
+	id := rj.Request
+	r, next, err := a.load(ctx, c, id, "join_decide", map[string]any{"verdict": verdictReject})
 	if r == nil {
 		if err != nil {
 			return next, err
@@ -329,109 +383,115 @@ func (a *coopAdmin) rejectWith(ctx context.Context, c *Conv, code, own string) (
 const pendingPerPage = 8
 
 // pending lists the requests waiting for this person's decision; each opens its card.
-func (a *coopAdmin) pending() *legacyFlow {
-	return &legacyFlow{Name: flowCoopPending, First: "list", Steps: map[string]legacyStep{
-		"list": {
-			Ask: func(ctx context.Context, c *Conv) (coopbot.Reply, error) {
-				all, err := a.d.Store.PendingJoinRequests(ctx, c.Profile.ResidentID)
-				if err != nil {
-					return coopbot.Reply{}, err
-				}
-				if len(all) == 0 {
-					return coopbot.Text(coopbot.M("coop.pending.none")), nil
-				}
-				lang := c.Lang()
-				r := coopbot.Text(coopbot.M("coop.pending.title", "Count", text.Number(int64(len(all)))).WithCount(len(all)))
-				page, pages := pageOf(int(c.GetInt("pp")), len(all), pendingPerPage)
-				for _, q := range all[page*pendingPerPage : min(len(all), (page+1)*pendingPerPage)] {
-					r.Text = append(r.Text, coopbot.M("coop.pending.item", "ID", ID(q.ID), "Name", text.Isolate(q.FullName),
-						"Coop", q.Cooperative.Name(lang), "Date", When(q.CreatedAt)))
-					r.Buttons = append(r.Buttons, []coopbot.Button{{
-						Label: coopbot.M("coop.pending.open", "ID", ID(q.ID), "Name", text.Isolate(q.FullName)),
-						Data:  "r:" + strconv.FormatInt(q.ID, 10),
-					}})
-				}
-				pager(&r, page, pages)
-				return r, nil
-			},
-			Answer: func(ctx context.Context, c *Conv, in Input) (Next, error) {
-				switch {
-				case strings.HasPrefix(in.Choice, "p:"):
-					c.Set("pp", in.Choice[2:])
-					return Again(), nil
-				case strings.HasPrefix(in.Choice, "r:"):
-					id, _ := strconv.ParseInt(in.Choice[2:], 10, 64)
-					r, next, err := a.load(ctx, c, id, "join_view", nil)
-					if r == nil {
-						return next, err
-					}
-					if r.Status != coopbot.JoinPending {
-						card := decidedCard(r)
-						card.Edit = false
-						return Stay(card), nil
-					}
-					return Stay(JoinCard(r)), nil
-				}
-				return Retry("coop.pending.use_buttons"), nil
-			},
+func (a *coopAdmin) pending() flowDef {
+	list := List[coopPending, coopbot.JoinRequest]{
+		Name:    "list",
+		PerPage: pendingPerPage,
+		Items: func(ctx context.Context, c *Conv, _ *coopPending, page, per int) ([]coopbot.JoinRequest, int, error) {
+			all, err := a.d.Store.PendingJoinRequests(ctx, c.Profile.ResidentID)
+			return pageItems(all, page, per), len(all), err
 		},
-	}}
+		Title: func(ctx context.Context, c *Conv, _ *coopPending, total int) ([]coopbot.Msg, error) {
+			if total == 0 {
+				return nil, nil
+			}
+			return []coopbot.Msg{coopbot.M("coop.pending.title", "Count", text.Number(int64(total))).WithCount(total)}, nil
+		},
+		Show: func(c *Conv, _ *coopPending, q coopbot.JoinRequest) ([]coopbot.Msg, coopbot.Msg) {
+			return []coopbot.Msg{coopbot.M("coop.pending.item", "ID", ID(q.ID), "Name", text.Isolate(q.FullName),
+					"Coop", q.Cooperative.Name(c.Lang()), "Date", When(q.CreatedAt))},
+				coopbot.M("coop.pending.open", "ID", ID(q.ID), "Name", text.Isolate(q.FullName))
+		},
+		ID: func(q coopbot.JoinRequest) int64 { return q.ID },
+		// Any request may be asked for: the card shows where it stands now (decided
+		// meanwhile, or not this person's to see).
+		Find: func(ctx context.Context, c *Conv, _ *coopPending, id int64) (coopbot.JoinRequest, bool, error) {
+			r, err := a.d.Store.JoinRequest(ctx, id)
+			switch {
+			case coopbot.ErrorCode(err) == coopbot.ENotFound:
+				// Forged data naming no request: refused and recorded.
+				return coopbot.JoinRequest{}, false, a.d.Store.Audit(ctx, c.Profile.ResidentID, "join_view", "join_request:"+strconv.FormatInt(id, 10), false, nil)
+			case err != nil:
+				return coopbot.JoinRequest{}, false, err
+			}
+			return *r, true, nil
+		},
+		Pick: func(ctx context.Context, c *Conv, _ *coopPending, q coopbot.JoinRequest) (Next, error) {
+			r, next, err := a.allowed(ctx, c, &q, "join_view", nil)
+			if r == nil {
+				return next, err
+			}
+			if r.Status != coopbot.JoinPending {
+				card := decidedCard(r)
+				card.Edit = false
+				return Stay(card), nil
+			}
+			return Stay(JoinCard(r)), nil
+		},
+		Empty:   coopbot.M("coop.pending.none"),
+		Gone:    "admin.denied",
+		Invalid: "coop.pending.use_buttons",
+	}
+	return &Flow[coopPending]{Name: flowCoopPending, Gate: a.deciderGate, Steps: []Step[coopPending]{list.Step()}}
 }
 
 // invite lets staff make a one-time admin invite code for a cooperative.
-func (a *coopAdmin) invite() *legacyFlow {
-	return &legacyFlow{Name: flowCoopInvite, First: "coop", Steps: map[string]legacyStep{
-		"coop": {
-			Ask: func(ctx context.Context, c *Conv) (coopbot.Reply, error) {
-				all, err := a.d.Store.JoinCooperatives(ctx)
-				if err != nil {
-					return coopbot.Reply{}, err
-				}
-				if len(all) == 0 {
-					return coopbot.Text(coopbot.M("join.coop.none")), nil
-				}
-				r := coopbot.Text(coopbot.M("admin.invite.prompt"))
-				page, pages := pageOf(int(c.GetInt("ip")), len(all), pendingPerPage)
-				for _, co := range all[page*pendingPerPage : min(len(all), (page+1)*pendingPerPage)] {
-					r.Buttons = append(r.Buttons, []coopbot.Button{{Label: coopbot.Raw(co.Name(c.Lang())), Data: "co:" + strconv.FormatInt(co.ID, 10)}})
-				}
-				pager(&r, page, pages)
-				return r, nil
-			},
-			Answer: func(ctx context.Context, c *Conv, in Input) (Next, error) {
-				if p, ok := strings.CutPrefix(in.Choice, "p:"); ok {
-					c.Set("ip", p)
-					return Again(), nil
-				}
-				idStr, ok := strings.CutPrefix(in.Choice, "co:")
-				if !ok {
-					return Retry("admin.invite.use_buttons"), nil
-				}
-				id, _ := strconv.ParseInt(idStr, 10, 64)
-				all, err := a.d.Store.JoinCooperatives(ctx)
-				if err != nil {
-					return Next{}, err
-				}
-				for _, co := range all {
-					if co.ID != id {
-						continue
-					}
-					code, expires, err := a.d.Store.CreateCoopInvite(ctx, c.Profile.ResidentID, co.ID)
-					if coopbot.ErrorCode(err) == coopbot.EForbidden {
-						return Done(coopbot.Text(coopbot.M("admin.denied"))), nil
-					}
-					if err != nil {
-						return Next{}, err
-					}
-					return Done(
-						coopbot.Text(coopMsg("admin.invite.created", co, "Date", When(expires))),
-						coopbot.Text(coopbot.Raw(ShowInviteCode(code))),
-					), nil
-				}
-				return Retry("join.coop.gone"), nil
-			},
+func (a *coopAdmin) invite() flowDef {
+	sorted := func(ctx context.Context, c *Conv) ([]coopbot.Cooperative, error) {
+		all, err := a.d.Store.JoinCooperatives(ctx)
+		if err != nil {
+			return nil, err
+		}
+		all = slices.Clone(all)
+		text.SortFunc(text.Lang(c.Lang()), all, func(co coopbot.Cooperative) string { return co.Name(c.Lang()) })
+		return all, nil
+	}
+	list := List[coopInvite, coopbot.Cooperative]{
+		Name:    "coop",
+		PerPage: pendingPerPage,
+		Items: func(ctx context.Context, c *Conv, _ *coopInvite, page, per int) ([]coopbot.Cooperative, int, error) {
+			all, err := sorted(ctx, c)
+			return pageItems(all, page, per), len(all), err
 		},
-	}}
+		Title: func(ctx context.Context, c *Conv, _ *coopInvite, total int) ([]coopbot.Msg, error) {
+			if total == 0 {
+				return nil, nil
+			}
+			return []coopbot.Msg{coopbot.M("admin.invite.prompt")}, nil
+		},
+		Show: func(c *Conv, _ *coopInvite, co coopbot.Cooperative) ([]coopbot.Msg, coopbot.Msg) {
+			return nil, coopbot.Raw(co.Name(c.Lang()))
+		},
+		ID: func(co coopbot.Cooperative) int64 { return co.ID },
+		Find: func(ctx context.Context, c *Conv, _ *coopInvite, id int64) (coopbot.Cooperative, bool, error) {
+			all, err := a.d.Store.JoinCooperatives(ctx)
+			if err != nil {
+				return coopbot.Cooperative{}, false, err
+			}
+			i := slices.IndexFunc(all, func(co coopbot.Cooperative) bool { return co.ID == id })
+			if i < 0 {
+				return coopbot.Cooperative{}, false, nil
+			}
+			return all[i], true, nil
+		},
+		Pick: func(ctx context.Context, c *Conv, _ *coopInvite, co coopbot.Cooperative) (Next, error) {
+			code, expires, err := a.d.Store.CreateCoopInvite(ctx, c.Profile.ResidentID, co.ID)
+			if coopbot.ErrorCode(err) == coopbot.EForbidden {
+				return Done(coopbot.Text(coopbot.M("admin.denied"))), nil
+			}
+			if err != nil {
+				return Next{}, err
+			}
+			return Done(
+				coopbot.Text(coopMsg("admin.invite.created", co, "Date", When(expires))),
+				coopbot.Text(coopbot.Raw(ShowInviteCode(code))),
+			), nil
+		},
+		Empty:   coopbot.M("join.coop.none"),
+		Gone:    "join.coop.gone",
+		Invalid: "admin.invite.use_buttons",
+	}
+	return &Flow[coopInvite]{Name: flowCoopInvite, Gate: a.staffGate, Steps: []Step[coopInvite]{list.Step()}}
 }
 
 // redeem turns an invite code typed at the main menu into admin rights.
