@@ -120,9 +120,9 @@ func cardText(r *coopbot.JoinRequest) []coopbot.Msg {
 	return append(out, coopbot.M("coop.card.date", "Date", When(r.CreatedAt)))
 }
 
-// JoinCard is the card a new request sends to every admin of its cooperative, in the
+// joinCard is the card a new request sends to every admin of its cooperative, in the
 // admin's language, with Approve and Reject.
-func JoinCard(r *coopbot.JoinRequest) coopbot.Reply {
+func joinCard(r *coopbot.JoinRequest) coopbot.Reply {
 	return coopbot.Reply{Text: cardText(r), Buttons: [][]coopbot.Button{{
 		{Label: coopbot.M("coop.card.approve"), Data: "a:" + actionDecide + ":" + Data(verdictApprove, r.ID)},
 		{Label: coopbot.M("coop.card.reject"), Data: "a:" + actionDecide + ":" + Data(verdictReject, r.ID)},
@@ -179,6 +179,7 @@ type coopPending struct{}
 // coopReject is a rejection waiting for its reason.
 type coopReject struct {
 	Request int64 `json:"r"`
+	Card    int   `json:"c,omitempty"` // the card Reject was pressed on: edited into the decision
 }
 
 // coopInvite is the staff's choice of the cooperative an invite code is for.
@@ -304,10 +305,10 @@ func (a *coopAdmin) decide(ctx context.Context, c *Conv, args string) (Next, err
 		return next, err
 	}
 	if r.Status != coopbot.JoinPending {
-		return Stay(toast("coop.toast.already"), decidedCard(r)), nil
+		return a.decided(ctx, c, r, toast("coop.toast.already"))
 	}
 	if verdict == verdictReject {
-		return Start(flowCoopReject, coopReject{Request: id}), nil
+		return Start(flowCoopReject, coopReject{Request: id, Card: c.Update.MessageID}), nil
 	}
 	after, won, err := a.d.Store.DecideJoinRequest(ctx, JoinDecision{
 		RequestID: id, ActorID: c.Profile.ResidentID, Approve: true,
@@ -320,9 +321,45 @@ func (a *coopAdmin) decide(ctx context.Context, c *Conv, args string) (Next, err
 		return Next{}, err
 	}
 	if !won {
-		return Stay(toast("coop.toast.already"), decidedCard(after)), nil
+		return a.decided(ctx, c, after, toast("coop.toast.already"))
 	}
-	return Stay(toast("coop.toast.approved"), decidedCard(after)), nil
+	return a.decided(ctx, c, after, toast("coop.toast.approved"))
+}
+
+// decided answers a press on the card of r, which is decided now: the card edited into
+// the decision, then the next request of r's cooperative.
+func (a *coopAdmin) decided(ctx context.Context, c *Conv, r *coopbot.JoinRequest, note coopbot.Reply) (Next, error) {
+	next, err := a.nextPending(ctx, c, r)
+	if err != nil {
+		return Next{}, err
+	}
+	return Stay(note, decidedCard(r), next), nil
+}
+
+// nextPending offers the oldest request of decided's cooperative still waiting for this
+// person's decision (its card, with how many wait), or says that none does.
+func (a *coopAdmin) nextPending(ctx context.Context, c *Conv, decided *coopbot.JoinRequest) (coopbot.Reply, error) {
+	all, err := a.d.Store.PendingJoinRequests(ctx, c.Profile.ResidentID)
+	if err != nil {
+		return coopbot.Reply{}, err
+	}
+	var waiting []coopbot.JoinRequest
+	for _, q := range all {
+		if q.CooperativeID == decided.CooperativeID && q.ID != decided.ID {
+			waiting = append(waiting, q)
+		}
+	}
+	if len(waiting) == 0 {
+		return coopbot.Text(coopMsg("coop.next.none", decided.Cooperative)), nil
+	}
+	r, err := a.d.Store.JoinRequest(ctx, waiting[0].ID)
+	if err != nil {
+		return coopbot.Reply{}, err
+	}
+	card := joinCard(r)
+	n := len(waiting)
+	card.Text = append([]coopbot.Msg{coopMsg("coop.next", r.Cooperative, "Count", text.Number(int64(n))).WithCount(n), coopbot.Raw("")}, card.Text...)
+	return card, nil
 }
 
 // reject asks an admin why a request is rejected (a short list, or their own words) and
@@ -353,6 +390,8 @@ func (a *coopAdmin) reject() flowDef {
 	}}}
 }
 
+// rejectWith decides the rejection, edits the card it was started from into the decision
+// (also when another decision came first) and offers the next request.
 func (a *coopAdmin) rejectWith(ctx context.Context, c *Conv, rj *coopReject, code, own string) (Next, error) {
 	id := rj.Request
 	r, next, err := a.load(ctx, c, id, "join_decide", map[string]any{"verdict": verdictReject})
@@ -372,12 +411,23 @@ func (a *coopAdmin) rejectWith(ctx context.Context, c *Conv, rj *coopReject, cod
 	if err != nil {
 		return Next{}, err
 	}
-	if !won {
-		lines := append([]coopbot.Msg{coopbot.M("coop.decided.already", "ID", ID(id))}, decidedLines(after)...)
-		return Done(coopbot.Text(lines...)), nil
+	var say []coopbot.Reply
+	if rj.Card != 0 {
+		card := decidedCard(after)
+		card.EditMessage = rj.Card
+		say = append(say, card)
 	}
-	return Done(coopbot.Text(append([]coopbot.Msg{coopbot.M("coop.reject.done", "ID", ID(id), "Name", text.Isolate(after.FullName))},
-		ReasonMsgs(code, own)...)...)), nil
+	if won {
+		say = append(say, coopbot.Text(append([]coopbot.Msg{coopbot.M("coop.reject.done", "ID", ID(id), "Name", text.Isolate(after.FullName))},
+			ReasonMsgs(code, own)...)...))
+	} else {
+		say = append(say, coopbot.Text(append([]coopbot.Msg{coopbot.M("coop.decided.already", "ID", ID(id))}, decidedLines(after)...)...))
+	}
+	offer, err := a.nextPending(ctx, c, after)
+	if err != nil {
+		return Next{}, err
+	}
+	return Done(append(say, offer)...), nil
 }
 
 const pendingPerPage = 8
@@ -426,7 +476,7 @@ func (a *coopAdmin) pending() flowDef {
 				card.Edit = false
 				return Stay(card), nil
 			}
-			return Stay(JoinCard(r)), nil
+			return Stay(joinCard(r)), nil
 		},
 		Empty:   coopbot.M("coop.pending.none"),
 		Gone:    "admin.denied",

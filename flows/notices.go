@@ -50,7 +50,7 @@ func renderJoinCard(ctx context.Context, s Store, _ *coopbot.Resident, n coopbot
 	if r.Status != coopbot.JoinPending {
 		return coopbot.Reply{}, &coopbot.Error{Code: coopbot.ENotFound, Err: fmt.Errorf("join request %d is %s", r.ID, r.Status)}
 	}
-	return JoinCard(r), nil
+	return joinCard(r), nil
 }
 
 // renderJoinReminder: N are the pending count and the age in days they are older than.
