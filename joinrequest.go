@@ -36,3 +36,15 @@ type JoinRequest struct {
 	ReasonText    string // rejection reason in the decider's own words
 	CreatedAt     time.Time
 }
+
+// JoinRoute is who a new request was sent to for a decision.
+type JoinRoute string
+
+// The routes of a new request.
+const (
+	// JoinToAdmins: the cooperative's admins decide.
+	JoinToAdmins JoinRoute = "admins"
+	// JoinToOffice: the cooperative has no admin (but the applicant) yet, so the office's
+	// staff get it, to decide or pass on.
+	JoinToOffice JoinRoute = "office"
+)

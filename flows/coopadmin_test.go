@@ -3,6 +3,7 @@ package flows_test
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"coopbot"
 	"coopbot/emulator"
@@ -124,4 +125,36 @@ func TestCoopRejectFromThePendingList(t *testing.T) {
 	if r2 := e.request(id); r2.Status != coopbot.JoinRejected {
 		t.Fatalf("status = %s", r2.Status)
 	}
+}
+
+func TestJoinToACooperativeWithoutAdmins(t *testing.T) {
+	t.Parallel()
+	e := newJoinEnv(t)
+	u := e.h.User(1104).Speaks(coopbot.Azeri)
+	u.Onboard("حکم‌آباد")
+	// Nobody at the bakery cooperative decides yet: the resident is told the office has it,
+	// not that its admins do.
+	id := e.apply(u, application{coopFa: breadFa, name: "یوسف نظری", nid: nid1, phone: "09121112233", share: "۳ میلیون تومان", office: true})
+	if n := count(u, "join.submitted", coop(breadFa, "ID", flows.ID(id))...); n != 0 {
+		t.Fatal("the resident was told the cooperative's admins got the request")
+	}
+	// Staff get its card at once, by a durable job, once.
+	title := coop(breadFa, "ID", flows.ID(id))
+	e.staff.Sees("coop.card.title", title...)
+	if n := e.sql(`SELECT count(*) FROM river_job WHERE kind = 'join_card' AND (args->>'request_id')::bigint = $1
+		AND (args->>'admin_id')::bigint = $2`, id, e.residentID(e.staff)); n != 1 {
+		t.Fatalf("%d card jobs to staff, want 1", n)
+	}
+	e.h.Idle()
+	e.staff.Quiet(500 * time.Millisecond)
+	if n := count(e.staff, "coop.card.title", title...); n != 1 {
+		t.Fatalf("staff got %d cards, want 1", n)
+	}
+
+	// Once the cooperative has an admin, its requests go to them as before.
+	admin := e.admin(9104, coopbot.Persian, breadFa)
+	v := e.h.User(1105)
+	v.Onboard("حکم‌آباد")
+	id2 := e.apply(v, application{coopFa: breadFa, name: "رقیه صمدی", nid: nid2, phone: "09141234567", share: "۳ میلیون تومان"})
+	admin.Sees("coop.card.title", coop(breadFa, "ID", flows.ID(id2))...)
 }

@@ -217,28 +217,46 @@ func joinRemindJob() *river.PeriodicJob {
 }
 
 // deciders are the people a cooperative's requests go to: its admins, or, while it has
-// none, the staff whose scope covers it, so that no request waits unseen. The applicant
-// (applicant, 0 for none) never decides on their own request.
-func deciders(ctx context.Context, tx pgx.Tx, coopID, applicant int64) ([]int64, error) {
+// none, the staff whose scope covers it, so that no request waits unseen (the route says
+// which). The applicant (applicant, 0 for none) never decides on their own request.
+func deciders(ctx context.Context, tx pgx.Tx, coopID, applicant int64) ([]int64, coopbot.JoinRoute, error) {
 	rows, err := tx.Query(ctx, `
 		WITH a AS (SELECT resident_id FROM cooperative_admins WHERE cooperative_id = $1 AND resident_id <> $2)
-		SELECT resident_id FROM a
+		SELECT resident_id, true FROM a
 		UNION
-		SELECT s.resident_id FROM staff s JOIN cooperatives c ON c.id = $1
+		SELECT s.resident_id, false FROM staff s JOIN cooperatives c ON c.id = $1
 		WHERE NOT EXISTS (SELECT 1 FROM a) AND s.resident_id <> $2
 		  AND (s.role = 'staff' OR s.neighborhood_id = c.neighborhood_id)
 		ORDER BY 1`, coopID, applicant)
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
-	return pgx.CollectRows(rows, pgx.RowTo[int64])
+	route := coopbot.JoinToOffice
+	ids, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (int64, error) {
+		var (
+			id    int64
+			admin bool
+		)
+		if err := row.Scan(&id, &admin); err != nil {
+			return 0, err
+		}
+		if admin {
+			route = coopbot.JoinToAdmins
+		}
+		return id, nil
+	})
+	return ids, route, err
 }
 
 // SubmitJoinRequest stores a pending request and queues a card for every admin of the
-// cooperative in the same transaction.
-func (db *DB) SubmitJoinRequest(ctx context.Context, r *coopbot.JoinRequest) (int64, error) {
-	var id int64
-	err := db.once(ctx, "submit join request", &id, func(tx pgx.Tx) error {
+// cooperative in the same transaction, or, while it has none, for the office's staff.
+func (db *DB) SubmitJoinRequest(ctx context.Context, r *coopbot.JoinRequest) (int64, coopbot.JoinRoute, error) {
+	var res struct {
+		ID    int64
+		Route coopbot.JoinRoute
+	}
+	err := db.once(ctx, "submit join request", &res, func(tx pgx.Tx) error {
+		id := &res.ID
 		var (
 			status   string
 			minShare int64
@@ -272,23 +290,24 @@ func (db *DB) SubmitJoinRequest(ctx context.Context, r *coopbot.JoinRequest) (in
 			ON CONFLICT (cooperative_id, resident_id) WHERE status = 'pending' DO NOTHING
 			RETURNING id`,
 			r.CooperativeID, r.ResidentID, r.FullName, db.seal(r.NationalID), db.hash(r.NationalID),
-			db.seal(r.Phone), db.hash(r.Phone), r.Share, skills, r.SkillsOther).Scan(&id)
+			db.seal(r.Phone), db.hash(r.Phone), r.Share, skills, r.SkillsOther).Scan(id)
 		if errors.Is(err, pgx.ErrNoRows) {
 			return coopbot.Errorf(coopbot.EConflict, "join.duplicate")
 		}
 		if err != nil {
 			return err
 		}
-		admins, err := deciders(ctx, tx, r.CooperativeID, r.ResidentID)
+		admins, route, err := deciders(ctx, tx, r.CooperativeID, r.ResidentID)
 		if err != nil {
 			return err
 		}
+		res.Route = route
 		if len(admins) == 0 {
 			return nil
 		}
 		params := make([]river.InsertManyParams, len(admins))
 		for i, a := range admins {
-			params[i] = river.InsertManyParams{Args: JoinCardArgs{RequestID: id, AdminID: a}}
+			params[i] = river.InsertManyParams{Args: JoinCardArgs{RequestID: *id, AdminID: a}}
 		}
 		if _, err := db.river.InsertManyTx(ctx, tx, params); err != nil {
 			return fmt.Errorf("queue join cards: %w", err)
@@ -296,9 +315,9 @@ func (db *DB) SubmitJoinRequest(ctx context.Context, r *coopbot.JoinRequest) (in
 		return nil
 	})
 	if coopbot.ErrorMsgID(err) != "" {
-		return 0, err
+		return 0, "", err
 	}
-	return id, wrap(err, "submit join request")
+	return res.ID, res.Route, wrap(err, "submit join request")
 }
 
 // WithdrawJoinRequest withdraws the resident's own pending request.
@@ -556,7 +575,7 @@ func (db *DB) RemindPendingJoins(ctx context.Context, now time.Time) (int, error
 			if tag.RowsAffected() == 0 {
 				continue
 			}
-			admins, err := deciders(ctx, tx, d.co.ID, 0)
+			admins, _, err := deciders(ctx, tx, d.co.ID, 0)
 			if err != nil {
 				return err
 			}

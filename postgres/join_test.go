@@ -77,11 +77,11 @@ func (b *joinBundle) makeAdmin(t *testing.T, userID, coopID int64) int64 {
 
 func (b *joinBundle) submit(t *testing.T, residentID, coopID int64) int64 {
 	t.Helper()
-	id, err := b.db.SubmitJoinRequest(b.ctx, &coopbot.JoinRequest{
+	id, route, err := b.db.SubmitJoinRequest(b.ctx, &coopbot.JoinRequest{
 		CooperativeID: coopID, ResidentID: residentID, FullName: "زهرا احمدی",
 		NationalID: "0012345679", Phone: "+989121112233", Share: 6_000_000, Skills: []string{"carpet"}})
-	if err != nil {
-		t.Fatal(err)
+	if err != nil || route != coopbot.JoinToAdmins {
+		t.Fatalf("submit: route %q, %v", route, err)
 	}
 	return id
 }
@@ -209,11 +209,11 @@ func TestJoinSubmitRules(t *testing.T) {
 		return &coopbot.JoinRequest{CooperativeID: coopID, ResidentID: resident, FullName: "نام", NationalID: "0012345679",
 			Phone: "+989121112233", Share: share}
 	}
-	if _, err := b.db.SubmitJoinRequest(b.ctx, req(b.carpet.ID, 4_999_999)); coopbot.ErrorMsgID(err) != "join.share.below_min" {
+	if _, _, err := b.db.SubmitJoinRequest(b.ctx, req(b.carpet.ID, 4_999_999)); coopbot.ErrorMsgID(err) != "join.share.below_min" {
 		t.Fatalf("below minimum: %v", err)
 	}
 	id := b.submit(t, resident, b.carpet.ID)
-	if _, err := b.db.SubmitJoinRequest(b.ctx, req(b.carpet.ID, 5_000_000)); coopbot.ErrorMsgID(err) != "join.duplicate" || coopbot.ErrorCode(err) != coopbot.EConflict {
+	if _, _, err := b.db.SubmitJoinRequest(b.ctx, req(b.carpet.ID, 5_000_000)); coopbot.ErrorMsgID(err) != "join.duplicate" || coopbot.ErrorCode(err) != coopbot.EConflict {
 		t.Fatalf("second pending request: %v", err)
 	}
 	if open, err := b.db.ActiveJoinRequest(b.ctx, resident, b.carpet.ID); err != nil || open == nil || open.ID != id {
@@ -224,14 +224,14 @@ func TestJoinSubmitRules(t *testing.T) {
 	if _, err := b.db.Pool.Exec(b.ctx, `UPDATE cooperatives SET status = 'closed' WHERE id = $1`, b.shop.ID); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := b.db.SubmitJoinRequest(b.ctx, req(b.shop.ID, 5_000_000)); coopbot.ErrorMsgID(err) != "join.coop.closed" {
+	if _, _, err := b.db.SubmitJoinRequest(b.ctx, req(b.shop.ID, 5_000_000)); coopbot.ErrorMsgID(err) != "join.coop.closed" {
 		t.Fatalf("closed cooperative: %v", err)
 	}
 	// A member cannot apply again.
 	if _, won, err := b.db.DecideJoinRequest(b.ctx, flows.JoinDecision{RequestID: id, ActorID: b.admin, Approve: true}); err != nil || !won {
 		t.Fatal(won, err)
 	}
-	if _, err := b.db.SubmitJoinRequest(b.ctx, req(b.carpet.ID, 5_000_000)); coopbot.ErrorMsgID(err) != "join.already_member" {
+	if _, _, err := b.db.SubmitJoinRequest(b.ctx, req(b.carpet.ID, 5_000_000)); coopbot.ErrorMsgID(err) != "join.already_member" {
 		t.Fatalf("member applying again: %v", err)
 	}
 	if open, err := b.db.ActiveJoinRequest(b.ctx, resident, b.carpet.ID); err != nil || open == nil || open.Status != coopbot.JoinApproved {
@@ -359,8 +359,13 @@ func TestNewInviteCodesDiffer(t *testing.T) {
 func TestJoinNobodyDecidesOnTheirOwnRequest(t *testing.T) {
 	t.Parallel()
 	b := setupJoin(t)
-	// The carpet cooperative's only admin applies to it: the card goes to staff instead.
-	id := b.submit(t, b.admin, b.carpet.ID)
+	// The carpet cooperative's only admin applies to it: the card goes to staff instead,
+	// and the route says so.
+	id, route, err := b.db.SubmitJoinRequest(b.ctx, &coopbot.JoinRequest{CooperativeID: b.carpet.ID, ResidentID: b.admin,
+		FullName: "زهرا احمدی", NationalID: "0012345679", Phone: "+989121112233", Share: 6_000_000})
+	if err != nil || route != coopbot.JoinToOffice {
+		t.Fatalf("submit: route %q, %v", route, err)
+	}
 	if n := b.count(t, `SELECT count(*) FROM river_job WHERE kind = 'join_card' AND (args->>'admin_id')::bigint = $1`, b.admin); n != 0 {
 		t.Fatal("the applicant got the card of their own request")
 	}
