@@ -116,7 +116,10 @@ func cardText(r *coopbot.JoinRequest) []coopbot.Msg {
 		coopbot.M("coop.card.share", "Share", text.Number(r.Share)),
 		coopbot.M("coop.card.skills"),
 	}
-	out = append(out, SkillMsgs(r.Skills, r.SkillsOther)...)
+	out = append(out, SkillMsgs(r.Skills, "")...)
+	if r.SkillsOther != "" {
+		out = append(out, coopbot.M("coop.card.skills_own", "Text", text.Isolate(r.SkillsOther)))
+	}
 	return append(out, coopbot.M("coop.card.date", "Date", When(r.CreatedAt)))
 }
 

@@ -350,8 +350,12 @@ func TestJoinHappyPathPersian(t *testing.T) {
 		msg("coop.card.phone", "Phone", text.Phone(mobile)),
 		msg("coop.card.share", "Share", "۶۰٬۰۰۰٬۰۰۰"),
 		msg("join.skill.carpet"),
-		msg("join.skills.own", "Text", text.Isolate("رنگرزی سنتی پشم")),
+		msg("coop.card.skills_own", "Text", text.Isolate("رنگرزی سنتی پشم")),
 		msg("coop.card.date", "Date", flows.When(r.CreatedAt)))
+	// The applicant's own words are labelled as theirs, not as the admin's.
+	if strings.Contains(card.Text, admin.Text("join.skills.own", "Text", text.Isolate("رنگرزی سنتی پشم"))) {
+		t.Fatalf("the card speaks to the admin as if they were the applicant:\n%s", card.Text)
+	}
 	admin.Press("coop.card.approve")
 	r = e.decided(id)
 	admin.Sees("coop.card.approved", "Name", text.Isolate("User 9002"), "Date", flows.When(r.DecidedAt))
