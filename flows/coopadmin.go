@@ -85,8 +85,7 @@ const InviteCodeLen = 8
 // NormalizeInviteCode reads a typed invite code: any digit script, lower case, spaces and
 // dashes are accepted. ok is false when s cannot be a code.
 func NormalizeInviteCode(s string) (code string, ok bool) {
-	s = strings.ToUpper(text.Digits(text.Clean(s)))
-	s = strings.NewReplacer(" ", "", "-", "", "\u200c", "").Replace(s)
+	s = strings.ToUpper(strings.Join(inviteGroups(s), ""))
 	if len(s) != InviteCodeLen {
 		return "", false
 	}
@@ -96,6 +95,39 @@ func NormalizeInviteCode(s string) (code string, ok bool) {
 		}
 	}
 	return s, true
+}
+
+// inviteGroups are the parts of typed text between the separators people write codes
+// with (spaces, dashes, underscores, ZWNJ), digits of any script made ASCII.
+func inviteGroups(s string) []string {
+	return strings.FieldsFunc(text.Digits(text.Clean(s)), func(r rune) bool {
+		return strings.ContainsRune(" -_\u200c\u2010\u2011\u2012\u2013\u2014\u2212", r)
+	})
+}
+
+// LooksLikeInviteCode reports whether typed text has the shape of an invite code, even
+// if some of its characters can be in none (I, L, O, 0, 1): InviteCodeLen Latin letters
+// and digits, in groups or not. A lower-case word (no digit, no groups) is not taken for
+// one.
+func LooksLikeInviteCode(s string) bool {
+	groups := inviteGroups(s)
+	n, letters, digits, lower := 0, 0, 0, false
+	for _, g := range groups {
+		for _, r := range g {
+			switch {
+			case 'A' <= r && r <= 'Z':
+				letters++
+			case 'a' <= r && r <= 'z':
+				letters, lower = letters+1, true
+			case '0' <= r && r <= '9':
+				digits++
+			default:
+				return false
+			}
+			n++
+		}
+	}
+	return n == InviteCodeLen && letters > 0 && (digits > 0 || len(groups) > 1 || !lower)
 }
 
 // ShowInviteCode groups a code in two halves for reading: "ABCD-EFGH".
@@ -547,10 +579,15 @@ func (a *coopAdmin) invite() flowDef {
 	return &Flow[coopInvite]{Name: flowCoopInvite, Gate: a.staffGate, Steps: []Step[coopInvite]{list.Step()}}
 }
 
-// redeem turns an invite code typed at the main menu into admin rights.
+// redeem turns an invite code typed at the main menu into admin rights; a code that is
+// not valid (unknown, used, expired, mistyped) is said to be so, with the menu again.
 func (a *coopAdmin) redeem(ctx context.Context, c *Conv, typed string) (Next, bool, error) {
 	code, ok := NormalizeInviteCode(typed)
 	if !ok {
+		if LooksLikeInviteCode(typed) {
+			// A mistyped code: say it is not a valid one, rather than "not understood".
+			return Retry("admin.invite.invalid"), true, nil
+		}
 		return Next{}, false, nil
 	}
 	co, already, err := a.d.Store.RedeemCoopInvite(ctx, c.Profile.ResidentID, code)

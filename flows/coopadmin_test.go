@@ -158,3 +158,26 @@ func TestJoinToACooperativeWithoutAdmins(t *testing.T) {
 	id2 := e.apply(v, application{coopFa: breadFa, name: "رقیه صمدی", nid: nid2, phone: "09141234567", share: "۳ میلیون تومان"})
 	admin.Sees("coop.card.title", coop(breadFa, "ID", flows.ID(id2))...)
 }
+
+func TestMistypedInviteCodes(t *testing.T) {
+	t.Parallel()
+	e := newJoinEnv(t)
+	u := e.h.User(1106)
+	u.Onboard("سرخاب")
+	// Shaped like a code but with characters no code has (1, O, I, L, 0), in any digit
+	// script, with or without the dash: the code is not valid, and the menu is there.
+	for _, typed := range []string{"ABCD-1234", "abcd ۱۲۳۴", "XYZW0OIL", "hjkm-npq1", "PQRS–٢٣٤١"} {
+		u.Send(typed)
+		again := u.Sees("admin.invite.invalid")
+		contains(t, u, again, msg("menu.title"))
+	}
+	// Words and numbers are not taken for codes.
+	for _, typed := range []string{"language", "12345678", "ABC-123"} {
+		u.Send(typed)
+		u.Sees("menu.unknown")
+	}
+	// A real code still works after mistakes.
+	code := e.invite(techFa)
+	u.Send(code)
+	u.Sees("admin.invite.redeemed", coop(techFa)...)
+}
