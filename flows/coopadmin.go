@@ -24,29 +24,20 @@ type CoopAdminStore interface {
 	// DecideJoinRequest decides a pending request. It checks authorization again in its
 	// transaction (forbidden, and audited, when denied; also for the applicant). The first decision wins: won
 	// reports whether this one did, and the request is returned as it stands, with its
-	// personal data. The resident's notice is queued in the deciding transaction.
-	DecideJoinRequest(ctx context.Context, d JoinDecision) (r *coopbot.JoinRequest, won bool, err error)
+	// personal data. The resident's notice is queued in the deciding transaction. A
+	// decision JoinDecision.Check refuses is invalid.
+	DecideJoinRequest(ctx context.Context, d coopbot.JoinDecision) (r *coopbot.JoinRequest, won bool, err error)
 	// PendingJoinRequests lists the pending requests a person may decide, oldest first,
 	// without personal data.
 	PendingJoinRequests(ctx context.Context, actorID int64) ([]coopbot.JoinRequest, error)
 	// CreateCoopInvite makes a one-time code that turns whoever sends it into an admin
 	// of the cooperative. Only staff whose scope covers the cooperative may (forbidden,
 	// audited, otherwise).
-	CreateCoopInvite(ctx context.Context, actorID, coopID int64) (code string, expires time.Time, err error)
+	CreateCoopInvite(ctx context.Context, actorID, coopID int64) (code coopbot.InviteCode, expires time.Time, err error)
 	// RedeemCoopInvite makes the resident an admin of the invite's cooperative and uses
 	// the code up (audited). not_found when the code is unknown, used or expired;
 	// already when the resident was an admin of it before.
-	RedeemCoopInvite(ctx context.Context, residentID int64, code string) (co *coopbot.Cooperative, already bool, err error)
-}
-
-// JoinDecision is an admin's decision on a membership request.
-type JoinDecision struct {
-	RequestID  int64
-	ActorID    int64
-	Approve    bool
-	ReasonCode string        // with a rejection: a key of the short list, or "other"
-	ReasonText string        // with a rejection: the decider's own words
-	Notice     coopbot.Reply // to the resident, queued only when this decision wins
+	RedeemCoopInvite(ctx context.Context, residentID int64, code coopbot.InviteCode) (co *coopbot.Cooperative, already bool, err error)
 }
 
 // Flows of cooperative admins and staff.
@@ -62,81 +53,6 @@ const (
 	actionDecide  = "jr"
 	actionPending = "jp"
 )
-
-// rejectReasons is the short list of rejection reasons; the decider may also type one.
-var rejectReasons = []struct{ key, msg string }{
-	{"incomplete", "coop.reason.incomplete"},
-	{"not_local", "coop.reason.not_local"},
-	{"capacity", "coop.reason.capacity"},
-	{"share", "coop.reason.share"},
-	{"skills", "coop.reason.skills"},
-}
-
-// maxReasonText bounds a typed rejection reason.
-const maxReasonText = 300
-
-// InviteAlphabet are the characters of invite codes: capital letters and digits that
-// cannot be mistaken for one another (no I, L, O, 0, 1).
-const InviteAlphabet = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
-
-// InviteCodeLen is the number of characters of an invite code.
-const InviteCodeLen = 8
-
-// NormalizeInviteCode reads a typed invite code: any digit script, lower case, spaces and
-// dashes are accepted. ok is false when s cannot be a code.
-func NormalizeInviteCode(s string) (code string, ok bool) {
-	s = strings.ToUpper(strings.Join(inviteGroups(s), ""))
-	if len(s) != InviteCodeLen {
-		return "", false
-	}
-	for _, r := range s {
-		if !strings.ContainsRune(InviteAlphabet, r) {
-			return "", false
-		}
-	}
-	return s, true
-}
-
-// inviteGroups are the parts of typed text between the separators people write codes
-// with (spaces, dashes, underscores, ZWNJ), digits of any script made ASCII.
-func inviteGroups(s string) []string {
-	return strings.FieldsFunc(text.Digits(text.Clean(s)), func(r rune) bool {
-		return strings.ContainsRune(" -_\u200c\u2010\u2011\u2012\u2013\u2014\u2212", r)
-	})
-}
-
-// LooksLikeInviteCode reports whether typed text has the shape of an invite code, even
-// if some of its characters can be in none (I, L, O, 0, 1): InviteCodeLen Latin letters
-// and digits, in groups or not. A lower-case word (no digit, no groups) is not taken for
-// one.
-func LooksLikeInviteCode(s string) bool {
-	groups := inviteGroups(s)
-	n, letters, digits, lower := 0, 0, 0, false
-	for _, g := range groups {
-		for _, r := range g {
-			switch {
-			case 'A' <= r && r <= 'Z':
-				letters++
-			case 'a' <= r && r <= 'z':
-				letters, lower = letters+1, true
-			case '0' <= r && r <= '9':
-				digits++
-			default:
-				return false
-			}
-			n++
-		}
-	}
-	return n == InviteCodeLen && letters > 0 && (digits > 0 || len(groups) > 1 || !lower)
-}
-
-// ShowInviteCode groups a code in two halves for reading: "ABCD-EFGH".
-func ShowInviteCode(code string) string {
-	if len(code) != InviteCodeLen {
-		return code
-	}
-	return code[:4] + "-" + code[4:]
-}
 
 // cardText is what admins read of a request: every answer, personal data included.
 func cardText(r *coopbot.JoinRequest) []coopbot.Msg {
@@ -171,7 +87,7 @@ func decidedLines(r *coopbot.JoinRequest) []coopbot.Msg {
 		return []coopbot.Msg{coopbot.M("coop.card.approved", "Name", text.Isolate(r.DeciderName), "Date", When(r.DecidedAt))}
 	case coopbot.JoinRejected:
 		return append([]coopbot.Msg{coopbot.M("coop.card.rejected", "Name", text.Isolate(r.DeciderName), "Date", When(r.DecidedAt))},
-			ReasonMsgs(r.ReasonCode, r.ReasonText)...)
+			reasonMsgs(r.ReasonCode, r.ReasonText)...)
 	case coopbot.JoinWithdrawn:
 		return []coopbot.Msg{coopbot.M("coop.card.withdrawn", "Date", When(r.DecidedAt))}
 	}
@@ -184,17 +100,39 @@ func decidedCard(r *coopbot.JoinRequest) coopbot.Reply {
 	return coopbot.Reply{Text: append(lines, decidedLines(r)...), Edit: true}
 }
 
-// decisionNotice is what the resident reads of the decision, in their own language.
-func decisionNotice(r *coopbot.JoinRequest, approve bool, code, own string) coopbot.Reply {
-	if approve {
-		return coopbot.Text(coopMsg("join.notify.approved", r.Cooperative, "ID", ID(r.ID)))
+// decisionNotice is what the applicant reads of their request's decision, in their own
+// language; ok is false while it is not decided (or was withdrawn).
+func decisionNotice(r *coopbot.JoinRequest) (reply coopbot.Reply, ok bool) {
+	switch r.Status {
+	case coopbot.JoinApproved:
+		return coopbot.Text(coopMsg("join.notify.approved", r.Cooperative, "ID", ID(r.ID))), true
+	case coopbot.JoinRejected:
+		return coopbot.Text(append([]coopbot.Msg{coopMsg("join.notify.rejected", r.Cooperative, "ID", ID(r.ID))},
+			reasonMsgs(r.ReasonCode, r.ReasonText)...)...), true
 	}
-	return coopbot.Text(append([]coopbot.Msg{coopMsg("join.notify.rejected", r.Cooperative, "ID", ID(r.ID))}, ReasonMsgs(code, own)...)...)
+	return coopbot.Reply{}, false
 }
 
-// JoinReminder tells a cooperative's admins that n requests have waited more than days
+// reasonMsgs are the paragraphs that give a rejection's reason.
+func reasonMsgs(code coopbot.RejectReason, own string) []coopbot.Msg {
+	out := []coopbot.Msg{coopbot.M("join.reason.title")}
+	if code.Listed() {
+		out = append(out, reasonMsg(code))
+	}
+	if own != "" {
+		out = append(out, coopbot.M("join.reason.own", "Text", text.Isolate(own)))
+	}
+	return out
+}
+
+// reasonMsg names a reason of the short list.
+func reasonMsg(code coopbot.RejectReason) coopbot.Msg {
+	return coopbot.M("coop.reason." + string(code))
+}
+
+// joinReminder tells a cooperative's admins that n requests have waited more than days
 // days, with a button to the pending list.
-func JoinReminder(co coopbot.Cooperative, n, days int) coopbot.Reply {
+func joinReminder(co coopbot.Cooperative, n, days int) coopbot.Reply {
 	return coopbot.Reply{
 		Text:    []coopbot.Msg{coopMsg("coop.remind", co, "Count", text.Number(int64(n)), "Days", text.Number(int64(days))).WithCount(n)},
 		Buttons: [][]coopbot.Button{{{Label: coopbot.M("coop.remind.open"), Data: "a:" + actionPending}}},
@@ -345,9 +283,8 @@ func (a *coopAdmin) decide(ctx context.Context, c *Conv, args string) (Next, err
 	if verdict == verdictReject {
 		return Start(flowCoopReject, coopReject{Request: id, Card: c.Update.MessageID}), nil
 	}
-	after, won, err := a.d.Store.DecideJoinRequest(ctx, JoinDecision{
+	after, won, err := a.d.Store.DecideJoinRequest(ctx, coopbot.JoinDecision{
 		RequestID: id, ActorID: c.Profile.ResidentID, Approve: true,
-		Notice: decisionNotice(r, true, "", ""),
 	})
 	if coopbot.ErrorCode(err) == coopbot.EForbidden {
 		return Stay(toast("admin.denied"), coopbot.Text(coopbot.M("admin.denied"))), nil
@@ -404,30 +341,30 @@ func (a *coopAdmin) reject() flowDef {
 		Name: "reason",
 		Ask: func(ctx context.Context, c *Conv, rj *coopReject) (coopbot.Reply, error) {
 			r := coopbot.Text(coopbot.M("coop.reject.prompt", "ID", ID(rj.Request)))
-			for i, rr := range rejectReasons {
-				r.Buttons = append(r.Buttons, []coopbot.Button{{Label: coopbot.M(rr.msg), Data: Data("r", int64(i))}})
+			for i, code := range coopbot.RejectReasons {
+				r.Buttons = append(r.Buttons, []coopbot.Button{{Label: reasonMsg(code), Data: Data("r", int64(i))}})
 			}
 			return r, nil
 		},
 		Answer: func(ctx context.Context, c *Conv, rj *coopReject, in Input) (Next, error) {
-			if i, ok := in.PickIndex("r", len(rejectReasons)); ok {
-				return a.rejectWith(ctx, c, rj, rejectReasons[i].key, "")
+			if i, ok := in.PickIndex("r", len(coopbot.RejectReasons)); ok {
+				return a.rejectWith(ctx, c, rj, coopbot.RejectReasons[i], "")
 			}
 			if in.Kind != KindText || in.Text == "" || in.Choice != "" {
 				return Retry("coop.reject.invalid"), nil
 			}
 			own := text.CleanMultiline(in.Raw)
-			if utf8.RuneCountInString(own) > maxReasonText {
-				return Retry("coop.reject.too_long", "Max", text.Number(maxReasonText)), nil
+			if utf8.RuneCountInString(own) > coopbot.MaxReasonText {
+				return Retry("coop.reject.too_long", "Max", text.Number(coopbot.MaxReasonText)), nil
 			}
-			return a.rejectWith(ctx, c, rj, "other", own)
+			return a.rejectWith(ctx, c, rj, coopbot.RejectOther, own)
 		},
 	}}}
 }
 
 // rejectWith decides the rejection, edits the card it was started from into the decision
 // (also when another decision came first) and offers the next request.
-func (a *coopAdmin) rejectWith(ctx context.Context, c *Conv, rj *coopReject, code, own string) (Next, error) {
+func (a *coopAdmin) rejectWith(ctx context.Context, c *Conv, rj *coopReject, code coopbot.RejectReason, own string) (Next, error) {
 	id := rj.Request
 	r, next, err := a.load(ctx, c, id, "join_decide", map[string]any{"verdict": verdictReject})
 	if r == nil {
@@ -436,9 +373,8 @@ func (a *coopAdmin) rejectWith(ctx context.Context, c *Conv, rj *coopReject, cod
 		}
 		return Done(coopbot.Text(coopbot.M("admin.denied"))), nil
 	}
-	after, won, err := a.d.Store.DecideJoinRequest(ctx, JoinDecision{
+	after, won, err := a.d.Store.DecideJoinRequest(ctx, coopbot.JoinDecision{
 		RequestID: id, ActorID: c.Profile.ResidentID, ReasonCode: code, ReasonText: own,
-		Notice: decisionNotice(r, false, code, own),
 	})
 	if coopbot.ErrorCode(err) == coopbot.EForbidden {
 		return Done(coopbot.Text(coopbot.M("admin.denied"))), nil
@@ -454,7 +390,7 @@ func (a *coopAdmin) rejectWith(ctx context.Context, c *Conv, rj *coopReject, cod
 	}
 	if won {
 		say = append(say, coopbot.Text(append([]coopbot.Msg{coopbot.M("coop.reject.done", "ID", ID(id), "Name", text.Isolate(after.FullName))},
-			ReasonMsgs(code, own)...)...))
+			reasonMsgs(code, own)...)...))
 	} else {
 		say = append(say, coopbot.Text(append([]coopbot.Msg{coopbot.M("coop.decided.already", "ID", ID(id))}, decidedLines(after)...)...))
 	}
@@ -569,7 +505,7 @@ func (a *coopAdmin) invite() flowDef {
 			}
 			return Done(
 				coopbot.Text(coopMsg("admin.invite.created", co, "Date", When(expires))),
-				coopbot.Text(coopbot.Raw(ShowInviteCode(code))),
+				coopbot.Text(coopbot.Raw(code.Show())),
 			), nil
 		},
 		Empty:   coopbot.M("join.coop.none"),
@@ -582,9 +518,9 @@ func (a *coopAdmin) invite() flowDef {
 // redeem turns an invite code typed at the main menu into admin rights; a code that is
 // not valid (unknown, used, expired, mistyped) is said to be so, with the menu again.
 func (a *coopAdmin) redeem(ctx context.Context, c *Conv, typed string) (Next, bool, error) {
-	code, ok := NormalizeInviteCode(typed)
+	code, ok := coopbot.ParseInviteCode(typed)
 	if !ok {
-		if LooksLikeInviteCode(typed) {
+		if coopbot.LooksLikeInviteCode(typed) {
 			// A mistyped code: say it is not a valid one, rather than "not understood".
 			return Retry("admin.invite.invalid"), true, nil
 		}

@@ -714,20 +714,6 @@ func When(t time.Time) string { return text.Date(t) + " " + text.Clock(t) }
 // ID formats a record number for display.
 func ID(id int64) string { return text.FaDigits(strconv.FormatInt(id, 10)) }
 
-// ReasonMsgs are the paragraphs that give a rejection's reason.
-func ReasonMsgs(code, own string) []coopbot.Msg {
-	out := []coopbot.Msg{coopbot.M("join.reason.title")}
-	for _, r := range rejectReasons {
-		if r.key == code {
-			out = append(out, coopbot.M(r.msg))
-		}
-	}
-	if own != "" {
-		out = append(out, coopbot.M("join.reason.own", "Text", text.Isolate(own)))
-	}
-	return out
-}
-
 // joinStatusMsgs are the paragraphs saying where a request stands, for its resident.
 func joinStatusMsgs(r coopbot.JoinRequest) []coopbot.Msg {
 	out := []coopbot.Msg{coopbot.M(joinStatusMsg[r.Status])}
@@ -735,7 +721,7 @@ func joinStatusMsgs(r coopbot.JoinRequest) []coopbot.Msg {
 		out = append(out, coopbot.M("join.mine.decided_at", "Date", When(r.DecidedAt)))
 	}
 	if r.Status == coopbot.JoinRejected {
-		out = append(out, ReasonMsgs(r.ReasonCode, r.ReasonText)...)
+		out = append(out, reasonMsgs(r.ReasonCode, r.ReasonText)...)
 	}
 	return out
 }

@@ -67,7 +67,7 @@ func newJoinEnv(t *testing.T, opts ...chattest.Options) *joinEnv {
 	return e
 }
 
-var inviteCodeRe = regexp.MustCompile(`^[` + flows.InviteAlphabet + `]{4}-[` + flows.InviteAlphabet + `]{4}$`)
+var inviteCodeRe = regexp.MustCompile(`^[` + coopbot.InviteAlphabet + `]{4}-[` + coopbot.InviteAlphabet + `]{4}$`)
 
 // invite has staff make an admin invite code for a cooperative through the menu.
 func (e *joinEnv) invite(coopFa string) string {

@@ -2,7 +2,6 @@ package postgres
 
 import (
 	"context"
-	"crypto/rand"
 	"encoding/base64"
 	"errors"
 	"fmt"
@@ -10,7 +9,6 @@ import (
 	"time"
 
 	"coopbot"
-	"coopbot/flows"
 	"coopbot/text"
 
 	"github.com/jackc/pgx/v5"
@@ -366,12 +364,13 @@ func (db *DB) CanDecideJoin(ctx context.Context, actorID, coopID int64) (bool, e
 }
 
 // DecideJoinRequest decides a pending request; the first decision wins. Authorization is
-// checked again inside the transaction; a refusal is audited.
-func (db *DB) DecideJoinRequest(ctx context.Context, d flows.JoinDecision) (*coopbot.JoinRequest, bool, error) {
-	status := coopbot.JoinRejected
-	if d.Approve {
-		status = coopbot.JoinApproved
+// checked again inside the transaction; a refusal is audited. The applicant's notice is
+// queued with the decision and worded when it is sent.
+func (db *DB) DecideJoinRequest(ctx context.Context, d coopbot.JoinDecision) (*coopbot.JoinRequest, bool, error) {
+	if err := d.Check(); err != nil {
+		return nil, false, err
 	}
+	status := d.Status()
 	subject := "join_request:" + strconv.FormatInt(d.RequestID, 10)
 	detail := map[string]any{"status": status, "reason": d.ReasonCode}
 	var res struct{ Won, Allowed bool }
@@ -408,7 +407,7 @@ func (db *DB) DecideJoinRequest(ctx context.Context, d flows.JoinDecision) (*coo
 			d.ActorID, subject, detail); err != nil {
 			return err
 		}
-		return db.notify(ctx, tx, NotifyArgs{ResidentID: residentID, Reply: d.Notice})
+		return db.notify(ctx, tx, NotifyArgs{ResidentID: residentID, Notice: coopbot.Notice{Kind: coopbot.NoticeJoinDecision, ID: d.RequestID}})
 	})
 	if err != nil {
 		return nil, false, err
@@ -423,27 +422,9 @@ func (db *DB) DecideJoinRequest(ctx context.Context, d flows.JoinDecision) (*coo
 	return r, res.Won, err
 }
 
-// newInviteCode draws a code from the unambiguous alphabet.
-func newInviteCode() string {
-	b := make([]byte, flows.InviteCodeLen)
-	if _, err := rand.Read(b); err != nil {
-		panic(err) // crypto/rand never fails on supported platforms
-	}
-	for i := range b {
-		// 256 is not a multiple of the alphabet's size: reject the biased tail.
-		for int(b[i]) >= 256-256%len(flows.InviteAlphabet) {
-			var one [1]byte
-			rand.Read(one[:])
-			b[i] = one[0]
-		}
-		b[i] = flows.InviteAlphabet[int(b[i])%len(flows.InviteAlphabet)]
-	}
-	return string(b)
-}
-
 // CreateCoopInvite makes a one-time admin invite code for a cooperative. Only a keyed
 // hash of the code is stored; it expires after seven days.
-func (db *DB) CreateCoopInvite(ctx context.Context, actorID, coopID int64) (string, time.Time, error) {
+func (db *DB) CreateCoopInvite(ctx context.Context, actorID, coopID int64) (coopbot.InviteCode, time.Time, error) {
 	subject := "cooperative:" + strconv.FormatInt(coopID, 10)
 	staff, err := db.Staff(ctx, actorID)
 	if err != nil {
@@ -462,16 +443,16 @@ func (db *DB) CreateCoopInvite(ctx context.Context, actorID, coopID int64) (stri
 	// The code is part of the effect's result: an update handled again shows the same code
 	// instead of making a second one.
 	var inv struct {
-		Code    string
+		Code    coopbot.InviteCode
 		Expires time.Time
 	}
 	err = db.once(ctx, "create invite", &inv, func(tx pgx.Tx) error {
-		inv.Code = newInviteCode()
+		inv.Code = coopbot.NewInviteCode()
 		var inviteID int64
 		if err := tx.QueryRow(ctx, `
 			INSERT INTO coop_invites (code_hash, cooperative_id, created_by, expires_at)
 			VALUES ($1, $2, $3, now() + $4::interval) RETURNING id, expires_at`,
-			db.hash(inv.Code), coopID, actorID, fmt.Sprintf("%d seconds", int(inviteTTL.Seconds()))).Scan(&inviteID, &inv.Expires); err != nil {
+			db.hash(string(inv.Code)), coopID, actorID, fmt.Sprintf("%d seconds", int(inviteTTL.Seconds()))).Scan(&inviteID, &inv.Expires); err != nil {
 			return err
 		}
 		_, err := tx.Exec(ctx, `INSERT INTO audit_log (actor_id, action, subject, detail) VALUES ($1, 'coop_invite_create', $2, $3)`,
@@ -486,7 +467,7 @@ func (db *DB) CreateCoopInvite(ctx context.Context, actorID, coopID int64) (stri
 
 // RedeemCoopInvite makes the resident an admin of the invite's cooperative and uses the
 // code up.
-func (db *DB) RedeemCoopInvite(ctx context.Context, residentID int64, code string) (*coopbot.Cooperative, bool, error) {
+func (db *DB) RedeemCoopInvite(ctx context.Context, residentID int64, code coopbot.InviteCode) (*coopbot.Cooperative, bool, error) {
 	var res struct {
 		Co      coopbot.Cooperative
 		Already bool
@@ -497,7 +478,7 @@ func (db *DB) RedeemCoopInvite(ctx context.Context, residentID int64, code strin
 		if err := tx.QueryRow(ctx, `
 			UPDATE coop_invites SET used_by = $2, used_at = now()
 			WHERE code_hash = $1 AND used_at IS NULL AND expires_at > now()
-			RETURNING id, cooperative_id`, db.hash(code), residentID).Scan(&inviteID, &co.ID); err != nil {
+			RETURNING id, cooperative_id`, db.hash(string(code)), residentID).Scan(&inviteID, &co.ID); err != nil {
 			return err
 		}
 		tag, err := tx.Exec(ctx, `INSERT INTO cooperative_admins (cooperative_id, resident_id) VALUES ($1, $2) ON CONFLICT DO NOTHING`, co.ID, residentID)
