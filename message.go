@@ -56,6 +56,9 @@ type Reply struct {
 	EditMessage int       `json:"edit_message,omitempty"`
 	Toast       *Msg      `json:"toast,omitempty"` // answer to the button press
 	Document    *Document `json:"document,omitempty"`
+	// File is a photo or document sent by its file id, with the text as its caption
+	// (the text follows in messages of its own when it is longer than a caption may be).
+	File *File `json:"file,omitempty"`
 }
 
 // Document is a file sent with a reply (CSV exports).
