@@ -24,3 +24,12 @@ const (
 	// N: how many are pending, and the number of days after which a request counts as old.
 	NoticeJoinReminder NoticeKind = "join_reminder"
 )
+
+// The notices of roles.
+const (
+	// NoticeManagerGranted tells a resident they now manage a neighborhood (ID).
+	NoticeManagerGranted NoticeKind = "manager_granted"
+	// NoticeRoleRevoked tells a person the office took their role back (ID: the
+	// cooperative, for a cooperative admin; 0 for a staff role).
+	NoticeRoleRevoked NoticeKind = "role_revoked"
+)

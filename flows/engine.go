@@ -669,7 +669,13 @@ func (t *turn) apply(ctx context.Context, n Next) error {
 		}
 		same := n.step == t.st.Step
 		if !same {
-			t.st.Back = append(t.st.Back, t.st.Step)
+			if i := slices.Index(t.st.Back, n.step); i >= 0 {
+				// Returning to a screen this one was reached from (a list after acting on
+				// one of its items): Back from there goes where it went before.
+				t.st.Back = t.st.Back[:i]
+			} else {
+				t.st.Back = append(t.st.Back, t.st.Step)
+			}
 			t.st.Page, t.st.Query = 0, ""
 		}
 		t.st.Step = n.step

@@ -19,6 +19,7 @@ type Store interface {
 	TrainingStore
 	TrainingAdminStore
 	ProfileStore
+	RolesStore
 }
 
 // Deps are what the flows need from outside.
@@ -49,6 +50,7 @@ var features = []func(Deps) feature{
 	trainingsFeature,
 	trainingAdminFeature,
 	profileFeature,
+	rolesFeature,
 	languageFeature,
 }
 

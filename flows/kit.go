@@ -148,6 +148,10 @@ func (c *Conv) Query() string { return c.t.st.Query }
 // Filter sets the current list step's filter and goes back to its first page.
 func (c *Conv) Filter(q string) { c.t.st.Query, c.t.st.Page = q, 0 }
 
+// ShowPage sets the page the current list step shows next (a toggle keeps the item it
+// changed in view); it is range-checked when the list is built.
+func (c *Conv) ShowPage(p int) { c.t.st.Page = p }
+
 // Reviewing reports whether the current form's review was shown: answers changed from
 // there lead back to it.
 func (c *Conv) Reviewing() bool { return c.t.st.Review }
