@@ -95,10 +95,12 @@ func (db *DB) SaveResident(ctx context.Context, r *coopbot.Resident) (int64, err
 	return id, wrap(err, "save resident")
 }
 
-// SetLanguage remembers a resident's language.
+// SetLanguage remembers a resident's language (once per update, as every step's write).
 func (db *DB) SetLanguage(ctx context.Context, residentID int64, l coopbot.Lang) error {
-	_, err := db.Pool.Exec(ctx, `UPDATE residents SET lang = $2, updated_at = now() WHERE id = $1`, residentID, l)
-	return wrap(err, "set language")
+	return db.once(ctx, "set language", nil, func(tx pgx.Tx) error {
+		_, err := tx.Exec(ctx, `UPDATE residents SET lang = $2, updated_at = now() WHERE id = $1`, residentID, l)
+		return err
+	})
 }
 
 // Resident loads a resident by id.
