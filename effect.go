@@ -16,11 +16,22 @@ type Cause struct {
 	Platform Platform
 	Account  string
 	UpdateID int64
+	// UserID is who sent the update (not part of Key): an erasure of their data also
+	// empties what their updates' effects stored.
+	UserID int64
 }
 
 // Key is the cause as one string, for storage.
 func (c Cause) Key() string {
 	return string(c.Platform) + ":" + c.Account + ":" + strconv.FormatInt(c.UpdateID, 10)
+}
+
+// User is the sender as 'platform:user_id', "" when not known.
+func (c Cause) User() string {
+	if c.UserID == 0 {
+		return ""
+	}
+	return UserRef{Platform: c.Platform, UserID: c.UserID}.String()
 }
 
 // causeKey is the context key of the update being handled.
@@ -38,6 +49,15 @@ type causeSeq struct {
 // of an update starts its count afresh.
 func WithCause(ctx context.Context, c Cause) context.Context {
 	return context.WithValue(ctx, causeKey{}, &causeSeq{cause: c})
+}
+
+// CauseOf returns the cause of ctx; ok is false outside the handling of an update.
+func CauseOf(ctx context.Context) (c Cause, ok bool) {
+	s, _ := ctx.Value(causeKey{}).(*causeSeq)
+	if s == nil {
+		return Cause{}, false
+	}
+	return s.cause, true
 }
 
 // NextEffect returns the cause of ctx and the number of the effect about to be committed

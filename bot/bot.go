@@ -41,6 +41,10 @@ type Turn interface {
 	// Commit saves the state (nil keeps the old one), records the update as handled and
 	// releases the conversation; false: the hold had expired and nothing was saved.
 	Commit(ctx context.Context, state []byte) (bool, error)
+	// Forget drops the stored state instead (the person's data was erased: their next
+	// update starts as a newcomer's), records the update as handled and releases the
+	// conversation; false as with Commit.
+	Forget(ctx context.Context) (bool, error)
 	// Abort releases the conversation without saving anything.
 	Abort(ctx context.Context) error
 }

@@ -42,6 +42,7 @@ type request struct {
 	lang    coopbot.Lang // the reader's language, once the engine has run
 	outcome string       // set by the layer that decides it (duplicate, flooded); else by observe
 	pressed bool         // the button press was answered
+	forget  bool         // the engine asked to drop the conversation (the person's data was erased)
 }
 
 func (b *Bot) newRequest(p *platform, up flows.Update) *request {
@@ -187,7 +188,13 @@ func (b *Bot) turn(ctx context.Context, r *request) error {
 		}
 		return err
 	}
-	saved, cerr := t.Commit(fctx, state)
+	var saved bool
+	var cerr error
+	if r.forget {
+		saved, cerr = t.Forget(fctx)
+	} else {
+		saved, cerr = t.Commit(fctx, state)
+	}
 	if cerr != nil {
 		return errors.Join(err, fmt.Errorf("state not saved: %w", cerr))
 	}
@@ -216,7 +223,7 @@ func (b *Bot) step(ctx context.Context, r *request, t Turn) (save bool, state []
 		return false, nil, nil
 	}
 	res, err := b.engine.Handle(ctx, t.State(), up)
-	r.lang = res.Lang
+	r.lang, r.forget = res.Lang, res.Forget
 	if err != nil {
 		if isOutage(err) || ctx.Err() != nil {
 			// Not handled: the platform (or the poll loop) brings it again.

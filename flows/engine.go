@@ -147,6 +147,7 @@ const (
 	nextRetry
 	nextDone
 	nextStart
+	nextForget
 )
 
 // Next is what an answer leads to.
@@ -183,6 +184,11 @@ func Done(say ...coopbot.Reply) Next { return Next{kind: nextDone, say: say} }
 func Start(flow string, answers any) Next {
 	return Next{kind: nextStart, flow: flow, answers: answers}
 }
+
+// Forget ends the conversation of a person whose data was just erased: the replies are
+// sent, no state is kept (the stored one is dropped) and no menu follows, so that their
+// next update starts as a newcomer's.
+func Forget(say ...coopbot.Reply) Next { return Next{kind: nextForget, say: say} }
 
 // Stay sends replies without changing the conversation (used by actions).
 func Stay(say ...coopbot.Reply) Next { return Next{kind: nextStay, say: say} }
@@ -262,6 +268,7 @@ type turn struct {
 	ans     any  // the flow's answers, decoded (kit flows)
 	pressed bool // the update was a button press on the current question
 	gated   string
+	forget  bool // Forget: the state is dropped
 }
 
 // Result is what one update produced.
@@ -269,6 +276,9 @@ type Result struct {
 	State   []byte          // the new conversation state
 	Replies []coopbot.Reply // to send in the same chat
 	Lang    coopbot.Lang    // the reader's language
+	// Forget: the person's data was erased; drop the stored state instead of saving one
+	// (State is nil), so that their next update starts as a newcomer's.
+	Forget bool
 }
 
 // Handle runs one update against the stored state (nil when there is none). An error means
@@ -278,7 +288,7 @@ func (e *Engine) Handle(ctx context.Context, stored []byte, up Update) (res Resu
 	// What the steps of this update commit is recorded under it: handled again (its reply
 	// failed, or the process died before saving), the update finds its effects and gets
 	// the replies they gave the first time.
-	ctx = coopbot.WithCause(ctx, coopbot.Cause{Platform: up.Platform, Account: up.Account, UpdateID: up.ID})
+	ctx = coopbot.WithCause(ctx, coopbot.Cause{Platform: up.Platform, Account: up.Account, UpdateID: up.ID, UserID: up.UserID})
 	st, reset := e.decode(stored)
 	t := &turn{e: e, st: st}
 	t.c = &Conv{Platform: up.Platform, ChatID: up.ChatID, UserID: up.UserID, Profile: &st.Profile, Update: &up, t: t}
@@ -302,6 +312,10 @@ func (e *Engine) Handle(ctx context.Context, stored []byte, up Update) (res Resu
 	}
 	if err := t.run(ctx, up, reset); err != nil {
 		return Result{}, err
+	}
+	if t.forget {
+		t.closeKeyboard()
+		return Result{Replies: t.out, Lang: t.c.Lang(), Forget: true}, nil
 	}
 	if err := t.saveAnswers(); err != nil {
 		return Result{}, err
@@ -678,6 +692,9 @@ func (t *turn) apply(ctx context.Context, n Next) error {
 		return t.start(ctx, n.flow, n.answers)
 	case nextDone:
 		return t.menu(ctx)
+	case nextForget:
+		t.forget = true
+		return nil
 	}
 	return fmt.Errorf("unknown next %d", n.kind)
 }
@@ -725,9 +742,13 @@ func (t *turn) menu(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("refresh profile: %w", err)
 	}
-	if p.ResidentID != 0 {
-		t.st.Profile = p
+	if p.ResidentID == 0 {
+		// No record any more: the person erased their data and this copy of their
+		// conversation outlived it. They are a newcomer.
+		t.st.Profile = Profile{}
+		return t.start(ctx, FlowOnboarding, nil)
 	}
+	t.st.Profile = p
 	return t.start(ctx, FlowMenu, nil)
 }
 

@@ -18,6 +18,7 @@ type Store interface {
 	NeedStore
 	TrainingStore
 	TrainingAdminStore
+	ProfileStore
 	RolesStore
 }
 
@@ -48,6 +49,7 @@ var features = []func(Deps) feature{
 	broadcastFeature,
 	trainingsFeature,
 	trainingAdminFeature,
+	profileFeature,
 	rolesFeature,
 	languageFeature,
 }

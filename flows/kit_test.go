@@ -388,3 +388,51 @@ func TestFormSkipsFieldsThatDoNotApply(t *testing.T) {
 		t.Fatalf("a field that applies was passed over: %s", s)
 	}
 }
+
+// Forget ends the conversation without a menu and without a state to save; a reply
+// keyboard left open is closed with the last reply.
+func TestForgetDropsTheConversation(t *testing.T) {
+	bye := &Flow[toy]{Name: "bye", Steps: []Step[toy]{{
+		Name: "ask",
+		Ask: func(context.Context, *Conv, *toy) (coopbot.Reply, error) {
+			return coopbot.Reply{Text: []coopbot.Msg{coopbot.M("menu.title")},
+				Keys: [][]coopbot.Button{{{Label: coopbot.M("common.next"), Data: "go"}}}}, nil
+		},
+		Answer: func(_ context.Context, _ *Conv, _ *toy, in Input) (Next, error) {
+			if in.Choice != "go" {
+				return Retry("menu.unknown"), nil
+			}
+			return Forget(coopbot.Text(coopbot.M("conv.cancelled"))), nil
+		},
+	}}}
+	c := newChat(t, []flowDef{bye}, known)
+	c.start("bye")
+	c.text("x") // answered wrong: asked again, the keyboard showing
+	res := c.text("صفحهٔ بعد ◀")
+	if !res.Forget || res.State != nil {
+		t.Fatalf("forget: Forget %v, state %q", res.Forget, res.State)
+	}
+	if len(res.Replies) != 1 || !said(res, "conv.cancelled") || said(res, "menu.title") {
+		t.Fatalf("replies = %+v, want the goodbye only", res.Replies)
+	}
+	if !res.Replies[0].RemoveKeys {
+		t.Fatal("the reply keyboard was left open")
+	}
+}
+
+// A conversation that outlived the person's record (erased while a copy of the state
+// survived) starts over as a newcomer's at the menu, instead of acting for a record that
+// is gone.
+func TestMenuWithoutARecordIsANewcomer(t *testing.T) {
+	gone := profilesFunc{ProfileFn: func(context.Context, coopbot.UserRef) (Profile, error) { return Profile{}, nil }}
+	c := newChat(t, nil, gone)
+	c.start(FlowLanguage)
+	c.text("/menu")
+	var st State
+	if err := json.Unmarshal(c.state, &st); err != nil {
+		t.Fatal(err)
+	}
+	if st.Flow != FlowOnboarding || st.Profile.ResidentID != 0 {
+		t.Fatalf("after /menu: flow %s, profile %+v", st.Flow, st.Profile)
+	}
+}

@@ -31,8 +31,8 @@ func (db *DB) once(ctx context.Context, name string, out any, fn func(tx pgx.Tx)
 	cause, n, keyed := coopbot.NextEffect(ctx)
 	err := pgx.BeginFunc(ctx, db.Pool, func(tx pgx.Tx) error {
 		if keyed {
-			tag, err := tx.Exec(ctx, `INSERT INTO effects (cause, seq, name) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`,
-				cause.Key(), n, name)
+			tag, err := tx.Exec(ctx, `INSERT INTO effects (cause, seq, name, user_ref) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING`,
+				cause.Key(), n, name, cause.User())
 			if err != nil {
 				return err
 			}

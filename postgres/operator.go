@@ -141,7 +141,7 @@ func (db *DB) checkKey(ctx context.Context, tx pgx.Tx) error {
 	for _, t := range tables {
 		for _, col := range t.sealed {
 			var v []byte
-			err := tx.QueryRow(ctx, fmt.Sprintf(`SELECT %s FROM %s WHERE %s IS NOT NULL LIMIT 1`, col, t.table, col)).Scan(&v)
+			err := tx.QueryRow(ctx, fmt.Sprintf(`SELECT %s FROM %s WHERE length(%s) > 0 LIMIT 1`, col, t.table, col)).Scan(&v)
 			if errors.Is(err, pgx.ErrNoRows) {
 				continue
 			}
@@ -293,14 +293,14 @@ func (db *DB) rekeyTable(ctx context.Context, tx pgx.Tx, next *DB, t sealedTable
 				return 0, 0, fmt.Errorf("open %s of row %s: %w", col, id, err)
 			}
 			plain[col] = p
-			if cur[i] != nil {
+			if len(cur[i]) > 0 { // NULL, or emptied by an erasure: stays as it is
 				cur[i] = next.seal(p)
 				sealed++
 			}
 		}
 		for i, h := range hashCols {
 			j := len(t.sealed) + i
-			if cur[j] != nil {
+			if len(cur[j]) > 0 {
 				cur[j] = next.hash(plain[t.hashes[h]])
 				hashed++
 			}

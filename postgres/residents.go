@@ -29,7 +29,7 @@ func (db *DB) Profile(ctx context.Context, ref coopbot.UserRef) (flows.Profile, 
 			EXISTS (SELECT 1 FROM cooperative_admins a WHERE a.resident_id = r.id),
 			r.unreachable_at IS NOT NULL
 		FROM residents r LEFT JOIN staff s ON s.resident_id = r.id
-		WHERE r.platform = $1 AND r.user_id = $2`, ref.Platform, ref.UserID).
+		WHERE r.platform = $1 AND r.user_id = $2 AND r.erased_at IS NULL`, ref.Platform, ref.UserID).
 		Scan(&p.ResidentID, &p.Lang, &nbh, &phone, &role, &scope, &p.CoopAdmin, &unreachable)
 	if err == pgx.ErrNoRows {
 		return flows.Profile{}, nil
@@ -69,7 +69,7 @@ func (db *DB) SaveResident(ctx context.Context, r *coopbot.Resident) (int64, err
 		err := tx.QueryRow(ctx, `
 			INSERT INTO residents (platform, user_id, chat_id, lang, neighborhood_id, name, phone_enc, phone_hash)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
-			ON CONFLICT (platform, user_id) DO UPDATE SET
+			ON CONFLICT (platform, user_id) WHERE erased_at IS NULL DO UPDATE SET
 				chat_id = EXCLUDED.chat_id, lang = EXCLUDED.lang,
 				neighborhood_id = COALESCE(EXCLUDED.neighborhood_id, residents.neighborhood_id),
 				name = EXCLUDED.name,
@@ -95,10 +95,12 @@ func (db *DB) SaveResident(ctx context.Context, r *coopbot.Resident) (int64, err
 	return id, wrap(err, "save resident")
 }
 
-// SetLanguage remembers a resident's language.
+// SetLanguage remembers a resident's language (once per update, as every step's write).
 func (db *DB) SetLanguage(ctx context.Context, residentID int64, l coopbot.Lang) error {
-	_, err := db.Pool.Exec(ctx, `UPDATE residents SET lang = $2, updated_at = now() WHERE id = $1`, residentID, l)
-	return wrap(err, "set language")
+	return db.once(ctx, "set language", nil, func(tx pgx.Tx) error {
+		_, err := tx.Exec(ctx, `UPDATE residents SET lang = $2, updated_at = now() WHERE id = $1`, residentID, l)
+		return err
+	})
 }
 
 // Resident loads a resident by id.

@@ -54,8 +54,8 @@ func (db *DB) StaffMembers(ctx context.Context, actorID int64) ([]coopbot.StaffM
 }
 
 // NeighborhoodResidents lists a neighborhood's residents by name (those whose name
-// contains query when it is not empty), a page at a time, with the total. Office-wide
-// staff only: they appoint managers from it.
+// contains query when it is not empty; erased residents are no one to appoint), a page at
+// a time, with the total. Office-wide staff only: they appoint managers from it.
 func (db *DB) NeighborhoodResidents(ctx context.Context, actorID, nbh int64, query string, offset, limit int) ([]coopbot.Person, int, error) {
 	if _, err := db.actorStaff(ctx, actorID, 0, "residents_list", "neighborhood:"+strconv.FormatInt(nbh, 10)); err != nil {
 		return nil, 0, err
@@ -66,12 +66,12 @@ func (db *DB) NeighborhoodResidents(ctx context.Context, actorID, nbh int64, que
 	var total int
 	if err := db.Pool.QueryRow(ctx, `
 		SELECT count(*) FROM residents r JOIN resident_names n ON n.resident_id = r.id
-		WHERE r.neighborhood_id = $1 AND ($2 = '' OR strpos(n.name, $2) > 0)`, nbh, query).Scan(&total); err != nil {
+		WHERE r.neighborhood_id = $1 AND r.erased_at IS NULL AND ($2 = '' OR strpos(n.name, $2) > 0)`, nbh, query).Scan(&total); err != nil {
 		return nil, 0, wrap(err, "count residents")
 	}
 	rows, err := db.Pool.Query(ctx, `
 		SELECT r.id, n.name, r.platform FROM residents r JOIN resident_names n ON n.resident_id = r.id
-		WHERE r.neighborhood_id = $1 AND ($2 = '' OR strpos(n.name, $2) > 0)
+		WHERE r.neighborhood_id = $1 AND r.erased_at IS NULL AND ($2 = '' OR strpos(n.name, $2) > 0)
 		ORDER BY n.name, r.id OFFSET $3 LIMIT $4`, nbh, query, offset, limit)
 	if err != nil {
 		return nil, 0, wrap(err, "list residents")
@@ -105,7 +105,7 @@ func (db *DB) GrantManager(ctx context.Context, actorID, residentID, nbh int64) 
 		}
 		tag, err := tx.Exec(ctx, `
 			INSERT INTO staff (resident_id, role, neighborhood_id, source)
-			SELECT id, 'neighborhood_manager', $2, 'app' FROM residents WHERE id = $1
+			SELECT id, 'neighborhood_manager', $2, 'app' FROM residents WHERE id = $1 AND erased_at IS NULL
 			ON CONFLICT (resident_id) DO UPDATE SET neighborhood_id = EXCLUDED.neighborhood_id`, residentID, nbh)
 		if err != nil {
 			return err

@@ -527,44 +527,50 @@ func (db *DB) promoteWaitlisted(ctx context.Context, tx pgx.Tx, t *coopbot.Train
 func (db *DB) CancelEnrollment(ctx context.Context, residentID, enrollmentID int64) (coopbot.Enrollment, error) {
 	e := coopbot.Enrollment{ID: enrollmentID, ResidentID: residentID}
 	err := db.once(ctx, "cancel enrolment", &e, func(tx pgx.Tx) error {
-		err := tx.QueryRow(ctx, `SELECT training_id FROM training_enrollments WHERE id = $1 AND resident_id = $2`,
-			enrollmentID, residentID).Scan(&e.TrainingID)
-		if errors.Is(err, pgx.ErrNoRows) {
-			return &coopbot.Error{Code: coopbot.ENotFound, MsgID: "training.cancel.not_found", Err: fmt.Errorf("enrolment %d", enrollmentID)}
-		}
-		if err != nil {
-			return wrap(err, "find enrolment")
-		}
-		// The training row first, as every writer does: no deadlocks.
-		t, started, err := lockTraining(ctx, tx, e.TrainingID)
-		if err != nil {
-			return err
-		}
-		e.Training = t
-		if err := tx.QueryRow(ctx, `SELECT status, created_at FROM training_enrollments WHERE id = $1`, enrollmentID).
-			Scan(&e.Status, &e.CreatedAt); err != nil {
-			return wrap(err, "read enrolment")
-		}
-		switch {
-		case e.Status == coopbot.EnrollmentCancelled:
-			e.Already = true
-			return nil
-		case started:
-			return coopbot.Errorf(coopbot.EConflict, "training.cancel.started")
-		}
-		if _, err := tx.Exec(ctx, `UPDATE training_enrollments SET status = 'cancelled', cancelled_at = now() WHERE id = $1`, enrollmentID); err != nil {
-			return wrap(err, "cancel enrolment")
-		}
-		if e.Status != coopbot.EnrollmentConfirmed || t.Status != coopbot.TrainingPublished {
-			return nil
-		}
-		t.SeatsTaken--
-		if _, err := tx.Exec(ctx, `UPDATE trainings SET seats_taken = $2 WHERE id = $1`, t.ID, t.SeatsTaken); err != nil {
-			return wrap(err, "free seat")
-		}
-		return db.promoteWaitlisted(ctx, tx, t)
+		return db.cancelEnrollment(ctx, tx, &e)
 	})
 	return e, err
+}
+
+// cancelEnrollment is CancelEnrollment in the caller's transaction, for the enrolment
+// e.ID of resident e.ResidentID: e gets its training and the status it had before.
+func (db *DB) cancelEnrollment(ctx context.Context, tx pgx.Tx, e *coopbot.Enrollment) error {
+	err := tx.QueryRow(ctx, `SELECT training_id FROM training_enrollments WHERE id = $1 AND resident_id = $2`,
+		e.ID, e.ResidentID).Scan(&e.TrainingID)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return &coopbot.Error{Code: coopbot.ENotFound, MsgID: "training.cancel.not_found", Err: fmt.Errorf("enrolment %d", e.ID)}
+	}
+	if err != nil {
+		return wrap(err, "find enrolment")
+	}
+	// The training row first, as every writer does: no deadlocks.
+	t, started, err := lockTraining(ctx, tx, e.TrainingID)
+	if err != nil {
+		return err
+	}
+	e.Training = t
+	if err := tx.QueryRow(ctx, `SELECT status, created_at FROM training_enrollments WHERE id = $1`, e.ID).
+		Scan(&e.Status, &e.CreatedAt); err != nil {
+		return wrap(err, "read enrolment")
+	}
+	switch {
+	case e.Status == coopbot.EnrollmentCancelled:
+		e.Already = true
+		return nil
+	case started:
+		return coopbot.Errorf(coopbot.EConflict, "training.cancel.started")
+	}
+	if _, err := tx.Exec(ctx, `UPDATE training_enrollments SET status = 'cancelled', cancelled_at = now() WHERE id = $1`, e.ID); err != nil {
+		return wrap(err, "cancel enrolment")
+	}
+	if e.Status != coopbot.EnrollmentConfirmed || t.Status != coopbot.TrainingPublished {
+		return nil
+	}
+	t.SeatsTaken--
+	if _, err := tx.Exec(ctx, `UPDATE trainings SET seats_taken = $2 WHERE id = $1`, t.ID, t.SeatsTaken); err != nil {
+		return wrap(err, "free seat")
+	}
+	return db.promoteWaitlisted(ctx, tx, t)
 }
 
 // ActiveEnrollment returns a resident's confirmed or wait-listed enrolment in a training

@@ -210,6 +210,21 @@ redis.call('DEL', KEYS[2])
 return 1
 `)
 
+// forget drops the state, keeps the update ids (so that the same update coming again is
+// still known as handled), takes the conversation out of the active set and releases the
+// lock, only while the lock is still ours.
+var forget = goredis.NewScript(`
+if redis.call('GET', KEYS[2]) ~= ARGV[1] then
+  return 0
+end
+redis.call('HDEL', KEYS[1], 'state')
+redis.call('HSET', KEYS[1], 'seen', ARGV[2])
+redis.call('PEXPIRE', KEYS[1], ARGV[3])
+redis.call('ZREM', KEYS[3], ARGV[4])
+redis.call('DEL', KEYS[2])
+return 1
+`)
+
 var release = goredis.NewScript(`
 if redis.call('GET', KEYS[1]) == ARGV[1] then
   return redis.call('DEL', KEYS[1])
@@ -300,20 +315,38 @@ func (c *Client) begin(ctx context.Context, t *Turn) error {
 // LockTTL): nothing was saved.
 func (t *Turn) Commit(ctx context.Context, state []byte) (bool, error) {
 	c := t.c
-	seen := strconv.FormatInt(t.updateID, 10)
-	if t.seen != "" {
-		ids := strings.Split(t.seen, ",")
-		if len(ids) >= c.o.Seen {
-			ids = ids[len(ids)-c.o.Seen+1:]
-		}
-		seen = strings.Join(ids, ",") + "," + seen
-	}
-	n, err := commit.Run(ctx, c.rdb, []string{t.key, t.lock, c.active()}, t.token, c.seal(state), seen,
+	n, err := commit.Run(ctx, c.rdb, []string{t.key, t.lock, c.active()}, t.token, c.seal(state), t.seenWith(),
 		c.o.StateTTL.Milliseconds(), time.Now().UnixMilli(), t.id).Int()
 	if err != nil {
 		return false, wrap(err, "commit turn")
 	}
 	return n == 1, nil
+}
+
+// Forget drops the conversation's state (the person's data was erased: their next update
+// starts without one, as a newcomer's), records the update as handled and releases the
+// lock. It reports false when the lock had expired: nothing was changed.
+func (t *Turn) Forget(ctx context.Context) (bool, error) {
+	c := t.c
+	n, err := forget.Run(ctx, c.rdb, []string{t.key, t.lock, c.active()}, t.token, t.seenWith(),
+		c.o.StateTTL.Milliseconds(), t.id).Int()
+	if err != nil {
+		return false, wrap(err, "forget conversation")
+	}
+	return n == 1, nil
+}
+
+// seenWith is the list of recent update ids with this turn's added (the oldest dropped).
+func (t *Turn) seenWith() string {
+	seen := strconv.FormatInt(t.updateID, 10)
+	if t.seen != "" {
+		ids := strings.Split(t.seen, ",")
+		if len(ids) >= t.c.o.Seen {
+			ids = ids[len(ids)-t.c.o.Seen+1:]
+		}
+		seen = strings.Join(ids, ",") + "," + seen
+	}
+	return seen
 }
 
 // Abort releases the lock without saving anything: the update was not handled.

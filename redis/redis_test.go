@@ -50,6 +50,47 @@ func TestTurnSavesStateSealedAndRemembersUpdates(t *testing.T) {
 	other.Abort(ctx)
 }
 
+// Forgetting a conversation (the person's data was erased) drops its state and its place
+// among the active conversations, but the update stays known as handled.
+func TestTurnForgetDropsTheStateAndKeepsTheUpdates(t *testing.T) {
+	t.Parallel()
+	c := chattest.NewRedis(t, redis.Options{})
+	ctx := context.Background()
+	turn, err := c.Begin(ctx, coopbot.Telegram, 55, 55, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ok, err := turn.Commit(ctx, []byte(`{"v":2}`)); !ok || err != nil {
+		t.Fatalf("commit = %v, %v", ok, err)
+	}
+	if n, err := c.Conversations(ctx); n != 1 || err != nil {
+		t.Fatalf("active conversations = %d, %v", n, err)
+	}
+	turn, err = c.Begin(ctx, coopbot.Telegram, 55, 55, 2)
+	if err != nil || turn.State() == nil {
+		t.Fatalf("second turn: %v, state %q", err, turn.State())
+	}
+	if ok, err := turn.Forget(ctx); !ok || err != nil {
+		t.Fatalf("forget = %v, %v", ok, err)
+	}
+	if _, err := c.Redis().HGet(ctx, c.Prefix()+"conv:telegram:55:55", "state").Result(); err != goredis.Nil {
+		t.Fatalf("state after forget: %v", err)
+	}
+	if n, err := c.Conversations(ctx); n != 0 || err != nil {
+		t.Fatalf("active conversations after forget = %d, %v", n, err)
+	}
+	again, err := c.Begin(ctx, coopbot.Telegram, 55, 55, 2)
+	if err != nil || !again.Duplicate() || again.State() != nil {
+		t.Fatalf("the forgetting update again: duplicate %v, state %q, %v", again.Duplicate(), again.State(), err)
+	}
+	again.Abort(ctx)
+	next, err := c.Begin(ctx, coopbot.Telegram, 55, 55, 3)
+	if err != nil || next.Duplicate() || next.State() != nil {
+		t.Fatalf("the next update: duplicate %v, state %q, %v", next.Duplicate(), next.State(), err)
+	}
+	next.Abort(ctx)
+}
+
 func TestTurnsOfOneChatAreSerialized(t *testing.T) {
 	t.Parallel()
 	c := chattest.NewRedis(t, redis.Options{})

@@ -161,6 +161,24 @@ func Phone(e164 string) string {
 	return lri + FaDigits(b.String()) + pdi
 }
 
+// MaskedPhone shows a phone number with its middle hidden, for a screen that says what is
+// on file without spelling the number out: the first four and the last two digits as
+// Phone writes them, the others as •, in LRI…PDI ("۰۹۱۲•••••۶۷"). "" stays "".
+func MaskedPhone(e164 string) string {
+	shown := []rune(Phone(e164))
+	if len(shown) < 2 {
+		return ""
+	}
+	d := shown[1 : len(shown)-1] // inside the isolate
+	if d[0] == '+' {
+		d = d[1:]
+	}
+	if len(d) <= 6 {
+		return lri + strings.Repeat("•", len(d)) + pdi
+	}
+	return lri + string(d[:4]) + strings.Repeat("•", len(d)-6) + string(d[len(d)-2:]) + pdi
+}
+
 // NationalID formats a national ID for display: its digits as one run of Persian
 // digits in LRI…PDI, "۰۰۱۲۳۴۵۶۷۸" (leading zeros kept). Non-digits are dropped.
 func NationalID(id string) string {

@@ -173,6 +173,20 @@ func TestPhone(t *testing.T) {
 	}
 }
 
+func TestMaskedPhone(t *testing.T) {
+	for in, want := range map[string]string{
+		"+989123456789":     "\u2066۰۹۱۲•••••۸۹\u2069",
+		"۰۹۱۲ ۳۴۵ ۶۷۸۹":     "\u2066۰۹۱۲•••••۸۹\u2069",
+		"+1 (415) 555-0123": "\u2066۱۴۱۵•••••۲۳\u2069",
+		"12345":             "\u2066•••••\u2069",
+		"":                  "",
+	} {
+		if got := MaskedPhone(in); got != want {
+			t.Errorf("MaskedPhone(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
 func TestNationalIDDisplay(t *testing.T) {
 	for _, in := range []string{"0084575948", "۰۰۸-۴۵۷۵۹۴-۸", "٠٠٨٤٥٧٥٩٤٨"} {
 		got := NationalID(in)
