@@ -226,7 +226,12 @@ func prApply(e *joinEnv, u *chattest.User, coopFa, name, nid, phone, own string)
 	before := e.newestRequest(u)
 	u.Press("join.review.submit")
 	id := e.lastRequest(u, before)
-	u.Sees("join.submitted", coop(coopFa, "ID", flows.ID(id))...)
+	// A cooperative with no admin yet: the office's staff have the request.
+	sent := "join.submitted_office"
+	if e.sql(`SELECT count(*) FROM cooperative_admins a JOIN cooperatives c ON c.id = a.cooperative_id WHERE c.name_fa = $1`, coopFa) > 0 {
+		sent = "join.submitted"
+	}
+	u.Sees(sent, coop(coopFa, "ID", flows.ID(id))...)
 	u.Sees("menu.title")
 	return id
 }

@@ -190,7 +190,7 @@ func TestEraseResident(t *testing.T) {
 		t.Errorf("the wait-listed resident after the erasure: %+v, %v", e, err)
 	}
 	if n := count(t, db, `SELECT count(*) FROM river_job WHERE kind = 'notify' AND (args->>'resident_id')::bigint = $1
-		AND (args->'reply')::text LIKE '%training.notice.promoted%'`, other); n != 1 {
+		AND args->'notice'->>'kind' = 'training_promoted'`, other); n != 1 {
 		t.Errorf("%d promotion notices to the wait-listed resident, want 1", n)
 	}
 	after := count(t, db, `SELECT count(*) FROM join_requests`) + count(t, db, `SELECT count(*) FROM training_enrollments`) +
