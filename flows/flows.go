@@ -19,6 +19,7 @@ type Store interface {
 	TrainingStore
 	TrainingAdminStore
 	RolesStore
+	EscalationStore
 }
 
 // Deps are what the flows need from outside.
