@@ -389,7 +389,7 @@ func TestTrainingEnrolleesByRealName(t *testing.T) {
 	if err != nil || len(coops) == 0 {
 		t.Fatalf("cooperatives: %v, %v", coops, err)
 	}
-	if _, err := h.DB.SubmitJoinRequest(ctx, &coopbot.JoinRequest{CooperativeID: coops[0].ID, ResidentID: trResidentID(t, h, joined),
+	if _, _, err := h.DB.SubmitJoinRequest(ctx, &coopbot.JoinRequest{CooperativeID: coops[0].ID, ResidentID: trResidentID(t, h, joined),
 		FullName: "مریم احمدی", NationalID: "0013542419", Phone: "+989141234567", Share: coops[0].MinShare, Skills: []string{"cooking"}}); err != nil {
 		t.Fatal(err)
 	}

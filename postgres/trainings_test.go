@@ -725,7 +725,7 @@ func TestEnrolleesNamedAsTheOfficeKnowsThem(t *testing.T) {
 	if err != nil || len(coops) == 0 {
 		t.Fatalf("cooperatives: %v, %v", coops, err)
 	}
-	if _, err := b.db.SubmitJoinRequest(ctx, &coopbot.JoinRequest{CooperativeID: coops[0].ID, ResidentID: ids[0],
+	if _, _, err := b.db.SubmitJoinRequest(ctx, &coopbot.JoinRequest{CooperativeID: coops[0].ID, ResidentID: ids[0],
 		FullName: "مریم احمدی", NationalID: "0013542419", Phone: "+989121234567", Share: coops[0].MinShare, Skills: []string{"cooking"}}); err != nil {
 		t.Fatal(err)
 	}
