@@ -36,3 +36,20 @@ const (
 	// cooperative, for a cooperative admin; 0 for a staff role).
 	NoticeRoleRevoked NoticeKind = "role_revoked"
 )
+
+// The notices of need reports.
+const (
+	// NoticeNeedEscalation reminds staff of an urgent report (ID) still at "received";
+	// N: the level (1 to the neighborhood's managers, 2 to the office staff) and the
+	// hours it had waited when the reminder was queued.
+	NoticeNeedEscalation NoticeKind = "need_escalation"
+)
+
+// EscalatedNeed is what a reminder of an untouched urgent report shows: no personal data.
+type EscalatedNeed struct {
+	ID             int64
+	Code           string // tracking code, six ASCII digits
+	NeighborhoodID int64
+	Category       string
+	Status         string
+}

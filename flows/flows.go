@@ -20,6 +20,7 @@ type Store interface {
 	TrainingAdminStore
 	ProfileStore
 	RolesStore
+	EscalationStore
 }
 
 // Deps are what the flows need from outside.

@@ -3,6 +3,7 @@ package flows
 import (
 	"context"
 	"fmt"
+	"strconv"
 
 	"coopbot"
 	"coopbot/text"
@@ -23,6 +24,7 @@ var noticeRenderers = map[coopbot.NoticeKind]func(ctx context.Context, s Store, 
 	coopbot.NoticeJoinReminder:    renderJoinReminder,
 	coopbot.NoticeJoinDecision:    renderJoinDecision,
 	coopbot.NoticeBroadcastReport: renderBroadcastReport,
+	coopbot.NoticeNeedEscalation:  renderNeedEscalation,
 	coopbot.NoticeManagerGranted: func(ctx context.Context, s Store, to *coopbot.Resident, n coopbot.Notice) (coopbot.Reply, error) {
 		all, err := s.Neighborhoods(ctx)
 		if err != nil {
@@ -105,6 +107,48 @@ func renderJoinReminder(ctx context.Context, s Store, _ *coopbot.Resident, n coo
 		}
 	}
 	return coopbot.Reply{}, &coopbot.Error{Code: coopbot.ENotFound, Err: fmt.Errorf("cooperative %d is closed", n.ID)}
+}
+
+// EscalationStore is what the reminders of untouched urgent reports need.
+type EscalationStore interface {
+	// EscalatedNeed returns report id as a reminder shows it (not_found when gone).
+	EscalatedNeed(ctx context.Context, id int64) (coopbot.EscalatedNeed, error)
+}
+
+// renderNeedEscalation reminds staff of an urgent report still at "received", with a
+// button that opens it in the needs inbox; nothing once someone moved it. N are the
+// level and the hours it had waited.
+func renderNeedEscalation(ctx context.Context, s Store, to *coopbot.Resident, n coopbot.Notice) (coopbot.Reply, error) {
+	num, err := noticeNumbers(n, 2)
+	if err != nil {
+		return coopbot.Reply{}, err
+	}
+	r, err := s.EscalatedNeed(ctx, n.ID)
+	if err != nil {
+		return coopbot.Reply{}, err
+	}
+	if r.Status != NeedReceived {
+		return coopbot.Reply{}, &coopbot.Error{Code: coopbot.ENotFound, Err: fmt.Errorf("need report %d is %s", r.ID, r.Status)}
+	}
+	all, err := s.Neighborhoods(ctx)
+	if err != nil {
+		return coopbot.Reply{}, err
+	}
+	nbh := ""
+	for _, nb := range all {
+		if nb.ID == r.NeighborhoodID {
+			nbh = nb.Name(to.Lang)
+		}
+	}
+	id := "needs.escalate.managers"
+	if num[0] == 2 {
+		id = "needs.escalate.staff"
+	}
+	return coopbot.Reply{
+		Text: []coopbot.Msg{coopbot.M(id, "Code", text.FaDigits(r.Code), "Neighborhood", text.Isolate(nbh),
+			"Category", coopbot.M("need.cat."+r.Category), "Hours", text.Number(num[1])).WithCount(int(num[1]))},
+		Buttons: [][]coopbot.Button{{{Label: coopbot.M("needs.escalate.open"), Data: "a:" + needAction + ":" + strconv.FormatInt(r.ID, 10)}}},
+	}, nil
 }
 
 // renderJoinDecision tells the applicant how their request was decided, from the request

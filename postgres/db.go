@@ -56,7 +56,8 @@ type DB struct {
 	sender  Sender
 	notices Notices
 
-	remindDays int // see Options.PendingRemindDays
+	remindDays    int // see Options.PendingRemindDays
+	escalateHours int // see Options.NeedEscalateHours
 }
 
 // Options configure the store.
@@ -69,6 +70,10 @@ type Options struct {
 	// PendingRemindDays: membership requests pending longer than this many days are
 	// reminded to the cooperative's admins once a day (DefaultPendingRemindDays when 0).
 	PendingRemindDays int
+	// NeedEscalateHours: an urgent need report left at "received" this many hours is
+	// reminded to its managers, and as long again to the office staff
+	// (DefaultNeedEscalateHours when 0).
+	NeedEscalateHours int
 	// Name is the application_name of the connections (unless the URL sets one), so that
 	// `coopbot rekey` sees serving instances (ServingName).
 	Name string
@@ -104,7 +109,7 @@ func Open(ctx context.Context, url string, o Options) (*DB, error) {
 	if log == nil {
 		log = slog.Default()
 	}
-	db := &DB{Pool: pool, log: log, aead: k.aead, mac: k.mac, check: k.check, remindDays: o.PendingRemindDays}
+	db := &DB{Pool: pool, log: log, aead: k.aead, mac: k.mac, check: k.check, remindDays: o.PendingRemindDays, escalateHours: o.NeedEscalateHours}
 	if db.river, err = db.jobs(); err != nil {
 		pool.Close()
 		return nil, fmt.Errorf("job queue: %w", err)

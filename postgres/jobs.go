@@ -147,11 +147,11 @@ func (db *DB) jobs() (*river.Client[pgx.Tx], error) {
 }
 
 // workerAdders register the workers of later areas (reminders, …). Add an area's here.
-var workerAdders = []func(db *DB, w *river.Workers) error{addJoinWorkers, addEffectWorkers}
+var workerAdders = []func(db *DB, w *river.Workers) error{addJoinWorkers, addEffectWorkers, addEscalationWorkers}
 
 // periodicJobs are the jobs River runs on a schedule (daily reminders, …). Add an area's here.
 func periodicJobs() []*river.PeriodicJob {
-	return []*river.PeriodicJob{joinRemindJob(), purgeEffectsJob()}
+	return []*river.PeriodicJob{joinRemindJob(), purgeEffectsJob(), needEscalateJob()}
 }
 
 // StartJobs starts working jobs, rendering notices with n and sending through s, until

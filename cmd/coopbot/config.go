@@ -36,6 +36,7 @@ type config struct {
 	// Membership requests pending longer than this many days are reminded to the
 	// cooperative's admins once a day.
 	pendingRemindDays int
+	needEscalateHours int
 	metricsAddr       string // serves /metrics and /debug/pprof, privately
 	dbName            string // application_name of the database connections ("coopbot serve", …)
 
@@ -174,6 +175,15 @@ func loadConfig(getenv func(string) string) (*config, error) {
 			return nil, fmt.Errorf("PENDING_REMIND_DAYS: want a whole number of days from 1 to 365, got %q", s)
 		}
 		c.pendingRemindDays = n
+	}
+
+	c.needEscalateHours = postgres.DefaultNeedEscalateHours
+	if s := strings.TrimSpace(getenv("NEED_ESCALATE_HOURS")); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 1 || n > 720 {
+			return nil, fmt.Errorf("NEED_ESCALATE_HOURS: want a whole number of hours from 1 to 720, got %q", s)
+		}
+		c.needEscalateHours = n
 	}
 	return c, nil
 }

@@ -93,7 +93,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 
 // openDB connects to Postgres, waiting up to a minute for it to come up.
 func openDB(ctx context.Context, cfg *config, log *slog.Logger) (*postgres.DB, error) {
-	db, err := postgres.Open(ctx, cfg.databaseURL, postgres.Options{Key: cfg.dataKey, Log: log, PendingRemindDays: cfg.pendingRemindDays, Name: cfg.dbName})
+	db, err := postgres.Open(ctx, cfg.databaseURL, postgres.Options{Key: cfg.dataKey, Log: log, PendingRemindDays: cfg.pendingRemindDays, NeedEscalateHours: cfg.needEscalateHours, Name: cfg.dbName})
 	if err != nil {
 		return nil, fmt.Errorf("DATABASE_URL: %w", err)
 	}
