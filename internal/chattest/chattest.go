@@ -55,6 +55,9 @@ type Harness struct {
 	URL  string // the fake Bot API's base URL
 	// Limiter paces broadcasts (Options.SendRate per platform) and counts replies.
 	Limiter *redis.RateLimiter
+	// Holding says that updates are held unanswered on purpose (a test blocks their
+	// replies): presses then do not wait for the bot to be idle first.
+	Holding bool
 
 	platform    coopbot.Platform
 	sendTimeout time.Duration
@@ -335,7 +338,9 @@ func (u *User) PressLabel(label string) {
 	u.h.T.Helper()
 	// A person presses what is on the screen once the bot has answered: let every update
 	// sent so far be handled, so "newest message with this button" is the final one.
-	u.h.Idle()
+	if !u.h.Holding {
+		u.h.Idle()
+	}
 	err := u.E.Wait(u.ctx(), func(ms []emulator.Message) bool {
 		for i := len(ms) - 1; i >= 0; i-- {
 			for _, row := range ms[i].Inline {
