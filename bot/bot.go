@@ -81,6 +81,9 @@ type Config struct {
 	// webhook request (1,000).
 	MaxInFlight   int
 	HandleTimeout time.Duration // bound on one update (20 s)
+	// SendTimeout bounds one Bot API call other than a long poll (15 s): a send that gets
+	// no answer by then is uncertain, and the update is tried again.
+	SendTimeout time.Duration
 	// DrainTimeout bounds the wait, on the way out, for the updates in flight (5 s): those
 	// not finished by then are left unconfirmed for the next process.
 	DrainTimeout time.Duration
@@ -139,6 +142,9 @@ func New(cfg Config, engine Engine, begin BeginFunc, cat Catalog) *Bot {
 	if cfg.DrainTimeout == 0 {
 		cfg.DrainTimeout = 5 * time.Second
 	}
+	if cfg.SendTimeout == 0 {
+		cfg.SendTimeout = 15 * time.Second
+	}
 	if cfg.Log == nil {
 		cfg.Log = slog.Default()
 	}
@@ -158,7 +164,7 @@ func New(cfg Config, engine Engine, begin BeginFunc, cat Catalog) *Bot {
 // Connect reaches every platform, retrying while one is unreachable, until ctx ends.
 func (b *Bot) Connect(ctx context.Context) error {
 	for _, pc := range b.cfg.Platforms {
-		p, err := connect(ctx, pc, b.log)
+		p, err := connect(ctx, pc, b.cfg.SendTimeout, b.log)
 		if err != nil {
 			return err
 		}

@@ -50,8 +50,9 @@ type platform struct {
 // httpClient gives the library's requests a context (so shutdown ends a long poll), a
 // timeout fitting the method, and enough idle connections for concurrent sends.
 type httpClient struct {
-	base *http.Client
-	ctx  context.Context
+	base    *http.Client
+	ctx     context.Context
+	timeout time.Duration // of a call that is not a long poll
 	poll atomic.Pointer[context.Context] // the poll loop's context, for getUpdates
 }
 
@@ -66,7 +67,7 @@ func (c *httpClient) polling() context.Context {
 }
 
 func (c *httpClient) Do(req *http.Request) (*http.Response, error) {
-	timeout := 15 * time.Second
+	timeout := c.timeout
 	// Shutdown ends the requests that only read (a long poll, getMe); a send or an edit
 	// that has started runs to its own timeout, so an update in flight is finished rather
 	// than left half answered and answered again by the next process.
@@ -126,7 +127,7 @@ func (b *cancelBody) Read(p []byte) (int, error) {
 
 // newHTTPClient keeps enough idle connections per host for concurrent sends (Go's default
 // of 2 makes almost every call open a new connection).
-func newHTTPClient(ctx context.Context) *httpClient {
+func newHTTPClient(ctx context.Context, timeout time.Duration) *httpClient {
 	tr := &http.Transport{
 		Proxy:               http.ProxyFromEnvironment,
 		DialContext:         (&net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
@@ -136,14 +137,14 @@ func newHTTPClient(ctx context.Context) *httpClient {
 		TLSHandshakeTimeout: 5 * time.Second,
 		ForceAttemptHTTP2:   true,
 	}
-	return &httpClient{base: &http.Client{Transport: tr}, ctx: ctx}
+	return &httpClient{base: &http.Client{Transport: tr}, ctx: ctx, timeout: timeout}
 }
 
 // connect builds the client, retrying with backoff while the platform is unreachable
 // (the library calls getMe on construction). A rejected token is final.
-func connect(ctx context.Context, cfg PlatformConfig, log *slog.Logger) (*platform, error) {
+func connect(ctx context.Context, cfg PlatformConfig, timeout time.Duration, log *slog.Logger) (*platform, error) {
 	endpoint := strings.TrimRight(cfg.APIURL, "/") + "/bot%s/%s"
-	hc := newHTTPClient(ctx)
+	hc := newHTTPClient(ctx, timeout)
 	delay := 500 * time.Millisecond
 	for {
 		api, err := tgbotapi.NewBotAPIWithClient(cfg.Token, endpoint, hc)

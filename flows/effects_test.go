@@ -1,7 +1,7 @@
 package flows_test
 
 import (
-	"context"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -10,87 +10,110 @@ import (
 	"coopbot/internal/chattest"
 )
 
-// failReplies makes every message the bot sends to (or edits in) chat fail with fault,
-// from the first such call for the next second (an edit that fails falls back to a new
-// message, which fails too), then lets everything through. It returns how many calls
-// failed so far.
-func failReplies(h *chattest.Harness, chat int64, fault emulator.APIError) func() int {
-	var first atomic.Int64
-	var failed atomic.Int32
-	h.API.SetHook(func(method string, chatID int64) *emulator.APIError {
-		if chatID != chat || (method != "sendMessage" && method != "editMessageText") {
+// replyFaults makes the replies of chosen chats fail: once armed for a chat, every message
+// the bot sends to (or edits in) it fails with the fault, from the first such call for
+// the next second (an edit that fails falls back to a new message, which fails too); then
+// everything goes through again.
+type replyFaults struct {
+	fault emulator.APIError
+	mu    sync.Mutex
+	chats map[int64]*replyWindow
+}
+
+type replyWindow struct {
+	first  time.Time
+	failed atomic.Int32
+}
+
+func newReplyFaults(h *chattest.Harness, fault emulator.APIError) *replyFaults {
+	f := &replyFaults{fault: fault, chats: map[int64]*replyWindow{}}
+	h.API.SetHook(func(method string, chat int64) *emulator.APIError {
+		if method != "sendMessage" && method != "editMessageText" {
 			return nil
 		}
-		now := time.Now().UnixNano()
-		first.CompareAndSwap(0, now)
-		if now-first.Load() > int64(time.Second) {
+		f.mu.Lock()
+		defer f.mu.Unlock()
+		w := f.chats[chat]
+		if w == nil {
 			return nil
 		}
-		failed.Add(1)
-		f := fault
-		return &f
+		if w.first.IsZero() {
+			w.first = time.Now()
+		}
+		if time.Since(w.first) > time.Second {
+			return nil
+		}
+		w.failed.Add(1)
+		fault := f.fault
+		return &fault
 	})
-	return func() int { return int(failed.Load()) }
+	return f
 }
 
-// count runs a counting query.
-func countRows(t *testing.T, h *chattest.Harness, sql string, args ...any) int {
-	t.Helper()
-	var n int
-	if err := h.DB.Pool.QueryRow(context.Background(), sql, args...).Scan(&n); err != nil {
-		t.Fatal(err)
-	}
-	return n
+// arm makes the next reply to chat fail; it returns how many calls failed so far.
+func (f *replyFaults) arm(chat int64) func() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	w := &replyWindow{}
+	f.chats[chat] = w
+	return func() int { return int(w.failed.Load()) }
 }
 
-// The reply to confirming a broadcast fails (a 5xx, a 429, a dropped connection after the
-// request was written): the update comes again, finds the broadcast it created and sends
-// the owed reply; every resident gets the announcement once.
-func TestBroadcastConfirmedOnceWhenItsReplyFails(t *testing.T) {
+// Every step that commits something (chattest.Commits: join requests and decisions,
+// invites, needs, trainings, sign-ups, attendance, broadcasts, roles), with the reply to
+// its update failing — a 5xx, a 429 with retry_after, a send that times out after it was
+// carried out: the update comes again, finds what its first handling committed, commits
+// nothing more and sends the reply the person is owed. Each fault runs every step in one
+// deployment, as residents would use it at the same time.
+func TestCommittedStepsHappenOnceWhenTheirReplyFails(t *testing.T) {
 	t.Parallel()
+	const sendTimeout = 2 * time.Second
 	for name, fault := range map[string]emulator.APIError{
 		"5xx":     {Code: 502},
 		"429":     {Code: 429, RetryAfter: 1},
-		"dropped": {Code: -1},
+		"timeout": {Delay: sendTimeout + time.Second}, // carried out, but too late for the bot
 	} {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
-			h := bcHarness(t, 1000)
-			staff := h.User(1)
-			staff.Onboard("ولیعصر")
-			residents := bcResidents(t, h, 5001, 3, "سرخاب")
-
-			staff.Press("broadcast.menu")
-			staff.Press("broadcast.audience.all")
-			staff.Press("broadcast.mode.one")
-			staff.Send(bcTextFa)
-			staff.Press("broadcast.when.now")
-			staff.Sees("broadcast.preview.total", "Total", "۴")
-			failed := failReplies(h, 1, fault)
-			staff.Press("broadcast.confirm")
-			staff.Sees("menu.title")
-			for _, r := range residents {
-				r.SeesText(bcTextFa)
+			commits := chattest.Commits()
+			var admins []int64
+			for i, c := range commits {
+				for _, a := range c.Admins {
+					admins = append(admins, commitBase(i)+a)
+				}
 			}
-			h.Idle()
-			if failed() == 0 {
-				t.Fatal("no reply failed")
-			}
-			residents[0].Quiet(300 * time.Millisecond)
-			if n := countRows(t, h, `SELECT count(*) FROM broadcasts`); n != 1 {
-				t.Fatalf("%d broadcasts, want 1", n)
-			}
-			for _, r := range residents {
-				got := 0
-				for _, m := range r.E.Messages() {
-					if m.Text == bcTextFa {
-						got++
+			h := chattest.New(t, chattest.Options{Admins: chattest.Staff(admins...), SendTimeout: sendTimeout})
+			faults := newReplyFaults(h, fault)
+			for i, c := range commits {
+				t.Run(c.Name, func(t *testing.T) {
+					t.Parallel()
+					rh := h.For(t)
+					step := c.Prepare(rh, commitBase(i))
+					rh.Idle()
+					if step.Committed() {
+						t.Fatal("committed before the step was taken")
 					}
-				}
-				if got != 1 {
-					t.Fatalf("resident %d got the announcement %d times, want once", r.ID, got)
-				}
+					failed := faults.arm(step.Actor.ID)
+					step.Take()
+					step.Reply()
+					rh.Idle()
+					if failed() == 0 {
+						t.Fatal("no reply failed")
+					}
+					deadline := time.Now().Add(chattest.Wait)
+					for step.Check() != "" && time.Now().Before(deadline) {
+						time.Sleep(20 * time.Millisecond)
+					}
+					// Nothing more comes later either.
+					time.Sleep(300 * time.Millisecond)
+					if wrong := step.Check(); wrong != "" {
+						t.Fatal(wrong)
+					}
+				})
 			}
 		})
 	}
 }
+
+// commitBase is the first user id of the i-th committing step's people.
+func commitBase(i int) int64 { return 20000 + 100*int64(i) }

@@ -183,19 +183,24 @@ func pager(r *coopbot.Reply, page, pages int) {
 }
 
 // turnPage handles a press of pager's buttons: the page is range-checked when the list is
-// built again (Pages), so a forged number shows the first page.
+// built again (Pages), so a forged number shows the first page; one past maxPage never
+// reaches Items.
 func turnPage(c *Conv, in Input) bool {
 	s, ok := strings.CutPrefix(in.Choice, verbPage+":")
 	if !ok {
 		return false
 	}
 	p, err := strconv.Atoi(s)
-	if err != nil || p < 0 {
+	if err != nil || p < 0 || p > maxPage {
 		p = 0
 	}
 	c.t.st.Page = p
 	return true
 }
+
+// maxPage bounds a page number from button data: no list has that many pages, and a
+// larger (forged) one times a page size would overflow into a negative offset.
+const maxPage = 100_000
 
 // Verbs of the kit's own buttons.
 const (

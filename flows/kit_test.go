@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"math"
 	"strings"
 	"testing"
 
@@ -157,7 +158,7 @@ func TestListPagesAndForgedPresses(t *testing.T) {
 	list := List[toy, int64]{
 		Name: "pick", PerPage: 5,
 		Items: func(ctx context.Context, c *Conv, a *toy, page, per int) ([]int64, int, error) {
-			if page < 0 {
+			if page < 0 || page > maxPage {
 				t.Fatalf("Items asked for page %d", page)
 			}
 			return pageItems(items, page, per), len(items), nil
@@ -188,7 +189,7 @@ func TestListPagesAndForgedPresses(t *testing.T) {
 	if got := strings.Join(buttons(res), " "); !strings.HasPrefix(got, "i:11 i:12 p:1") || !res.Replies[len(res.Replies)-1].Edit {
 		t.Fatalf("third page buttons = %s (edit %v)", got, res.Replies[len(res.Replies)-1].Edit)
 	}
-	for _, forged := range []string{"p:-1", "p:99999999999999999999", "p:x", "p:", "i:-3", "i:0", "i:abc", "i:99", strings.Repeat("9", 60)} {
+	for _, forged := range []string{"p:-1", "p:99999999999999999999", "p:9223372036854775807", "p:4611686018427387904", "p:x", "p:", "i:-3", "i:0", "i:abc", "i:99", strings.Repeat("9", 60)} {
 		res = c.press(forged)
 		if f, s := c.step(); f != "toy" || s != "pick" {
 			t.Fatalf("after %q the conversation is at %s/%s", forged, f, s)
@@ -196,6 +197,9 @@ func TestListPagesAndForgedPresses(t *testing.T) {
 		if strings.HasPrefix(forged, "p:") && !strings.HasPrefix(strings.Join(buttons(res), " "), "i:1 ") {
 			t.Fatalf("forged page %q shows %v, want the first page", forged, buttons(res))
 		}
+	}
+	if got := pageItems(items, math.MaxInt64, 5); got != nil {
+		t.Fatalf("page MaxInt64 = %v, want none", got)
 	}
 	res = c.press("i:4")
 	if f, s := c.step(); s != "done" || f != "toy" {

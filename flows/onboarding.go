@@ -187,10 +187,10 @@ func neighborhoodList[A any](d Deps, name string, chosen func(ctx context.Contex
 
 // pageItems is the part of list on page (of per items); empty when out of range.
 func pageItems[T any](list []T, page, per int) []T {
-	start := page * per
-	if page < 0 || start >= len(list) {
-		return nil
+	if page < 0 || per <= 0 || page >= (len(list)+per-1)/per {
+		return nil // also a page so large that page*per would overflow
 	}
+	start := page * per
 	return list[start:min(len(list), start+per)]
 }
 

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -578,4 +579,37 @@ func prDigits(s string) string {
 		}
 		return r
 	}, s)
+}
+
+// countRows runs a counting query.
+func countRows(t *testing.T, h *chattest.Harness, sql string, args ...any) int {
+	t.Helper()
+	var n int
+	if err := h.DB.Pool.QueryRow(context.Background(), sql, args...).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+// failReplies makes every message the bot sends to (or edits in) chat fail with fault,
+// from the first such call for the next second (an edit that fails falls back to a new
+// message, which fails too), then lets everything through. It returns how many calls
+// failed so far.
+func failReplies(h *chattest.Harness, chat int64, fault emulator.APIError) func() int {
+	var first atomic.Int64
+	var failed atomic.Int32
+	h.API.SetHook(func(method string, chatID int64) *emulator.APIError {
+		if chatID != chat || (method != "sendMessage" && method != "editMessageText") {
+			return nil
+		}
+		now := time.Now().UnixNano()
+		first.CompareAndSwap(0, now)
+		if now-first.Load() > int64(time.Second) {
+			return nil
+		}
+		failed.Add(1)
+		f := fault
+		return &f
+	})
+	return func() int { return int(failed.Load()) }
 }

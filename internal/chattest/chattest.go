@@ -12,6 +12,7 @@ package chattest
 
 import (
 	"context"
+	"encoding/base64"
 	"fmt"
 	"io"
 	"log/slog"
@@ -53,12 +54,18 @@ type Harness struct {
 	URL    string // the fake Bot API's base URL
 	// Limiter paces broadcasts (Options.SendRate per platform) and counts replies.
 	Limiter *redis.RateLimiter
+	// Holding says that updates are held unanswered on purpose (a test blocks their
+	// replies): presses then do not wait for the bot to be idle first.
+	Holding bool
 
-	platform coopbot.Platform
-	app      *app.App
-	running  *app.Running
-	stop     context.CancelFunc
-	ctx      context.Context
+	platform    coopbot.Platform
+	app         *app.App
+	running     *app.Running
+	sendTimeout time.Duration
+	dbURL       string
+	admins      []coopbot.UserRef
+	stop        context.CancelFunc
+	ctx         context.Context
 }
 
 // Staff names Telegram users who are staff (for Options.Admins).
@@ -91,6 +98,13 @@ type Options struct {
 	DatabaseURL string
 	// Engine wraps the engine of every bot of the harness (a test's faulty step).
 	Engine func(bot.Engine) bot.Engine
+	// SendTimeout bounds one Bot API call of the harness's bots (bot.Config.SendTimeout):
+	// tests of a send that times out set it short.
+	SendTimeout time.Duration
+	// External leaves the bot to a coopbot process the test starts (cmd tests): the
+	// harness makes the database, the Redis key space and the fake Bot API, and runs no
+	// bot, jobs or broadcasts of its own. Env gives the process its environment.
+	External bool
 }
 
 // New starts a seeded bot for t, stopped when t ends.
@@ -114,6 +128,10 @@ func New(t testing.TB, opts ...Options) *Harness {
 	if os.Getenv("CHATTEST_LOG") != "" {
 		h.Log = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	}
+	if o.External && o.DatabaseURL == "" {
+		o.DatabaseURL = postgrestest.NewURL(t)
+	}
+	h.dbURL, h.admins = o.DatabaseURL, o.Admins
 	if o.DatabaseURL != "" {
 		db, err := postgres.Open(context.Background(), o.DatabaseURL, postgres.Options{Key: postgrestest.Key, Log: h.Log})
 		if err != nil {
@@ -149,14 +167,24 @@ func New(t testing.TB, opts ...Options) *Harness {
 	if bc.ProgressEvery == 0 {
 		bc.ProgressEvery = 300 * time.Millisecond
 	}
+	rates := redis.RateOptions{Rates: map[coopbot.Platform]float64{coopbot.Telegram: rate, coopbot.Bale: rate}}
 	h.API = emulator.New(emulator.Options{Token: Token, Bale: o.Platform == coopbot.Bale})
 	srv := httptest.NewServer(h.API.Handler())
-	h.URL, h.platform = srv.URL, o.Platform
+	h.URL, h.platform, h.sendTimeout = srv.URL, o.Platform, o.SendTimeout
+	t.Cleanup(func() {
+		h.Stop()
+		h.API.Close()
+		srv.Close()
+	})
+	if o.External {
+		h.Limiter = h.Redis.RateLimiter(rates)
+		return h
+	}
 	// The service as the program assembles it, on the fake Bot API.
 	h.app = app.New(app.Config{
 		DB: h.DB, Redis: h.Redis, Catalog: cat, Log: h.Log,
-		Bot:        bot.Config{Platforms: h.platforms()},
-		Rates:      redis.RateOptions{Rates: map[coopbot.Platform]float64{coopbot.Telegram: rate, coopbot.Bale: rate}},
+		Bot:        bot.Config{Platforms: h.platforms(), SendTimeout: o.SendTimeout},
+		Rates:      rates,
 		Broadcasts: bc,
 		Wrap:       o.Engine,
 	})
@@ -172,12 +200,25 @@ func New(t testing.TB, opts ...Options) *Harness {
 	h.running = h.app.Run(ctx, func() (context.Context, context.CancelFunc) {
 		return context.WithTimeout(context.Background(), 10*time.Second)
 	})
-	t.Cleanup(func() {
-		h.Stop()
-		h.API.Close()
-		srv.Close()
-	})
 	return h
+}
+
+// Env is the environment of a coopbot process serving an External harness: its database,
+// Redis key space, data key, staff (Options.Admins) and the fake Bot API.
+func (h *Harness) Env() map[string]string {
+	admins := make([]string, len(h.admins))
+	for i, a := range h.admins {
+		admins[i] = fmt.Sprintf("%s:%d", a.Platform, a.UserID)
+	}
+	return map[string]string{
+		"ADMINS":           strings.Join(admins, ","),
+		"DATABASE_URL":     h.dbURL,
+		"REDIS_URL":        RedisURL(),
+		"REDIS_PREFIX":     h.Redis.Prefix(),
+		"DATA_KEY":         base64.StdEncoding.EncodeToString(postgrestest.Key),
+		"TELEGRAM_TOKEN":   Token,
+		"TELEGRAM_API_URL": h.URL,
+	}
 }
 
 // Stop stops the bot and waits until every update it took in is finished.
@@ -292,7 +333,9 @@ func (u *User) PressLabel(label string) {
 	u.h.T.Helper()
 	// A person presses what is on the screen once the bot has answered: let every update
 	// sent so far be handled, so "newest message with this button" is the final one.
-	u.h.Idle()
+	if !u.h.Holding {
+		u.h.Idle()
+	}
 	err := u.E.Wait(u.ctx(), func(ms []emulator.Message) bool {
 		for i := len(ms) - 1; i >= 0; i-- {
 			for _, row := range ms[i].Inline {
@@ -320,18 +363,15 @@ func (u *User) Sees(id string, kv ...any) emulator.Message {
 	return u.SeesText(u.Text(id, kv...))
 }
 
-// SeesText waits for a bot message containing want.
+// SeesText waits for a bot message containing want (where want holds Any, the parts
+// around it in order).
 func (u *User) SeesText(want string) emulator.Message {
 	u.h.T.Helper()
 	var found emulator.Message
 	at := -1
 	err := u.E.Wait(u.ctx(), func(ms []emulator.Message) bool {
-		from := u.read
-		if u.read > 0 && u.read <= len(ms) && ms[u.read-1].Edits > u.readEdits {
-			from = u.read - 1 // the last message seen was edited since
-		}
-		for i := from; i < len(ms); i++ {
-			if strings.Contains(ms[i].Text, want) {
+		for i := u.unread(ms); i < len(ms); i++ {
+			if matches(ms[i].Text, want) {
 				found, at = ms[i], i
 				return true
 			}
@@ -423,6 +463,9 @@ func (h *Harness) Idle() {
 // instance of the service); cfg's platforms and log are filled in. Connect and Run it.
 func (h *Harness) NewBot(cfg bot.Config) *bot.Bot {
 	cfg.Platforms = h.platforms()
+	if cfg.SendTimeout == 0 {
+		cfg.SendTimeout = h.sendTimeout
+	}
 	return h.app.NewBot(cfg)
 }
 
