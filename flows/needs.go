@@ -4,7 +4,9 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"fmt"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -19,127 +21,37 @@ import (
 // review with edit → submit → tracking code), and "my reports" with each report's status
 // and history. The staff side (inbox, status changes, summary, export) is needsadmin.go.
 
-// NeedReport is a resident's report of a livelihood need. Description, Address and the
-// location are personal data: sealed at rest, never logged, shown only to the resident and
-// to staff whose scope covers the report's neighborhood.
-type NeedReport struct {
-	ID             int64
-	Code           string // tracking code: six ASCII digits, shown with text.FaDigits
-	ResidentID     int64
-	NeighborhoodID int64 // the resident's neighborhood when the report was submitted
-	SubmitKey      string
-	Category       string // one of NeedCategories
-	Household      int    // people in the household, 1..30
-	Urgency        int    // NeedUrgent, NeedSoon or NeedNormal
-	Description    string
-	Address        string // typed address; "" when none
-	HasLocation    bool
-	Lat, Lon       float64
-	Status         string // one of NeedStatuses
-	ReferredTo     string // whom the report was referred to, when it was
-	CreatedAt      time.Time
-	UpdatedAt      time.Time
-	History        []NeedEvent // oldest first; the first is the submission
-
-	// Filled for staff only.
-	ReporterName  string
-	ReporterPhone string // E.164 or ""
-}
-
-// NeedEvent is one entry of a report's history: its submission or a status change.
-type NeedEvent struct {
-	At         time.Time
-	Status     string
-	ReferredTo string
-	Note       string
-	ActorID    int64  // 0: the resident's own submission
-	ActorName  string // the staff member's name, for staff views
-}
-
-// NeedFilter narrows the staff inbox. Zero values mean "all" (within the staff scope).
-type NeedFilter struct {
-	Neighborhood int64
-	Category     string
-	Statuses     []string
-}
-
-// NeedCard is one report of the staff inbox with its place in the filtered queue.
-type NeedCard struct {
-	Report     *NeedReport // nil when nothing matches
-	Prev, Next int64       // neighbors in the queue; 0 when none
-	Pos        int         // 1-based position of Report in the queue; 0 when it no longer matches
-	Total      int         // reports matching the filter
-}
-
-// NeedChange is a status change made by staff. Notice renders the message the resident
-// receives; it is queued in the same transaction as the change.
-type NeedChange struct {
-	ReportID   int64
-	From, To   string
-	ReferredTo string
-	Note       string
-	Notice     func(r *NeedReport) coopbot.Reply
-}
-
-// NeedCount is the number of reports of one neighborhood, category and status.
-type NeedCount struct {
-	Neighborhood int64
-	Category     string
-	Status       string
-	N            int
-}
-
 // NeedStore keeps need reports and their history.
 type NeedStore interface {
 	// CreateNeedReport saves r (its neighborhood is the resident's current one) and fills
 	// ID, Code, NeighborhoodID, Status and CreatedAt. Submitting the same SubmitKey again
-	// returns the first report unchanged. alert renders the note to the staff responsible
-	// for the neighborhood (its managers, or else the office staff), queued in the same
-	// transaction.
-	CreateNeedReport(ctx context.Context, r *NeedReport, alert func(r *NeedReport) coopbot.Reply) error
+	// returns the first report unchanged. The staff responsible for the neighborhood (its
+	// managers, or else the office staff) are sent coopbot.NoticeNeedNew, queued in the
+	// same transaction.
+	CreateNeedReport(ctx context.Context, r *coopbot.NeedReport) error
 	// MyNeedReports lists a resident's own reports, newest first, with their history.
-	MyNeedReports(ctx context.Context, residentID int64) ([]NeedReport, error)
+	MyNeedReports(ctx context.Context, residentID int64) ([]coopbot.NeedReport, error)
 	// MyNeedReport returns a resident's own report by tracking code (not_found otherwise).
-	MyNeedReport(ctx context.Context, residentID int64, code string) (*NeedReport, error)
-	// NeedCard returns report id (the first report of the queue when id is 0) with its
+	MyNeedReport(ctx context.Context, residentID int64, code string) (*coopbot.NeedReport, error)
+	// MyNeedReportByID returns a resident's own report by id (not_found otherwise).
+	MyNeedReportByID(ctx context.Context, residentID, id int64) (*coopbot.NeedReport, error)
+	// coopbot.NeedCard returns report id (the first report of the queue when id is 0) with its
 	// neighbors under f; not_found when the report is outside the staff member's scope.
-	NeedCard(ctx context.Context, s *coopbot.Staff, f NeedFilter, id int64) (NeedCard, error)
+	NeedCard(ctx context.Context, s *coopbot.Staff, f coopbot.NeedFilter, id int64) (coopbot.NeedCard, error)
 	// FindNeedReport returns the report with this tracking code within the staff scope.
-	FindNeedReport(ctx context.Context, s *coopbot.Staff, code string) (*NeedReport, error)
+	FindNeedReport(ctx context.Context, s *coopbot.Staff, code string) (*coopbot.NeedReport, error)
 	// ChangeNeedStatus moves a report within the staff scope from ch.From to ch.To, logs
-	// who and when, audits it and queues ch.Notice to the resident, all in one
-	// transaction. conflict when the report is no longer in ch.From; invalid when the
+	// who and when, audits it and queues coopbot.NoticeNeedStatus to the resident, all in
+	// one transaction. conflict when the report is no longer in ch.From; invalid when the
 	// move is not allowed.
-	ChangeNeedStatus(ctx context.Context, s *coopbot.Staff, ch NeedChange) (*NeedReport, error)
+	ChangeNeedStatus(ctx context.Context, s *coopbot.Staff, ch coopbot.NeedChange) (*coopbot.NeedReport, error)
 	// NeedCounts counts the reports within the staff scope by neighborhood, category and
 	// status.
-	NeedCounts(ctx context.Context, s *coopbot.Staff) ([]NeedCount, error)
+	NeedCounts(ctx context.Context, s *coopbot.Staff) ([]coopbot.NeedCount, error)
 	// NeedExport lists the reports within the staff scope created in [from, to), oldest
 	// first, without history.
-	NeedExport(ctx context.Context, s *coopbot.Staff, from, to time.Time) ([]NeedReport, error)
+	NeedExport(ctx context.Context, s *coopbot.Staff, from, to time.Time) ([]coopbot.NeedReport, error)
 }
-
-// NeedCategories are the categories of need, in the order residents see them.
-var NeedCategories = []string{"employment", "food", "housing", "health", "education", "debt", "disability", "other"}
-
-// Statuses of a need report.
-const (
-	NeedReceived  = "received"
-	NeedReviewing = "reviewing"
-	NeedReferred  = "referred"
-	NeedResolved  = "resolved"
-	NeedClosed    = "closed"
-)
-
-// NeedStatuses lists the statuses in workflow order.
-var NeedStatuses = []string{NeedReceived, NeedReviewing, NeedReferred, NeedResolved, NeedClosed}
-
-// Urgency of a need report: lower is more urgent (the staff queue is ordered by it).
-const (
-	NeedUrgent = 1
-	NeedSoon   = 2
-	NeedNormal = 3
-)
 
 // Limits of what residents and staff type, in runes.
 const (
@@ -151,38 +63,6 @@ const (
 	NeedReferredMin    = 2
 	NeedReferredMax    = 120
 )
-
-func needRank(status string) int {
-	switch status {
-	case NeedReceived:
-		return 0
-	case NeedReviewing:
-		return 1
-	case NeedReferred:
-		return 2
-	case NeedResolved, NeedClosed:
-		return 3
-	}
-	return -1
-}
-
-// NeedCanMove reports whether a report may move from one status to another: forward only
-// (received → reviewing → referred → resolved or closed, steps may be skipped); resolved
-// and closed are final.
-func NeedCanMove(from, to string) bool {
-	f, t := needRank(from), needRank(to)
-	return f >= 0 && f < 3 && t > f
-}
-
-// NeedValidCategory reports whether c is one of NeedCategories.
-func NeedValidCategory(c string) bool {
-	for _, k := range NeedCategories {
-		if k == c {
-			return true
-		}
-	}
-	return false
-}
 
 // ParseNeedCode reads a tracking code typed in any digit script, with spaces or dashes:
 // six digits, the first not zero. It returns the code in ASCII digits.
@@ -210,13 +90,11 @@ const (
 // needsPerPage keeps "my reports" within one phone screen.
 const needsPerPage = 5
 
-var needUrgencies = []int{NeedUrgent, NeedSoon, NeedNormal}
-
-func needUrgencyID(u int) string {
+func needUrgencyID(u coopbot.NeedUrgency) string {
 	switch u {
-	case NeedUrgent:
+	case coopbot.NeedUrgent:
 		return "need.urgency.urgent"
-	case NeedSoon:
+	case coopbot.NeedSoon:
 		return "need.urgency.soon"
 	}
 	return "need.urgency.normal"
@@ -312,10 +190,10 @@ func needCategoryStep() legacyStep {
 	return legacyStep{
 		Ask: func(ctx context.Context, c *Conv) (coopbot.Reply, error) {
 			r := coopbot.Text(coopbot.M("need.category.prompt"))
-			for i := 0; i < len(NeedCategories); i += 2 {
-				row := []coopbot.Button{{Label: coopbot.M("need.cat." + NeedCategories[i]), Data: "cat:" + NeedCategories[i]}}
-				if i+1 < len(NeedCategories) {
-					row = append(row, coopbot.Button{Label: coopbot.M("need.cat." + NeedCategories[i+1]), Data: "cat:" + NeedCategories[i+1]})
+			for i := 0; i < len(coopbot.NeedCategories); i += 2 {
+				row := []coopbot.Button{{Label: coopbot.M("need.cat." + string(coopbot.NeedCategories[i])), Data: "cat:" + string(coopbot.NeedCategories[i])}}
+				if i+1 < len(coopbot.NeedCategories) {
+					row = append(row, coopbot.Button{Label: coopbot.M("need.cat." + string(coopbot.NeedCategories[i+1])), Data: "cat:" + string(coopbot.NeedCategories[i+1])})
 				}
 				r.Buttons = append(r.Buttons, row)
 			}
@@ -323,7 +201,7 @@ func needCategoryStep() legacyStep {
 		},
 		Answer: func(ctx context.Context, c *Conv, in Input) (Next, error) {
 			cat, ok := strings.CutPrefix(in.Choice, "cat:")
-			if !ok || !NeedValidCategory(cat) {
+			if !ok || !coopbot.NeedCategory(cat).Valid() {
 				return Retry("need.category.invalid"), nil
 			}
 			c.Set("category", cat)
@@ -404,14 +282,14 @@ func needUrgencyStep() legacyStep {
 	return legacyStep{
 		Ask: func(ctx context.Context, c *Conv) (coopbot.Reply, error) {
 			r := coopbot.Text(coopbot.M("need.urgency.prompt"))
-			for _, u := range needUrgencies {
-				r.Buttons = append(r.Buttons, []coopbot.Button{{Label: coopbot.M(needUrgencyID(u)), Data: "u:" + strconv.Itoa(u)}})
+			for _, u := range coopbot.NeedUrgencies {
+				r.Buttons = append(r.Buttons, []coopbot.Button{{Label: coopbot.M(needUrgencyID(u)), Data: "u:" + strconv.Itoa(int(u))}})
 			}
 			return r, nil
 		},
 		Answer: func(ctx context.Context, c *Conv, in Input) (Next, error) {
 			u, ok := strings.CutPrefix(in.Choice, "u:")
-			if v, err := strconv.Atoi(u); !ok || err != nil || v < NeedUrgent || v > NeedNormal {
+			if v, err := strconv.Atoi(u); !ok || err != nil || !coopbot.NeedUrgency(v).Valid() {
 				return Retry("need.urgency.invalid"), nil
 			}
 			c.Set("urgency", u)
@@ -492,12 +370,12 @@ func needConsentStep() legacyStep {
 }
 
 // needDraft reads the answers of the report being written.
-func needDraft(c *Conv) *NeedReport {
+func needDraft(c *Conv) *coopbot.NeedReport {
 	hh, _ := strconv.Atoi(c.Get("household"))
 	u, _ := strconv.Atoi(c.Get("urgency"))
-	r := &NeedReport{
-		ResidentID: c.Profile.ResidentID, SubmitKey: c.Get("key"), Category: c.Get("category"),
-		Household: hh, Urgency: u, Description: c.Get("description"), Address: c.Get("address"),
+	r := &coopbot.NeedReport{
+		ResidentID: c.Profile.ResidentID, SubmitKey: c.Get("key"), Category: coopbot.NeedCategory(c.Get("category")),
+		Household: hh, Urgency: coopbot.NeedUrgency(u), Description: c.Get("description"), Address: c.Get("address"),
 	}
 	if c.Get("lat") != "" {
 		r.Lat, _ = strconv.ParseFloat(c.Get("lat"), 64)
@@ -508,8 +386,8 @@ func needDraft(c *Conv) *NeedReport {
 }
 
 // needFieldsText describes a report's answers, one line each, in the reader's language.
-func needFieldsText(ctx context.Context, d Deps, lang coopbot.Lang, r *NeedReport) ([]coopbot.Msg, error) {
-	cat, err := needLabel(ctx, d, lang, "need.cat."+r.Category)
+func needFieldsText(ctx context.Context, d Deps, lang coopbot.Lang, r *coopbot.NeedReport) ([]coopbot.Msg, error) {
+	cat, err := needLabel(ctx, d, lang, "need.cat."+string(r.Category))
 	if err != nil {
 		return nil, err
 	}
@@ -559,15 +437,11 @@ func needReviewStep(d Deps) legacyStep {
 				return Retry("need.review.invalid"), nil
 			}
 			r := needDraft(c)
-			if c.Get("consent") != "yes" || !NeedValidCategory(r.Category) || r.Household == 0 || r.Urgency == 0 || r.Description == "" || r.SubmitKey == "" {
+			if c.Get("consent") != "yes" || !r.Category.Valid() || r.Household == 0 || r.Urgency == 0 || r.Description == "" || r.SubmitKey == "" {
 				// Answers lost or tampered with: start the report again.
 				return Start(FlowNeed, nil).Say(coopbot.Text(coopbot.M("need.review.incomplete"))), nil
 			}
-			nbhs, err := d.Store.Neighborhoods(ctx)
-			if err != nil {
-				return Next{}, err
-			}
-			if err := d.Store.CreateNeedReport(ctx, r, needAlert(d, nbhs)); err != nil {
+			if err := d.Store.CreateNeedReport(ctx, r); err != nil {
 				return Next{}, err
 			}
 			return Done(coopbot.Text(
@@ -611,42 +485,82 @@ func needEditStep() legacyStep {
 	}
 }
 
-// needAlert renders the note that tells the responsible staff of a new report, in both
-// languages' data so that each reader gets their own.
-func needAlert(d Deps, nbhs []coopbot.Neighborhood) func(r *NeedReport) coopbot.Reply {
-	return func(r *NeedReport) coopbot.Reply {
-		var n coopbot.Neighborhood
-		for _, x := range nbhs {
-			if x.ID == r.NeighborhoodID {
-				n = x
-			}
-		}
-		data := []any{"Code", text.FaDigits(r.Code), "NameFa", n.NameFa, "NameAz", n.Name(coopbot.Azeri)}
-		for _, l := range []struct {
-			lang     coopbot.Lang
-			cat, urg string
-		}{{coopbot.Persian, "CatFa", "UrgFa"}, {coopbot.Azeri, "CatAz", "UrgAz"}} {
-			cat, _ := d.Labels.Text(l.lang, "need.cat."+r.Category, nil, nil)
-			urg, _ := d.Labels.Text(l.lang, needUrgencyID(r.Urgency), nil, nil)
-			data = append(data, l.cat, cat, l.urg, urg)
-		}
-		id := strconv.FormatInt(r.ID, 10)
-		return coopbot.Reply{
-			Text: []coopbot.Msg{coopbot.M("needs.alert.new", data...)},
-			Buttons: [][]coopbot.Button{{
-				{Label: coopbot.M("needs.alert.open"), Data: "a:" + needAction + ":" + id},
-				{Label: coopbot.M("needs.alert.review"), Data: "a:" + needAction + ":" + id + ":" + NeedReviewing},
-			}},
-		}
+// renderNeedNew tells a staff member of a new report in their scope, with buttons to open
+// it and to start reviewing it; nothing once they no longer hold a staff role covering it.
+func renderNeedNew(ctx context.Context, s Store, to *coopbot.Resident, n coopbot.Notice) (coopbot.Reply, error) {
+	st, err := s.Staff(ctx, to.ID)
+	if err != nil {
+		return coopbot.Reply{}, err
 	}
+	if st == nil {
+		return coopbot.Reply{}, &coopbot.Error{Code: coopbot.ENotFound, Err: fmt.Errorf("resident %d is no longer staff", to.ID)}
+	}
+	card, err := s.NeedCard(ctx, st, coopbot.NeedFilter{}, n.ID)
+	if err != nil {
+		return coopbot.Reply{}, err
+	}
+	r := card.Report
+	nbhs, err := s.Neighborhoods(ctx)
+	if err != nil {
+		return coopbot.Reply{}, err
+	}
+	var nbh coopbot.Neighborhood
+	if i := slices.IndexFunc(nbhs, func(x coopbot.Neighborhood) bool { return x.ID == r.NeighborhoodID }); i >= 0 {
+		nbh = nbhs[i]
+	}
+	// The message takes names and labels of both languages; each reader's is used.
+	data := []any{"Code", text.FaDigits(r.Code), "NameFa", nbh.NameFa, "NameAz", nbh.Name(coopbot.Azeri)}
+	for _, l := range []struct {
+		lang     coopbot.Lang
+		cat, urg string
+	}{{coopbot.Persian, "CatFa", "UrgFa"}, {coopbot.Azeri, "CatAz", "UrgAz"}} {
+		data = append(data,
+			l.cat, coopbot.Msg{ID: "need.cat." + string(r.Category), Lang: l.lang},
+			l.urg, coopbot.Msg{ID: needUrgencyID(r.Urgency), Lang: l.lang})
+	}
+	id := strconv.FormatInt(r.ID, 10)
+	return coopbot.Reply{
+		Text: []coopbot.Msg{coopbot.M("needs.alert.new", data...)},
+		Buttons: [][]coopbot.Button{{
+			{Label: coopbot.M("needs.alert.open"), Data: "a:" + needAction + ":" + id},
+			{Label: coopbot.M("needs.alert.review"), Data: "a:" + needAction + ":" + id + ":" + string(coopbot.NeedReviewing)},
+		}},
+	}, nil
+}
+
+// renderNeedStatus tells a resident of a change of their report's status (the history
+// entry N[0]): the new status, to whom it was referred and the staff member's note.
+func renderNeedStatus(ctx context.Context, s Store, to *coopbot.Resident, n coopbot.Notice) (coopbot.Reply, error) {
+	num, err := noticeNumbers(n, 1)
+	if err != nil {
+		return coopbot.Reply{}, err
+	}
+	r, err := s.MyNeedReportByID(ctx, to.ID, n.ID)
+	if err != nil {
+		return coopbot.Reply{}, err
+	}
+	i := slices.IndexFunc(r.History, func(e coopbot.NeedEvent) bool { return e.ID == num[0] })
+	if i < 0 {
+		return coopbot.Reply{}, &coopbot.Error{Code: coopbot.ENotFound, Err: fmt.Errorf("need report %d has no event %d", r.ID, num[0])}
+	}
+	e := r.History[i]
+	msgs := []coopbot.Msg{
+		coopbot.M("need.notify.title", "Code", text.FaDigits(r.Code)),
+		coopbot.M("need.notify."+string(e.Status), "To", e.ReferredTo),
+	}
+	if e.Note != "" {
+		msgs = append(msgs, coopbot.M("need.notify.note", "Note", e.Note))
+	}
+	msgs = append(msgs, coopbot.M("need.notify.footer"))
+	return coopbot.Reply{Text: msgs}, nil
 }
 
 // needStatusID is the label of a status.
-func needStatusID(s string) string { return "need.status." + s }
+func needStatusID(s coopbot.NeedStatus) string { return "need.status." + string(s) }
 
 // needHistoryText renders a report's history, one line per event, with Jalali dates.
 // withActor adds who made each change (for staff).
-func needHistoryText(ctx context.Context, d Deps, lang coopbot.Lang, r *NeedReport, withActor bool) ([]coopbot.Msg, error) {
+func needHistoryText(ctx context.Context, d Deps, lang coopbot.Lang, r *coopbot.NeedReport, withActor bool) ([]coopbot.Msg, error) {
 	var out []coopbot.Msg
 	for _, e := range r.History {
 		st, err := needLabel(ctx, d, lang, needStatusID(e.Status))
@@ -685,7 +599,7 @@ func needListStep(d Deps) legacyStep {
 			r := coopbot.Text(coopbot.M("need.mine.title", "Count", text.Number(int64(len(list)))).WithCount(len(list)))
 			var row []coopbot.Button
 			for _, rep := range list[page*needsPerPage : min(len(list), (page+1)*needsPerPage)] {
-				cat, err := needLabel(ctx, d, c.Lang(), "need.cat."+rep.Category)
+				cat, err := needLabel(ctx, d, c.Lang(), "need.cat."+string(rep.Category))
 				if err != nil {
 					return r, err
 				}
@@ -750,7 +664,7 @@ func needDetailStep(d Deps) legacyStep {
 				coopbot.M("need.detail.title", "Code", text.FaDigits(rep.Code), "Date", text.Date(rep.CreatedAt)),
 				coopbot.M("need.detail.status", "Status", st),
 			)
-			if rep.Status == NeedReferred && rep.ReferredTo != "" {
+			if rep.Status == coopbot.NeedReferred && rep.ReferredTo != "" {
 				r.Text = append(r.Text, coopbot.M("need.history.referred", "To", rep.ReferredTo))
 			}
 			fields, err := needFieldsText(ctx, d, c.Lang(), rep)

@@ -185,9 +185,9 @@ func TestNeedReportPersian(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if r.Category != "food" || r.Household != 12 || r.Urgency != flows.NeedSoon || r.HasLocation ||
+	if r.Category != "food" || r.Household != 12 || r.Urgency != coopbot.NeedSoon || r.HasLocation ||
 		r.Address != "خیابان ثقة‌الاسلام، کوچهٔ <b>۳</b>" || r.Description != "نان و برنج برای بچه‌ها نداریم\n\nپدر خانواده بیکار است" ||
-		r.NeighborhoodID != needNeighborhood(t, h, "سرخاب").ID || r.Status != flows.NeedReceived {
+		r.NeighborhoodID != needNeighborhood(t, h, "سرخاب").ID || r.Status != coopbot.NeedReceived {
 		t.Fatalf("stored report = %+v", r)
 	}
 
@@ -415,7 +415,7 @@ func TestNeedManagerSeesOnlyOwnNeighborhood(t *testing.T) {
 		mgrID, fmt.Sprintf("need:%d", repB.ID)).Scan(&denied); err != nil || denied != 2 {
 		t.Fatalf("denied attempts recorded = %d, %v; want 2", denied, err)
 	}
-	if r, err := h.DB.MyNeedReport(ctx, needResident(t, h, resB), codeB); err != nil || r.Status != flows.NeedReceived || len(r.History) != 1 {
+	if r, err := h.DB.MyNeedReport(ctx, needResident(t, h, resB), codeB); err != nil || r.Status != coopbot.NeedReceived || len(r.History) != 1 {
 		t.Fatalf("B's report after forged presses = %+v, %v", r, err)
 	}
 
@@ -453,7 +453,7 @@ func TestNeedManagerSeesOnlyOwnNeighborhood(t *testing.T) {
 	mgr.Press("needs.set.reviewing")
 	mgr.Sees("needs.denied")
 	h.Idle()
-	if r, err := h.DB.MyNeedReport(ctx, needResident(t, h, resA), codeA); err != nil || r.Status != flows.NeedReceived {
+	if r, err := h.DB.MyNeedReport(ctx, needResident(t, h, resA), codeA); err != nil || r.Status != coopbot.NeedReceived {
 		t.Fatalf("A's report after a refused change = %+v, %v", r, err)
 	}
 }
@@ -473,29 +473,29 @@ func TestNeedSummaryAndExport(t *testing.T) {
 	// Reports inserted through the store: A has 3 food (1 closed) and 2 employment
 	// (reviewing); B has 1 food and 2 health (resolved).
 	uid := int64(3400)
-	add := func(nbh int64, cat string, n int, to, desc string) {
+	add := func(nbh int64, cat coopbot.NeedCategory, n int, to coopbot.NeedStatus, desc string) {
 		for range n {
 			uid++
 			res, err := h.DB.SaveResident(ctx, &coopbot.Resident{Platform: coopbot.Telegram, UserID: uid, ChatID: uid, Lang: coopbot.Persian, NeighborhoodID: nbh, Name: "ساکن"})
 			if err != nil {
 				t.Fatal(err)
 			}
-			r := &flows.NeedReport{ResidentID: res, SubmitKey: "k", Category: cat, Household: 2, Urgency: flows.NeedSoon, Description: desc}
-			if err := h.DB.CreateNeedReport(ctx, r, nil); err != nil {
+			r := &coopbot.NeedReport{ResidentID: res, SubmitKey: "k", Category: cat, Household: 2, Urgency: coopbot.NeedSoon, Description: desc}
+			if err := h.DB.CreateNeedReport(ctx, r); err != nil {
 				t.Fatal(err)
 			}
-			if to != flows.NeedReceived {
-				if _, err := h.DB.ChangeNeedStatus(ctx, s, flows.NeedChange{ReportID: r.ID, From: flows.NeedReceived, To: to}); err != nil {
+			if to != coopbot.NeedReceived {
+				if _, err := h.DB.ChangeNeedStatus(ctx, s, coopbot.NeedChange{ReportID: r.ID, From: coopbot.NeedReceived, To: to}); err != nil {
 					t.Fatal(err)
 				}
 			}
 		}
 	}
-	add(nbhA.ID, "food", 2, flows.NeedReceived, "نان نداریم،\nکمک کنید")
-	add(nbhA.ID, "food", 1, flows.NeedClosed, "=HYPERLINK(\"x\")")
-	add(nbhA.ID, "employment", 2, flows.NeedReviewing, "دنبال کار")
-	add(nbhB.ID, "food", 1, flows.NeedReceived, "برنج")
-	add(nbhB.ID, "health", 2, flows.NeedResolved, "دارو")
+	add(nbhA.ID, "food", 2, coopbot.NeedReceived, "نان نداریم،\nکمک کنید")
+	add(nbhA.ID, "food", 1, coopbot.NeedClosed, "=HYPERLINK(\"x\")")
+	add(nbhA.ID, "employment", 2, coopbot.NeedReviewing, "دنبال کار")
+	add(nbhB.ID, "food", 1, coopbot.NeedReceived, "برنج")
+	add(nbhB.ID, "health", 2, coopbot.NeedResolved, "دارو")
 
 	staff.Press("needs.menu.summary")
 	sum := staff.Sees("needs.summary.title", "Total", "۸")

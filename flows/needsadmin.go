@@ -33,15 +33,15 @@ const needAction = "need"
 // needGroups are the status filters of the inbox; the first is the default.
 var needGroups = []struct {
 	key      string
-	statuses []string
+	statuses []coopbot.NeedStatus
 }{
-	{"new", []string{NeedReceived}},
-	{"active", []string{NeedReviewing, NeedReferred}},
-	{"done", []string{NeedResolved, NeedClosed}},
+	{"new", []coopbot.NeedStatus{coopbot.NeedReceived}},
+	{"active", []coopbot.NeedStatus{coopbot.NeedReviewing, coopbot.NeedReferred}},
+	{"done", []coopbot.NeedStatus{coopbot.NeedResolved, coopbot.NeedClosed}},
 	{"all", nil},
 }
 
-func needGroup(key string) (string, []string) {
+func needGroup(key string) (string, []coopbot.NeedStatus) {
 	for _, g := range needGroups {
 		if g.key == key {
 			return g.key, g.statuses
@@ -51,10 +51,10 @@ func needGroup(key string) (string, []string) {
 }
 
 // needFilterOf is the inbox filter of the conversation, narrowed to the staff scope.
-func needFilterOf(c *Conv, s *coopbot.Staff) NeedFilter {
+func needFilterOf(c *Conv, s *coopbot.Staff) coopbot.NeedFilter {
 	_, statuses := needGroup(c.Get("fs"))
-	f := NeedFilter{Category: c.Get("fc"), Statuses: statuses}
-	if !NeedValidCategory(f.Category) {
+	f := coopbot.NeedFilter{Category: coopbot.NeedCategory(c.Get("fc")), Statuses: statuses}
+	if !f.Category.Valid() {
 		f.Category = ""
 	}
 	if s.Role == coopbot.RoleStaff {
@@ -151,9 +151,10 @@ func needsAdminFeature(d Deps) feature {
 // needAlertAction handles the buttons of a new-report alert.
 func needAlertAction(d Deps) Action {
 	return func(ctx context.Context, c *Conv, args string) (Next, error) {
-		idArg, to, _ := strings.Cut(args, ":")
+		idArg, toArg, _ := strings.Cut(args, ":")
+		to := coopbot.NeedStatus(toArg)
 		id, err := strconv.ParseInt(idArg, 10, 64)
-		if err != nil || id <= 0 || (to != "" && to != NeedReviewing) {
+		if err != nil || id <= 0 || (to != "" && to != coopbot.NeedReviewing) {
 			return Stay(coopbot.Reply{Toast: &coopbot.Msg{ID: "conv.stale"}}), nil
 		}
 		denied := func() (Next, error) {
@@ -170,7 +171,7 @@ func needAlertAction(d Deps) Action {
 		if s == nil {
 			return denied()
 		}
-		card, err := d.Store.NeedCard(ctx, s, NeedFilter{}, id)
+		card, err := d.Store.NeedCard(ctx, s, coopbot.NeedFilter{}, id)
 		if coopbot.ErrorCode(err) == coopbot.ENotFound {
 			return denied()
 		}
@@ -181,20 +182,19 @@ func needAlertAction(d Deps) Action {
 		if to == "" {
 			return Start(FlowNeedsInbox, answers), nil
 		}
-		if !NeedCanMove(card.Report.Status, to) {
+		if !card.Report.Status.CanMoveTo(to) {
 			st, err := needLabel(ctx, d, c.Lang(), needStatusID(card.Report.Status))
 			if err != nil {
 				return Next{}, err
 			}
 			return Start(FlowNeedsInbox, answers).Say(coopbot.Text(coopbot.M("needs.card.already", "Status", st))), nil
 		}
-		return needApply(ctx, d, c, s, answers, NeedChange{ReportID: id, From: card.Report.Status, To: to})
+		return needApply(ctx, d, c, s, answers, coopbot.NeedChange{ReportID: id, From: card.Report.Status, To: to})
 	}
 }
 
 // needApply makes a status change and shows the report again with what happened.
-func needApply(ctx context.Context, d Deps, c *Conv, s *coopbot.Staff, answers map[string]string, ch NeedChange) (Next, error) {
-	ch.Notice = needNotice(ch.To, ch.ReferredTo, ch.Note)
+func needApply(ctx context.Context, d Deps, c *Conv, s *coopbot.Staff, answers map[string]string, ch coopbot.NeedChange) (Next, error) {
 	rep, err := d.Store.ChangeNeedStatus(ctx, s, ch)
 	switch coopbot.ErrorCode(err) {
 	case "":
@@ -216,22 +216,6 @@ func needApply(ctx context.Context, d Deps, c *Conv, s *coopbot.Staff, answers m
 	return Start(FlowNeedsInbox, answers).Say(coopbot.Text(coopbot.M("needs.card.changed", "Code", text.FaDigits(rep.Code), "Status", st))), nil
 }
 
-// needNotice renders what the resident is told of a status change, in their language
-// when it is sent.
-func needNotice(to, referredTo, note string) func(r *NeedReport) coopbot.Reply {
-	return func(r *NeedReport) coopbot.Reply {
-		msgs := []coopbot.Msg{
-			coopbot.M("need.notify.title", "Code", text.FaDigits(r.Code)),
-			coopbot.M("need.notify."+to, "To", referredTo),
-		}
-		if note != "" {
-			msgs = append(msgs, coopbot.M("need.notify.note", "Note", note))
-		}
-		msgs = append(msgs, coopbot.M("need.notify.footer"))
-		return coopbot.Reply{Text: msgs}
-	}
-}
-
 // needFilterMsg describes the inbox filter.
 func needFilterMsg(ctx context.Context, d Deps, c *Conv, s *coopbot.Staff) (coopbot.Msg, error) {
 	f := needFilterOf(c, s)
@@ -246,7 +230,7 @@ func needFilterMsg(ctx context.Context, d Deps, c *Conv, s *coopbot.Staff) (coop
 	}
 	catID := "needs.filter.all_categories"
 	if f.Category != "" {
-		catID = "need.cat." + f.Category
+		catID = "need.cat." + string(f.Category)
 	}
 	cat, err := needLabel(ctx, d, c.Lang(), catID)
 	if err != nil {
@@ -328,7 +312,7 @@ func needCardStep(d Deps) legacyStep {
 				coopbot.M("needs.card.code", "Code", text.FaDigits(rep.Code), "Date", text.Date(rep.CreatedAt), "Time", text.Clock(rep.CreatedAt)),
 				coopbot.M("needs.card.neighborhood", "Name", nbh),
 				coopbot.M("need.detail.status", "Status", st))
-			if rep.Status == NeedReferred && rep.ReferredTo != "" {
+			if rep.Status == coopbot.NeedReferred && rep.ReferredTo != "" {
 				r.Text = append(r.Text, coopbot.M("need.history.referred", "To", rep.ReferredTo))
 			}
 			fields, err := needFieldsText(ctx, d, c.Lang(), rep)
@@ -361,11 +345,11 @@ func needCardStep(d Deps) legacyStep {
 				r.Buttons = append(r.Buttons, nav)
 			}
 			var row []coopbot.Button
-			for _, to := range NeedStatuses {
-				if !NeedCanMove(rep.Status, to) {
+			for _, to := range coopbot.NeedStatuses {
+				if !rep.Status.CanMoveTo(to) {
 					continue
 				}
-				row = append(row, coopbot.Button{Label: coopbot.M("needs.set." + to), Data: "st:" + to})
+				row = append(row, coopbot.Button{Label: coopbot.M("needs.set." + string(to)), Data: "st:" + string(to)})
 			}
 			r.Buttons = append(r.Buttons, grid(2, row)...)
 			r.Buttons = append(r.Buttons, filterRow)
@@ -421,17 +405,18 @@ func needCardStep(d Deps) legacyStep {
 				}
 				return Again(), nil
 			}
-			to, ok := strings.CutPrefix(in.Choice, "st:")
+			toArg, ok := strings.CutPrefix(in.Choice, "st:")
+			to := coopbot.NeedStatus(toArg)
 			if !ok {
 				return Retry("needs.card.invalid"), nil
 			}
-			if !NeedCanMove(card.Report.Status, to) {
+			if !card.Report.Status.CanMoveTo(to) {
 				return Retry("needs.card.cannot_move"), nil
 			}
-			c.Set("from", card.Report.Status)
-			c.Set("to", to)
+			c.Set("from", string(card.Report.Status))
+			c.Set("to", string(to))
 			c.Set("ref", "")
-			if to == NeedReferred {
+			if to == coopbot.NeedReferred {
 				return Goto("referto"), nil
 			}
 			return Goto("note"), nil
@@ -467,7 +452,7 @@ func needReferToStep() legacyStep {
 func needNoteStep(d Deps) legacyStep {
 	return legacyStep{
 		Ask: func(ctx context.Context, c *Conv) (coopbot.Reply, error) {
-			st, err := needLabel(ctx, d, c.Lang(), needStatusID(c.Get("to")))
+			st, err := needLabel(ctx, d, c.Lang(), needStatusID(coopbot.NeedStatus(c.Get("to"))))
 			if err != nil {
 				return coopbot.Reply{}, err
 			}
@@ -499,8 +484,8 @@ func needNoteStep(d Deps) legacyStep {
 			if s == nil {
 				return needDenied(ctx, d, c, "need_status", needSubject(c.GetInt("r")))
 			}
-			return needApply(ctx, d, c, s, needInboxAnswers(c, true), NeedChange{
-				ReportID: c.GetInt("r"), From: c.Get("from"), To: c.Get("to"), ReferredTo: c.Get("ref"), Note: note,
+			return needApply(ctx, d, c, s, needInboxAnswers(c, true), coopbot.NeedChange{
+				ReportID: c.GetInt("r"), From: coopbot.NeedStatus(c.Get("from")), To: coopbot.NeedStatus(c.Get("to")), ReferredTo: c.Get("ref"), Note: note,
 			})
 		},
 	}
@@ -570,9 +555,9 @@ func needCounted(ctx context.Context, d Deps, c *Conv, s *coopbot.Staff, by stri
 		case "n":
 			k = strconv.FormatInt(n.Neighborhood, 10)
 		case "c":
-			k = n.Category
+			k = string(n.Category)
 		case "s":
-			k = n.Status
+			k = string(n.Status)
 		}
 		out[k] += n.N
 		total += n.N
@@ -663,12 +648,12 @@ func needFilterCategoryStep(d Deps) legacyStep {
 			r := coopbot.Text(coopbot.M("needs.filter.category.prompt"))
 			r.Buttons = append(r.Buttons, []coopbot.Button{{Label: needCountLabel(allLabel, total), Data: "c:"}})
 			var row []coopbot.Button
-			for _, k := range NeedCategories {
-				label, err := needLabel(ctx, d, c.Lang(), "need.cat."+k)
+			for _, k := range coopbot.NeedCategories {
+				label, err := needLabel(ctx, d, c.Lang(), "need.cat."+string(k))
 				if err != nil {
 					return r, err
 				}
-				row = append(row, coopbot.Button{Label: needCountLabel(label, counts[k]), Data: "c:" + k})
+				row = append(row, coopbot.Button{Label: needCountLabel(label, counts[string(k)]), Data: "c:" + string(k)})
 			}
 			r.Buttons = append(r.Buttons, grid(2, row)...)
 			return r, nil
@@ -678,17 +663,17 @@ func needFilterCategoryStep(d Deps) legacyStep {
 			if !ok && in.Kind == KindText {
 				// A category typed without its count.
 				key := text.Key(in.Text)
-				for _, cat := range NeedCategories {
-					label, err := needLabel(ctx, d, c.Lang(), "need.cat."+cat)
+				for _, cat := range coopbot.NeedCategories {
+					label, err := needLabel(ctx, d, c.Lang(), "need.cat."+string(cat))
 					if err != nil {
 						return Next{}, err
 					}
 					if key != "" && labelKey(label) == key {
-						k, ok = cat, true
+						k, ok = string(cat), true
 					}
 				}
 			}
-			if !ok || (k != "" && !NeedValidCategory(k)) {
+			if !ok || (k != "" && !coopbot.NeedCategory(k).Valid()) {
 				return Retry("needs.filter.invalid"), nil
 			}
 			a := needInboxAnswers(c, false)
@@ -717,7 +702,7 @@ func needFilterStatusStep(d Deps) legacyStep {
 				}
 				n := 0
 				for st, k := range counts {
-					if g.statuses == nil || slices.Contains(g.statuses, st) {
+					if g.statuses == nil || slices.Contains(g.statuses, coopbot.NeedStatus(st)) {
 						n += k
 					}
 				}
@@ -739,19 +724,19 @@ func needFilterStatusStep(d Deps) legacyStep {
 
 // needSummaryText renders the counts of the staff scope: by status, by category, and by
 // neighborhood × category, each line compact with counts in Persian digits.
-func needSummaryText(ctx context.Context, d Deps, lang coopbot.Lang, s *coopbot.Staff, counts []NeedCount) ([]coopbot.Msg, error) {
+func needSummaryText(ctx context.Context, d Deps, lang coopbot.Lang, s *coopbot.Staff, counts []coopbot.NeedCount) ([]coopbot.Msg, error) {
 	total := 0
 	byStatus, byCat := map[string]int{}, map[string]int{}
 	byNbh := map[int64]map[string]int{}
 	nbhTotal := map[int64]int{}
 	for _, n := range counts {
 		total += n.N
-		byStatus[n.Status] += n.N
-		byCat[n.Category] += n.N
+		byStatus[string(n.Status)] += n.N
+		byCat[string(n.Category)] += n.N
 		if byNbh[n.Neighborhood] == nil {
 			byNbh[n.Neighborhood] = map[string]int{}
 		}
-		byNbh[n.Neighborhood][n.Category] += n.N
+		byNbh[n.Neighborhood][string(n.Category)] += n.N
 		nbhTotal[n.Neighborhood] += n.N
 	}
 	out := []coopbot.Msg{coopbot.M("needs.summary.title", "Total", text.Number(int64(total))).WithCount(total)}
@@ -779,11 +764,11 @@ func needSummaryText(ctx context.Context, d Deps, lang coopbot.Lang, s *coopbot.
 		}
 		return strings.Join(parts, "، "), nil
 	}
-	st, err := items("need.status.", NeedStatuses, byStatus)
+	st, err := items("need.status.", strs(coopbot.NeedStatuses), byStatus)
 	if err != nil {
 		return nil, err
 	}
-	cat, err := items("need.catshort.", NeedCategories, byCat)
+	cat, err := items("need.catshort.", strs(coopbot.NeedCategories), byCat)
 	if err != nil {
 		return nil, err
 	}
@@ -808,7 +793,7 @@ func needSummaryText(ctx context.Context, d Deps, lang coopbot.Lang, s *coopbot.
 		return cmp.Or(cmp.Compare(nbhTotal[b], nbhTotal[a]), strings.Compare(name(a), name(b)))
 	})
 	for _, id := range ids {
-		row, err := items("need.catshort.", NeedCategories, byNbh[id])
+		row, err := items("need.catshort.", strs(coopbot.NeedCategories), byNbh[id])
 		if err != nil {
 			return nil, err
 		}
@@ -946,7 +931,7 @@ func needCell(s string) string {
 
 // needCSV writes reports as CSV for spreadsheets: UTF-8 with a byte order mark, a Persian
 // header row, Jalali dates and ASCII digits.
-func needCSV(ctx context.Context, d Deps, rows []NeedReport) ([]byte, error) {
+func needCSV(ctx context.Context, d Deps, rows []coopbot.NeedReport) ([]byte, error) {
 	const lang = coopbot.Persian
 	all, err := d.Store.Neighborhoods(ctx)
 	if err != nil {
@@ -970,7 +955,7 @@ func needCSV(ctx context.Context, d Deps, rows []NeedReport) ([]byte, error) {
 		return nil, err
 	}
 	for _, r := range rows {
-		cat, err := needLabel(ctx, d, lang, "need.cat."+r.Category)
+		cat, err := needLabel(ctx, d, lang, "need.cat."+string(r.Category))
 		if err != nil {
 			return nil, err
 		}
@@ -1000,4 +985,12 @@ func needCSV(ctx context.Context, d Deps, rows []NeedReport) ([]byte, error) {
 		return nil, err
 	}
 	return b.Bytes(), nil
+}
+
+func strs[S ~string](v []S) []string {
+	out := make([]string, len(v))
+	for i, x := range v {
+		out[i] = string(x)
+	}
+	return out
 }

@@ -20,6 +20,8 @@ func NewNotices(s Store) *Notices { return &Notices{store: s} }
 var noticeRenderers = map[coopbot.NoticeKind]func(ctx context.Context, s Store, to *coopbot.Resident, n coopbot.Notice) (coopbot.Reply, error){
 	coopbot.NoticeJoinCard:     renderJoinCard,
 	coopbot.NoticeJoinReminder: renderJoinReminder,
+	coopbot.NoticeNeedNew:      renderNeedNew,
+	coopbot.NoticeNeedStatus:   renderNeedStatus,
 }
 
 // Render renders n for the resident to. A kind without a renderer, or with numbers
