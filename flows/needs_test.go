@@ -155,18 +155,14 @@ func TestNeedReportPersian(t *testing.T) {
 	}
 
 	// Edit from the review: the urgency, then the location becomes a typed address.
-	u.Press("need.review.edit")
-	u.Sees("need.edit.prompt")
-	u.Press("need.edit.urgency")
+	u.Press("need.review.edit_urgency")
 	u.Sees("need.urgency.prompt")
 	u.Press("need.urgency.soon")
 	review = u.Sees("need.review.title")
 	if !strings.Contains(review.Text, u.Text("need.field.urgency", "Urgency", u.Text("need.urgency.soon"))) {
 		t.Fatalf("review after edit: %q", review.Text)
 	}
-	u.Press("need.review.edit")
-	u.Sees("need.edit.prompt")
-	u.Press("need.edit.location")
+	u.Press("need.review.edit_location")
 	u.Sees("need.location.prompt")
 	u.Send("ab")
 	u.Sees("need.location.address_short")

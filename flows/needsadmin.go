@@ -5,6 +5,7 @@ import (
 	"cmp"
 	"context"
 	"encoding/csv"
+	"fmt"
 	"slices"
 	"strconv"
 	"strings"
@@ -146,6 +147,55 @@ func needsAdminFeature(d Deps) feature {
 			},
 		},
 	}
+}
+
+// needLabel renders a message in the reader's language, for lines composed of several
+// labels (a summary row, a history line).
+func needLabel(ctx context.Context, d Deps, lang coopbot.Lang, id string) (string, error) {
+	return d.Labels.Text(lang, id, nil, nil)
+}
+
+// renderNeedNew tells a staff member of a new report in their scope, with buttons to open
+// it and to start reviewing it; nothing once they no longer hold a staff role covering it.
+func renderNeedNew(ctx context.Context, s Store, to *coopbot.Resident, n coopbot.Notice) (coopbot.Reply, error) {
+	st, err := s.Staff(ctx, to.ID)
+	if err != nil {
+		return coopbot.Reply{}, err
+	}
+	if st == nil {
+		return coopbot.Reply{}, &coopbot.Error{Code: coopbot.ENotFound, Err: fmt.Errorf("resident %d is no longer staff", to.ID)}
+	}
+	card, err := s.NeedCard(ctx, st, coopbot.NeedFilter{}, n.ID)
+	if err != nil {
+		return coopbot.Reply{}, err
+	}
+	r := card.Report
+	nbhs, err := s.Neighborhoods(ctx)
+	if err != nil {
+		return coopbot.Reply{}, err
+	}
+	var nbh coopbot.Neighborhood
+	if i := slices.IndexFunc(nbhs, func(x coopbot.Neighborhood) bool { return x.ID == r.NeighborhoodID }); i >= 0 {
+		nbh = nbhs[i]
+	}
+	// The message takes names and labels of both languages; each reader's is used.
+	data := []any{"Code", text.FaDigits(r.Code), "NameFa", nbh.NameFa, "NameAz", nbh.Name(coopbot.Azeri)}
+	for _, l := range []struct {
+		lang     coopbot.Lang
+		cat, urg string
+	}{{coopbot.Persian, "CatFa", "UrgFa"}, {coopbot.Azeri, "CatAz", "UrgAz"}} {
+		data = append(data,
+			l.cat, coopbot.Msg{ID: "need.cat." + string(r.Category), Lang: l.lang},
+			l.urg, coopbot.Msg{ID: needUrgencyID(r.Urgency), Lang: l.lang})
+	}
+	id := strconv.FormatInt(r.ID, 10)
+	return coopbot.Reply{
+		Text: []coopbot.Msg{coopbot.M("needs.alert.new", data...)},
+		Buttons: [][]coopbot.Button{{
+			{Label: coopbot.M("needs.alert.open"), Data: "a:" + needAction + ":" + id},
+			{Label: coopbot.M("needs.alert.review"), Data: "a:" + needAction + ":" + id + ":" + string(coopbot.NeedReviewing)},
+		}},
+	}, nil
 }
 
 // needAlertAction handles the buttons of a new-report alert.
@@ -315,11 +365,7 @@ func needCardStep(d Deps) legacyStep {
 			if rep.Status == coopbot.NeedReferred && rep.ReferredTo != "" {
 				r.Text = append(r.Text, coopbot.M("need.history.referred", "To", rep.ReferredTo))
 			}
-			fields, err := needFieldsText(ctx, d, c.Lang(), rep)
-			if err != nil {
-				return r, err
-			}
-			r.Text = append(r.Text, fields...)
+			r.Text = append(r.Text, needFields(rep)...)
 			if rep.HasLocation {
 				r.Text = append(r.Text, coopbot.M("needs.card.map", "Link", needMapLink(rep.Lat, rep.Lon)))
 			}
@@ -328,11 +374,7 @@ func needCardStep(d Deps) legacyStep {
 				r.Text = append(r.Text, coopbot.M("needs.card.phone", "Phone", text.Phone(rep.ReporterPhone)))
 			}
 			r.Text = append(r.Text, coopbot.M("need.detail.history"))
-			h, err := needHistoryText(ctx, d, c.Lang(), rep, true)
-			if err != nil {
-				return r, err
-			}
-			r.Text = append(r.Text, h...)
+			r.Text = append(r.Text, needHistory(rep, true)...)
 
 			var nav []coopbot.Button
 			if card.Prev != 0 {
