@@ -53,6 +53,9 @@ type Reply struct {
 	Edit      bool      `json:"edit,omitempty"`  // edit the message whose button was pressed
 	Toast     *Msg      `json:"toast,omitempty"` // answer to the button press
 	Document  *Document `json:"document,omitempty"`
+	// File is a photo or document sent by its file id, with the text as its caption
+	// (the text follows in messages of its own when it is longer than a caption may be).
+	File *File `json:"file,omitempty"`
 }
 
 // Document is a file sent with a reply (CSV exports).

@@ -11,15 +11,25 @@ type Notice struct {
 	N    []int64    `json:"n,omitempty"`  // numbers the kind needs, in the order its renderer documents
 }
 
-// NoticeKind names what a notice is about; each kind has one renderer.
+// NoticeKind names what a notice is about; each kind has one renderer. Kinds are
+// snake_case words, never message IDs (which have dots).
 type NoticeKind string
 
 // The notices of joining a cooperative.
 const (
 	// NoticeJoinCard shows a new request (ID) to a cooperative admin, with the buttons to
 	// decide it.
-	NoticeJoinCard NoticeKind = "join.card"
+	NoticeJoinCard NoticeKind = "join_card"
 	// NoticeJoinReminder reminds a cooperative's (ID) admins of its pending requests;
 	// N: how many are pending, and the number of days after which a request counts as old.
-	NoticeJoinReminder NoticeKind = "join.reminder"
+	NoticeJoinReminder NoticeKind = "join_reminder"
+)
+
+// The notices of roles.
+const (
+	// NoticeManagerGranted tells a resident they now manage a neighborhood (ID).
+	NoticeManagerGranted NoticeKind = "manager_granted"
+	// NoticeRoleRevoked tells a person the office took their role back (ID: the
+	// cooperative, for a cooperative admin; 0 for a staff role).
+	NoticeRoleRevoked NoticeKind = "role_revoked"
 )

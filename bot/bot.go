@@ -158,7 +158,7 @@ func (b *Bot) Connect(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		p.account, p.meter, p.metrics = account(pc.Platform, pc.Token), b.cfg.Meter, b.metrics
+		p.account, p.meter, p.metrics, p.peers = account(pc.Platform, pc.Token), b.cfg.Meter, b.metrics, b.platforms
 		b.platforms[pc.Platform] = p
 		b.log.Info("platform connected", "platform", pc.Platform, "bot", p.api.Self.UserName)
 		b.setCommands(p)

@@ -38,6 +38,9 @@ type platform struct {
 	http    *httpClient
 	meter   Meter // nil: sends are not counted
 	metrics Metrics
+	apiBase string                         // the Bot API's base URL (files are downloaded under it)
+	peers   map[coopbot.Platform]*platform // every platform of the process, to fetch their files
+	carried carried
 
 	readyMu  sync.Mutex
 	readyAt  time.Time
@@ -145,7 +148,7 @@ func connect(ctx context.Context, cfg PlatformConfig, log *slog.Logger) (*platfo
 	for {
 		api, err := tgbotapi.NewBotAPIWithClient(cfg.Token, endpoint, hc)
 		if err == nil {
-			return &platform{name: cfg.Platform, token: cfg.Token, api: api, log: log, http: hc}, nil
+			return &platform{name: cfg.Platform, token: cfg.Token, api: api, log: log, http: hc, apiBase: cfg.APIURL}, nil
 		}
 		err = redact(err, cfg.Token)
 		var apiErr *tgbotapi.Error

@@ -85,6 +85,12 @@ func decode(p coopbot.Platform, u tgbotapi.Update) (flows.Update, bool) {
 		case m.Location != nil:
 			up.Kind = flows.KindLocation
 			up.Location = &flows.Location{Lat: m.Location.Latitude, Lon: m.Location.Longitude}
+		case len(m.Photo) > 0 || m.Document != nil:
+			up.Kind, up.Text = flows.KindFile, m.Caption
+			up.File = fileOf(p, m)
+			if up.File == nil {
+				up.Kind = flows.KindOther
+			}
 		case m.Text != "":
 			up.Kind = flows.KindText
 			up.Text = m.Text
@@ -121,10 +127,20 @@ func (p *platform) send(ctx context.Context, chatID int64, pressedMsg int, r *re
 		_, err := p.api.Send(d)
 		return p.metered(p.classify(err, "sendDocument"))
 	}
+	if r.file != nil {
+		// The text rides as the caption when it fits one, keyboards with it; else the file
+		// goes first and the text follows as usual.
+		if len(r.chunks) <= 1 && utf16Len(first(r.chunks)) <= maxCaption {
+			return p.sendFile(ctx, chatID, r, first(r.chunks), true)
+		}
+		if err := p.sendFile(ctx, chatID, r, "", false); err != nil {
+			return err
+		}
+	}
 	if !r.hasText {
 		return nil
 	}
-	if r.edit && pressedMsg != 0 && len(r.chunks) == 1 && r.keys == nil && !r.remove {
+	if r.edit && r.file == nil && pressedMsg != 0 && len(r.chunks) == 1 && r.keys == nil && !r.remove {
 		e := tgbotapi.NewEditMessageText(chatID, pressedMsg, r.chunks[0])
 		e.ReplyMarkup = r.inline
 		p.spend()
@@ -184,4 +200,25 @@ func (p *platform) answer(callbackID, text string) {
 	if _, err := p.api.Request(tgbotapi.NewCallback(callbackID, text)); err != nil {
 		p.log.Debug("answer callback", "err", redact(err, p.token))
 	}
+}
+
+// fileOf returns the photo (its largest size) or document of a message, nil when the
+// platform sent no usable file id.
+func fileOf(p coopbot.Platform, m *tgbotapi.Message) *coopbot.File {
+	f := coopbot.File{Platform: p}
+	if m.Document != nil {
+		f.Kind, f.ID, f.Name = coopbot.FileDocument, m.Document.FileID, m.Document.FileName
+	} else {
+		best := m.Photo[0]
+		for _, ps := range m.Photo[1:] {
+			if ps.Width*ps.Height > best.Width*best.Height {
+				best = ps
+			}
+		}
+		f.Kind, f.ID = coopbot.FilePhoto, best.FileID
+	}
+	if !f.Valid() {
+		return nil
+	}
+	return &f
 }

@@ -11,8 +11,9 @@ import (
 )
 
 // Everything a person can send where the bot asked for text reaches the engine as a kind
-// it answers (KindOther gets the question again), never as text: a photo's caption is not
-// an answer, nor is an edit of an earlier message. Group chats and channels are not read,
+// it answers (KindOther gets the question again), never as text: a photo's caption comes
+// with the photo (KindFile), not as a typed answer, and an edit of an earlier message is
+// not an answer. Group chats and channels are not read,
 // nor (without a panic) updates that lack their sender or chat.
 func TestDecodeKinds(t *testing.T) {
 	t.Parallel()
@@ -23,10 +24,11 @@ func TestDecodeKinds(t *testing.T) {
 		kind         flows.Kind
 	}{
 		{"text", `{"update_id": 1, "message": {` + from + `, "text": "سلام"}}`, true, flows.KindText},
-		{"photo with caption", `{"update_id": 1, "message": {` + from + `, "photo": [{"file_id": "p", "file_unique_id": "u", "width": 1, "height": 1}], "caption": "سرخاب"}}`, true, flows.KindOther},
+		{"photo with caption", `{"update_id": 1, "message": {` + from + `, "photo": [{"file_id": "p", "file_unique_id": "u", "width": 1, "height": 1}], "caption": "سرخاب"}}`, true, flows.KindFile},
 		{"voice", `{"update_id": 1, "message": {` + from + `, "voice": {"file_id": "v", "file_unique_id": "u", "duration": 3}}}`, true, flows.KindOther},
 		{"video note", `{"update_id": 1, "message": {` + from + `, "video_note": {"file_id": "v", "file_unique_id": "u", "length": 1, "duration": 3}}}`, true, flows.KindOther},
-		{"document", `{"update_id": 1, "message": {` + from + `, "document": {"file_id": "d", "file_unique_id": "u"}, "caption": "۰۹۱۲۱۲۳۴۵۶۷"}}`, true, flows.KindOther},
+		{"document", `{"update_id": 1, "message": {` + from + `, "document": {"file_id": "d", "file_unique_id": "u"}, "caption": "۰۹۱۲۱۲۳۴۵۶۷"}}`, true, flows.KindFile},
+		{"photo without a file id", `{"update_id": 1, "message": {` + from + `, "photo": [{"file_id": "", "file_unique_id": "u", "width": 1, "height": 1}]}}`, true, flows.KindOther},
 		{"sticker", `{"update_id": 1, "message": {` + from + `, "sticker": {"file_id": "s", "file_unique_id": "u", "type": "regular", "width": 1, "height": 1}}}`, true, flows.KindOther},
 		{"dice", `{"update_id": 1, "message": {` + from + `, "dice": {"emoji": "🎲", "value": 3}}}`, true, flows.KindOther},
 		{"location", `{"update_id": 1, "message": {` + from + `, "location": {"latitude": 38.08, "longitude": 46.29}}}`, true, flows.KindLocation},
@@ -57,7 +59,10 @@ func TestDecodeKinds(t *testing.T) {
 		if up.Kind != c.kind {
 			t.Errorf("%s: kind %d, want %d", c.name, up.Kind, c.kind)
 		}
-		if up.Kind != flows.KindText && up.Text != "" {
+		if up.Kind == flows.KindFile && (up.File == nil || !up.File.Valid()) {
+			t.Errorf("%s: file %+v", c.name, up.File)
+		}
+		if up.Kind != flows.KindText && up.Kind != flows.KindFile && up.Text != "" {
 			t.Errorf("%s: carries text %q into the conversation", c.name, up.Text)
 		}
 		if up.ChatID != 52 || up.UserID != 52 {

@@ -54,7 +54,7 @@ func init() {
 	for _, m := range []string{
 		"getMe", "getUpdates", "setWebhook", "deleteWebhook", "getWebhookInfo",
 		"sendMessage", "editMessageText", "editMessageReplyMarkup", "answerCallbackQuery",
-		"deleteMessage", "sendDocument", "setMyCommands", "deleteMyCommands", "getMyCommands",
+		"deleteMessage", "sendDocument", "sendPhoto", "getFile", "setMyCommands", "deleteMyCommands", "getMyCommands",
 		"sendChatAction",
 	} {
 		methods[strings.ToLower(m)] = m
@@ -249,6 +249,10 @@ func (s *Server) serveBotAPI(w http.ResponseWriter, r *http.Request) {
 		result, aerr = s.answerCallback(p)
 	case "deleteMessage":
 		result, aerr = s.deleteMessage(p)
+	case "sendPhoto":
+		result, aerr = s.sendPhoto(p)
+	case "getFile":
+		result, aerr = s.getFile(p)
 	case "sendDocument":
 		result, aerr = s.sendDocument(p)
 	case "setMyCommands", "deleteMyCommands", "getMyCommands":
@@ -298,6 +302,15 @@ func (s *Server) messageJSON(u *User, rec *record) *apiMessage {
 		if l := m.Location; l != nil {
 			out.Location = &apiLocation{Latitude: l.Latitude, Longitude: l.Longitude}
 		}
+		if d := m.Document; d != nil {
+			out.Caption = d.Caption
+			out.Document = &apiDocument{FileID: d.FileID, FileUniqueID: "u" + d.FileID, FileName: d.FileName,
+				MIMEType: d.MIMEType, FileSize: len(d.Data)}
+		}
+		if d := m.Photo; d != nil {
+			out.Caption = d.Caption
+			out.Photo = photoSizes(d)
+		}
 		if m.Sticker {
 			out.Sticker = &apiSticker{FileID: "CAACAgIAAxkBAAEemulatorsticker", FileUniqueID: "AgADemulator",
 				Type: "regular", Width: 512, Height: 512, Emoji: "🙂"}
@@ -312,6 +325,11 @@ func (s *Server) messageJSON(u *User, rec *record) *apiMessage {
 		out.Caption = d.Caption
 		out.Document = &apiDocument{FileID: d.FileID, FileUniqueID: "u" + d.FileID, FileName: d.FileName,
 			MIMEType: d.MIMEType, FileSize: len(d.Data)}
+	}
+	if d := m.Photo; d != nil {
+		out.Text = ""
+		out.Caption = d.Caption
+		out.Photo = photoSizes(d)
 	}
 	if m.Inline != nil {
 		mk := &apiInlineMarkup{InlineKeyboard: make([][]apiInlineButton, len(m.Inline))}
@@ -567,18 +585,28 @@ func (s *Server) deleteMessage(p *params) (any, *apiErr) {
 	return true, nil
 }
 
-func (s *Server) sendDocument(p *params) (any, *apiErr) {
+func (s *Server) sendDocument(p *params) (any, *apiErr) { return s.sendFile(p, "document") }
+
+func (s *Server) sendPhoto(p *params) (any, *apiErr) { return s.sendFile(p, "photo") }
+
+// sendFile is sendDocument or sendPhoto (field names the file parameter): an upload,
+// or a file_id of a file the emulator holds.
+func (s *Server) sendFile(p *params, field string) (any, *apiErr) {
+	missing := descNoDocument
+	if field == "photo" {
+		missing = "Bad Request: there is no photo in the request"
+	}
 	var doc Document
-	if fhs := p.files["document"]; len(fhs) > 0 {
+	if fhs := p.files[field]; len(fhs) > 0 {
 		fh := fhs[0]
 		f, err := fh.Open()
 		if err != nil {
-			return nil, errf(http.StatusBadRequest, descNoDocument)
+			return nil, errf(http.StatusBadRequest, missing)
 		}
 		data, err := io.ReadAll(io.LimitReader(f, maxUploadBytes+1))
 		_ = f.Close()
 		if err != nil {
-			return nil, errf(http.StatusBadRequest, descNoDocument)
+			return nil, errf(http.StatusBadRequest, missing)
 		}
 		if len(data) > maxUploadBytes {
 			return nil, errf(http.StatusRequestEntityTooLarge, "Request Entity Too Large")
@@ -594,10 +622,10 @@ func (s *Server) sendDocument(p *params) (any, *apiErr) {
 				doc.MIMEType = t
 			}
 		}
-	} else if ref := p.get("document"); ref != "" {
+	} else if ref := p.get(field); ref != "" {
 		doc.FileID = ref // a file_id or URL: resolved below when it names a file sent here
 	} else {
-		return nil, errf(http.StatusBadRequest, descNoDocument)
+		return nil, errf(http.StatusBadRequest, missing)
 	}
 	doc.Caption = p.get("caption")
 	parseMode := p.get("parse_mode")
@@ -624,9 +652,19 @@ func (s *Server) sendDocument(p *params) (any, *apiErr) {
 			doc.FileName, doc.Data, doc.MIMEType = known.FileName, known.Data, known.MIMEType
 		}
 	}
-	rec := s.addBotMessageLocked(u, Message{Document: &doc, ParseMode: parseMode}, mk)
+	if doc.Data == nil && doc.FileID != "" {
+		return nil, errf(http.StatusBadRequest, "Bad Request: wrong file identifier/HTTP URL specified")
+	}
+	msg := Message{Document: &doc, ParseMode: parseMode}
+	prefix := "BQACAgQAAxkDemu"
+	if field == "photo" {
+		doc.FileName = ""
+		msg = Message{Photo: &doc, ParseMode: parseMode}
+		prefix = "AgACAgQAAxkDemu"
+	}
+	rec := s.addBotMessageLocked(u, msg, mk)
 	if doc.FileID == "" {
-		doc.FileID = fmt.Sprintf("BQACAgQAAxkDemu%d_%d", u.id, rec.msg.ID)
+		doc.FileID = fmt.Sprintf("%s%d_%d", prefix, u.id, rec.msg.ID)
 	}
 	return s.messageJSON(u, rec), nil
 }
@@ -641,12 +679,56 @@ func extOf(name string) string {
 func (s *Server) findFileLocked(fileID string) *Document {
 	for _, u := range s.users {
 		for i := len(u.msgs) - 1; i >= 0; i-- {
-			if d := u.msgs[i].msg.Document; d != nil && d.FileID == fileID && d.Data != nil {
-				return d
+			for _, d := range []*Document{u.msgs[i].msg.Document, u.msgs[i].msg.Photo} {
+				if d != nil && d.FileID == fileID && d.Data != nil {
+					return d
+				}
 			}
 		}
 	}
 	return nil
+}
+
+// photoSizes is a photo as the Bot API gives it: a small size and the full one.
+func photoSizes(d *Document) []apiPhotoSize {
+	return []apiPhotoSize{
+		{FileID: d.FileID + "_s", FileUniqueID: "u" + d.FileID + "_s", Width: 90, Height: 90},
+		{FileID: d.FileID, FileUniqueID: "u" + d.FileID, Width: 1280, Height: 960, FileSize: len(d.Data)},
+	}
+}
+
+// getFile describes a file the emulator holds; its bytes are served at
+// /file/bot<token>/<file_path>.
+func (s *Server) getFile(p *params) (any, *apiErr) {
+	id := p.get("file_id")
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	d := s.findFileLocked(strings.TrimSuffix(id, "_s"))
+	if id == "" || d == nil {
+		return nil, errf(http.StatusBadRequest, "Bad Request: invalid file_id")
+	}
+	return apiFile{FileID: id, FileUniqueID: "u" + id, FileSize: len(d.Data), FilePath: "files/" + d.FileID}, nil
+}
+
+// serveFile serves the bytes of a file named by getFile.
+func (s *Server) serveFile(w http.ResponseWriter, r *http.Request) {
+	rest := strings.TrimPrefix(r.URL.Path, "/file/bot")
+	token, path, _ := strings.Cut(rest, "/")
+	if s.opts.Token != "" && token != s.opts.Token {
+		http.Error(w, "Unauthorized", http.StatusUnauthorized)
+		return
+	}
+	s.mu.Lock()
+	d := s.findFileLocked(strings.TrimPrefix(path, "files/"))
+	s.mu.Unlock()
+	if d == nil {
+		http.NotFound(w, r)
+		return
+	}
+	if d.MIMEType != "" {
+		w.Header().Set("Content-Type", d.MIMEType)
+	}
+	_, _ = w.Write(d.Data)
 }
 
 func (s *Server) sendChatAction(p *params) (any, *apiErr) {

@@ -43,6 +43,7 @@ type Server struct {
 
 	mu             sync.Mutex
 	closed         bool
+	fileSeq        int // numbers the files users send
 	users          map[int64]*User
 	nextUpdateID   int
 	queue          []*pending // ordered by update id; may hold done entries
@@ -115,6 +116,8 @@ func (s *Server) Handler() http.Handler {
 		switch p := r.URL.Path; {
 		case strings.HasPrefix(p, "/bot"):
 			s.serveBotAPI(w, r)
+		case strings.HasPrefix(p, "/file/bot"):
+			s.serveFile(w, r)
 		case strings.HasPrefix(p, "/ui/"):
 			s.serveUI(w, r)
 		case p == "/" || p == "/index.html":

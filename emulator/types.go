@@ -12,7 +12,8 @@ type Message struct {
 	Keyboard       [][]KeyButton // reply keyboard sent with this message; nil if none
 	RemoveKeyboard bool          // the message carried reply_markup {"remove_keyboard":true}
 	Edits          int           // how many times the message was edited
-	Document       *Document     // sendDocument
+	Document       *Document     // sendDocument, or a document the user sent
+	Photo          *Document     // sendPhoto, or a photo the user sent (FileName empty)
 
 	// Additions beyond the required API.
 	ParseMode string    // parse_mode the bot gave ("" if none)
@@ -138,6 +139,21 @@ type apiDocument struct {
 	FileSize     int    `json:"file_size,omitempty"`
 }
 
+type apiPhotoSize struct {
+	FileID       string `json:"file_id"`
+	FileUniqueID string `json:"file_unique_id"`
+	Width        int    `json:"width"`
+	Height       int    `json:"height"`
+	FileSize     int    `json:"file_size,omitempty"`
+}
+
+type apiFile struct {
+	FileID       string `json:"file_id"`
+	FileUniqueID string `json:"file_unique_id"`
+	FileSize     int    `json:"file_size,omitempty"`
+	FilePath     string `json:"file_path,omitempty"`
+}
+
 type apiContact struct {
 	PhoneNumber string `json:"phone_number"`
 	FirstName   string `json:"first_name"`
@@ -180,6 +196,7 @@ type apiMessage struct {
 	Entities    []apiEntity      `json:"entities,omitempty"`
 	Caption     string           `json:"caption,omitempty"`
 	Document    *apiDocument     `json:"document,omitempty"`
+	Photo       []apiPhotoSize   `json:"photo,omitempty"`
 	Contact     *apiContact      `json:"contact,omitempty"`
 	Location    *apiLocation     `json:"location,omitempty"`
 	Sticker     *apiSticker      `json:"sticker,omitempty"`

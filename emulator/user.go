@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"mime"
 	"strconv"
 	"strings"
 	"time"
@@ -172,6 +173,34 @@ func (u *User) ShareLocation(lat, lon float64) {
 	defer u.s.mu.Unlock()
 	u.hideOneTimeLocked(func(b KeyButton) bool { return b.RequestLocation })
 	u.sendUserMessageLocked(Message{Location: &Location{Latitude: lat, Longitude: lon}})
+}
+
+// SendPhoto queues a photo with an optional caption and returns the file_id the
+// bot will see.
+func (u *User) SendPhoto(data []byte, caption string) string {
+	return u.sendFile(Message{Photo: &Document{Data: data, Caption: caption, MIMEType: "image/jpeg"}}, "AgACAgQAAxkBemu")
+}
+
+// SendDocument queues a document with an optional caption and returns its file_id.
+func (u *User) SendDocument(name string, data []byte, caption string) string {
+	mt := mime.TypeByExtension(extOf(name))
+	if mt == "" {
+		mt = "application/octet-stream"
+	}
+	return u.sendFile(Message{Document: &Document{FileName: name, Data: data, Caption: caption, MIMEType: mt}}, "BQACAgQAAxkBemu")
+}
+
+func (u *User) sendFile(m Message, prefix string) string {
+	u.s.mu.Lock()
+	defer u.s.mu.Unlock()
+	d := m.Document
+	if d == nil {
+		d = m.Photo
+	}
+	u.s.fileSeq++
+	d.FileID = fmt.Sprintf("%s%d_%d", prefix, u.id, u.s.fileSeq)
+	u.sendUserMessageLocked(m)
+	return d.FileID
 }
 
 // SendSticker queues a message with only a sticker (no text).
@@ -424,6 +453,8 @@ func describe(m Message) string {
 	switch {
 	case m.Document != nil:
 		return fmt.Sprintf("[document %q, %d bytes] %s", m.Document.FileName, len(m.Document.Data), m.Document.Caption)
+	case m.Photo != nil:
+		return fmt.Sprintf("[photo %s, %d bytes] %s", m.Photo.FileID, len(m.Photo.Data), m.Photo.Caption)
 	case m.Contact != nil:
 		return fmt.Sprintf("[contact %s %s user %d]", m.Contact.PhoneNumber, m.Contact.FirstName, m.Contact.UserID)
 	case m.Location != nil:
@@ -451,6 +482,10 @@ func copyMessage(m Message) Message {
 	if m.Document != nil {
 		d := *m.Document
 		m.Document = &d
+	}
+	if m.Photo != nil {
+		d := *m.Photo
+		m.Photo = &d
 	}
 	if m.Contact != nil {
 		c := *m.Contact

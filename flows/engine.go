@@ -28,13 +28,16 @@ const StateVersion = 2
 // Kind is what an update carries.
 type Kind int
 
-// Update kinds. KindOther is anything the bot does not read (sticker, photo, voice, …).
+// Update kinds. KindFile is a photo or a document (its caption, if any, in Update.Text
+// and Input.Caption);
+// KindOther is anything the bot does not read (sticker, voice, video, …).
 const (
 	KindText Kind = iota
 	KindCallback
 	KindContact
 	KindLocation
 	KindOther
+	KindFile
 )
 
 // Update is one incoming event, decoded by the bot package.
@@ -52,6 +55,7 @@ type Update struct {
 	MessageID  int    // the message whose button was pressed
 	Contact    *Contact
 	Location   *Location
+	File       *coopbot.File // with KindFile
 }
 
 // Contact is a shared contact card.
@@ -71,7 +75,9 @@ type Input struct {
 	Choice   string // value of the pressed button, or of the button whose label was typed
 	Contact  *Contact
 	Location *Location
-	Pressed  bool // the answer came from a button press
+	File     *coopbot.File // a photo or document
+	Caption  string        // the file's caption, cleaned (never in Text: it is not a typed answer)
+	Pressed  bool          // the answer came from a button press
 }
 
 // State is the conversation state stored per chat and user (JSON in Redis).
@@ -377,7 +383,7 @@ func (t *turn) run(ctx context.Context, up Update, reset bool) error {
 		}
 		return t.menu(ctx)
 	}
-	if up.Kind == KindText && utf8.RuneCountInString(up.Text) > maxTyped {
+	if (up.Kind == KindText || up.Kind == KindFile) && utf8.RuneCountInString(up.Text) > maxTyped {
 		// Longer than any messenger sends in one message (a broken or forged client): a
 		// clear answer before any step stores it or repeats it back.
 		if st.Flow == "" {
@@ -391,9 +397,12 @@ func (t *turn) run(ctx context.Context, up Update, reset bool) error {
 			return t.command(ctx, cmd)
 		}
 	}
-	in := Input{Kind: up.Kind, Raw: up.Text, Contact: up.Contact, Location: up.Location}
-	if up.Kind == KindText {
+	in := Input{Kind: up.Kind, Raw: up.Text, Contact: up.Contact, Location: up.Location, File: up.File}
+	switch up.Kind {
+	case KindText:
 		in.Text = text.Clean(up.Text)
+	case KindFile:
+		in.Raw, in.Caption = "", text.Clean(up.Text)
 	}
 	if up.Kind == KindCallback {
 		kind, rest, _ := strings.Cut(up.Data, ":")
@@ -646,7 +655,13 @@ func (t *turn) apply(ctx context.Context, n Next) error {
 		}
 		same := n.step == t.st.Step
 		if !same {
-			t.st.Back = append(t.st.Back, t.st.Step)
+			if i := slices.Index(t.st.Back, n.step); i >= 0 {
+				// Returning to a screen this one was reached from (a list after acting on
+				// one of its items): Back from there goes where it went before.
+				t.st.Back = t.st.Back[:i]
+			} else {
+				t.st.Back = append(t.st.Back, t.st.Step)
+			}
 			t.st.Page, t.st.Query = 0, ""
 		}
 		t.st.Step = n.step

@@ -18,6 +18,7 @@ type Store interface {
 	NeedStore
 	TrainingStore
 	TrainingAdminStore
+	RolesStore
 }
 
 // Deps are what the flows need from outside.
@@ -47,6 +48,7 @@ var features = []func(Deps) feature{
 	broadcastFeature,
 	trainingsFeature,
 	trainingAdminFeature,
+	rolesFeature,
 	languageFeature,
 }
 

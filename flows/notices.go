@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"coopbot"
+	"coopbot/text"
 )
 
 // Notices renders the notices the stores queue (coopbot.Notice) when they are sent, from
@@ -22,6 +23,33 @@ var noticeRenderers = map[coopbot.NoticeKind]func(ctx context.Context, s Store, 
 	coopbot.NoticeJoinReminder: renderJoinReminder,
 	coopbot.NoticeNeedNew:      renderNeedNew,
 	coopbot.NoticeNeedStatus:   renderNeedStatus,
+	coopbot.NoticeManagerGranted: func(ctx context.Context, s Store, to *coopbot.Resident, n coopbot.Notice) (coopbot.Reply, error) {
+		all, err := s.Neighborhoods(ctx)
+		if err != nil {
+			return coopbot.Reply{}, err
+		}
+		for _, nb := range all {
+			if nb.ID == n.ID {
+				return coopbot.Text(coopbot.M("roles.notice.manager", "Neighborhood", text.Isolate(nb.Name(to.Lang)))), nil
+			}
+		}
+		return coopbot.Reply{}, &coopbot.Error{Code: coopbot.ENotFound, Err: fmt.Errorf("neighborhood %d is gone", n.ID)}
+	},
+	coopbot.NoticeRoleRevoked: func(ctx context.Context, s Store, to *coopbot.Resident, n coopbot.Notice) (coopbot.Reply, error) {
+		if n.ID == 0 {
+			return coopbot.Text(coopbot.M("roles.notice.revoked")), nil
+		}
+		coops, err := s.JoinCooperatives(ctx)
+		if err != nil {
+			return coopbot.Reply{}, err
+		}
+		for _, co := range coops {
+			if co.ID == n.ID {
+				return coopbot.Text(coopbot.M("roles.notice.admin_revoked", "Coop", text.Isolate(co.Name(to.Lang)))), nil
+			}
+		}
+		return coopbot.Text(coopbot.M("roles.notice.revoked")), nil
+	},
 }
 
 // Render renders n for the resident to. A kind without a renderer, or with numbers

@@ -29,7 +29,7 @@ import (
 
 	"coopbot/bot"
 	"coopbot/emulator"
-	"coopbot/flows"
+	"coopbot/internal/app"
 	"coopbot/locales"
 	"coopbot/metrics"
 	"coopbot/postgres"
@@ -123,12 +123,10 @@ func serve(ctx context.Context, cfg *config, db *postgres.DB, log *slog.Logger, 
 	if err := rdb.Ping(ctx); err != nil {
 		return fmt.Errorf("REDIS_URL: redis not reachable: %w", err)
 	}
-	db.OnUnreachable(forgetUnreachable(rdb, log))
 	cat, err := locales.Load()
 	if err != nil {
 		return err
 	}
-	engine := flows.New(flows.Deps{Store: db, Labels: cat, Log: log})
 
 	ln, err := net.Listen("tcp", cfg.httpAddr)
 	if err != nil {
@@ -156,11 +154,17 @@ func serve(ctx context.Context, cfg *config, db *postgres.DB, log *slog.Logger, 
 		RedisRoundTrips: func() float64 { return float64(rdb.RoundTrips()) },
 		Log:             log,
 	})
-	limiter := rdb.RateLimiter(redis.RateOptions{Rates: cfg.sendRates, OnWait: m.RateLimitWait})
-	b := bot.New(bot.Config{
-		Platforms: platforms, Webhook: cfg.webhook, WebhookBase: cfg.webhookBase, WebhookSecret: cfg.webhookSecret, Log: log,
-		Metrics: m, Leases: rdb, Holder: holderName(), Meter: limiter.Meter(), Failures: db,
-	}, engine, bot.Sessions(rdb.Begin), cat)
+	holder := holderName()
+	svc := app.New(app.Config{
+		DB: db, Redis: rdb, Catalog: cat, Log: log,
+		Bot: bot.Config{
+			Platforms: platforms, Webhook: cfg.webhook, WebhookBase: cfg.webhookBase, WebhookSecret: cfg.webhookSecret,
+			Metrics: m, Leases: rdb, Holder: holder,
+		},
+		Rates:      redis.RateOptions{Rates: cfg.sendRates, OnWait: m.RateLimitWait},
+		Broadcasts: postgres.BroadcastConfig{ClaimTTL: cfg.claimTTL, Instance: holder},
+	})
+	b := svc.Bot
 
 	ready := make(chan struct{})
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok\n") })
@@ -220,52 +224,28 @@ func serve(ctx context.Context, cfg *config, db *postgres.DB, log *slog.Logger, 
 	if cfg.webhook {
 		mux.Handle("/webhook/", b.WebhookHandler())
 	}
-	if err := db.StartJobs(ctx, b, flows.NewNotices(db)); err != nil {
+	if err := svc.StartJobs(ctx); err != nil {
 		return err
 	}
-	// Broadcast deliveries, on every instance; on the way out the sends on their way are
-	// recorded and unstarted claims released. Jobs and broadcasts stop while the bot
+	// Broadcast deliveries run on every instance; on the way out the sends on their way
+	// are recorded and unstarted claims released. Jobs and broadcasts stop while the bot
 	// finishes its updates, not after.
-	bcDone := make(chan error, 1)
-	go func() {
-		bcDone <- db.NewBroadcaster(postgres.BroadcastConfig{Sender: b, Limiter: limiter, Log: log, ClaimTTL: cfg.claimTTL, Instance: holderName()}).Run(ctx)
-	}()
-	jobsDone := make(chan struct{})
-	go func() {
-		defer close(jobsDone)
-		<-ctx.Done()
-		// Running jobs may finish; they are retried elsewhere if this takes too long.
-		sctx, cancel := stopping()
-		defer cancel()
-		db.StopJobs(sctx)
-	}()
+	running := svc.Run(ctx, stopping)
 	defer func() {
 		sctx, cancel := stopping()
 		defer cancel()
-		select {
-		case err := <-bcDone:
-			if err != nil {
-				log.Error("broadcast runner", "err", err)
-			}
-		case <-sctx.Done():
-			log.Warn("broadcast runner still stopping on the way out")
-		}
-		select {
-		case <-jobsDone:
-		case <-sctx.Done():
-			log.Warn("jobs still stopping on the way out")
+		if err := running.Wait(sctx); err != nil {
+			log.Warn("on the way out", "err", err)
 		}
 	}()
 	close(ready)
 	log.Info("coopbot serving", "addr", localAddr(ln), "metrics_addr", localAddr(mln), "platforms", len(platforms), "webhook", cfg.webhook)
-	runErr := make(chan error, 1)
-	go func() { runErr <- b.Run(ctx) }()
 	select {
-	case err := <-runErr:
+	case err := <-running.Bot():
 		return err
 	case err := <-srvErr:
 		if errors.Is(err, http.ErrServerClosed) {
-			return <-runErr
+			return <-running.Bot()
 		}
 		return fmt.Errorf("http server: %w", err)
 	}

@@ -8,14 +8,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
 	"net"
 	"strings"
 	"time"
 
 	"coopbot"
 	"coopbot/postgres"
-	"coopbot/redis"
 )
 
 // What the operator's configuration may do to a database, checked before serve writes
@@ -86,16 +84,6 @@ func accountID(token string) string {
 	return "sha256:" + hex.EncodeToString(sum[:8])
 }
 
-// forgetUnreachable is what the store calls when a send finds a resident unreachable: their
-// conversation is forgotten, so that whatever they send next reloads their profile (and
-// clears the mark).
-func forgetUnreachable(rdb *redis.Client, log *slog.Logger) func(ctx context.Context, p coopbot.Platform, chatID int64) {
-	return func(ctx context.Context, p coopbot.Platform, chatID int64) {
-		if err := rdb.ForgetChat(ctx, p, chatID); err != nil {
-			log.Warn("forget the conversation of an unreachable resident", "platform", p, "err", err)
-		}
-	}
-}
 
 // rekey re-seals the database's personal data under NEW_DATA_KEY.
 func rekey(ctx context.Context, cfg *config, db *postgres.DB, getenv func(string) string, stdout io.Writer) error {

@@ -25,6 +25,7 @@ import (
 	"coopbot/bot"
 	"coopbot/emulator"
 	"coopbot/flows"
+	"coopbot/internal/app"
 	"coopbot/locales"
 	"coopbot/postgres"
 	"coopbot/postgres/postgrestest"
@@ -48,17 +49,14 @@ type Harness struct {
 	Log   *slog.Logger
 
 	Engine *flows.Engine
-	// Wrap, when set (Options.Engine), stands between the bots and the engine: tests use it
-	// to make a step fail or panic.
-	Wrap func(bot.Engine) bot.Engine
-	URL  string // the fake Bot API's base URL
+	URL    string // the fake Bot API's base URL
 	// Limiter paces broadcasts (Options.SendRate per platform) and counts replies.
 	Limiter *redis.RateLimiter
 
 	platform coopbot.Platform
+	app      *app.App
+	running  *app.Running
 	stop     context.CancelFunc
-	done     chan error
-	bcDone   chan error
 	ctx      context.Context
 }
 
@@ -109,7 +107,7 @@ func New(t testing.TB, opts ...Options) *Harness {
 		// set the real window.
 		o.Redis.FloodWindow = time.Millisecond
 	}
-	h := &Harness{T: t, done: make(chan error, 1)}
+	h := &Harness{T: t}
 	h.Log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	if os.Getenv("CHATTEST_LOG") != "" {
 		h.Log = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
@@ -133,13 +131,6 @@ func New(t testing.TB, opts ...Options) *Harness {
 		}
 	}
 	h.Redis = newRedis(t, o.RedisURL, o.Redis)
-	// As the program does: a resident a send found unreachable loses their conversation,
-	// so that their next update reloads their profile and clears the mark.
-	h.DB.OnUnreachable(func(ctx context.Context, p coopbot.Platform, chatID int64) {
-		if err := h.Redis.ForgetChat(ctx, p, chatID); err != nil {
-			h.Log.Warn("forget conversation", "err", err)
-		}
-	})
 	cat, err := locales.Load()
 	if err != nil {
 		t.Fatal(err)
@@ -149,35 +140,36 @@ func New(t testing.TB, opts ...Options) *Harness {
 	if rate <= 0 {
 		rate = 1000
 	}
-	h.Limiter = h.Redis.RateLimiter(redis.RateOptions{Rates: map[coopbot.Platform]float64{coopbot.Telegram: rate, coopbot.Bale: rate}})
-	h.API = emulator.New(emulator.Options{Token: Token, Bale: o.Platform == coopbot.Bale})
-	srv := httptest.NewServer(h.API.Handler())
-	h.URL, h.platform = srv.URL, o.Platform
-	h.Engine = flows.New(flows.Deps{Store: h.DB, Labels: cat, Log: h.Log})
-	h.Wrap = o.Engine
-	h.Bot = h.NewBot(bot.Config{})
-	ctx, cancel := context.WithCancel(context.Background())
-	h.stop, h.ctx = cancel, ctx
-	if err := h.Bot.Connect(ctx); err != nil {
-		t.Fatal(err)
-	}
-	if !o.NoJobs {
-		h.StartJobs()
-	}
-	go func() { h.done <- h.Bot.Run(ctx) }()
 	bc := o.Broadcasts
-	bc.Sender, bc.Limiter = h.Bot, h.Limiter
-	if bc.Log == nil {
-		bc.Log = h.Log
-	}
 	if bc.Poll == 0 {
 		bc.Poll = 100 * time.Millisecond
 	}
 	if bc.ProgressEvery == 0 {
 		bc.ProgressEvery = 300 * time.Millisecond
 	}
-	h.bcDone = make(chan error, 1)
-	go func() { h.bcDone <- h.DB.NewBroadcaster(bc).Run(ctx) }()
+	h.API = emulator.New(emulator.Options{Token: Token, Bale: o.Platform == coopbot.Bale})
+	srv := httptest.NewServer(h.API.Handler())
+	h.URL, h.platform = srv.URL, o.Platform
+	// The service as the program assembles it, on the fake Bot API.
+	h.app = app.New(app.Config{
+		DB: h.DB, Redis: h.Redis, Catalog: cat, Log: h.Log,
+		Bot:        bot.Config{Platforms: h.platforms()},
+		Rates:      redis.RateOptions{Rates: map[coopbot.Platform]float64{coopbot.Telegram: rate, coopbot.Bale: rate}},
+		Broadcasts: bc,
+		Wrap:       o.Engine,
+	})
+	h.Engine, h.Bot, h.Limiter = h.app.Engine, h.app.Bot, h.app.Limiter
+	ctx, cancel := context.WithCancel(context.Background())
+	h.stop, h.ctx = cancel, ctx
+	if err := h.app.Connect(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if !o.NoJobs {
+		h.StartJobs()
+	}
+	h.running = h.app.Run(ctx, func() (context.Context, context.CancelFunc) {
+		return context.WithTimeout(context.Background(), 10*time.Second)
+	})
 	t.Cleanup(func() {
 		h.Stop()
 		h.API.Close()
@@ -193,21 +185,20 @@ func (h *Harness) Stop() {
 	}
 	h.stop()
 	h.stop = nil
-	if err := <-h.done; err != nil {
+	if err := <-h.running.Bot(); err != nil {
 		h.T.Errorf("bot stopped with an error: %v", err)
-	}
-	if err := <-h.bcDone; err != nil {
-		h.T.Errorf("broadcast runner stopped with an error: %v", err)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	h.DB.StopJobs(ctx)
+	if err := h.running.Wait(ctx); err != nil {
+		h.T.Errorf("stopping: %v", err)
+	}
 }
 
 // StartJobs starts working the queued jobs (of a harness made with NoJobs).
 func (h *Harness) StartJobs() {
 	h.T.Helper()
-	if err := h.DB.StartJobs(h.ctx, h.Bot, flows.NewNotices(h.DB)); err != nil {
+	if err := h.app.StartJobs(h.ctx); err != nil {
 		h.T.Fatal(err)
 	}
 }
@@ -429,19 +420,11 @@ func (h *Harness) Idle() {
 // NewBot builds another bot on the harness's database, Redis and fake Bot API (another
 // instance of the service); cfg's platforms and log are filled in. Connect and Run it.
 func (h *Harness) NewBot(cfg bot.Config) *bot.Bot {
-	cfg.Platforms = []bot.PlatformConfig{{Platform: h.platform, Token: Token, APIURL: h.URL}}
-	if cfg.Meter == nil {
-		cfg.Meter = h.Limiter.Meter()
-	}
-	if cfg.Log == nil {
-		cfg.Log = h.Log
-	}
-	if cfg.Failures == nil {
-		cfg.Failures = h.DB
-	}
-	engine := bot.Engine(h.Engine)
-	if h.Wrap != nil {
-		engine = h.Wrap(engine)
-	}
-	return bot.New(cfg, engine, bot.Sessions(h.Redis.Begin), h.Cat)
+	cfg.Platforms = h.platforms()
+	return h.app.NewBot(cfg)
+}
+
+// platforms is the fake Bot API as the bots' one platform.
+func (h *Harness) platforms() []bot.PlatformConfig {
+	return []bot.PlatformConfig{{Platform: h.platform, Token: Token, APIURL: h.URL}}
 }

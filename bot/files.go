@@ -1,0 +1,165 @@
+package bot
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"sync"
+
+	"coopbot"
+
+	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
+)
+
+// Files are sent by the platform's file id. A file id is only good on the platform that
+// issued it, so a file from the other platform is downloaded there once, uploaded here,
+// and the id this platform gives it is remembered for every later send (a broadcast
+// sends one upload, then ids).
+
+// maxCarried bounds a carried file (both platforms take uploads of 50 MB; reports and
+// announcements need far less).
+const maxCarried = 20 << 20
+
+// maxCaption is the platforms' limit for a caption, in UTF-16 code units.
+const maxCaption = 1024
+
+func first(s []string) string {
+	if len(s) == 0 {
+		return ""
+	}
+	return s[0]
+}
+
+// carried remembers, per platform, the file ids it gave to files of the other platform.
+type carried struct {
+	mu  sync.Mutex
+	ids map[string]string // source platform + ":" + source id → id here
+}
+
+// maxCarriedIDs bounds the memory: past it the oldest half is forgotten (a forgotten file
+// is uploaded once more).
+const maxCarriedIDs = 4096
+
+func (c *carried) get(f coopbot.File) (string, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	id, ok := c.ids[string(f.Platform)+":"+f.ID]
+	return id, ok
+}
+
+func (c *carried) put(f coopbot.File, id string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.ids == nil || len(c.ids) >= maxCarriedIDs {
+		c.ids = map[string]string{}
+	}
+	c.ids[string(f.Platform)+":"+f.ID] = id
+}
+
+// fileRef returns what to send for f here: its id when it is this platform's (or was
+// carried here before), else its bytes fetched from the platform it came from.
+func (p *platform) fileRef(ctx context.Context, f coopbot.File) (tgbotapi.RequestFileData, error) {
+	if f.Platform == p.name {
+		return tgbotapi.FileID(f.ID), nil
+	}
+	if id, ok := p.carried.get(f); ok {
+		return tgbotapi.FileID(id), nil
+	}
+	src := p.peers[f.Platform]
+	if src == nil {
+		return nil, &coopbot.Error{Code: coopbot.EInvalid, Err: fmt.Errorf("file of %s, which this process does not serve", f.Platform)}
+	}
+	data, err := src.download(ctx, f.ID)
+	if err != nil {
+		return nil, err
+	}
+	name := f.Name
+	if name == "" {
+		name = "photo.jpg"
+	}
+	return tgbotapi.FileBytes{Name: name, Bytes: data}, nil
+}
+
+// download fetches a file of this platform by its id (getFile, then the file URL, which
+// the library would build for api.telegram.org whatever the platform).
+func (p *platform) download(ctx context.Context, id string) ([]byte, error) {
+	p.spend()
+	f, err := p.api.GetFile(tgbotapi.FileConfig{FileID: id})
+	if err := p.classify(err, "getFile"); err != nil {
+		return nil, err
+	}
+	u := strings.TrimSuffix(p.apiBase, "/") + "/file/bot" + p.token + "/" + strings.TrimPrefix(f.FilePath, "/")
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+	if err != nil {
+		return nil, fmt.Errorf("download file: %w", redact(err, p.token))
+	}
+	resp, err := p.http.base.Do(req)
+	if err != nil {
+		return nil, &coopbot.Error{Code: coopbot.EUnavailable, Err: fmt.Errorf("download file: %w", redact(err, p.token))}
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		code := coopbot.EUnavailable
+		if resp.StatusCode < 500 {
+			code = coopbot.EInvalid
+		}
+		return nil, &coopbot.Error{Code: code, Err: fmt.Errorf("download file: %s", resp.Status)}
+	}
+	data, err := io.ReadAll(io.LimitReader(resp.Body, maxCarried+1))
+	if err != nil {
+		return nil, &coopbot.Error{Code: coopbot.EUnavailable, Err: fmt.Errorf("download file: %w", err)}
+	}
+	if len(data) > maxCarried {
+		return nil, &coopbot.Error{Code: coopbot.EInvalid, Err: fmt.Errorf("file larger than %d bytes", maxCarried)}
+	}
+	return data, nil
+}
+
+// sendFile sends a reply's file with its caption (or none, when the text goes on in
+// messages of its own) and, with withKeys, the reply's keyboard.
+func (p *platform) sendFile(ctx context.Context, chatID int64, r *rendered, caption string, withKeys bool) error {
+	ref, err := p.fileRef(ctx, *r.file)
+	if err != nil {
+		return err
+	}
+	var c tgbotapi.Chattable
+	var method string
+	markup := func() any {
+		switch {
+		case !withKeys:
+			return nil
+		case r.inline != nil:
+			return r.inline
+		case r.keys != nil:
+			return r.keys
+		case r.remove:
+			return tgbotapi.NewRemoveKeyboard(true)
+		}
+		return nil
+	}()
+	if r.file.Kind == coopbot.FilePhoto {
+		ph := tgbotapi.NewPhoto(chatID, ref)
+		ph.Caption, ph.ReplyMarkup = caption, markup
+		c, method = ph, "sendPhoto"
+	} else {
+		d := tgbotapi.NewDocument(chatID, ref)
+		d.Caption, d.ReplyMarkup = caption, markup
+		c, method = d, "sendDocument"
+	}
+	p.spend()
+	m, err := p.api.Send(c)
+	if err := p.metered(p.classify(err, method)); err != nil {
+		return err
+	}
+	if _, uploaded := ref.(tgbotapi.FileBytes); uploaded {
+		switch {
+		case len(m.Photo) > 0:
+			p.carried.put(*r.file, m.Photo[len(m.Photo)-1].FileID)
+		case m.Document != nil:
+			p.carried.put(*r.file, m.Document.FileID)
+		}
+	}
+	return nil
+}
