@@ -591,3 +591,52 @@ func TestNeedSummaryAndExport(t *testing.T) {
 	}
 	staff.Sees("menu.title")
 }
+
+// After a status change the report stays on the card with its new status, although it
+// left the inbox's filter; the card says how many reports the filter still holds and
+// "Next" leads to the next of them.
+func TestNeedInboxKeepsMovedReportAndLeadsOn(t *testing.T) {
+	t.Parallel()
+	h := needHarness(t, 3500)
+	staff := h.User(3500)
+	staff.Onboard("سرخاب")
+	first := h.User(3501)
+	first.Onboard("سرخاب")
+	second := h.User(3502)
+	second.Onboard("ولیعصر")
+	codeA := needQuickReport(t, first, "need.cat.food", "need.urgency.urgent", "غذا برای بچه‌ها")
+	codeB := needQuickReport(t, second, "need.cat.health", "need.urgency.normal", "داروی مادرم تمام شده")
+	h.Idle()
+
+	// The inbox opens on the new reports, most urgent first.
+	staff.Press("needs.menu.inbox")
+	card := staff.Sees("needs.card.position", "Pos", "۱", "Total", "۲")
+	if !strings.Contains(card.Text, text.FaDigits(codeA)) {
+		t.Fatalf("first card = %q, want report %s", card.Text, codeA)
+	}
+	staff.Press("needs.set.reviewing")
+	staff.Sees("needs.note.prompt", "Status", staff.Text("need.status.reviewing"), "Max", "۵۰۰")
+	staff.Press("needs.note.none")
+	staff.Sees("needs.card.changed", "Code", text.FaDigits(codeA), "Status", staff.Text("need.status.reviewing"))
+	card = staff.Sees("needs.card.outside_more", "Total", "۱")
+	for _, want := range []string{text.FaDigits(codeA), staff.Text("need.detail.status", "Status", staff.Text("need.status.reviewing"))} {
+		if !strings.Contains(card.Text, want) {
+			t.Fatalf("card after the change = %q, lacks %q", card.Text, want)
+		}
+	}
+	staff.Press("needs.card.next")
+	card = staff.Sees("needs.card.position", "Pos", "۱", "Total", "۱")
+	if !strings.Contains(card.Text, text.FaDigits(codeB)) {
+		t.Fatalf("next card = %q, want report %s", card.Text, codeB)
+	}
+
+	// The last new report moved: the card says the filter holds no other.
+	staff.Press("needs.set.closed")
+	staff.Sees("needs.note.prompt", "Status", staff.Text("need.status.closed"), "Max", "۵۰۰")
+	staff.Press("needs.note.none")
+	staff.Sees("needs.card.changed", "Code", text.FaDigits(codeB), "Status", staff.Text("need.status.closed"))
+	card = staff.Sees("needs.card.outside_none")
+	if !strings.Contains(card.Text, text.FaDigits(codeB)) || strings.Contains(strings.Join(staff.Buttons(), " "), staff.Text("needs.card.next")) {
+		t.Fatalf("card after the last change = %q, buttons %q", card.Text, staff.Buttons())
+	}
+}

@@ -298,6 +298,13 @@ func needMapLink(lat, lon float64) string {
 	return "https://www.openstreetmap.org/?mlat=" + la + "&mlon=" + lo + "#map=17/" + la + "/" + lo
 }
 
+// needNext reports whether the card leads on to another report of the filter: the next
+// one in the queue, or, for a report outside the filter with none after it in the queue,
+// the filter's first.
+func needNext(card coopbot.NeedCard) bool {
+	return card.Next != 0 || card.Pos == 0 && card.Total > 0
+}
+
 // needShownCard is the card of the report the conversation shows, or the first of the
 // queue when that one left the person's scope.
 func needShownCard(ctx context.Context, d Deps, c *Conv, a *needInbox) (coopbot.NeedCard, error) {
@@ -314,10 +321,15 @@ func needShownCard(ctx context.Context, d Deps, c *Conv, a *needInbox) (coopbot.
 func needCardText(ctx context.Context, d Deps, c *Conv, card coopbot.NeedCard, filter coopbot.Msg) ([]coopbot.Msg, error) {
 	rep := card.Report
 	var out []coopbot.Msg
-	if card.Pos > 0 {
+	switch {
+	case card.Pos > 0:
 		out = append(out, coopbot.M("needs.card.position", "Pos", text.Number(int64(card.Pos)), "Total", text.Number(int64(card.Total))))
-	} else {
-		out = append(out, coopbot.M("needs.card.outside", "Total", text.Number(int64(card.Total))).WithCount(card.Total))
+	case card.Total > 0:
+		// Its status was just changed (or it was opened by its code): it stays on
+		// screen, and Next leads into the filter.
+		out = append(out, coopbot.M("needs.card.outside_more", "Total", text.Number(int64(card.Total))).WithCount(card.Total))
+	default:
+		out = append(out, coopbot.M("needs.card.outside_none"))
 	}
 	nbh, err := needNeighborhoodName(ctx, d, c.Lang(), rep.NeighborhoodID)
 	if err != nil {
@@ -382,7 +394,7 @@ func needCardAsk(ctx context.Context, d Deps, c *Conv, a *needInbox) (coopbot.Re
 	if card.Prev != 0 {
 		nav = append(nav, coopbot.Button{Label: coopbot.M("needs.card.prev"), Data: "prev"})
 	}
-	if card.Next != 0 {
+	if needNext(card) {
 		nav = append(nav, coopbot.Button{Label: coopbot.M("needs.card.next"), Data: "next"})
 	}
 	if len(nav) > 0 {
@@ -432,13 +444,17 @@ func needCardAnswer(ctx context.Context, d Deps, c *Conv, a *needInbox, in Input
 		return Retry("needs.card.invalid"), nil
 	}
 	switch in.Choice {
-	case "next", "prev":
-		id := card.Next
-		if in.Choice == "prev" {
-			id = card.Prev
+	case "prev":
+		if card.Prev != 0 {
+			a.Report = card.Prev
 		}
-		if id != 0 {
-			a.Report = id
+		return Again(), nil
+	case "next":
+		switch {
+		case card.Next != 0:
+			a.Report = card.Next
+		case needNext(card):
+			a.Report = 0 // the first of the filter
 		}
 		return Again(), nil
 	}
