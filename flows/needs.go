@@ -432,7 +432,7 @@ func needUrgencyLine(u coopbot.NeedUrgency) coopbot.Msg {
 }
 
 func needDescriptionLine(s string) coopbot.Msg {
-	return coopbot.M("need.field.description", "Text", s)
+	return coopbot.M("need.field.description", "Text", needEcho(s))
 }
 
 func needPlaceLine(r *coopbot.NeedReport) coopbot.Msg {
@@ -440,9 +440,21 @@ func needPlaceLine(r *coopbot.NeedReport) coopbot.Msg {
 	case r.HasLocation:
 		return coopbot.M("need.field.location")
 	case r.Address != "":
-		return coopbot.M("need.field.address", "Address", r.Address)
+		return coopbot.M("need.field.address", "Address", needEcho(r.Address))
 	}
 	return coopbot.M("need.field.no_location")
+}
+
+// needEcho is text a person typed, shown inside a message: each line isolated
+// (text.Isolate), so that Latin words, digits and brackets keep their order in a Persian or
+// Azeri line and do not reorder the words around them. An isolate ends with its line,
+// hence one per line. Messages are sent as plain text: nothing in it is read as markup.
+func needEcho(s string) string {
+	lines := strings.Split(s, "\n")
+	for i, l := range lines {
+		lines[i] = text.Isolate(l)
+	}
+	return strings.Join(lines, "\n")
 }
 
 // needFields describes a report's answers, one line each.
@@ -460,13 +472,13 @@ func needHistory(r *coopbot.NeedReport, withActor bool) []coopbot.Msg {
 	for _, e := range r.History {
 		out = append(out, coopbot.M("need.history.line", "Date", text.Date(e.At), "Time", text.Clock(e.At), "Status", coopbot.M(needStatusID(e.Status))))
 		if e.ReferredTo != "" {
-			out = append(out, coopbot.M("need.history.referred", "To", e.ReferredTo))
+			out = append(out, coopbot.M("need.history.referred", "To", needEcho(e.ReferredTo)))
 		}
 		if e.Note != "" {
-			out = append(out, coopbot.M("need.history.note", "Note", e.Note))
+			out = append(out, coopbot.M("need.history.note", "Note", needEcho(e.Note)))
 		}
 		if withActor && e.ActorID != 0 {
-			out = append(out, coopbot.M("needs.history.by", "Name", e.ActorName))
+			out = append(out, coopbot.M("needs.history.by", "Name", needEcho(e.ActorName)))
 		}
 	}
 	return out
@@ -554,7 +566,7 @@ func needDetailStep(d Deps) Step[needMine] {
 				coopbot.M("need.detail.status", "Status", coopbot.M(needStatusID(rep.Status))),
 			)
 			if rep.Status == coopbot.NeedReferred && rep.ReferredTo != "" {
-				r.Text = append(r.Text, coopbot.M("need.history.referred", "To", rep.ReferredTo))
+				r.Text = append(r.Text, coopbot.M("need.history.referred", "To", needEcho(rep.ReferredTo)))
 			}
 			r.Text = append(r.Text, needFields(rep)...)
 			r.Text = append(r.Text, coopbot.M("need.detail.history"))
@@ -595,10 +607,10 @@ func renderNeedStatus(ctx context.Context, s Store, to *coopbot.Resident, n coop
 	e := r.History[i]
 	msgs := []coopbot.Msg{
 		coopbot.M("need.notify.title", "Code", text.FaDigits(r.Code)),
-		coopbot.M("need.notify."+string(e.Status), "To", e.ReferredTo),
+		coopbot.M("need.notify."+string(e.Status), "To", needEcho(e.ReferredTo)),
 	}
 	if e.Note != "" {
-		msgs = append(msgs, coopbot.M("need.notify.note", "Note", e.Note))
+		msgs = append(msgs, coopbot.M("need.notify.note", "Note", needEcho(e.Note)))
 	}
 	msgs = append(msgs, coopbot.M("need.notify.footer"))
 	return coopbot.Reply{Text: msgs}, nil

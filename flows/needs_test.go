@@ -146,7 +146,7 @@ func TestNeedReportPersian(t *testing.T) {
 		u.Text("need.field.category", "Category", u.Text("need.cat.food")),
 		u.Text("need.field.household", "Count", "۱۲"),
 		u.Text("need.field.urgency", "Urgency", u.Text("need.urgency.urgent")),
-		u.Text("need.field.description", "Text", "نان و برنج برای بچه‌ها نداریم\n\nپدر خانواده بیکار است"),
+		u.Text("need.field.description", "Text", text.Isolate("نان و برنج برای بچه‌ها نداریم")+"\n\n"+text.Isolate("پدر خانواده بیکار است")),
 		u.Text("need.field.location"),
 	} {
 		if !strings.Contains(review.Text, want) {
@@ -168,7 +168,7 @@ func TestNeedReportPersian(t *testing.T) {
 	u.Sees("need.location.address_short")
 	u.Send("خیابان ثقة‌الاسلام، کوچهٔ <b>۳</b>")
 	review = u.Sees("need.review.title")
-	if !strings.Contains(review.Text, u.Text("need.field.address", "Address", "خیابان ثقة‌الاسلام، کوچهٔ <b>۳</b>")) {
+	if !strings.Contains(review.Text, u.Text("need.field.address", "Address", text.Isolate("خیابان ثقة‌الاسلام، کوچهٔ <b>۳</b>"))) {
 		t.Fatalf("review after address: %q", review.Text)
 	}
 	u.Press("need.review.submit")
@@ -297,7 +297,7 @@ func TestNeedStatusChangesReachResident(t *testing.T) {
 	staff.Send("پرونده برای وام قرض‌الحسنه فرستاده شد")
 	staff.Sees("needs.card.changed", "Code", fa, "Status", staff.Text("need.status.referred"))
 	n = res.Sees("need.notify.title", "Code", fa)
-	for _, want := range []string{res.Text("need.notify.referred", "To", "کمیتهٔ امداد امام"), res.Text("need.notify.note", "Note", "پرونده برای وام قرض‌الحسنه فرستاده شد")} {
+	for _, want := range []string{res.Text("need.notify.referred", "To", text.Isolate("کمیتهٔ امداد امام")), res.Text("need.notify.note", "Note", text.Isolate("پرونده برای وام قرض‌الحسنه فرستاده شد"))} {
 		if !strings.Contains(n.Text, want) {
 			t.Fatalf("notice %q lacks %q", n.Text, want)
 		}
@@ -323,7 +323,7 @@ func TestNeedStatusChangesReachResident(t *testing.T) {
 			t.Errorf("history %q lacks %s", detail.Text, st)
 		}
 	}
-	for _, want := range []string{res.Text("need.history.referred", "To", "کمیتهٔ امداد امام"), res.Text("need.history.note", "Note", "پرونده برای وام قرض‌الحسنه فرستاده شد")} {
+	for _, want := range []string{res.Text("need.history.referred", "To", text.Isolate("کمیتهٔ امداد امام")), res.Text("need.history.note", "Note", text.Isolate("پرونده برای وام قرض‌الحسنه فرستاده شد"))} {
 		if !strings.Contains(detail.Text, want) {
 			t.Errorf("history %q lacks %q", detail.Text, want)
 		}
@@ -639,4 +639,83 @@ func TestNeedInboxKeepsMovedReportAndLeadsOn(t *testing.T) {
 	if !strings.Contains(card.Text, text.FaDigits(codeB)) || strings.Contains(strings.Join(staff.Buttons(), " "), staff.Text("needs.card.next")) {
 		t.Fatalf("card after the last change = %q, buttons %q", card.Text, staff.Buttons())
 	}
+}
+
+// Text people typed is shown as typed, each value (each line of it) isolated, so that
+// Latin text with brackets inside a Persian or Azeri message keeps its order and does not
+// reorder the words around it; nothing in it is read as markup.
+func TestNeedEchoedTextIsIsolated(t *testing.T) {
+	t.Parallel()
+	h := needHarness(t, 3600)
+	staff := h.User(3600)
+	staff.Onboard("سرخاب")
+	res := h.User(3601).Speaks(coopbot.Azeri)
+	res.Onboard("سرخاب")
+	typed := "<b>kömək</b> & edin"
+	echo := "\u2068" + typed + "\u2069"
+
+	res.Press("need.menu.report")
+	res.Sees("need.category.prompt")
+	res.Press("need.cat.food")
+	res.Sees("need.household.prompt")
+	res.PressLabel("۲")
+	res.Sees("need.description.prompt", "Max", "۵۰۰")
+	res.Send(typed + "\nÇörək yoxdur")
+	res.Sees("need.urgency.prompt")
+	res.Press("need.urgency.soon")
+	res.Sees("need.location.prompt")
+	res.Send("Şəhid Beheşti (küçə 3)")
+	res.Sees("need.consent.prompt")
+	res.Press("need.consent.yes")
+	review := res.Sees("need.review.title")
+	for _, want := range []string{
+		res.Text("need.field.description", "Text", echo+"\n\u2068Çörək yoxdur\u2069"),
+		res.Text("need.field.address", "Address", "\u2068Şəhid Beheşti (küçə 3)\u2069"),
+	} {
+		if !strings.Contains(review.Text, want) {
+			t.Fatalf("review %q lacks %q", review.Text, want)
+		}
+	}
+	res.Press("need.review.submit")
+	code := needSubmitted(t, res)
+
+	// Staff refer it with the same words, and a note; both come back isolated.
+	staff.Sees("needs.alert.new", "Code", text.FaDigits(code), "NameFa", "سرخاب", "CatFa", staff.Text("need.cat.food"), "UrgFa", staff.Text("need.urgency.soon"))
+	staff.Press("needs.alert.open")
+	card := staff.Sees("needs.card.reporter", "Name", "\u2068"+res.E.FirstName()+"\u2069")
+	if want := staff.Text("need.field.description", "Text", echo+"\n\u2068Çörək yoxdur\u2069"); !strings.Contains(card.Text, want) {
+		t.Fatalf("card %q lacks %q", card.Text, want)
+	}
+	staff.Press("needs.set.referred")
+	staff.Sees("needs.referto.prompt")
+	staff.Send(typed)
+	staff.Sees("needs.note.prompt", "Status", staff.Text("need.status.referred"), "Max", "۵۰۰")
+	staff.Send("Call 0914 (evening)")
+	staff.Sees("needs.card.changed", "Code", text.FaDigits(code), "Status", staff.Text("need.status.referred"))
+	card = staff.Sees("need.detail.history")
+	for _, want := range []string{
+		staff.Text("need.history.referred", "To", echo),
+		staff.Text("need.history.note", "Note", "\u2068Call 0914 (evening)\u2069"),
+	} {
+		if !strings.Contains(card.Text, want) {
+			t.Fatalf("card %q lacks %q", card.Text, want)
+		}
+	}
+	n := res.Sees("need.notify.title", "Code", text.FaDigits(code))
+	for _, want := range []string{
+		res.Text("need.notify.referred", "To", echo),
+		res.Text("need.notify.note", "Note", "\u2068Call 0914 (evening)\u2069"),
+	} {
+		if !strings.Contains(n.Text, want) {
+			t.Fatalf("notice %q lacks %q", n.Text, want)
+		}
+	}
+
+	// A neighborhood typed in the filter that matches none is said back isolated too.
+	staff.Press("needs.card.filter")
+	staff.Sees("needs.filter.prompt")
+	staff.Press("needs.filter.neighborhood")
+	staff.Sees("needs.filter.neighborhood.prompt")
+	staff.Send(typed)
+	staff.Sees("needs.filter.neighborhood.not_found", "Typed", echo)
 }

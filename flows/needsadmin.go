@@ -340,13 +340,13 @@ func needCardText(ctx context.Context, d Deps, c *Conv, card coopbot.NeedCard, f
 		coopbot.M("needs.card.neighborhood", "Name", nbh),
 		coopbot.M("need.detail.status", "Status", coopbot.M(needStatusID(rep.Status))))
 	if rep.Status == coopbot.NeedReferred && rep.ReferredTo != "" {
-		out = append(out, coopbot.M("need.history.referred", "To", rep.ReferredTo))
+		out = append(out, coopbot.M("need.history.referred", "To", needEcho(rep.ReferredTo)))
 	}
 	out = append(out, needFields(rep)...)
 	if rep.HasLocation {
 		out = append(out, coopbot.M("needs.card.map", "Link", needMapLink(rep.Lat, rep.Lon)))
 	}
-	out = append(out, coopbot.M("needs.card.reporter", "Name", rep.ReporterName))
+	out = append(out, coopbot.M("needs.card.reporter", "Name", needEcho(rep.ReporterName)))
 	if rep.ReporterPhone != "" {
 		out = append(out, coopbot.M("needs.card.phone", "Phone", text.Phone(rep.ReporterPhone)))
 	}

@@ -130,7 +130,7 @@ func needFilterNeighborhoodStep(d Deps) Step[needInbox] {
 			case in.Kind == KindText && in.Choice == "":
 				found, _ := matchNeighborhoods(all, in.Text)
 				if len(found) != 1 {
-					return Retry("needs.filter.neighborhood.not_found", "Typed", in.Text), nil
+					return Retry("needs.filter.neighborhood.not_found", "Typed", text.Isolate(in.Text)), nil
 				}
 				id, ok = found[0].ID, true
 			}
