@@ -31,7 +31,7 @@ type NeedReport struct {
 	UpdatedAt      time.Time
 	History        []NeedEvent // oldest first; the first is the submission
 
-	// Filled for staff only.
+	// Filled for staff only (the export: the name, not the phone).
 	ReporterName  string // the name the office knows the resident by
 	ReporterPhone string // E.164 or ""
 }

@@ -48,7 +48,7 @@ type NeedStore interface {
 	// status.
 	NeedCounts(ctx context.Context, s *coopbot.Staff) ([]coopbot.NeedCount, error)
 	// NeedExport lists the reports within the staff scope created in [from, to), oldest
-	// first, without history.
+	// first, with the reporter's name, without their phone or the history.
 	NeedExport(ctx context.Context, s *coopbot.Staff, from, to time.Time) ([]coopbot.NeedReport, error)
 }
 

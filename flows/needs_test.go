@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/csv"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -718,4 +719,102 @@ func TestNeedEchoedTextIsIsolated(t *testing.T) {
 	staff.Sees("needs.filter.neighborhood.prompt")
 	staff.Send(typed)
 	staff.Sees("needs.filter.neighborhood.not_found", "Typed", echo)
+}
+
+// needJoin files a membership request for a resident under this full name: the name the
+// office then knows them by.
+func needJoin(t *testing.T, h *chattest.Harness, resident int64, name, nid string) {
+	t.Helper()
+	ctx := context.Background()
+	coops, err := h.DB.JoinCooperatives(ctx)
+	if err != nil || len(coops) == 0 {
+		t.Fatalf("cooperatives: %d, %v", len(coops), err)
+	}
+	if _, err := h.DB.SubmitJoinRequest(ctx, &coopbot.JoinRequest{CooperativeID: coops[0].ID, ResidentID: resident,
+		FullName: name, NationalID: nid, Phone: "+989141234567", Share: coops[0].MinShare}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// needExportRows waits for the export file and returns its rows.
+func needExportRows(t *testing.T, u *chattest.User) [][]string {
+	t.Helper()
+	var doc *emulator.Document
+	ctx, cancel := context.WithTimeout(context.Background(), chattest.Wait)
+	defer cancel()
+	if err := u.E.Wait(ctx, func(ms []emulator.Message) bool {
+		for _, m := range ms {
+			if m.Document != nil {
+				doc = m.Document
+				return true
+			}
+		}
+		return false
+	}); err != nil {
+		t.Fatal(err)
+	}
+	rows, err := csv.NewReader(bytes.NewReader(bytes.TrimPrefix(doc.Data, []byte("\xEF\xBB\xBF")))).ReadAll()
+	if err != nil {
+		t.Fatalf("export is not valid CSV: %v", err)
+	}
+	return rows
+}
+
+// The inbox and the export name people as the office knows them: the full name of their
+// latest membership request, not what their messenger shows.
+func TestNeedInboxAndExportUseRealNames(t *testing.T) {
+	t.Parallel()
+	h := needHarness(t, 3700)
+	staff := h.User(3700)
+	staff.Onboard("سرخاب")
+	res := h.User(3701)
+	res.Onboard("سرخاب")
+	other := h.User(3702) // never asked to join: known by the messenger's name
+	other.Onboard("سرخاب")
+	needJoin(t, h, needResident(t, h, res), "مریم رضایی", "0012345679")
+	needJoin(t, h, needResident(t, h, staff), "علی کریمی", "0034567895")
+	codeA := needQuickReport(t, res, "need.cat.food", "need.urgency.urgent", "غذا برای بچه‌ها")
+	codeB := needQuickReport(t, other, "need.cat.health", "need.urgency.normal", "دارو")
+	h.Idle()
+
+	staff.Press("needs.menu.inbox")
+	card := staff.Sees("needs.card.position", "Pos", "۱", "Total", "۲")
+	if want := staff.Text("needs.card.reporter", "Name", text.Isolate("مریم رضایی")); !strings.Contains(card.Text, want) || !strings.Contains(card.Text, text.FaDigits(codeA)) {
+		t.Fatalf("card %q lacks %q", card.Text, want)
+	}
+	staff.Press("needs.set.reviewing")
+	staff.Sees("needs.note.prompt", "Status", staff.Text("need.status.reviewing"), "Max", "۵۰۰")
+	staff.Press("needs.note.none")
+	card = staff.Sees("needs.card.changed", "Code", text.FaDigits(codeA), "Status", staff.Text("need.status.reviewing"))
+	card = staff.Sees("need.detail.history")
+	if want := staff.Text("needs.history.by", "Name", text.Isolate("علی کریمی")); !strings.Contains(card.Text, want) {
+		t.Fatalf("card %q lacks who changed it, %q", card.Text, want)
+	}
+	staff.Press("needs.card.next")
+	card = staff.Sees("needs.card.position", "Pos", "۱", "Total", "۱")
+	if want := staff.Text("needs.card.reporter", "Name", text.Isolate(other.E.FirstName())); !strings.Contains(card.Text, want) || !strings.Contains(card.Text, text.FaDigits(codeB)) {
+		t.Fatalf("card %q lacks %q", card.Text, want)
+	}
+
+	staff.Send("/menu")
+	staff.Sees("menu.title")
+	staff.Press("needs.menu.summary")
+	staff.Sees("needs.summary.title", "Total", "۲")
+	staff.Press("needs.summary.export")
+	staff.Sees("needs.export.from", "Example", text.Date(time.Now().AddDate(0, 0, -30)))
+	staff.Send(text.JalaliOf(time.Now()).String())
+	staff.Sees("needs.export.to", "From", text.JalaliOf(time.Now()).Fa())
+	staff.Press("needs.export.today")
+	rows := needExportRows(t, staff)
+	col := slices.Index(rows[0], staff.Text("needs.csv.reporter"))
+	if col < 0 || len(rows) != 3 {
+		t.Fatalf("export without a reporter column or with %d rows: %q", len(rows), rows)
+	}
+	names := map[string]string{}
+	for _, r := range rows[1:] {
+		names[r[0]] = r[col]
+	}
+	if names[codeA] != "مریم رضایی" || names[codeB] != other.E.FirstName() {
+		t.Fatalf("reporters in the export = %q", names)
+	}
 }

@@ -234,6 +234,7 @@ var needCSVColumns = []string{
 	"needs.csv.code", "needs.csv.date", "needs.csv.time", "needs.csv.neighborhood", "needs.csv.category",
 	"needs.csv.household", "needs.csv.urgency", "needs.csv.status", "needs.csv.referred_to",
 	"needs.csv.description", "needs.csv.address", "needs.csv.lat", "needs.csv.lon", "needs.csv.updated",
+	"needs.csv.reporter",
 }
 
 // needCell keeps a cell from being read as a formula by spreadsheet programs.
@@ -290,6 +291,7 @@ func needCSV(ctx context.Context, d Deps, rows []coopbot.NeedReport) ([]byte, er
 			r.Code, text.JalaliOf(r.CreatedAt).String(), r.CreatedAt.In(text.Tehran).Format("15:04"), names[r.NeighborhoodID], cat,
 			strconv.Itoa(r.Household), urg, st, needCell(r.ReferredTo),
 			needCell(r.Description), needCell(r.Address), lat, lon, text.JalaliOf(r.UpdatedAt).String(),
+			needCell(r.ReporterName),
 		}
 		if err := w.Write(rec); err != nil {
 			return nil, err

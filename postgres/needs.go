@@ -137,13 +137,26 @@ func (db *DB) createNeedReport(ctx context.Context, tx pgx.Tx, r *coopbot.NeedRe
 const needColumns = `n.id, n.code, n.resident_id, n.neighborhood_id, n.category, n.household_size, n.urgency,
 	n.description_enc, n.address_enc, n.location_enc, n.status, n.referred_to, n.created_at, n.updated_at`
 
-// scanNeed reads needColumns (and, with reporter, the resident's name and sealed phone).
-func (db *DB) scanNeed(row pgx.Row, reporter bool) (*coopbot.NeedReport, error) {
+// needReporter are the columns of the reporter that follow needColumns: the name the office
+// knows them by (resident_names) and their sealed phone.
+type needReporter int
+
+const (
+	needNoReporter needReporter = iota
+	needReporterName
+	needReporterNamePhone
+)
+
+// scanNeed reads needColumns and the reporter's columns.
+func (db *DB) scanNeed(row pgx.Row, reporter needReporter) (*coopbot.NeedReport, error) {
 	r := &coopbot.NeedReport{}
 	var desc, addr, loc, phone []byte
 	dest := []any{&r.ID, &r.Code, &r.ResidentID, &r.NeighborhoodID, &r.Category, &r.Household, &r.Urgency,
 		&desc, &addr, &loc, &r.Status, &r.ReferredTo, &r.CreatedAt, &r.UpdatedAt}
-	if reporter {
+	switch reporter {
+	case needReporterName:
+		dest = append(dest, &r.ReporterName)
+	case needReporterNamePhone:
 		dest = append(dest, &r.ReporterName, &phone)
 	}
 	if err := row.Scan(dest...); err != nil {
@@ -184,7 +197,7 @@ func (db *DB) needHistory(ctx context.Context, q needQuerier, reps ...*coopbot.N
 	}
 	rows, err := q.Query(ctx, `
 		SELECT e.report_id, e.id, e.at, e.status, e.referred_to, e.note, COALESCE(e.actor_id, 0), COALESCE(a.name, '')
-		FROM need_events e LEFT JOIN residents a ON a.id = e.actor_id
+		FROM need_events e LEFT JOIN resident_names a ON a.resident_id = e.actor_id
 		WHERE e.report_id = ANY($1) ORDER BY e.report_id, e.id`, ids)
 	if err != nil {
 		return err
@@ -209,7 +222,7 @@ func (db *DB) MyNeedReports(ctx context.Context, residentID int64) ([]coopbot.Ne
 		return nil, wrap(err, "list my need reports")
 	}
 	list, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (coopbot.NeedReport, error) {
-		r, err := db.scanNeed(row, false)
+		r, err := db.scanNeed(row, needNoReporter)
 		if err != nil {
 			return coopbot.NeedReport{}, err
 		}
@@ -228,7 +241,7 @@ func (db *DB) MyNeedReports(ctx context.Context, residentID int64) ([]coopbot.Ne
 // MyNeedReport returns a resident's own report by tracking code.
 func (db *DB) MyNeedReport(ctx context.Context, residentID int64, code string) (*coopbot.NeedReport, error) {
 	r, err := db.scanNeed(db.Pool.QueryRow(ctx, `SELECT `+needColumns+` FROM need_reports n
-		WHERE n.resident_id = $1 AND n.code = $2`, residentID, code), false)
+		WHERE n.resident_id = $1 AND n.code = $2`, residentID, code), needNoReporter)
 	if err != nil {
 		return nil, wrap(err, "load my need report")
 	}
@@ -238,7 +251,7 @@ func (db *DB) MyNeedReport(ctx context.Context, residentID int64, code string) (
 // MyNeedReportByID returns a resident's own report by id, with its history.
 func (db *DB) MyNeedReportByID(ctx context.Context, residentID, id int64) (*coopbot.NeedReport, error) {
 	r, err := db.scanNeed(db.Pool.QueryRow(ctx, `SELECT `+needColumns+` FROM need_reports n
-		WHERE n.resident_id = $1 AND n.id = $2`, residentID, id), false)
+		WHERE n.resident_id = $1 AND n.id = $2`, residentID, id), needNoReporter)
 	if err != nil {
 		return nil, wrap(err, "load my need report")
 	}
@@ -247,12 +260,13 @@ func (db *DB) MyNeedReportByID(ctx context.Context, residentID, id int64) (*coop
 
 // needForStaff loads one report within the scope, with the reporter and history.
 func (db *DB) needForStaff(ctx context.Context, q needQuerier, scope *int64, where string, arg any, lock bool) (*coopbot.NeedReport, error) {
-	sql := `SELECT ` + needColumns + `, r.name, r.phone_enc FROM need_reports n JOIN residents r ON r.id = n.resident_id
+	sql := `SELECT ` + needColumns + `, rn.name, r.phone_enc FROM need_reports n JOIN residents r ON r.id = n.resident_id
+		JOIN resident_names rn ON rn.resident_id = n.resident_id
 		WHERE ` + where + ` AND ($2::bigint IS NULL OR n.neighborhood_id = $2)`
 	if lock {
 		sql += ` FOR UPDATE OF n`
 	}
-	rep, err := db.scanNeed(q.QueryRow(ctx, sql, arg, scope), true)
+	rep, err := db.scanNeed(q.QueryRow(ctx, sql, arg, scope), needReporterNamePhone)
 	if err != nil {
 		return nil, err
 	}
@@ -420,20 +434,22 @@ func (db *DB) NeedCounts(ctx context.Context, s *coopbot.Staff) ([]coopbot.NeedC
 	return list, wrap(err, "count need reports")
 }
 
-// NeedExport lists the reports within the staff scope created in [from, to), oldest first.
+// NeedExport lists the reports within the staff scope created in [from, to), oldest first,
+// with the reporter's name but not their phone.
 func (db *DB) NeedExport(ctx context.Context, s *coopbot.Staff, from, to time.Time) ([]coopbot.NeedReport, error) {
 	scope, err := needScope(s)
 	if err != nil {
 		return nil, err
 	}
-	rows, err := db.Pool.Query(ctx, `SELECT `+needColumns+` FROM need_reports n
+	rows, err := db.Pool.Query(ctx, `SELECT `+needColumns+`, rn.name FROM need_reports n
+		JOIN resident_names rn ON rn.resident_id = n.resident_id
 		WHERE ($1::bigint IS NULL OR n.neighborhood_id = $1) AND n.created_at >= $2 AND n.created_at < $3
 		ORDER BY n.created_at, n.id`, scope, from, to)
 	if err != nil {
 		return nil, wrap(err, "export need reports")
 	}
 	list, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (coopbot.NeedReport, error) {
-		r, err := db.scanNeed(row, false)
+		r, err := db.scanNeed(row, needReporterName)
 		if err != nil {
 			return coopbot.NeedReport{}, err
 		}
