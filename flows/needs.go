@@ -264,7 +264,13 @@ func needHouseholdStep() Step[need] {
 				return Retry("need.household.invalid"), nil
 			}
 			n, reason := text.ParseHouseholdSize(in.Text)
-			if reason != text.OK {
+			switch reason {
+			case text.OK:
+			case text.NumberInvalid, text.NumberDecimal:
+				// The general hints give amounts as examples (۱۲٬۵۰۰); this one a
+				// household size.
+				return Retry("need.household.invalid"), nil
+			default:
 				return Retry(string(reason)), nil
 			}
 			a.Household = n

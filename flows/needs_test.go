@@ -110,8 +110,11 @@ func TestNeedReportPersian(t *testing.T) {
 	u.Sees("need.household.prompt")
 	u.Send("۰")
 	u.Sees("input.household.range")
+	// Not a number: the hint's example is a household size, not an amount.
 	u.Send("پنج")
-	u.Sees("input.number.invalid")
+	u.Sees("need.household.invalid")
+	u.Send("۲٫۵")
+	u.Sees("need.household.invalid")
 	u.Send("۱۲ نفر")
 
 	u.Sees("need.description.prompt", "Max", "۵۰۰")
