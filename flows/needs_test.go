@@ -520,8 +520,6 @@ func TestNeedSummaryAndExport(t *testing.T) {
 	staff.Sees("needs.export.from", "Example", text.Date(time.Now().AddDate(0, 0, -30)))
 	staff.Send("1404/13/01")
 	staff.Sees("input.date.invalid")
-	staff.Send("2025/01/01")
-	staff.Sees("input.date.gregorian")
 	staff.Send(tomorrow.String())
 	staff.Sees("needs.export.future")
 	staff.Send("1400/01/01")
@@ -739,8 +737,8 @@ func needJoin(t *testing.T, h *chattest.Harness, resident int64, name, nid strin
 	}
 }
 
-// needExportRows waits for the export file and returns its rows.
-func needExportRows(t *testing.T, u *chattest.User) [][]string {
+// needExportRows waits for the export file and returns its rows and caption.
+func needExportRows(t *testing.T, u *chattest.User) ([][]string, string) {
 	t.Helper()
 	var doc *emulator.Document
 	ctx, cancel := context.WithTimeout(context.Background(), chattest.Wait)
@@ -760,7 +758,7 @@ func needExportRows(t *testing.T, u *chattest.User) [][]string {
 	if err != nil {
 		t.Fatalf("export is not valid CSV: %v", err)
 	}
-	return rows
+	return rows, doc.Caption
 }
 
 // The inbox and the export name people as the office knows them: the full name of their
@@ -808,7 +806,7 @@ func TestNeedInboxAndExportUseRealNames(t *testing.T) {
 	staff.Send(text.JalaliOf(time.Now()).String())
 	staff.Sees("needs.export.to", "From", text.JalaliOf(time.Now()).Fa())
 	staff.Press("needs.export.today")
-	rows := needExportRows(t, staff)
+	rows, _ := needExportRows(t, staff)
 	col := slices.Index(rows[0], staff.Text("needs.csv.reporter"))
 	if col < 0 || len(rows) != 3 {
 		t.Fatalf("export without a reporter column or with %d rows: %q", len(rows), rows)
@@ -819,5 +817,45 @@ func TestNeedInboxAndExportUseRealNames(t *testing.T) {
 	}
 	if names[codeA] != "مریم رضایی" || names[codeB] != other.E.FirstName() {
 		t.Fatalf("reporters in the export = %q", names)
+	}
+}
+
+// Staff may type the export's days in the Gregorian calendar: each is read, shown back as
+// its Jalali day and used once confirmed.
+func TestNeedExportTakesGregorianDates(t *testing.T) {
+	t.Parallel()
+	h := needHarness(t, 3800)
+	staff := h.User(3800)
+	staff.Onboard("سرخاب")
+	res := h.User(3801)
+	res.Onboard("سرخاب")
+	needQuickReport(t, res, "need.cat.food", "need.urgency.soon", "غذا برای بچه‌ها")
+	h.Idle()
+	today := text.JalaliOf(time.Now())
+	dey12 := text.JalaliDate{Year: 1403, Month: 10, Day: 12}
+
+	staff.Press("needs.menu.summary")
+	staff.Sees("needs.summary.title", "Total", "۱")
+	staff.Press("needs.summary.export")
+	staff.Sees("needs.export.from", "Example", text.Date(time.Now().AddDate(0, 0, -30)))
+	staff.Send("2025-01-01")
+	staff.Sees("needs.export.gregorian", "Date", dey12.Fa())
+	staff.Press("needs.export.gregorian_yes")
+	staff.Sees("needs.export.to", "From", dey12.Fa())
+
+	// Later than today, in either calendar, is refused before any confirmation.
+	staff.Send(time.Now().AddDate(0, 0, 2).Format("02/01/2006"))
+	staff.Sees("needs.export.future")
+	// A Gregorian day shown back and declined: the question again, nothing taken.
+	staff.Send(time.Now().Format("2006/01/02"))
+	staff.Sees("needs.export.gregorian", "Date", today.Fa())
+	staff.Press("needs.export.gregorian_no")
+	staff.Sees("needs.export.to", "From", dey12.Fa())
+	staff.Send(time.Now().Format("2 January 2006"))
+	staff.Sees("needs.export.gregorian", "Date", today.Fa())
+	staff.Press("needs.export.gregorian_yes")
+	rows, caption := needExportRows(t, staff)
+	if want := staff.Text("needs.export.caption", "From", dey12.Fa(), "To", today.Fa(), "Count", "۱"); len(rows) != 2 || caption != want {
+		t.Fatalf("export %q rows, caption %q; want a header and the report, %q", rows, caption, want)
 	}
 }

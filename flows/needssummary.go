@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"coopbot"
 	"coopbot/text"
@@ -22,6 +23,10 @@ const FlowNeedsSummary = "needs_summary"
 // needExport is the date range of the export being asked for.
 type needExport struct {
 	From string `json:"ef,omitempty"` // the first day, Jalali "1404/09/17"
+	// Pending is a Gregorian day typed at step For, as its Jalali day, waiting to be
+	// confirmed.
+	Pending string `json:"eg,omitempty"`
+	For     string `json:"eo,omitempty"`
 }
 
 func needSummaryFlow(d Deps) flowDef {
@@ -143,67 +148,141 @@ func needSummaryStep(d Deps) Step[needExport] {
 	}
 }
 
-// needParseDate reads a typed Jalali date that is not in the future.
-func needParseDate(d Deps, in Input) (text.JalaliDate, Next, bool) {
+// needDay reads a day typed by staff, in the Jalali or the Gregorian calendar, that is
+// not in the future; ok false with the retry otherwise.
+func needDay(now time.Time, in Input) (text.ParsedDate, Next, bool) {
 	if in.Kind != KindText {
-		return text.JalaliDate{}, Retry(string(text.DateFormat)), false
+		return text.ParsedDate{}, Retry(string(text.DateFormat)), false
 	}
-	jd, reason := text.ParseJalaliDate(in.Text)
+	day, reason := text.ParseDate(in.Text)
 	if reason != text.OK {
-		return jd, Retry(string(reason)), false
+		return day, Retry(string(reason)), false
 	}
-	if jd.At(0, 0).After(d.Now()) {
-		return jd, Retry("needs.export.future"), false
+	if day.At(0, 0).After(now) {
+		return day, Retry("needs.export.future"), false
 	}
-	return jd, Next{}, true
+	return day, Next{}, true
 }
 
-func needExportFromStep(d Deps) Step[needExport] {
+// needDayStep asks for a day of the export. A Gregorian day is shown back as its Jalali
+// day and taken once confirmed; a Jalali one is taken at once. check refuses a day (nil:
+// fine), take uses it, other handles the question's own buttons.
+type needDayStep struct {
+	name  string
+	now   func() time.Time
+	ask   func(a *needExport) coopbot.Reply
+	check func(a *needExport, day text.JalaliDate) *Next
+	take  func(ctx context.Context, c *Conv, a *needExport, day text.JalaliDate) (Next, error)
+	other func(ctx context.Context, c *Conv, a *needExport, in Input) (Next, bool, error)
+}
+
+func (s needDayStep) Step() Step[needExport] {
 	return Step[needExport]{
-		Name: "from",
+		Name: s.name,
 		Ask: func(ctx context.Context, c *Conv, a *needExport) (coopbot.Reply, error) {
-			return coopbot.Text(coopbot.M("needs.export.from", "Example", text.Date(d.Now().AddDate(0, 0, -30)))), nil
+			if day, ok := a.pending(s.name); ok {
+				return coopbot.Reply{
+					Text: []coopbot.Msg{coopbot.M("needs.export.gregorian", "Date", day.Fa())},
+					Buttons: [][]coopbot.Button{{
+						{Label: coopbot.M("needs.export.gregorian_yes"), Data: "gy"},
+						{Label: coopbot.M("needs.export.gregorian_no"), Data: "gn"},
+					}},
+				}, nil
+			}
+			return s.ask(a), nil
 		},
 		Answer: func(ctx context.Context, c *Conv, a *needExport, in Input) (Next, error) {
-			jd, retry, ok := needParseDate(d, in)
+			if day, ok := a.pending(s.name); ok && (in.Choice == "gy" || in.Choice == "gn") {
+				a.Pending, a.For = "", ""
+				if in.Choice == "gn" {
+					return Again(), nil
+				}
+				return s.take(ctx, c, a, day)
+			}
+			if s.other != nil {
+				if next, ok, err := s.other(ctx, c, a, in); ok || err != nil {
+					return next, err
+				}
+			}
+			day, retry, ok := needDay(s.now(), in)
 			if !ok {
 				return retry, nil
 			}
-			a.From = jd.String()
-			return Goto("to"), nil
+			if next := s.check(a, day.JalaliDate); next != nil {
+				return *next, nil
+			}
+			if day.Gregorian {
+				a.Pending, a.For = day.String(), s.name
+				return Again(), nil
+			}
+			a.Pending, a.For = "", ""
+			return s.take(ctx, c, a, day.JalaliDate)
 		},
 	}
 }
 
-func needExportToStep(d Deps) Step[needExport] {
-	return Step[needExport]{
-		Name: "to",
-		Ask: func(ctx context.Context, c *Conv, a *needExport) (coopbot.Reply, error) {
-			from, _ := text.ParseJalaliDate(a.From)
-			return coopbot.Reply{
-				Text:    []coopbot.Msg{coopbot.M("needs.export.to", "From", from.Fa())},
-				Buttons: [][]coopbot.Button{{{Label: coopbot.M("needs.export.today"), Data: "today"}}},
-			}, nil
+// pending is the Gregorian day typed at step, waiting to be confirmed.
+func (a *needExport) pending(step string) (text.JalaliDate, bool) {
+	if a.Pending == "" || a.For != step {
+		return text.JalaliDate{}, false
+	}
+	day, reason := text.ParseJalaliDate(a.Pending)
+	return day, reason == text.OK
+}
+
+func needExportFromStep(d Deps) Step[needExport] {
+	return needDayStep{
+		name: "from",
+		now:  d.Now,
+		ask: func(a *needExport) coopbot.Reply {
+			return coopbot.Text(coopbot.M("needs.export.from", "Example", text.Date(d.Now().AddDate(0, 0, -30))))
 		},
-		Answer: func(ctx context.Context, c *Conv, a *needExport, in Input) (Next, error) {
-			from, reason := text.ParseJalaliDate(a.From)
-			if reason != text.OK {
+		check: func(*needExport, text.JalaliDate) *Next { return nil },
+		take: func(ctx context.Context, c *Conv, a *needExport, day text.JalaliDate) (Next, error) {
+			a.From = day.String()
+			return Goto("to"), nil
+		},
+	}.Step()
+}
+
+func needExportToStep(d Deps) Step[needExport] {
+	from := func(a *needExport) text.JalaliDate {
+		day, _ := text.ParseJalaliDate(a.From)
+		return day
+	}
+	return needDayStep{
+		name: "to",
+		now:  d.Now,
+		ask: func(a *needExport) coopbot.Reply {
+			return coopbot.Reply{
+				Text:    []coopbot.Msg{coopbot.M("needs.export.to", "From", from(a).Fa())},
+				Buttons: [][]coopbot.Button{{{Label: coopbot.M("needs.export.today"), Data: "today"}}},
+			}
+		},
+		check: func(a *needExport, day text.JalaliDate) *Next {
+			if day.At(0, 0).Before(from(a).At(0, 0)) {
+				next := Retry("needs.export.before", "From", from(a).Fa())
+				return &next
+			}
+			return nil
+		},
+		take: func(ctx context.Context, c *Conv, a *needExport, day text.JalaliDate) (Next, error) {
+			if !from(a).Valid() {
 				return Goto("from"), nil
 			}
-			to := text.JalaliOf(d.Now())
-			if in.Choice != "today" {
-				var retry Next
-				var ok bool
-				if to, retry, ok = needParseDate(d, in); !ok {
-					return retry, nil
-				}
-			}
-			if to.At(0, 0).Before(from.At(0, 0)) {
-				return Retry("needs.export.before", "From", from.Fa()), nil
-			}
-			return needExportRange(ctx, d, c, from, to)
+			return needExportRange(ctx, d, c, from(a), day)
 		},
-	}
+		other: func(ctx context.Context, c *Conv, a *needExport, in Input) (Next, bool, error) {
+			if in.Choice != "today" {
+				return Next{}, false, nil
+			}
+			if !from(a).Valid() {
+				return Goto("from"), true, nil
+			}
+			next, err := needExportRange(ctx, d, c, from(a), text.JalaliOf(d.Now()))
+			return next, true, err
+		},
+	}.Step()
 }
 
 // needExportRange sends the reports of from..to (both days included) as a CSV file.
