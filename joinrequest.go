@@ -1,6 +1,12 @@
 package coopbot
 
-import "time"
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
 
 // JoinStatus is where a membership request stands.
 type JoinStatus string
@@ -32,7 +38,79 @@ type JoinRequest struct {
 	DecidedBy     int64 // the admin or staff member who decided (the resident for a withdrawal)
 	DeciderName   string
 	DecidedAt     time.Time
-	ReasonCode    string // rejection reason from the short list, or "other"
-	ReasonText    string // rejection reason in the decider's own words
+	ReasonCode    RejectReason // with a rejection
+	ReasonText    string       // rejection reason in the decider's own words
 	CreatedAt     time.Time
+}
+
+// JoinRoute is who a new request was sent to for a decision.
+type JoinRoute string
+
+// The routes of a new request.
+const (
+	// JoinToAdmins: the cooperative's admins decide.
+	JoinToAdmins JoinRoute = "admins"
+	// JoinToOffice: the cooperative has no admin (but the applicant) yet, so the office's
+	// staff get it, to decide or pass on.
+	JoinToOffice JoinRoute = "office"
+)
+
+// RejectReason is why a request was rejected: one of the short list RejectReasons, or
+// RejectOther with the decider's own words.
+type RejectReason string
+
+// The reasons a request is rejected for.
+const (
+	RejectIncomplete RejectReason = "incomplete" // the request's information is incomplete or wrong
+	RejectNotLocal   RejectReason = "not_local"  // the applicant does not live in the cooperative's area
+	RejectCapacity   RejectReason = "capacity"   // the cooperative takes no more members for now
+	RejectShare      RejectReason = "share"      // the share does not fit the cooperative's terms
+	RejectSkills     RejectReason = "skills"     // the occupation does not fit the cooperative's activity
+	RejectOther      RejectReason = "other"      // in the decider's own words
+)
+
+// RejectReasons is the short list offered to deciders, in order.
+var RejectReasons = []RejectReason{RejectIncomplete, RejectNotLocal, RejectCapacity, RejectShare, RejectSkills}
+
+// Listed reports whether r is on the short list.
+func (r RejectReason) Listed() bool { return slices.Contains(RejectReasons, r) }
+
+// MaxReasonText bounds a rejection reason in the decider's own words, in characters.
+const MaxReasonText = 300
+
+// JoinDecision is a cooperative admin's (or staff's) decision on a pending request.
+type JoinDecision struct {
+	RequestID  int64
+	ActorID    int64
+	Approve    bool
+	ReasonCode RejectReason // with a rejection
+	ReasonText string       // with RejectOther: the decider's own words
+}
+
+// Status is where the decision puts the request.
+func (d JoinDecision) Status() JoinStatus {
+	if d.Approve {
+		return JoinApproved
+	}
+	return JoinRejected
+}
+
+// Check refuses a decision the rules do not allow (invalid): an approval carries no
+// reason; a rejection carries one of the short list, or RejectOther with words of its
+// own of at most MaxReasonText characters.
+func (d JoinDecision) Check() error {
+	n := utf8.RuneCountInString(strings.TrimSpace(d.ReasonText))
+	var ok bool
+	switch {
+	case d.Approve:
+		ok = d.ReasonCode == "" && n == 0
+	case d.ReasonCode == RejectOther:
+		ok = n > 0 && n <= MaxReasonText
+	default:
+		ok = d.ReasonCode.Listed() && n == 0
+	}
+	if !ok {
+		return &Error{Code: EInvalid, Err: fmt.Errorf("join decision: %s with reason %q and %d characters of text", d.Status(), d.ReasonCode, n)}
+	}
+	return nil
 }

@@ -49,10 +49,13 @@ type Reply struct {
 	RemoveKeys bool       `json:"remove_keys,omitempty"`
 	// Transient: the message is deleted as soon as it is sent. It only carries RemoveKeys
 	// when every other reply carries inline buttons (a message takes one keyboard kind).
-	Transient bool      `json:"transient,omitempty"`
-	Edit      bool      `json:"edit,omitempty"`  // edit the message whose button was pressed
-	Toast     *Msg      `json:"toast,omitempty"` // answer to the button press
-	Document  *Document `json:"document,omitempty"`
+	Transient bool `json:"transient,omitempty"`
+	Edit      bool `json:"edit,omitempty"` // edit the message whose button was pressed
+	// EditMessage, with Edit, is an earlier message of the same chat to edit instead of
+	// the pressed one: a card whose decision was given in a later answer.
+	EditMessage int       `json:"edit_message,omitempty"`
+	Toast       *Msg      `json:"toast,omitempty"` // answer to the button press
+	Document    *Document `json:"document,omitempty"`
 	// File is a photo or document sent by its file id, with the text as its caption
 	// (the text follows in messages of its own when it is longer than a caption may be).
 	File *File `json:"file,omitempty"`

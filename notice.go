@@ -23,6 +23,9 @@ const (
 	// NoticeJoinReminder reminds a cooperative's (ID) admins of its pending requests;
 	// N: how many are pending, and the number of days after which a request counts as old.
 	NoticeJoinReminder NoticeKind = "join_reminder"
+	// NoticeJoinDecision tells the applicant how their request (ID) was decided, with the
+	// reason of a rejection.
+	NoticeJoinDecision NoticeKind = "join_decision"
 )
 
 // The notices of roles.

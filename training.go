@@ -13,8 +13,8 @@ const (
 )
 
 // Training is a session the office holds in a neighborhood (a mosque, a municipality hall,
-// a community group). Title and description exist in both languages; the venue, its address
-// and the note on who it is for are written once, as staff typed them.
+// a community group). Title, description and the note on who it is for exist in both
+// languages; the venue and its address are written once, as staff typed them.
 type Training struct {
 	ID             int64
 	NeighborhoodID int64
@@ -24,7 +24,8 @@ type Training struct {
 	DescriptionAz  string
 	VenueName      string
 	VenueAddress   string
-	Audience       string // who it is for; optional
+	AudienceFa     string // who it is for; optional, and then in both languages
+	AudienceAz     string // "" also for notes written before they were asked in Azeri
 	StartsAt       time.Time
 	Duration       time.Duration
 	Capacity       int
@@ -51,6 +52,15 @@ func (t *Training) Description(l Lang) string {
 		return t.DescriptionAz
 	}
 	return t.DescriptionFa
+}
+
+// Audience returns who the training is for in lang ("" when the training is for everyone).
+// A note that has no Azeri text yet is shown in Persian.
+func (t *Training) Audience(l Lang) string {
+	if l == Azeri && t.AudienceAz != "" {
+		return t.AudienceAz
+	}
+	return t.AudienceFa
 }
 
 // SeatsLeft is the number of seats still free (never negative).
@@ -109,3 +119,18 @@ type ReminderSlot struct {
 	Pending int
 	Done    int
 }
+
+// The notices about trainings; each names the training (ID) and is rendered from the
+// training as it stands when it is sent, in the reader's language.
+const (
+	// NoticeTrainingCancelled tells an enrollee that the office cancelled the training.
+	NoticeTrainingCancelled NoticeKind = "training_cancelled"
+	// NoticeTrainingChanged tells an enrollee the training's new details after an edit.
+	NoticeTrainingChanged NoticeKind = "training_changed"
+	// NoticeTrainingPromoted tells the first on the wait-list that a seat is theirs.
+	NoticeTrainingPromoted NoticeKind = "training_promoted"
+	// NoticeTrainingReminderDay reminds a confirmed enrollee the day before.
+	NoticeTrainingReminderDay NoticeKind = "training_reminder_day"
+	// NoticeTrainingReminderHours reminds a confirmed enrollee two hours before.
+	NoticeTrainingReminderHours NoticeKind = "training_reminder_hours"
+)

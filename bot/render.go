@@ -31,6 +31,7 @@ type rendered struct {
 	transient bool
 	toast     string
 	edit      bool
+	editMsg   int // the message to edit; 0: the pressed one
 	doc       *coopbot.Document
 	file      *coopbot.File
 	hasText   bool
@@ -49,7 +50,7 @@ func renderMsg(cat Catalog, lang coopbot.Lang, m coopbot.Msg) (string, error) {
 // render localizes a reply. Text is plain (no parse mode) on every platform, so whatever
 // residents typed is shown literally.
 func render(cat Catalog, lang coopbot.Lang, r coopbot.Reply) (*rendered, error) {
-	out := &rendered{edit: r.Edit, remove: r.RemoveKeys, transient: r.Transient, doc: r.Document, file: r.File}
+	out := &rendered{edit: r.Edit, editMsg: r.EditMessage, remove: r.RemoveKeys, transient: r.Transient, doc: r.Document, file: r.File}
 	var paras []string
 	for _, m := range r.Text {
 		s, err := renderMsg(cat, lang, m)

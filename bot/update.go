@@ -116,7 +116,8 @@ func decode(p coopbot.Platform, u tgbotapi.Update) (flows.Update, bool) {
 	return up, false
 }
 
-// send sends (or, for a pressed button's message, edits) one rendered reply.
+// send sends (or, for a pressed button's message or the one the reply names, edits) one
+// rendered reply.
 func (p *platform) send(ctx context.Context, chatID int64, pressedMsg int, r *rendered) error {
 	if r.doc != nil {
 		d := tgbotapi.NewDocument(chatID, tgbotapi.FileBytes{Name: r.doc.Name, Bytes: r.doc.Data})
@@ -140,8 +141,12 @@ func (p *platform) send(ctx context.Context, chatID int64, pressedMsg int, r *re
 	if !r.hasText {
 		return nil
 	}
-	if r.edit && r.file == nil && pressedMsg != 0 && len(r.chunks) == 1 && r.keys == nil && !r.remove {
-		e := tgbotapi.NewEditMessageText(chatID, pressedMsg, r.chunks[0])
+	target := pressedMsg
+	if r.editMsg != 0 {
+		target = r.editMsg
+	}
+	if r.edit && r.file == nil && target != 0 && len(r.chunks) == 1 && r.keys == nil && !r.remove {
+		e := tgbotapi.NewEditMessageText(chatID, target, r.chunks[0])
 		e.ReplyMarkup = r.inline
 		p.spend()
 		_, err := p.api.Request(e)

@@ -14,119 +14,31 @@ import (
 )
 
 // Broadcasts: staff (and neighborhood managers, for their own neighborhood) send an
-// announcement to an audience of residents. The wizard here asks for the audience, the
-// text in Persian and Azeri (or one text for all), an optional later start, shows a
-// preview with the recipient counts and, on confirm, has the store queue one delivery per
-// recipient. The broadcast runner (postgres) sends them at the platform's rate and edits
-// the preview message into a progress bar (BroadcastProgressReply), with a Cancel button
-// handled here.
-
-// Audience kinds.
-const (
-	AudienceAll           = "all"
-	AudienceNeighborhoods = "neighborhoods"
-	AudienceCooperative   = "cooperative"
-	AudienceTraining      = "training"
-	AudienceLang          = "lang"
-)
-
-// Audience is who a broadcast goes to: every resident, those of some neighborhoods, the
-// approved members of a cooperative, those enrolled in a training (confirmed or on the
-// wait-list), or those who speak one language. Residents marked unreachable are never
-// part of it.
-type Audience struct {
-	Kind string       `json:"kind"`
-	IDs  []int64      `json:"ids,omitempty"`  // neighborhoods, or the one cooperative or training
-	Lang coopbot.Lang `json:"lang,omitempty"` // AudienceLang
-}
-
-// AudienceCount is how many residents of an audience use one platform and language.
-type AudienceCount struct {
-	Platform  coopbot.Platform
-	Lang      coopbot.Lang
-	Residents int
-}
-
-// AudienceChoice is a group an audience can be chosen from (a cooperative, a training),
-// with its size.
-type AudienceChoice struct {
-	ID      int64
-	NameFa  string
-	NameAz  string
-	Members int
-	At      time.Time // a training's start
-}
-
-// Name returns the choice's name in l.
-func (a AudienceChoice) Name(l coopbot.Lang) string {
-	if l == coopbot.Azeri && a.NameAz != "" {
-		return a.NameAz
-	}
-	return a.NameFa
-}
-
-// ProgressMessage is the staff member's message that shows a broadcast's progress; a
-// zero MessageID means none was sent yet (the runner posts one).
-type ProgressMessage struct {
-	Platform  coopbot.Platform
-	ChatID    int64
-	MessageID int
-	Lang      coopbot.Lang
-}
-
-// NewBroadcast is a confirmed broadcast.
-type NewBroadcast struct {
-	CreatedBy int64
-	Audience  Audience
-	TextFa    string // what Persian readers get; empty when no Persian reader is addressed
-	TextAz    string // what Azeri readers get
-	StartAt   time.Time
-	Progress  ProgressMessage
-}
-
-// Broadcast states.
-const (
-	BroadcastScheduled = "scheduled"
-	BroadcastRunning   = "running"
-	BroadcastDone      = "done"
-	BroadcastCancelled = "cancelled"
-)
-
-// BroadcastStatus is a broadcast as its progress message shows it.
-type BroadcastStatus struct {
-	ID             int64
-	Status         string
-	CreatedBy      int64
-	NeighborhoodID int64 // the audience's one neighborhood, for managers' rights
-	Total          int
-	Pending        int // not sent yet (waiting, claimed or on the way)
-	Sent           int
-	Unreachable    int
-	Failed         int
-	Unknown        int // no answer after the request was written: maybe delivered, never resent
-	Cancelled      int // not sent because the broadcast was cancelled
-	StartAt        time.Time
-	Finish         time.Time // estimated finish; zero when unknown
-	Finished       bool      // nothing is on the way any more
-}
+// announcement to an audience of residents. The wizard asks for the audience, the text
+// in Persian and Azeri (or one text for all), an optional later start, shows a preview
+// with the recipient counts and, on confirm, has the store queue one delivery per
+// recipient. The broadcast runner (package broadcaster) sends them at the platform's rate
+// and edits the preview message into the progress message. This file has the audience
+// and the texts; broadcast_send.go the start, the preview and confirm, the progress
+// message (BroadcastMessages), its Cancel button and the final report (a notice).
 
 // BroadcastStore keeps broadcasts and their deliveries.
 type BroadcastStore interface {
 	// AudienceCounts counts the reachable residents of an audience per platform and language.
-	AudienceCounts(ctx context.Context, a Audience) ([]AudienceCount, error)
+	AudienceCounts(ctx context.Context, a coopbot.Audience) ([]coopbot.AudienceCount, error)
 	// AudienceCooperatives lists the active cooperatives with their approved members.
-	AudienceCooperatives(ctx context.Context) ([]AudienceChoice, error)
+	AudienceCooperatives(ctx context.Context) ([]coopbot.AudienceChoice, error)
 	// AudienceTrainings lists the trainings of the last month and to come that have
 	// enrollees (confirmed or wait-listed), soonest first.
-	AudienceTrainings(ctx context.Context) ([]AudienceChoice, error)
+	AudienceTrainings(ctx context.Context) ([]coopbot.AudienceChoice, error)
 	// CreateBroadcast queues the broadcast and one delivery per recipient in one
 	// transaction; it returns the broadcast's id and its recipient count.
-	CreateBroadcast(ctx context.Context, b NewBroadcast) (id int64, total int, err error)
+	CreateBroadcast(ctx context.Context, b coopbot.NewBroadcast) (id int64, total int, err error)
 	// BroadcastStatus returns a broadcast's counts (not_found when there is none).
-	BroadcastStatus(ctx context.Context, id int64) (*BroadcastStatus, error)
+	BroadcastStatus(ctx context.Context, id int64) (*coopbot.BroadcastStatus, error)
 	// CancelBroadcast stops a scheduled or running broadcast: nothing not yet on its way is
 	// sent. A broadcast that already ended is a conflict.
-	CancelBroadcast(ctx context.Context, id, by int64) (*BroadcastStatus, error)
+	CancelBroadcast(ctx context.Context, id, by int64) (*coopbot.BroadcastStatus, error)
 }
 
 // FlowBroadcast is the staff wizard.
@@ -142,31 +54,71 @@ const (
 	broadcastChoicePage = 8
 )
 
-func broadcastFeature(d Deps) feature {
-	w := &broadcastWizard{d: d}
-	f := &legacyFlow{Name: FlowBroadcast, First: "audience", Steps: map[string]legacyStep{
-		"audience":      {Ask: w.askAudience, Answer: w.answerAudience},
-		"neighborhoods": {Ask: w.askNeighborhoods, Answer: w.answerNeighborhoods},
-		"cooperative":   {Ask: w.askCooperative, Answer: w.answerCooperative},
-		"training":      {Ask: w.askTraining, Answer: w.answerTraining},
-		"lang":          {Ask: w.askLang, Answer: w.answerLang},
-		"mode":          {Ask: w.askMode, Answer: w.answerMode},
-		"text_fa":       w.textStep("broadcast.text.prompt_fa", "fa"),
-		"text_az":       w.textStep("broadcast.text.prompt_az", "az"),
-		"text_one":      w.textStep("broadcast.text.prompt_one", "one"),
-		"when":          {Ask: w.askWhen, Answer: w.answerWhen},
-		"date":          {Ask: w.askDate, Answer: w.answerDate},
-		"clock":         {Ask: w.askClock, Answer: w.answerClock},
-		"preview":       {Ask: w.askPreview, Answer: w.answerPreview},
-	}}
-	for name, st := range f.Steps {
-		f.Steps[name] = w.guard(st)
+// bcMode is how the texts are written.
+type bcMode string
+
+const (
+	bcBoth bcMode = "both" // a Persian and an Azeri text
+	bcOne  bcMode = "one"  // one text for everyone
+	bcLang bcMode = "lang" // the one language the audience speaks
+)
+
+// broadcast is what the staff member chose so far.
+type broadcast struct {
+	Audience coopbot.Audience `json:"aud"`
+	Mode     bcMode           `json:"mode,omitempty"`
+	Fa       string           `json:"fa,omitempty"`
+	Az       string           `json:"az,omitempty"`
+	One      string           `json:"one,omitempty"`
+	Day      string           `json:"day,omitempty"`   // a later start's Jalali day, "1404/09/17"
+	Start    int64            `json:"start,omitempty"` // a later start (Unix seconds); 0: at once
+}
+
+// texts are what Persian and Azeri readers get ("" for a language not addressed).
+func (a *broadcast) texts() (fa, az string) {
+	switch {
+	case a.Mode == bcOne:
+		return a.One, a.One
+	case a.Mode == bcLang && a.Audience.Lang == coopbot.Azeri:
+		return "", a.Az
+	case a.Mode == bcLang:
+		return a.Fa, ""
 	}
+	return a.Fa, a.Az
+}
+
+func broadcastFeature(d Deps) feature {
+	w := &bcWizard{d: d}
+	form := Form[broadcast]{
+		Fields: []Field[broadcast]{
+			{Step: w.audienceStep(), Review: w.reviewAudience},
+			{Step: w.neighborhoodList().Step()},
+			{Step: w.choiceList("cooperative", d.Store.AudienceCooperatives,
+				"broadcast.cooperative.prompt", "broadcast.cooperative.none", "broadcast.cooperative.invalid").Step()},
+			{Step: w.choiceList("training", d.Store.AudienceTrainings,
+				"broadcast.training.prompt", "broadcast.training.none", "broadcast.training.invalid").Step()},
+			{Step: w.langStep()},
+			{Step: w.modeStep()},
+			{Step: w.textStep("text_fa", "broadcast.text.prompt_fa", func(a *broadcast) *string { return &a.Fa })},
+			{Step: w.textStep("text_az", "broadcast.text.prompt_az", func(a *broadcast) *string { return &a.Az })},
+			{Step: w.textStep("text_one", "broadcast.text.prompt_one", func(a *broadcast) *string { return &a.One })},
+			{Step: w.whenStep(), Review: w.reviewWhen},
+			{Step: w.dateStep()},
+			{Step: w.gregorianStep()},
+			{Step: w.clockStep()},
+		},
+		Title:       "broadcast.preview.title",
+		SubmitLabel: "broadcast.confirm",
+		Check:       w.check,
+		Submit:      w.submit,
+		Invalid:     "broadcast.preview.invalid",
+	}
+	f := &Flow[broadcast]{Name: FlowBroadcast, Gate: w.gate, Steps: form.Steps()}
 	return feature{
 		flows:   []flowDef{f},
 		actions: map[string]Action{broadcastCancelAction: w.cancel},
 		menu: []MenuItem{{Label: "broadcast.menu", Value: FlowBroadcast, Visible: staffOnly, Open: func(ctx context.Context, c *Conv) (Next, error) {
-			s, err := w.staff(ctx, c, "broadcast_open", "")
+			s, err := w.staff(ctx, c, "broadcast_open")
 			if err != nil || s == nil {
 				return Done(coopbot.Text(coopbot.M("broadcast.denied"))), err
 			}
@@ -175,780 +127,317 @@ func broadcastFeature(d Deps) feature {
 	}
 }
 
-type broadcastWizard struct{ d Deps }
+type bcWizard struct{ d Deps }
 
 // staff re-checks on the server that the person may broadcast; a denied attempt is
-// audited and gives nil.
-func (w *broadcastWizard) staff(ctx context.Context, c *Conv, action, subject string) (*coopbot.Staff, error) {
+// audited as action and gives nil.
+func (w *bcWizard) staff(ctx context.Context, c *Conv, action string) (*coopbot.Staff, error) {
 	s, err := w.d.Store.Staff(ctx, c.Profile.ResidentID)
 	if err != nil {
 		return nil, err
 	}
 	if s == nil || (s.Role != coopbot.RoleStaff && (s.Role != coopbot.RoleNeighborhoodManager || s.NeighborhoodID == 0)) {
-		return nil, w.d.Store.Audit(ctx, c.Profile.ResidentID, action, subject, false, nil)
+		return nil, w.d.Store.Audit(ctx, c.Profile.ResidentID, action, "", false, nil)
 	}
 	return s, nil
 }
 
-// guard re-checks the role before each answer, so that someone who lost it (taken out of
-// ADMINS, say) while the wizard was open goes no further than their next press (recorded as
-// a refused broadcast_create).
-func (w *broadcastWizard) guard(st legacyStep) legacyStep {
-	answer := st.Answer
-	st.Answer = func(ctx context.Context, c *Conv, in Input) (Next, error) {
-		s, err := w.staff(ctx, c, "broadcast_create", "")
-		if err != nil || s == nil {
-			return Done(coopbot.Text(coopbot.M("broadcast.denied"))), err
-		}
-		return answer(ctx, c, in)
+// gate re-checks the role before each question and answer, so that someone who lost it
+// (taken out of ADMINS, say) while the wizard was open goes no further than their next
+// press (recorded as a refused broadcast_create).
+func (w *bcWizard) gate(ctx context.Context, c *Conv) (*coopbot.Msg, error) {
+	s, err := w.staff(ctx, c, "broadcast_create")
+	if err != nil || s == nil {
+		return &coopbot.Msg{ID: "broadcast.denied"}, err
 	}
-	return st
+	c.Staff = s
+	return nil, nil
 }
 
-// bcManager reports whether the person is a neighborhood manager (limited to RoleScope).
-func bcManager(c *Conv) bool { return c.Profile.Role == coopbot.RoleNeighborhoodManager }
+func manager(c *Conv) bool { return c.Staff.Role == coopbot.RoleNeighborhoodManager }
 
-func (w *broadcastWizard) askAudience(ctx context.Context, c *Conv) (coopbot.Reply, error) {
-	r := coopbot.Text(coopbot.M("broadcast.audience.prompt"))
-	if bcManager(c) {
-		n, err := w.neighborhood(ctx, c.Profile.RoleScope)
-		if err != nil {
-			return r, err
-		}
-		r.Buttons = [][]coopbot.Button{{{Label: coopbot.M("broadcast.audience.own", "Name", n.Name(c.Lang())), Data: "own"}}}
-		return r, nil
-	}
-	r.Buttons = [][]coopbot.Button{
-		{{Label: coopbot.M("broadcast.audience.all"), Data: AudienceAll}},
-		{{Label: coopbot.M("broadcast.audience.neighborhoods"), Data: AudienceNeighborhoods}},
-	}
-	coops, err := w.d.Store.AudienceCooperatives(ctx)
-	if err != nil {
-		return r, err
-	}
-	if len(coops) > 0 {
-		r.Buttons = append(r.Buttons, []coopbot.Button{{Label: coopbot.M("broadcast.audience.cooperative"), Data: AudienceCooperative}})
-	}
-	trainings, err := w.d.Store.AudienceTrainings(ctx)
-	if err != nil {
-		return r, err
-	}
-	if len(trainings) > 0 {
-		r.Buttons = append(r.Buttons, []coopbot.Button{{Label: coopbot.M("broadcast.audience.training"), Data: AudienceTraining}})
-	}
-	r.Buttons = append(r.Buttons, []coopbot.Button{{Label: coopbot.M("broadcast.audience.lang"), Data: AudienceLang}})
-	return r, nil
-}
-
-func (w *broadcastWizard) answerAudience(ctx context.Context, c *Conv, in Input) (Next, error) {
-	if bcManager(c) {
-		if in.Choice != "own" {
-			return Retry("broadcast.audience.invalid"), nil
-		}
-		c.Set("kind", AudienceNeighborhoods)
-		c.SetInt("ids", c.Profile.RoleScope)
-		return Goto("mode"), nil
-	}
-	switch in.Choice {
-	case AudienceAll:
-		c.Set("kind", AudienceAll)
-		return Goto("mode"), nil
-	case AudienceNeighborhoods:
-		c.Set("kind", AudienceNeighborhoods)
-		c.Set("np", "")
-		return Goto("neighborhoods"), nil
-	case AudienceCooperative:
-		c.Set("kind", AudienceCooperative)
-		c.Set("np", "")
-		return Goto("cooperative"), nil
-	case AudienceTraining:
-		c.Set("kind", AudienceTraining)
-		c.Set("np", "")
-		return Goto("training"), nil
-	case AudienceLang:
-		c.Set("kind", AudienceLang)
-		return Goto("lang"), nil
-	}
-	return Retry("broadcast.audience.invalid"), nil
-}
-
-// bcIDs returns the chosen neighborhoods (or cooperative).
-func bcIDs(c *Conv) []int64 {
-	var out []int64
-	for _, f := range strings.Split(c.Get("ids"), ",") {
-		if n, err := strconv.ParseInt(f, 10, 64); err == nil && n > 0 {
-			out = append(out, n)
-		}
-	}
-	return out
-}
-
-func bcSetIDs(c *Conv, list []int64) {
-	parts := make([]string, len(list))
-	for i, n := range list {
-		parts[i] = strconv.FormatInt(n, 10)
-	}
-	c.Set("ids", strings.Join(parts, ","))
-}
-
-func (w *broadcastWizard) neighborhood(ctx context.Context, id int64) (coopbot.Neighborhood, error) {
+func (w *bcWizard) neighborhoods(ctx context.Context, c *Conv) ([]coopbot.Neighborhood, error) {
 	all, err := w.d.Store.Neighborhoods(ctx)
 	if err != nil {
-		return coopbot.Neighborhood{}, err
+		return nil, err
 	}
-	for _, n := range all {
-		if n.ID == id {
-			return n, nil
-		}
-	}
-	return coopbot.Neighborhood{}, &coopbot.Error{Code: coopbot.ENotFound, Err: errors.New("neighborhood " + strconv.FormatInt(id, 10))}
+	all = slices.Clone(all)
+	text.SortFunc(text.Lang(c.Lang()), all, func(n coopbot.Neighborhood) string { return n.Name(c.Lang()) })
+	return all, nil
 }
 
-// bcPage returns the current page of a list of n items: its bounds, the page line (zero
-// Msg when there is one page) and the previous/next buttons.
-func bcPage(c *Conv, n int) (from, to int, line coopbot.Msg, nav []coopbot.Button) {
-	pages := max(1, (n+broadcastChoicePage-1)/broadcastChoicePage)
-	page := int(c.GetInt("np"))
-	if page >= pages || page < 0 {
-		page = 0
-	}
-	if pages > 1 {
-		line = coopbot.M("common.page", "Page", text.FaDigits(strconv.Itoa(page+1)), "Pages", text.FaDigits(strconv.Itoa(pages)))
-		if page > 0 {
-			nav = append(nav, coopbot.Button{Label: coopbot.M("common.prev"), Data: "p:" + strconv.Itoa(page-1)})
-		}
-		if page+1 < pages {
-			nav = append(nav, coopbot.Button{Label: coopbot.M("common.next"), Data: "p:" + strconv.Itoa(page+1)})
-		}
-	}
-	return page * broadcastChoicePage, min(n, (page+1)*broadcastChoicePage), line, nav
-}
-
-func (w *broadcastWizard) askNeighborhoods(ctx context.Context, c *Conv) (coopbot.Reply, error) {
-	all, err := w.d.Store.Neighborhoods(ctx)
-	if err != nil {
-		return coopbot.Reply{}, err
-	}
-	chosen := bcIDs(c)
-	r := coopbot.Text(coopbot.M("broadcast.neighborhoods.prompt"))
-	var names []string
-	for _, n := range all {
-		if slices.Contains(chosen, n.ID) {
-			names = append(names, n.Name(c.Lang()))
-		}
-	}
-	if len(names) == 0 {
-		r.Text = append(r.Text, coopbot.M("broadcast.neighborhoods.none"))
-	} else {
-		r.Text = append(r.Text, coopbot.M("broadcast.neighborhoods.chosen", "Names", strings.Join(names, "، ")).WithCount(len(names)))
-	}
-	from, to, line, nav := bcPage(c, len(all))
-	if line.ID != "" {
-		r.Text = append(r.Text, line)
-	}
-	var row []coopbot.Button
-	for _, n := range all[from:to] {
-		label := n.Name(c.Lang())
-		if slices.Contains(chosen, n.ID) {
-			label = "✅ " + label
-		}
-		row = append(row, coopbot.Button{Label: coopbot.Raw(label), Data: "n:" + strconv.FormatInt(n.ID, 10)})
-		if len(row) == 2 {
-			r.Buttons = append(r.Buttons, row)
-			row = nil
-		}
-	}
-	if len(row) > 0 {
-		r.Buttons = append(r.Buttons, row)
-	}
-	if len(nav) > 0 {
-		r.Buttons = append(r.Buttons, nav)
-	}
-	if len(chosen) > 0 {
-		r.Buttons = append(r.Buttons, []coopbot.Button{{Label: coopbot.M("broadcast.neighborhoods.continue"), Data: "done"}})
-	}
-	return r, nil
-}
-
-func (w *broadcastWizard) answerNeighborhoods(ctx context.Context, c *Conv, in Input) (Next, error) {
-	all, err := w.d.Store.Neighborhoods(ctx)
+// chosen moves on once the audience is complete: to next, unless nobody reachable is in
+// it (the same question again, saying so).
+func (w *bcWizard) chosen(ctx context.Context, a *broadcast, next string) (Next, error) {
+	counts, err := w.d.Store.AudienceCounts(ctx, a.Audience)
 	if err != nil {
 		return Next{}, err
 	}
-	chosen := bcIDs(c)
-	toggle := func(id int64) {
-		if i := slices.Index(chosen, id); i >= 0 {
-			chosen = slices.Delete(chosen, i, i+1)
-		} else {
-			chosen = append(chosen, id)
-		}
-		bcSetIDs(c, chosen)
+	if bcTotal(counts) == 0 {
+		return Retry("broadcast.audience.empty"), nil
 	}
-	switch {
-	case strings.HasPrefix(in.Choice, "n:"):
-		id, _ := strconv.ParseInt(in.Choice[2:], 10, 64)
-		for _, n := range all {
-			if n.ID == id {
-				toggle(id)
-				return Again(), nil
+	return Goto(next), nil
+}
+
+func bcTotal(counts []coopbot.AudienceCount) int {
+	n := 0
+	for _, ac := range counts {
+		n += ac.Residents
+	}
+	return n
+}
+
+// choose starts an audience of kind, keeping what was picked for it before (Back).
+func (a *broadcast) choose(kind coopbot.AudienceKind) {
+	if a.Audience.Kind != kind {
+		a.Audience = coopbot.Audience{Kind: kind}
+	}
+}
+
+func (w *bcWizard) audienceStep() Step[broadcast] {
+	return Step[broadcast]{
+		Name: "audience",
+		Ask: func(ctx context.Context, c *Conv, a *broadcast) (coopbot.Reply, error) {
+			r := coopbot.Text(coopbot.M("broadcast.audience.prompt"))
+			if manager(c) {
+				n, err := w.neighborhood(ctx, c.Staff.NeighborhoodID)
+				if err != nil {
+					return r, err
+				}
+				r.Buttons = [][]coopbot.Button{{{Label: coopbot.M("broadcast.audience.own", "Name", n), Data: "own"}}}
+				return r, nil
 			}
-		}
-		return Retry("broadcast.neighborhoods.invalid"), nil
-	case strings.HasPrefix(in.Choice, "p:"):
-		c.Set("np", in.Choice[2:])
-		return Again(), nil
-	case in.Choice == "done":
-		if len(chosen) == 0 {
-			return Retry("broadcast.neighborhoods.empty"), nil
-		}
-		return Goto("mode"), nil
-	case in.Kind == KindText && in.Text != "":
-		found, _ := matchNeighborhoods(all, in.Text)
-		switch len(found) {
-		case 0:
-			return Retry("broadcast.neighborhoods.not_found", "Typed", in.Text), nil
-		case 1:
-			toggle(found[0].ID)
-			// Show the page the typed neighborhood is on, with its tick.
-			for i, n := range all {
-				if n.ID == found[0].ID {
-					c.SetInt("np", int64(i/broadcastChoicePage))
+			kinds := []coopbot.AudienceKind{coopbot.AudienceAll, coopbot.AudienceNeighborhoods}
+			for _, k := range []struct {
+				kind coopbot.AudienceKind
+				list func(context.Context) ([]coopbot.AudienceChoice, error)
+			}{{coopbot.AudienceCooperative, w.d.Store.AudienceCooperatives}, {coopbot.AudienceTraining, w.d.Store.AudienceTrainings}} {
+				list, err := k.list(ctx)
+				if err != nil {
+					return r, err
+				}
+				if len(list) > 0 {
+					kinds = append(kinds, k.kind)
 				}
 			}
-			return Again(), nil
-		}
-		return Retry("broadcast.neighborhoods.several"), nil
+			for _, k := range append(kinds, coopbot.AudienceLang) {
+				r.Buttons = append(r.Buttons, []coopbot.Button{{Label: coopbot.M("broadcast.audience." + string(k)), Data: string(k)}})
+			}
+			return r, nil
+		},
+		Answer: func(ctx context.Context, c *Conv, a *broadcast, in Input) (Next, error) {
+			if manager(c) {
+				if in.Choice != "own" {
+					return Retry("broadcast.audience.invalid"), nil
+				}
+				a.Audience = coopbot.Audience{Kind: coopbot.AudienceNeighborhoods, IDs: []int64{c.Staff.NeighborhoodID}}
+				return w.chosen(ctx, a, "mode")
+			}
+			switch kind := coopbot.AudienceKind(in.Choice); kind {
+			case coopbot.AudienceAll:
+				a.choose(kind)
+				return w.chosen(ctx, a, "mode")
+			case coopbot.AudienceNeighborhoods, coopbot.AudienceCooperative, coopbot.AudienceTraining, coopbot.AudienceLang:
+				a.choose(kind)
+				return Goto(map[coopbot.AudienceKind]string{coopbot.AudienceNeighborhoods: "neighborhoods",
+					coopbot.AudienceCooperative: "cooperative", coopbot.AudienceTraining: "training", coopbot.AudienceLang: "lang"}[kind]), nil
+			}
+			return Retry("broadcast.audience.invalid"), nil
+		},
 	}
-	return Retry("broadcast.neighborhoods.invalid"), nil
 }
 
-func (w *broadcastWizard) askCooperative(ctx context.Context, c *Conv) (coopbot.Reply, error) {
-	list, err := w.d.Store.AudienceCooperatives(ctx)
+// neighborhood returns a neighborhood's names.
+func (w *bcWizard) neighborhood(ctx context.Context, id int64) (coopbot.Names, error) {
+	all, err := w.d.Store.Neighborhoods(ctx)
 	if err != nil {
-		return coopbot.Reply{}, err
+		return coopbot.Names{}, err
 	}
-	if len(list) == 0 {
-		return coopbot.Text(coopbot.M("broadcast.cooperative.none")), nil
+	if i := slices.IndexFunc(all, func(n coopbot.Neighborhood) bool { return n.ID == id }); i >= 0 {
+		return coopbot.Names{Fa: all[i].NameFa, Az: all[i].NameAz}, nil
 	}
-	r := coopbot.Text(coopbot.M("broadcast.cooperative.prompt"))
-	from, to, line, nav := bcPage(c, len(list))
-	if line.ID != "" {
-		r.Text = append(r.Text, line)
-	}
-	for _, co := range list[from:to] {
-		label := co.Name(c.Lang()) + " (" + text.Number(int64(co.Members)) + ")"
-		r.Buttons = append(r.Buttons, []coopbot.Button{{Label: coopbot.Raw(label), Data: "c:" + strconv.FormatInt(co.ID, 10)}})
-	}
-	if len(nav) > 0 {
-		r.Buttons = append(r.Buttons, nav)
-	}
-	return r, nil
+	return coopbot.Names{}, &coopbot.Error{Code: coopbot.ENotFound, Err: errors.New("neighborhood " + strconv.FormatInt(id, 10))}
 }
 
-func (w *broadcastWizard) answerCooperative(ctx context.Context, c *Conv, in Input) (Next, error) {
-	switch {
-	case strings.HasPrefix(in.Choice, "c:"):
-		id, _ := strconv.ParseInt(in.Choice[2:], 10, 64)
-		list, err := w.d.Store.AudienceCooperatives(ctx)
-		if err != nil {
-			return Next{}, err
+// neighborhoodList ticks neighborhoods on and off (by button or typed name) and goes on
+// with at least one ticked.
+func (w *bcWizard) neighborhoodList() List[broadcast, coopbot.Neighborhood] {
+	l := neighborhoodList(w.d, "neighborhoods", func(ctx context.Context, c *Conv, a *broadcast, n coopbot.Neighborhood) (Next, error) {
+		ids := a.Audience.IDs
+		if i := slices.Index(ids, n.ID); i >= 0 {
+			a.Audience.IDs = slices.Delete(slices.Clone(ids), i, i+1)
+		} else {
+			a.Audience.IDs = append(ids, n.ID)
 		}
-		for _, co := range list {
-			if co.ID == id {
-				c.SetInt("ids", id)
-				return Goto("mode"), nil
+		// Show the page the neighborhood is on, with its tick.
+		all, err := w.neighborhoods(ctx, c)
+		if i := slices.IndexFunc(all, func(o coopbot.Neighborhood) bool { return o.ID == n.ID }); i >= 0 {
+			c.ShowPage(i / neighborhoodsPerPage)
+		}
+		return Again(), err
+	})
+	l.Title = func(ctx context.Context, c *Conv, a *broadcast, total int) ([]coopbot.Msg, error) {
+		all, err := w.neighborhoods(ctx, c)
+		if err != nil {
+			return nil, err
+		}
+		var names []string
+		for _, n := range all {
+			if slices.Contains(a.Audience.IDs, n.ID) {
+				names = append(names, n.Name(c.Lang()))
 			}
 		}
-	case strings.HasPrefix(in.Choice, "p:"):
-		c.Set("np", in.Choice[2:])
-		return Again(), nil
-	}
-	return Retry("broadcast.cooperative.invalid"), nil
-}
-
-func (w *broadcastWizard) askTraining(ctx context.Context, c *Conv) (coopbot.Reply, error) {
-	list, err := w.d.Store.AudienceTrainings(ctx)
-	if err != nil {
-		return coopbot.Reply{}, err
-	}
-	if len(list) == 0 {
-		return coopbot.Text(coopbot.M("broadcast.training.none")), nil
-	}
-	r := coopbot.Text(coopbot.M("broadcast.training.prompt"))
-	from, to, line, nav := bcPage(c, len(list))
-	if line.ID != "" {
-		r.Text = append(r.Text, line)
-	}
-	for _, tr := range list[from:to] {
-		label := tr.Name(c.Lang()) + " — " + text.Date(tr.At) + " (" + text.Number(int64(tr.Members)) + ")"
-		r.Buttons = append(r.Buttons, []coopbot.Button{{Label: coopbot.Raw(label), Data: "t:" + strconv.FormatInt(tr.ID, 10)}})
-	}
-	if len(nav) > 0 {
-		r.Buttons = append(r.Buttons, nav)
-	}
-	return r, nil
-}
-
-func (w *broadcastWizard) answerTraining(ctx context.Context, c *Conv, in Input) (Next, error) {
-	switch {
-	case strings.HasPrefix(in.Choice, "t:"):
-		id, _ := strconv.ParseInt(in.Choice[2:], 10, 64)
-		list, err := w.d.Store.AudienceTrainings(ctx)
-		if err != nil {
-			return Next{}, err
+		if len(names) == 0 {
+			return []coopbot.Msg{coopbot.M("broadcast.neighborhoods.prompt"), coopbot.M("broadcast.neighborhoods.none")}, nil
 		}
-		for _, tr := range list {
-			if tr.ID == id {
-				c.SetInt("ids", id)
-				return Goto("mode"), nil
+		return []coopbot.Msg{coopbot.M("broadcast.neighborhoods.prompt"),
+			coopbot.M("broadcast.neighborhoods.chosen", "Names", strings.Join(names, "، ")).WithCount(len(names))}, nil
+	}
+	l.Show = func(c *Conv, a *broadcast, n coopbot.Neighborhood) ([]coopbot.Msg, coopbot.Msg) {
+		if slices.Contains(a.Audience.IDs, n.ID) {
+			return nil, coopbot.Raw("✅ " + n.Name(c.Lang()))
+		}
+		return nil, coopbot.Raw(n.Name(c.Lang()))
+	}
+	l.Loose = "" // a typed name ticks what it matched, shown in the list
+	l.Unmatched, l.Several = "broadcast.neighborhoods.not_found", "broadcast.neighborhoods.several"
+	l.Gone, l.Invalid = "broadcast.neighborhoods.invalid", "broadcast.neighborhoods.invalid"
+	more, other := l.More, l.Other
+	l.More = func(ctx context.Context, c *Conv, a *broadcast) ([]coopbot.Button, error) {
+		b, err := more(ctx, c, a)
+		if len(a.Audience.IDs) > 0 {
+			b = append(b, coopbot.Button{Label: coopbot.M("broadcast.neighborhoods.continue"), Data: "done"})
+		}
+		return b, err
+	}
+	l.Other = func(ctx context.Context, c *Conv, a *broadcast, in Input) (Next, bool, error) {
+		if in.Choice != "done" {
+			return other(ctx, c, a, in)
+		}
+		if len(a.Audience.IDs) == 0 {
+			return Retry("broadcast.neighborhoods.empty"), true, nil
+		}
+		next, err := w.chosen(ctx, a, "mode")
+		return next, true, err
+	}
+	return l
+}
+
+// choiceList picks the one cooperative or training of the audience.
+func (w *bcWizard) choiceList(name string, list func(context.Context) ([]coopbot.AudienceChoice, error), prompt, none, invalid string) List[broadcast, coopbot.AudienceChoice] {
+	return List[broadcast, coopbot.AudienceChoice]{
+		Name:    name,
+		PerPage: broadcastChoicePage,
+		Items: func(ctx context.Context, c *Conv, a *broadcast, page, per int) ([]coopbot.AudienceChoice, int, error) {
+			all, err := list(ctx)
+			return pageItems(all, page, per), len(all), err
+		},
+		Title: func(ctx context.Context, c *Conv, a *broadcast, total int) ([]coopbot.Msg, error) {
+			if total == 0 {
+				return []coopbot.Msg{coopbot.M(none)}, nil
 			}
+			return []coopbot.Msg{coopbot.M(prompt)}, nil
+		},
+		Show: func(c *Conv, a *broadcast, ch coopbot.AudienceChoice) ([]coopbot.Msg, coopbot.Msg) {
+			label := ch.Name(c.Lang())
+			if !ch.At.IsZero() {
+				label += " — " + text.Date(ch.At)
+			}
+			return nil, coopbot.Raw(label + " (" + text.Number(int64(ch.Members)) + ")")
+		},
+		ID: func(ch coopbot.AudienceChoice) int64 { return ch.ID },
+		Find: func(ctx context.Context, c *Conv, a *broadcast, id int64) (coopbot.AudienceChoice, bool, error) {
+			all, err := list(ctx)
+			i := slices.IndexFunc(all, func(ch coopbot.AudienceChoice) bool { return ch.ID == id })
+			if err != nil || i < 0 {
+				return coopbot.AudienceChoice{}, false, err
+			}
+			return all[i], true, nil
+		},
+		Pick: func(ctx context.Context, c *Conv, a *broadcast, ch coopbot.AudienceChoice) (Next, error) {
+			a.Audience.IDs = []int64{ch.ID}
+			return w.chosen(ctx, a, "mode")
+		},
+		Gone:    invalid,
+		Invalid: invalid,
+	}
+}
+
+func (w *bcWizard) langStep() Step[broadcast] {
+	return Step[broadcast]{
+		Name: "lang",
+		Ask: func(ctx context.Context, c *Conv, a *broadcast) (coopbot.Reply, error) {
+			return coopbot.Reply{Text: []coopbot.Msg{coopbot.M("broadcast.lang.prompt")}, Buttons: langButtons}, nil
+		},
+		Answer: func(ctx context.Context, c *Conv, a *broadcast, in Input) (Next, error) {
+			l, ok := langChoice(in)
+			if !ok {
+				return Retry("broadcast.lang.invalid"), nil
+			}
+			// Only one language is addressed: only its text is asked for.
+			a.Audience.Lang, a.Mode = l, bcLang
+			if l == coopbot.Azeri {
+				return w.chosen(ctx, a, "text_az")
+			}
+			return w.chosen(ctx, a, "text_fa")
+		},
+	}
+}
+
+func (w *bcWizard) modeStep() Step[broadcast] {
+	return Step[broadcast]{
+		Name: "mode",
+		Ask: func(ctx context.Context, c *Conv, a *broadcast) (coopbot.Reply, error) {
+			return coopbot.Reply{Text: []coopbot.Msg{coopbot.M("broadcast.mode.prompt")}, Buttons: [][]coopbot.Button{
+				{{Label: coopbot.M("broadcast.mode.both"), Data: string(bcBoth)}},
+				{{Label: coopbot.M("broadcast.mode.one"), Data: string(bcOne)}},
+			}}, nil
+		},
+		Answer: func(ctx context.Context, c *Conv, a *broadcast, in Input) (Next, error) {
+			switch bcMode(in.Choice) {
+			case bcBoth:
+				a.Mode = bcBoth
+				return Goto("text_fa"), nil
+			case bcOne:
+				a.Mode = bcOne
+				return Goto("text_one"), nil
+			}
+			return Retry("broadcast.mode.invalid"), nil
+		},
+	}
+}
+
+// textStep asks for the announcement's text in one language (or one text for all).
+func (w *bcWizard) textStep(name, prompt string, field func(a *broadcast) *string) Step[broadcast] {
+	next := func(a *broadcast) Next {
+		if name == "text_fa" && a.Mode == bcBoth {
+			return Goto("text_az")
 		}
-	case strings.HasPrefix(in.Choice, "p:"):
-		c.Set("np", in.Choice[2:])
-		return Again(), nil
+		return Goto("when")
 	}
-	return Retry("broadcast.training.invalid"), nil
-}
-
-func (w *broadcastWizard) askLang(ctx context.Context, c *Conv) (coopbot.Reply, error) {
-	return coopbot.Reply{Text: []coopbot.Msg{coopbot.M("broadcast.lang.prompt")}, Buttons: langButtons}, nil
-}
-
-func (w *broadcastWizard) answerLang(ctx context.Context, c *Conv, in Input) (Next, error) {
-	l, ok := langChoice(in)
-	if !ok {
-		return Retry("broadcast.lang.invalid"), nil
-	}
-	c.Set("lang", string(l))
-	// Only one language is addressed: only its text is asked for.
-	c.Set("mode", string(l))
-	if l == coopbot.Azeri {
-		return Goto("text_az"), nil
-	}
-	return Goto("text_fa"), nil
-}
-
-func (w *broadcastWizard) askMode(ctx context.Context, c *Conv) (coopbot.Reply, error) {
-	return coopbot.Reply{Text: []coopbot.Msg{coopbot.M("broadcast.mode.prompt")}, Buttons: [][]coopbot.Button{
-		{{Label: coopbot.M("broadcast.mode.both"), Data: "both"}},
-		{{Label: coopbot.M("broadcast.mode.one"), Data: "one"}},
-	}}, nil
-}
-
-func (w *broadcastWizard) answerMode(ctx context.Context, c *Conv, in Input) (Next, error) {
-	switch in.Choice {
-	case "both":
-		c.Set("mode", "both")
-		return Goto("text_fa"), nil
-	case "one":
-		c.Set("mode", "one")
-		return Goto("text_one"), nil
-	}
-	return Retry("broadcast.mode.invalid"), nil
-}
-
-// textStep asks for the announcement's text in one language (or one text for all) and
-// keeps it under key.
-func (w *broadcastWizard) textStep(prompt, key string) legacyStep {
-	return legacyStep{
-		Ask: func(ctx context.Context, c *Conv) (coopbot.Reply, error) {
+	return Step[broadcast]{
+		Name: name,
+		Ask: func(ctx context.Context, c *Conv, a *broadcast) (coopbot.Reply, error) {
 			r := coopbot.Text(coopbot.M(prompt))
-			if old := c.Get(key); old != "" {
+			if *field(a) != "" {
 				// Back to a text written before: offer to keep it.
 				r.Buttons = [][]coopbot.Button{{{Label: coopbot.M("broadcast.text.keep"), Data: "keep"}}}
 			}
 			return r, nil
 		},
-		Answer: func(ctx context.Context, c *Conv, in Input) (Next, error) {
-			if in.Choice == "keep" && c.Get(key) != "" {
-				return w.afterText(c, key), nil
-			}
-			if in.Kind != KindText {
-				return Retry("broadcast.text.not_text"), nil
+		Answer: func(ctx context.Context, c *Conv, a *broadcast, in Input) (Next, error) {
+			if in.Choice == "keep" && *field(a) != "" {
+				return next(a), nil
 			}
 			s := text.CleanMultiline(in.Raw)
-			if s == "" {
+			if in.Kind != KindText || s == "" {
 				return Retry("broadcast.text.not_text"), nil
 			}
 			if n := len(utf16.Encode([]rune(s))); n > maxBroadcastText {
 				return Retry("broadcast.text.too_long", "Max", text.Number(maxBroadcastText), "Len", text.Number(int64(n))), nil
 			}
-			c.Set(key, s)
-			return w.afterText(c, key), nil
+			*field(a) = s
+			return next(a), nil
 		},
 	}
-}
-
-func (w *broadcastWizard) afterText(c *Conv, key string) Next {
-	if key == "fa" && c.Get("mode") == "both" {
-		return Goto("text_az")
-	}
-	return Goto("when")
-}
-
-func (w *broadcastWizard) askWhen(ctx context.Context, c *Conv) (coopbot.Reply, error) {
-	return coopbot.Reply{Text: []coopbot.Msg{coopbot.M("broadcast.when.prompt")}, Buttons: [][]coopbot.Button{
-		{{Label: coopbot.M("broadcast.when.now"), Data: "now"}},
-		{{Label: coopbot.M("broadcast.when.later"), Data: "later"}},
-	}}, nil
-}
-
-func (w *broadcastWizard) answerWhen(ctx context.Context, c *Conv, in Input) (Next, error) {
-	switch in.Choice {
-	case "now":
-		c.Set("start", "")
-		return w.toPreview(c), nil
-	case "later":
-		return Goto("date"), nil
-	}
-	return Retry("broadcast.when.invalid"), nil
-}
-
-func (w *broadcastWizard) askDate(ctx context.Context, c *Conv) (coopbot.Reply, error) {
-	return coopbot.Text(coopbot.M("broadcast.date.prompt", "Today", text.Date(w.d.Now()))), nil
-}
-
-func (w *broadcastWizard) answerDate(ctx context.Context, c *Conv, in Input) (Next, error) {
-	if in.Kind != KindText {
-		return Retry("broadcast.date.not_text"), nil
-	}
-	d, reason := text.ParseJalaliDate(in.Text)
-	if reason != text.OK {
-		return Retry(string(reason)), nil
-	}
-	now := w.d.Now()
-	if d.At(23, 59).Before(now) {
-		return Retry("broadcast.date.past", "Today", text.Date(now)), nil
-	}
-	if d.At(0, 0).After(now.Add(maxBroadcastAhead)) {
-		return Retry("broadcast.date.too_far", "Days", text.Number(int64(maxBroadcastAhead/(24*time.Hour)))), nil
-	}
-	c.Set("date", d.String())
-	return Goto("clock"), nil
-}
-
-func (w *broadcastWizard) askClock(ctx context.Context, c *Conv) (coopbot.Reply, error) {
-	return coopbot.Text(coopbot.M("broadcast.clock.prompt")), nil
-}
-
-func (w *broadcastWizard) answerClock(ctx context.Context, c *Conv, in Input) (Next, error) {
-	if in.Kind != KindText {
-		return Retry("broadcast.clock.not_text"), nil
-	}
-	h, m, reason := text.ParseClock(in.Text)
-	if reason != text.OK {
-		return Retry(string(reason)), nil
-	}
-	d, reason := text.ParseJalaliDate(c.Get("date"))
-	if reason != text.OK {
-		return Goto("date"), nil
-	}
-	at := d.At(h, m)
-	if !at.After(w.d.Now().Add(time.Minute)) {
-		return Retry("broadcast.clock.past", "Now", text.Clock(w.d.Now())), nil
-	}
-	c.SetInt("start", at.Unix())
-	return w.toPreview(c), nil
-}
-
-// bcTexts returns the Persian and Azeri texts the answers make.
-func bcTexts(c *Conv) (fa, az string) {
-	switch c.Get("mode") {
-	case "one":
-		return c.Get("one"), c.Get("one")
-	case string(coopbot.Persian):
-		return c.Get("fa"), ""
-	case string(coopbot.Azeri):
-		return "", c.Get("az")
-	}
-	return c.Get("fa"), c.Get("az")
-}
-
-// toPreview shows the texts exactly as residents will get them, then the summary.
-func (w *broadcastWizard) toPreview(c *Conv) Next {
-	fa, az := bcTexts(c)
-	next := Goto("preview")
-	switch {
-	case c.Get("mode") == "one":
-		next = next.Say(coopbot.Text(coopbot.M("broadcast.preview.label_one")), coopbot.Text(coopbot.Raw(fa)))
-	default:
-		if fa != "" {
-			next = next.Say(coopbot.Text(coopbot.M("broadcast.preview.label_fa")), coopbot.Text(coopbot.Raw(fa)))
-		}
-		if az != "" {
-			next = next.Say(coopbot.Text(coopbot.M("broadcast.preview.label_az")), coopbot.Text(coopbot.Raw(az)))
-		}
-	}
-	return next
-}
-
-// bcAudience returns the audience the answers describe.
-func bcAudience(c *Conv) Audience {
-	a := Audience{Kind: c.Get("kind")}
-	switch a.Kind {
-	case AudienceNeighborhoods, AudienceCooperative, AudienceTraining:
-		a.IDs = bcIDs(c)
-	case AudienceLang:
-		a.Lang = coopbot.Lang(c.Get("lang"))
-	}
-	return a
-}
-
-// describe names an audience for the preview.
-func (w *broadcastWizard) describe(ctx context.Context, c *Conv, a Audience) (coopbot.Msg, error) {
-	switch a.Kind {
-	case AudienceNeighborhoods:
-		all, err := w.d.Store.Neighborhoods(ctx)
-		if err != nil {
-			return coopbot.Msg{}, err
-		}
-		var names []string
-		for _, n := range all {
-			if slices.Contains(a.IDs, n.ID) {
-				names = append(names, n.Name(c.Lang()))
-			}
-		}
-		return coopbot.M("broadcast.who.neighborhoods", "Names", strings.Join(names, "، ")).WithCount(len(names)), nil
-	case AudienceCooperative:
-		list, err := w.d.Store.AudienceCooperatives(ctx)
-		if err != nil {
-			return coopbot.Msg{}, err
-		}
-		for _, co := range list {
-			if len(a.IDs) == 1 && co.ID == a.IDs[0] {
-				return coopbot.M("broadcast.who.cooperative", "Name", co.Name(c.Lang())), nil
-			}
-		}
-		return coopbot.Msg{}, &coopbot.Error{Code: coopbot.ENotFound, Err: errors.New("cooperative of the audience")}
-	case AudienceTraining:
-		list, err := w.d.Store.AudienceTrainings(ctx)
-		if err != nil {
-			return coopbot.Msg{}, err
-		}
-		for _, tr := range list {
-			if len(a.IDs) == 1 && tr.ID == a.IDs[0] {
-				return coopbot.M("broadcast.who.training", "Name", tr.Name(c.Lang()), "Date", text.Date(tr.At)), nil
-			}
-		}
-		return coopbot.Msg{}, &coopbot.Error{Code: coopbot.ENotFound, Err: errors.New("training of the audience")}
-	case AudienceLang:
-		if a.Lang == coopbot.Azeri {
-			return coopbot.M("broadcast.who.lang_az"), nil
-		}
-		return coopbot.M("broadcast.who.lang_fa"), nil
-	}
-	return coopbot.M("broadcast.who.all"), nil
-}
-
-// bcCountMsgs are the preview lines of recipient counts, one per platform.
-var bcCountMsgs = map[coopbot.Platform]string{coopbot.Bale: "broadcast.preview.count_bale", coopbot.Telegram: "broadcast.preview.count_telegram"}
-
-func (w *broadcastWizard) askPreview(ctx context.Context, c *Conv) (coopbot.Reply, error) {
-	a := bcAudience(c)
-	who, err := w.describe(ctx, c, a)
-	if err != nil {
-		return coopbot.Reply{}, err
-	}
-	counts, err := w.d.Store.AudienceCounts(ctx, a)
-	if err != nil {
-		return coopbot.Reply{}, err
-	}
-	r := coopbot.Text(coopbot.M("broadcast.preview.title"), who)
-	total := 0
-	for _, p := range []coopbot.Platform{coopbot.Bale, coopbot.Telegram} {
-		n := map[coopbot.Lang]int{}
-		for _, ac := range counts {
-			if ac.Platform == p {
-				n[ac.Lang] += ac.Residents
-			}
-		}
-		if n[coopbot.Persian]+n[coopbot.Azeri] == 0 {
-			continue
-		}
-		total += n[coopbot.Persian] + n[coopbot.Azeri]
-		r.Text = append(r.Text, coopbot.M(bcCountMsgs[p],
-			"Fa", text.Number(int64(n[coopbot.Persian])), "Az", text.Number(int64(n[coopbot.Azeri]))))
-	}
-	if total == 0 {
-		r.Text = append(r.Text, coopbot.M("broadcast.preview.empty"))
-		return r, nil
-	}
-	r.Text = append(r.Text, coopbot.M("broadcast.preview.total", "Total", text.Number(int64(total))).WithCount(total))
-	if start := c.GetInt("start"); start > 0 {
-		at := time.Unix(start, 0)
-		r.Text = append(r.Text, coopbot.M("broadcast.preview.at", "Date", text.LongDate(at, text.Lang(c.Lang())), "Clock", text.Clock(at)))
-	} else {
-		r.Text = append(r.Text, coopbot.M("broadcast.preview.now"))
-	}
-	r.Buttons = [][]coopbot.Button{{{Label: coopbot.M("broadcast.confirm"), Data: "confirm"}}}
-	return r, nil
-}
-
-func (w *broadcastWizard) answerPreview(ctx context.Context, c *Conv, in Input) (Next, error) {
-	if in.Choice != "confirm" {
-		return Retry("broadcast.preview.invalid"), nil
-	}
-	a := bcAudience(c)
-	s, err := w.staff(ctx, c, "broadcast_create", "")
-	if err != nil {
-		return Next{}, err
-	}
-	if s == nil || s.Role == coopbot.RoleNeighborhoodManager && (a.Kind != AudienceNeighborhoods || len(a.IDs) != 1 || a.IDs[0] != s.NeighborhoodID) {
-		if s != nil {
-			if err := w.d.Store.Audit(ctx, c.Profile.ResidentID, "broadcast_create", "", false, map[string]any{"audience": a}); err != nil {
-				return Next{}, err
-			}
-		}
-		return Done(coopbot.Text(coopbot.M("broadcast.denied"))), nil
-	}
-	fa, az := bcTexts(c)
-	if fa == "" && az == "" {
-		return Goto("mode"), nil
-	}
-	nb := NewBroadcast{
-		CreatedBy: c.Profile.ResidentID, Audience: a, TextFa: fa, TextAz: az,
-		Progress: ProgressMessage{Platform: c.Platform, ChatID: c.ChatID, Lang: c.Lang()},
-	}
-	if in.Pressed && c.Update != nil {
-		nb.Progress.MessageID = c.Update.MessageID // the preview becomes the progress message
-	}
-	if start := c.GetInt("start"); start > 0 {
-		nb.StartAt = time.Unix(start, 0)
-	}
-	id, total, err := w.d.Store.CreateBroadcast(ctx, nb)
-	if err != nil {
-		return Next{}, err
-	}
-	if err := w.d.Store.Audit(ctx, c.Profile.ResidentID, "broadcast_create", broadcastSubject(id), true, map[string]any{"audience": a, "recipients": total}); err != nil {
-		return Next{}, err
-	}
-	st := BroadcastStatus{ID: id, Status: BroadcastRunning, Total: total, Pending: total, StartAt: nb.StartAt}
-	if !nb.StartAt.IsZero() {
-		st.Status = BroadcastScheduled
-	}
-	if nb.Progress.MessageID == 0 {
-		// No preview to turn into the progress message: the runner posts one.
-		return Done(coopbot.Text(coopbot.M("broadcast.queued", "ID", text.Number(id)))), nil
-	}
-	progress := BroadcastProgressReply(st, w.d.Now())
-	progress.Edit = true
-	return Done(progress), nil
-}
-
-func broadcastSubject(id int64) string { return "broadcast:" + strconv.FormatInt(id, 10) }
-
-// cancel is the progress message's Cancel button. Staff may cancel any broadcast; a
-// neighborhood manager those to their own neighborhood.
-func (w *broadcastWizard) cancel(ctx context.Context, c *Conv, args string) (Next, error) {
-	id, err := strconv.ParseInt(args, 10, 64)
-	if err != nil || id <= 0 {
-		return Stay(coopbot.Reply{Toast: &coopbot.Msg{ID: "conv.stale"}}), nil
-	}
-	st, err := w.d.Store.BroadcastStatus(ctx, id)
-	if coopbot.ErrorCode(err) == coopbot.ENotFound {
-		return Stay(coopbot.Reply{Toast: &coopbot.Msg{ID: "conv.stale"}}), nil
-	}
-	if err != nil {
-		return Next{}, err
-	}
-	s, err := w.d.Store.Staff(ctx, c.Profile.ResidentID)
-	if err != nil {
-		return Next{}, err
-	}
-	if s == nil || s.Role != coopbot.RoleStaff && (s.NeighborhoodID == 0 || s.NeighborhoodID != st.NeighborhoodID) {
-		if err := w.d.Store.Audit(ctx, c.Profile.ResidentID, "broadcast_cancel", broadcastSubject(id), false, nil); err != nil {
-			return Next{}, err
-		}
-		deny := coopbot.M("broadcast.cancel.denied")
-		return Stay(coopbot.Reply{Toast: &deny}), nil
-	}
-	st, err = w.d.Store.CancelBroadcast(ctx, id, c.Profile.ResidentID)
-	if coopbot.ErrorCode(err) == coopbot.EConflict {
-		over := coopbot.M("broadcast.cancel.over")
-		return Stay(coopbot.Reply{Toast: &over}), nil
-	}
-	if err != nil {
-		return Next{}, err
-	}
-	if err := w.d.Store.Audit(ctx, c.Profile.ResidentID, "broadcast_cancel", broadcastSubject(id), true, map[string]any{"not_sent": st.Cancelled}); err != nil {
-		return Next{}, err
-	}
-	r := BroadcastProgressReply(*st, w.d.Now())
-	r.Edit = true
-	toast := coopbot.M("broadcast.cancel.done")
-	r.Toast = &toast
-	return Stay(r), nil
-}
-
-// BroadcastProgressReply is the progress message of a broadcast: counts in Persian
-// digits, a bar, the estimated finish and a Cancel button while it runs; the four final
-// counts once it ended.
-func BroadcastProgressReply(s BroadcastStatus, now time.Time) coopbot.Reply {
-	id := text.Number(s.ID)
-	counts := coopbot.M("broadcast.progress.counts",
-		"Sent", text.Number(int64(s.Sent)), "Unreachable", text.Number(int64(s.Unreachable)),
-		"Failed", text.Number(int64(s.Failed)), "Unknown", text.Number(int64(s.Unknown)))
-	cancel := [][]coopbot.Button{{{Label: coopbot.M("broadcast.cancel"), Data: "a:" + broadcastCancelAction + ":" + strconv.FormatInt(s.ID, 10)}}}
-	switch s.Status {
-	case BroadcastScheduled:
-		return coopbot.Reply{Text: []coopbot.Msg{
-			coopbot.M("broadcast.progress.scheduled", "ID", id, "Date", text.Date(s.StartAt), "Clock", text.Clock(s.StartAt)),
-			coopbot.M("broadcast.preview.total", "Total", text.Number(int64(s.Total))).WithCount(s.Total),
-		}, Buttons: cancel}
-	case BroadcastDone, BroadcastCancelled:
-		title := "broadcast.progress.done"
-		if s.Status == BroadcastCancelled {
-			title = "broadcast.progress.cancelled"
-		}
-		r := coopbot.Text(coopbot.M(title, "ID", id), bcBar(s), counts)
-		if s.Status == BroadcastCancelled {
-			r.Text = append(r.Text, coopbot.M("broadcast.progress.not_sent", "Count", text.Number(int64(s.Cancelled+s.Pending))))
-		}
-		if !s.Finished {
-			r.Text = append(r.Text, coopbot.M("broadcast.progress.finishing"))
-		}
-		return r
-	}
-	r := coopbot.Reply{Text: []coopbot.Msg{coopbot.M("broadcast.progress.running", "ID", id), bcBar(s), counts}, Buttons: cancel}
-	if !s.Finish.IsZero() {
-		if text.JalaliOf(s.Finish) == text.JalaliOf(now) {
-			r.Text = append(r.Text, coopbot.M("broadcast.progress.eta", "Clock", text.Clock(s.Finish)))
-		} else {
-			r.Text = append(r.Text, coopbot.M("broadcast.progress.eta_date", "Date", text.Date(s.Finish), "Clock", text.Clock(s.Finish)))
-		}
-	}
-	return r
-}
-
-// bcBar draws how much of a broadcast is done, with the counts.
-func bcBar(s BroadcastStatus) coopbot.Msg {
-	done := s.Sent + s.Unreachable + s.Failed + s.Unknown
-	const cells = 12
-	filled, pct := cells, 100
-	if s.Total > 0 {
-		filled = done * cells / s.Total
-		pct = done * 100 / s.Total
-	}
-	// Filled cells first reads right to left as progress in an RTL message.
-	b := strings.Repeat("▓", filled) + strings.Repeat("░", cells-filled)
-	return coopbot.M("broadcast.progress.bar", "Bar", b, "Percent", text.FaDigits(strconv.Itoa(pct)),
-		"Done", text.Number(int64(done)), "Total", text.Number(int64(s.Total)))
-}
-
-// BroadcastReportReply is the final report sent to the staff member when a broadcast ended.
-func BroadcastReportReply(s BroadcastStatus) coopbot.Reply {
-	r := coopbot.Text(
-		coopbot.M("broadcast.report.title", "ID", text.Number(s.ID)),
-		coopbot.M("broadcast.report.sent", "Count", text.Number(int64(s.Sent))),
-		coopbot.M("broadcast.report.unreachable", "Count", text.Number(int64(s.Unreachable))),
-		coopbot.M("broadcast.report.failed", "Count", text.Number(int64(s.Failed))),
-		coopbot.M("broadcast.report.unknown", "Count", text.Number(int64(s.Unknown))),
-	)
-	if s.Status == BroadcastCancelled {
-		r.Text = append(r.Text, coopbot.M("broadcast.report.cancelled", "Count", text.Number(int64(s.Cancelled+s.Pending))))
-	}
-	if s.Unknown > 0 {
-		r.Text = append(r.Text, coopbot.M("broadcast.report.unknown_note"))
-	}
-	return r
 }

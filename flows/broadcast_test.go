@@ -114,10 +114,17 @@ func TestBroadcastToNeighborhood(t *testing.T) {
 	staff.Press("broadcast.audience.neighborhoods")
 	staff.Sees("broadcast.neighborhoods.prompt")
 	staff.Send(staff.Text("broadcast.neighborhoods.continue")) // not offered yet: read as a name
-	staff.Sees("broadcast.neighborhoods.not_found", "Typed", staff.Text("broadcast.neighborhoods.continue"))
+	staff.Sees("broadcast.neighborhoods.not_found", "Typed", text.Isolate(staff.Text("broadcast.neighborhoods.continue")))
 	staff.Send("سورخاب") // the Azeri name, typed, ticks the neighborhood
 	bcTicked(t, staff, "سرخاب")
 	staff.PressLabel("✅ سرخاب") // pressed again: unticked
+	bcTicked(t, staff)
+	// A neighborhood where nobody lives yet: nobody to send to, said at once.
+	staff.PressLabel("ششگلان")
+	bcTicked(t, staff, "ششگلان")
+	staff.Press("broadcast.neighborhoods.continue")
+	staff.Sees("broadcast.audience.empty")
+	staff.PressLabel("✅ ششگلان")
 	bcTicked(t, staff)
 	staff.PressLabel("سرخاب")
 	bcTicked(t, staff, "سرخاب")
@@ -271,7 +278,8 @@ func TestBroadcastProgressAndCancel(t *testing.T) {
 }
 
 // A scheduled broadcast: the date and time are asked in Jalali and Tehran time, past ones
-// refused; the preview says when; the progress message says it is scheduled and can be
+// refused; a Gregorian date is shown back in Jalali and taken once confirmed; the preview
+// says when; the progress message says it is scheduled and can be
 // cancelled before it starts.
 func TestBroadcastScheduledToOneLanguage(t *testing.T) {
 	t.Parallel()
@@ -295,13 +303,28 @@ func TestBroadcastScheduledToOneLanguage(t *testing.T) {
 	staff.Sees("broadcast.date.past", "Today", text.Date(time.Now()))
 	staff.Send("۱۴۰۴/۱۳/۰۱")
 	staff.Sees("input.date.invalid")
+	// A Gregorian date is read, and shown back in Jalali to be confirmed.
 	day := time.Now().Add(48 * time.Hour)
-	staff.Send(text.JalaliOf(day).String())
+	jday := text.JalaliOf(day)
+	gregorian := day.In(text.Tehran).Format("2006-01-02")
+	staff.Send(gregorian)
+	staff.Sees("broadcast.date.gregorian", "Date", text.LongDate(jday.At(12, 0), text.LangAz))
+	staff.Press("broadcast.date.gregorian_no")
+	staff.Sees("broadcast.date.prompt", "Today", text.Date(time.Now()))
+	staff.Send(day.In(text.Tehran).Format("02/01/2006"))
+	staff.Sees("broadcast.date.gregorian", "Date", text.LongDate(jday.At(12, 0), text.LangAz))
+	staff.Press("broadcast.date.gregorian_yes")
+	staff.Sees("broadcast.clock.prompt")
+	staff.Press("common.back") // back to the confirmation, back to the date: a Jalali one
+	staff.Sees("broadcast.date.gregorian", "Date", text.LongDate(jday.At(12, 0), text.LangAz))
+	staff.Press("common.back")
+	staff.Sees("broadcast.date.prompt", "Today", text.Date(time.Now()))
+	staff.Send(jday.String())
 	staff.Sees("broadcast.clock.prompt")
 	staff.Send("25:00")
 	staff.Sees("input.time.invalid")
 	staff.Send("۱۰:۳۰")
-	at := text.JalaliOf(day).At(10, 30)
+	at := jday.At(10, 30)
 	preview := staff.Sees("broadcast.preview.at", "Date", text.LongDate(at, text.LangAz), "Clock", "۱۰:۳۰")
 	if !strings.Contains(preview.Text, staff.Text("broadcast.who.lang_az")) ||
 		!strings.Contains(preview.Text, staff.Text("broadcast.preview.count_telegram", "Fa", "۰", "Az", "۲")) {

@@ -2,6 +2,7 @@ package flows
 
 import (
 	"context"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -23,29 +24,20 @@ type CoopAdminStore interface {
 	// DecideJoinRequest decides a pending request. It checks authorization again in its
 	// transaction (forbidden, and audited, when denied; also for the applicant). The first decision wins: won
 	// reports whether this one did, and the request is returned as it stands, with its
-	// personal data. The resident's notice is queued in the deciding transaction.
-	DecideJoinRequest(ctx context.Context, d JoinDecision) (r *coopbot.JoinRequest, won bool, err error)
+	// personal data. The resident's notice is queued in the deciding transaction. A
+	// decision JoinDecision.Check refuses is invalid.
+	DecideJoinRequest(ctx context.Context, d coopbot.JoinDecision) (r *coopbot.JoinRequest, won bool, err error)
 	// PendingJoinRequests lists the pending requests a person may decide, oldest first,
 	// without personal data.
 	PendingJoinRequests(ctx context.Context, actorID int64) ([]coopbot.JoinRequest, error)
 	// CreateCoopInvite makes a one-time code that turns whoever sends it into an admin
 	// of the cooperative. Only staff whose scope covers the cooperative may (forbidden,
 	// audited, otherwise).
-	CreateCoopInvite(ctx context.Context, actorID, coopID int64) (code string, expires time.Time, err error)
+	CreateCoopInvite(ctx context.Context, actorID, coopID int64) (code coopbot.InviteCode, expires time.Time, err error)
 	// RedeemCoopInvite makes the resident an admin of the invite's cooperative and uses
 	// the code up (audited). not_found when the code is unknown, used or expired;
 	// already when the resident was an admin of it before.
-	RedeemCoopInvite(ctx context.Context, residentID int64, code string) (co *coopbot.Cooperative, already bool, err error)
-}
-
-// JoinDecision is an admin's decision on a membership request.
-type JoinDecision struct {
-	RequestID  int64
-	ActorID    int64
-	Approve    bool
-	ReasonCode string        // with a rejection: a key of the short list, or "other"
-	ReasonText string        // with a rejection: the decider's own words
-	Notice     coopbot.Reply // to the resident, queued only when this decision wins
+	RedeemCoopInvite(ctx context.Context, residentID int64, code coopbot.InviteCode) (co *coopbot.Cooperative, already bool, err error)
 }
 
 // Flows of cooperative admins and staff.
@@ -62,49 +54,6 @@ const (
 	actionPending = "jp"
 )
 
-// rejectReasons is the short list of rejection reasons; the decider may also type one.
-var rejectReasons = []struct{ key, msg string }{
-	{"incomplete", "coop.reason.incomplete"},
-	{"not_local", "coop.reason.not_local"},
-	{"capacity", "coop.reason.capacity"},
-	{"share", "coop.reason.share"},
-	{"skills", "coop.reason.skills"},
-}
-
-// maxReasonText bounds a typed rejection reason.
-const maxReasonText = 300
-
-// InviteAlphabet are the characters of invite codes: capital letters and digits that
-// cannot be mistaken for one another (no I, L, O, 0, 1).
-const InviteAlphabet = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
-
-// InviteCodeLen is the number of characters of an invite code.
-const InviteCodeLen = 8
-
-// NormalizeInviteCode reads a typed invite code: any digit script, lower case, spaces and
-// dashes are accepted. ok is false when s cannot be a code.
-func NormalizeInviteCode(s string) (code string, ok bool) {
-	s = strings.ToUpper(text.Digits(text.Clean(s)))
-	s = strings.NewReplacer(" ", "", "-", "", "\u200c", "").Replace(s)
-	if len(s) != InviteCodeLen {
-		return "", false
-	}
-	for _, r := range s {
-		if !strings.ContainsRune(InviteAlphabet, r) {
-			return "", false
-		}
-	}
-	return s, true
-}
-
-// ShowInviteCode groups a code in two halves for reading: "ABCD-EFGH".
-func ShowInviteCode(code string) string {
-	if len(code) != InviteCodeLen {
-		return code
-	}
-	return code[:4] + "-" + code[4:]
-}
-
 // cardText is what admins read of a request: every answer, personal data included.
 func cardText(r *coopbot.JoinRequest) []coopbot.Msg {
 	out := []coopbot.Msg{
@@ -115,17 +64,19 @@ func cardText(r *coopbot.JoinRequest) []coopbot.Msg {
 		coopbot.M("coop.card.share", "Share", text.Number(r.Share)),
 		coopbot.M("coop.card.skills"),
 	}
-	out = append(out, SkillMsgs(r.Skills, r.SkillsOther)...)
+	out = append(out, SkillMsgs(r.Skills, "")...)
+	if r.SkillsOther != "" {
+		out = append(out, coopbot.M("coop.card.skills_own", "Text", text.Isolate(r.SkillsOther)))
+	}
 	return append(out, coopbot.M("coop.card.date", "Date", When(r.CreatedAt)))
 }
 
-// JoinCard is the card a new request sends to every admin of its cooperative, in the
+// joinCard is the card a new request sends to every admin of its cooperative, in the
 // admin's language, with Approve and Reject.
-func JoinCard(r *coopbot.JoinRequest) coopbot.Reply {
-	id := strconv.FormatInt(r.ID, 10)
+func joinCard(r *coopbot.JoinRequest) coopbot.Reply {
 	return coopbot.Reply{Text: cardText(r), Buttons: [][]coopbot.Button{{
-		{Label: coopbot.M("coop.card.approve"), Data: "a:" + actionDecide + ":" + id + ":ok"},
-		{Label: coopbot.M("coop.card.reject"), Data: "a:" + actionDecide + ":" + id + ":no"},
+		{Label: coopbot.M("coop.card.approve"), Data: "a:" + actionDecide + ":" + Data(verdictApprove, r.ID)},
+		{Label: coopbot.M("coop.card.reject"), Data: "a:" + actionDecide + ":" + Data(verdictReject, r.ID)},
 	}}}
 }
 
@@ -136,7 +87,7 @@ func decidedLines(r *coopbot.JoinRequest) []coopbot.Msg {
 		return []coopbot.Msg{coopbot.M("coop.card.approved", "Name", text.Isolate(r.DeciderName), "Date", When(r.DecidedAt))}
 	case coopbot.JoinRejected:
 		return append([]coopbot.Msg{coopbot.M("coop.card.rejected", "Name", text.Isolate(r.DeciderName), "Date", When(r.DecidedAt))},
-			ReasonMsgs(r.ReasonCode, r.ReasonText)...)
+			reasonMsgs(r.ReasonCode, r.ReasonText)...)
 	case coopbot.JoinWithdrawn:
 		return []coopbot.Msg{coopbot.M("coop.card.withdrawn", "Date", When(r.DecidedAt))}
 	}
@@ -149,17 +100,39 @@ func decidedCard(r *coopbot.JoinRequest) coopbot.Reply {
 	return coopbot.Reply{Text: append(lines, decidedLines(r)...), Edit: true}
 }
 
-// decisionNotice is what the resident reads of the decision, in their own language.
-func decisionNotice(r *coopbot.JoinRequest, approve bool, code, own string) coopbot.Reply {
-	if approve {
-		return coopbot.Text(coopMsg("join.notify.approved", r.Cooperative, "ID", ID(r.ID)))
+// decisionNotice is what the applicant reads of their request's decision, in their own
+// language; ok is false while it is not decided (or was withdrawn).
+func decisionNotice(r *coopbot.JoinRequest) (reply coopbot.Reply, ok bool) {
+	switch r.Status {
+	case coopbot.JoinApproved:
+		return coopbot.Text(coopMsg("join.notify.approved", r.Cooperative, "ID", ID(r.ID))), true
+	case coopbot.JoinRejected:
+		return coopbot.Text(append([]coopbot.Msg{coopMsg("join.notify.rejected", r.Cooperative, "ID", ID(r.ID))},
+			reasonMsgs(r.ReasonCode, r.ReasonText)...)...), true
 	}
-	return coopbot.Text(append([]coopbot.Msg{coopMsg("join.notify.rejected", r.Cooperative, "ID", ID(r.ID))}, ReasonMsgs(code, own)...)...)
+	return coopbot.Reply{}, false
 }
 
-// JoinReminder tells a cooperative's admins that n requests have waited more than days
+// reasonMsgs are the paragraphs that give a rejection's reason.
+func reasonMsgs(code coopbot.RejectReason, own string) []coopbot.Msg {
+	out := []coopbot.Msg{coopbot.M("join.reason.title")}
+	if code.Listed() {
+		out = append(out, reasonMsg(code))
+	}
+	if own != "" {
+		out = append(out, coopbot.M("join.reason.own", "Text", text.Isolate(own)))
+	}
+	return out
+}
+
+// reasonMsg names a reason of the short list.
+func reasonMsg(code coopbot.RejectReason) coopbot.Msg {
+	return coopbot.M("coop.reason." + string(code))
+}
+
+// joinReminder tells a cooperative's admins that n requests have waited more than days
 // days, with a button to the pending list.
-func JoinReminder(co coopbot.Cooperative, n, days int) coopbot.Reply {
+func joinReminder(co coopbot.Cooperative, n, days int) coopbot.Reply {
 	return coopbot.Reply{
 		Text:    []coopbot.Msg{coopMsg("coop.remind", co, "Count", text.Number(int64(n)), "Days", text.Number(int64(days))).WithCount(n)},
 		Buttons: [][]coopbot.Button{{{Label: coopbot.M("coop.remind.open"), Data: "a:" + actionPending}}},
@@ -172,6 +145,18 @@ func toast(id string) coopbot.Reply {
 }
 
 type coopAdmin struct{ d Deps }
+
+// coopPending is the list of requests waiting for a decision (its page is the kit's).
+type coopPending struct{}
+
+// coopReject is a rejection waiting for its reason.
+type coopReject struct {
+	Request int64 `json:"r"`
+	Card    int   `json:"c,omitempty"` // the card Reject was pressed on: edited into the decision
+}
+
+// coopInvite is the staff's choice of the cooperative an invite code is for.
+type coopInvite struct{}
 
 func coopAdminFeature(d Deps) feature {
 	a := &coopAdmin{d: d}
@@ -196,6 +181,34 @@ func coopAdminFeature(d Deps) feature {
 	}
 }
 
+// deciderGate admits cooperative admins and staff, as they stand in the system of record
+// now: someone whose role was taken away meanwhile is refused at their next answer.
+func (a *coopAdmin) deciderGate(ctx context.Context, c *Conv) (*coopbot.Msg, error) {
+	p, err := a.d.Store.Profile(ctx, c.Ref())
+	if err != nil {
+		return nil, err
+	}
+	if !p.CoopAdmin && !staffOnly(&p) {
+		m := coopbot.M("admin.denied")
+		return &m, nil
+	}
+	return nil, nil
+}
+
+// staffGate admits staff and neighborhood managers.
+func (a *coopAdmin) staffGate(ctx context.Context, c *Conv) (*coopbot.Msg, error) {
+	s, err := a.d.Store.Staff(ctx, c.Profile.ResidentID)
+	if err != nil {
+		return nil, err
+	}
+	if s == nil {
+		m := coopbot.M("admin.denied")
+		return &m, nil
+	}
+	c.Staff = s
+	return nil, nil
+}
+
 // denied records a refused attempt and tells the person so.
 func (a *coopAdmin) denied(ctx context.Context, c *Conv, action string, reqID int64, detail map[string]any) (Next, error) {
 	if err := a.d.Store.Audit(ctx, c.Profile.ResidentID, action, "join_request:"+strconv.FormatInt(reqID, 10), false, detail); err != nil {
@@ -216,39 +229,62 @@ func (a *coopAdmin) load(ctx context.Context, c *Conv, id int64, action string, 
 	if err != nil {
 		return nil, Next{}, err
 	}
+	return a.allowed(ctx, c, r, action, detail)
+}
+
+// allowed checks that this person may decide on r (nobody decides on their own request).
+func (a *coopAdmin) allowed(ctx context.Context, c *Conv, r *coopbot.JoinRequest, action string, detail map[string]any) (*coopbot.JoinRequest, Next, error) {
 	ok, err := a.d.Store.CanDecideJoin(ctx, c.Profile.ResidentID, r.CooperativeID)
 	if err != nil {
 		return nil, Next{}, err
 	}
-	if !ok || r.ResidentID == c.Profile.ResidentID { // nobody decides on their own request
-		next, err := a.denied(ctx, c, action, id, detail)
+	if !ok || r.ResidentID == c.Profile.ResidentID {
+		next, err := a.denied(ctx, c, action, r.ID, detail)
 		return nil, next, err
 	}
 	return r, Next{}, nil
 }
 
-// decide handles Approve and Reject on a card ("a:jr:<id>:ok|no"). Approve decides at
-// once; Reject first asks for the reason. Whoever presses is checked, whatever the data.
+// Verdicts on a card's buttons: Data(verdictApprove, id), Data(verdictReject, id).
+const (
+	verdictApprove = "ok"
+	verdictReject  = "no"
+)
+
+// cardVerdict reads a card's button data. Cards sent before the data was built with Data
+// carry "<id>:ok|no"; they wait in admins' chats, so they are read too.
+func cardVerdict(args string) (id int64, verdict string, ok bool) {
+	if n, v, found := strings.Cut(args, ":"); found && (v == verdictApprove || v == verdictReject) {
+		args = v + ":" + n
+	}
+	in := Input{Choice: args}
+	for _, v := range []string{verdictApprove, verdictReject} {
+		if id, ok := in.Pick(v); ok {
+			return id, v, true
+		}
+	}
+	return 0, "", false
+}
+
+// decide handles Approve and Reject on a card. Approve decides at once; Reject first asks
+// for the reason. Whoever presses is checked, whatever the data.
 func (a *coopAdmin) decide(ctx context.Context, c *Conv, args string) (Next, error) {
-	idStr, verdict, _ := strings.Cut(args, ":")
-	id, err := strconv.ParseInt(idStr, 10, 64)
-	detail := map[string]any{"verdict": verdict}
-	if err != nil || id <= 0 || (verdict != "ok" && verdict != "no") {
+	id, verdict, ok := cardVerdict(args)
+	if !ok {
 		return a.denied(ctx, c, "join_decide", id, map[string]any{"data": args})
 	}
-	r, next, err := a.load(ctx, c, id, "join_decide", detail)
+	r, next, err := a.load(ctx, c, id, "join_decide", map[string]any{"verdict": verdict})
 	if r == nil {
 		return next, err
 	}
 	if r.Status != coopbot.JoinPending {
-		return Stay(toast("coop.toast.already"), decidedCard(r)), nil
+		return a.decided(ctx, c, r, toast("coop.toast.already"))
 	}
-	if verdict == "no" {
-		return Start(flowCoopReject, map[string]string{"req": idStr}), nil
+	if verdict == verdictReject {
+		return Start(flowCoopReject, coopReject{Request: id, Card: c.Update.MessageID}), nil
 	}
-	after, won, err := a.d.Store.DecideJoinRequest(ctx, JoinDecision{
+	after, won, err := a.d.Store.DecideJoinRequest(ctx, coopbot.JoinDecision{
 		RequestID: id, ActorID: c.Profile.ResidentID, Approve: true,
-		Notice: decisionNotice(r, true, "", ""),
 	})
 	if coopbot.ErrorCode(err) == coopbot.EForbidden {
 		return Stay(toast("admin.denied"), coopbot.Text(coopbot.M("admin.denied"))), nil
@@ -257,60 +293,88 @@ func (a *coopAdmin) decide(ctx context.Context, c *Conv, args string) (Next, err
 		return Next{}, err
 	}
 	if !won {
-		return Stay(toast("coop.toast.already"), decidedCard(after)), nil
+		return a.decided(ctx, c, after, toast("coop.toast.already"))
 	}
-	return Stay(toast("coop.toast.approved"), decidedCard(after)), nil
+	return a.decided(ctx, c, after, toast("coop.toast.approved"))
+}
+
+// decided answers a press on the card of r, which is decided now: the card edited into
+// the decision, then the next request of r's cooperative.
+func (a *coopAdmin) decided(ctx context.Context, c *Conv, r *coopbot.JoinRequest, note coopbot.Reply) (Next, error) {
+	next, err := a.nextPending(ctx, c, r)
+	if err != nil {
+		return Next{}, err
+	}
+	return Stay(note, decidedCard(r), next), nil
+}
+
+// nextPending offers the oldest request of decided's cooperative still waiting for this
+// person's decision (its card, with how many wait), or says that none does.
+func (a *coopAdmin) nextPending(ctx context.Context, c *Conv, decided *coopbot.JoinRequest) (coopbot.Reply, error) {
+	all, err := a.d.Store.PendingJoinRequests(ctx, c.Profile.ResidentID)
+	if err != nil {
+		return coopbot.Reply{}, err
+	}
+	var waiting []coopbot.JoinRequest
+	for _, q := range all {
+		if q.CooperativeID == decided.CooperativeID && q.ID != decided.ID {
+			waiting = append(waiting, q)
+		}
+	}
+	if len(waiting) == 0 {
+		return coopbot.Text(coopMsg("coop.next.none", decided.Cooperative)), nil
+	}
+	r, err := a.d.Store.JoinRequest(ctx, waiting[0].ID)
+	if err != nil {
+		return coopbot.Reply{}, err
+	}
+	card := joinCard(r)
+	n := len(waiting)
+	card.Text = append([]coopbot.Msg{coopMsg("coop.next", r.Cooperative, "Count", text.Number(int64(n))).WithCount(n), coopbot.Raw("")}, card.Text...)
+	return card, nil
 }
 
 // reject asks an admin why a request is rejected (a short list, or their own words) and
 // then decides.
-func (a *coopAdmin) reject() *legacyFlow {
-	return &legacyFlow{Name: flowCoopReject, First: "reason", Steps: map[string]legacyStep{
-		"reason": {
-			Ask: func(ctx context.Context, c *Conv) (coopbot.Reply, error) {
-				r := coopbot.Text(coopbot.M("coop.reject.prompt", "ID", ID(c.GetInt("req"))))
-				for _, rr := range rejectReasons {
-					r.Buttons = append(r.Buttons, []coopbot.Button{{Label: coopbot.M(rr.msg), Data: "r:" + rr.key}})
-				}
-				return r, nil
-			},
-			Answer: func(ctx context.Context, c *Conv, in Input) (Next, error) {
-				code, own := "", ""
-				switch {
-				case strings.HasPrefix(in.Choice, "r:"):
-					for _, rr := range rejectReasons {
-						if rr.key == in.Choice[2:] {
-							code = rr.key
-						}
-					}
-				case in.Kind == KindText && in.Text != "":
-					own = text.CleanMultiline(in.Raw)
-					if utf8.RuneCountInString(own) > maxReasonText {
-						return Retry("coop.reject.too_long", "Max", text.Number(maxReasonText)), nil
-					}
-					code = "other"
-				}
-				if code == "" {
-					return Retry("coop.reject.invalid"), nil
-				}
-				return a.rejectWith(ctx, c, code, own)
-			},
+func (a *coopAdmin) reject() flowDef {
+	return &Flow[coopReject]{Name: flowCoopReject, Gate: a.deciderGate, Steps: []Step[coopReject]{{
+		Name: "reason",
+		Ask: func(ctx context.Context, c *Conv, rj *coopReject) (coopbot.Reply, error) {
+			r := coopbot.Text(coopbot.M("coop.reject.prompt", "ID", ID(rj.Request)))
+			for i, code := range coopbot.RejectReasons {
+				r.Buttons = append(r.Buttons, []coopbot.Button{{Label: reasonMsg(code), Data: Data("r", int64(i))}})
+			}
+			return r, nil
 		},
-	}}
+		Answer: func(ctx context.Context, c *Conv, rj *coopReject, in Input) (Next, error) {
+			if i, ok := in.PickIndex("r", len(coopbot.RejectReasons)); ok {
+				return a.rejectWith(ctx, c, rj, coopbot.RejectReasons[i], "")
+			}
+			if in.Kind != KindText || in.Text == "" || in.Choice != "" {
+				return Retry("coop.reject.invalid"), nil
+			}
+			own := text.CleanMultiline(in.Raw)
+			if utf8.RuneCountInString(own) > coopbot.MaxReasonText {
+				return Retry("coop.reject.too_long", "Max", text.Number(coopbot.MaxReasonText)), nil
+			}
+			return a.rejectWith(ctx, c, rj, coopbot.RejectOther, own)
+		},
+	}}}
 }
 
-func (a *coopAdmin) rejectWith(ctx context.Context, c *Conv, code, own string) (Next, error) {
-	id := c.GetInt("req")
-	r, next, err := a.load(ctx, c, id, "join_decide", map[string]any{"verdict": "no"})
+// rejectWith decides the rejection, edits the card it was started from into the decision
+// (also when another decision came first) and offers the next request.
+func (a *coopAdmin) rejectWith(ctx context.Context, c *Conv, rj *coopReject, code coopbot.RejectReason, own string) (Next, error) {
+	id := rj.Request
+	r, next, err := a.load(ctx, c, id, "join_decide", map[string]any{"verdict": verdictReject})
 	if r == nil {
 		if err != nil {
 			return next, err
 		}
 		return Done(coopbot.Text(coopbot.M("admin.denied"))), nil
 	}
-	after, won, err := a.d.Store.DecideJoinRequest(ctx, JoinDecision{
+	after, won, err := a.d.Store.DecideJoinRequest(ctx, coopbot.JoinDecision{
 		RequestID: id, ActorID: c.Profile.ResidentID, ReasonCode: code, ReasonText: own,
-		Notice: decisionNotice(r, false, code, own),
 	})
 	if coopbot.ErrorCode(err) == coopbot.EForbidden {
 		return Done(coopbot.Text(coopbot.M("admin.denied"))), nil
@@ -318,126 +382,148 @@ func (a *coopAdmin) rejectWith(ctx context.Context, c *Conv, code, own string) (
 	if err != nil {
 		return Next{}, err
 	}
-	if !won {
-		lines := append([]coopbot.Msg{coopbot.M("coop.decided.already", "ID", ID(id))}, decidedLines(after)...)
-		return Done(coopbot.Text(lines...)), nil
+	var say []coopbot.Reply
+	if rj.Card != 0 {
+		card := decidedCard(after)
+		card.EditMessage = rj.Card
+		say = append(say, card)
 	}
-	return Done(coopbot.Text(append([]coopbot.Msg{coopbot.M("coop.reject.done", "ID", ID(id), "Name", text.Isolate(after.FullName))},
-		ReasonMsgs(code, own)...)...)), nil
+	if won {
+		say = append(say, coopbot.Text(append([]coopbot.Msg{coopbot.M("coop.reject.done", "ID", ID(id), "Name", text.Isolate(after.FullName))},
+			reasonMsgs(code, own)...)...))
+	} else {
+		say = append(say, coopbot.Text(append([]coopbot.Msg{coopbot.M("coop.decided.already", "ID", ID(id))}, decidedLines(after)...)...))
+	}
+	offer, err := a.nextPending(ctx, c, after)
+	if err != nil {
+		return Next{}, err
+	}
+	return Done(append(say, offer)...), nil
 }
 
 const pendingPerPage = 8
 
 // pending lists the requests waiting for this person's decision; each opens its card.
-func (a *coopAdmin) pending() *legacyFlow {
-	return &legacyFlow{Name: flowCoopPending, First: "list", Steps: map[string]legacyStep{
-		"list": {
-			Ask: func(ctx context.Context, c *Conv) (coopbot.Reply, error) {
-				all, err := a.d.Store.PendingJoinRequests(ctx, c.Profile.ResidentID)
-				if err != nil {
-					return coopbot.Reply{}, err
-				}
-				if len(all) == 0 {
-					return coopbot.Text(coopbot.M("coop.pending.none")), nil
-				}
-				lang := c.Lang()
-				r := coopbot.Text(coopbot.M("coop.pending.title", "Count", text.Number(int64(len(all)))).WithCount(len(all)))
-				page, pages := pageOf(int(c.GetInt("pp")), len(all), pendingPerPage)
-				for _, q := range all[page*pendingPerPage : min(len(all), (page+1)*pendingPerPage)] {
-					r.Text = append(r.Text, coopbot.M("coop.pending.item", "ID", ID(q.ID), "Name", text.Isolate(q.FullName),
-						"Coop", q.Cooperative.Name(lang), "Date", When(q.CreatedAt)))
-					r.Buttons = append(r.Buttons, []coopbot.Button{{
-						Label: coopbot.M("coop.pending.open", "ID", ID(q.ID), "Name", text.Isolate(q.FullName)),
-						Data:  "r:" + strconv.FormatInt(q.ID, 10),
-					}})
-				}
-				pager(&r, page, pages)
-				return r, nil
-			},
-			Answer: func(ctx context.Context, c *Conv, in Input) (Next, error) {
-				switch {
-				case strings.HasPrefix(in.Choice, "p:"):
-					c.Set("pp", in.Choice[2:])
-					return Again(), nil
-				case strings.HasPrefix(in.Choice, "r:"):
-					id, _ := strconv.ParseInt(in.Choice[2:], 10, 64)
-					r, next, err := a.load(ctx, c, id, "join_view", nil)
-					if r == nil {
-						return next, err
-					}
-					if r.Status != coopbot.JoinPending {
-						card := decidedCard(r)
-						card.Edit = false
-						return Stay(card), nil
-					}
-					return Stay(JoinCard(r)), nil
-				}
-				return Retry("coop.pending.use_buttons"), nil
-			},
+func (a *coopAdmin) pending() flowDef {
+	list := List[coopPending, coopbot.JoinRequest]{
+		Name:    "list",
+		PerPage: pendingPerPage,
+		Items: func(ctx context.Context, c *Conv, _ *coopPending, page, per int) ([]coopbot.JoinRequest, int, error) {
+			all, err := a.d.Store.PendingJoinRequests(ctx, c.Profile.ResidentID)
+			return pageItems(all, page, per), len(all), err
 		},
-	}}
+		Title: func(ctx context.Context, c *Conv, _ *coopPending, total int) ([]coopbot.Msg, error) {
+			if total == 0 {
+				return nil, nil
+			}
+			return []coopbot.Msg{coopbot.M("coop.pending.title", "Count", text.Number(int64(total))).WithCount(total)}, nil
+		},
+		Show: func(c *Conv, _ *coopPending, q coopbot.JoinRequest) ([]coopbot.Msg, coopbot.Msg) {
+			return []coopbot.Msg{coopbot.M("coop.pending.item", "ID", ID(q.ID), "Name", text.Isolate(q.FullName),
+					"Coop", q.Cooperative.Name(c.Lang()), "Date", When(q.CreatedAt))},
+				coopbot.M("coop.pending.open", "ID", ID(q.ID), "Name", text.Isolate(q.FullName))
+		},
+		ID: func(q coopbot.JoinRequest) int64 { return q.ID },
+		// Any request may be asked for: the card shows where it stands now (decided
+		// meanwhile, or not this person's to see).
+		Find: func(ctx context.Context, c *Conv, _ *coopPending, id int64) (coopbot.JoinRequest, bool, error) {
+			r, err := a.d.Store.JoinRequest(ctx, id)
+			switch {
+			case coopbot.ErrorCode(err) == coopbot.ENotFound:
+				// Forged data naming no request: refused and recorded.
+				return coopbot.JoinRequest{}, false, a.d.Store.Audit(ctx, c.Profile.ResidentID, "join_view", "join_request:"+strconv.FormatInt(id, 10), false, nil)
+			case err != nil:
+				return coopbot.JoinRequest{}, false, err
+			}
+			return *r, true, nil
+		},
+		Pick: func(ctx context.Context, c *Conv, _ *coopPending, q coopbot.JoinRequest) (Next, error) {
+			r, next, err := a.allowed(ctx, c, &q, "join_view", nil)
+			if r == nil {
+				return next, err
+			}
+			if r.Status != coopbot.JoinPending {
+				card := decidedCard(r)
+				card.Edit = false
+				return Stay(card), nil
+			}
+			return Stay(joinCard(r)), nil
+		},
+		Empty:   coopbot.M("coop.pending.none"),
+		Gone:    "admin.denied",
+		Invalid: "coop.pending.use_buttons",
+	}
+	return &Flow[coopPending]{Name: flowCoopPending, Gate: a.deciderGate, Steps: []Step[coopPending]{list.Step()}}
 }
 
 // invite lets staff make a one-time admin invite code for a cooperative.
-func (a *coopAdmin) invite() *legacyFlow {
-	return &legacyFlow{Name: flowCoopInvite, First: "coop", Steps: map[string]legacyStep{
-		"coop": {
-			Ask: func(ctx context.Context, c *Conv) (coopbot.Reply, error) {
-				all, err := a.d.Store.JoinCooperatives(ctx)
-				if err != nil {
-					return coopbot.Reply{}, err
-				}
-				if len(all) == 0 {
-					return coopbot.Text(coopbot.M("join.coop.none")), nil
-				}
-				r := coopbot.Text(coopbot.M("admin.invite.prompt"))
-				page, pages := pageOf(int(c.GetInt("ip")), len(all), pendingPerPage)
-				for _, co := range all[page*pendingPerPage : min(len(all), (page+1)*pendingPerPage)] {
-					r.Buttons = append(r.Buttons, []coopbot.Button{{Label: coopbot.Raw(co.Name(c.Lang())), Data: "co:" + strconv.FormatInt(co.ID, 10)}})
-				}
-				pager(&r, page, pages)
-				return r, nil
-			},
-			Answer: func(ctx context.Context, c *Conv, in Input) (Next, error) {
-				if p, ok := strings.CutPrefix(in.Choice, "p:"); ok {
-					c.Set("ip", p)
-					return Again(), nil
-				}
-				idStr, ok := strings.CutPrefix(in.Choice, "co:")
-				if !ok {
-					return Retry("admin.invite.use_buttons"), nil
-				}
-				id, _ := strconv.ParseInt(idStr, 10, 64)
-				all, err := a.d.Store.JoinCooperatives(ctx)
-				if err != nil {
-					return Next{}, err
-				}
-				for _, co := range all {
-					if co.ID != id {
-						continue
-					}
-					code, expires, err := a.d.Store.CreateCoopInvite(ctx, c.Profile.ResidentID, co.ID)
-					if coopbot.ErrorCode(err) == coopbot.EForbidden {
-						return Done(coopbot.Text(coopbot.M("admin.denied"))), nil
-					}
-					if err != nil {
-						return Next{}, err
-					}
-					return Done(
-						coopbot.Text(coopMsg("admin.invite.created", co, "Date", When(expires))),
-						coopbot.Text(coopbot.Raw(ShowInviteCode(code))),
-					), nil
-				}
-				return Retry("join.coop.gone"), nil
-			},
+func (a *coopAdmin) invite() flowDef {
+	sorted := func(ctx context.Context, c *Conv) ([]coopbot.Cooperative, error) {
+		all, err := a.d.Store.JoinCooperatives(ctx)
+		if err != nil {
+			return nil, err
+		}
+		all = slices.Clone(all)
+		text.SortFunc(text.Lang(c.Lang()), all, func(co coopbot.Cooperative) string { return co.Name(c.Lang()) })
+		return all, nil
+	}
+	list := List[coopInvite, coopbot.Cooperative]{
+		Name:    "coop",
+		PerPage: pendingPerPage,
+		Items: func(ctx context.Context, c *Conv, _ *coopInvite, page, per int) ([]coopbot.Cooperative, int, error) {
+			all, err := sorted(ctx, c)
+			return pageItems(all, page, per), len(all), err
 		},
-	}}
+		Title: func(ctx context.Context, c *Conv, _ *coopInvite, total int) ([]coopbot.Msg, error) {
+			if total == 0 {
+				return nil, nil
+			}
+			return []coopbot.Msg{coopbot.M("admin.invite.prompt")}, nil
+		},
+		Show: func(c *Conv, _ *coopInvite, co coopbot.Cooperative) ([]coopbot.Msg, coopbot.Msg) {
+			return nil, coopbot.Raw(co.Name(c.Lang()))
+		},
+		ID: func(co coopbot.Cooperative) int64 { return co.ID },
+		Find: func(ctx context.Context, c *Conv, _ *coopInvite, id int64) (coopbot.Cooperative, bool, error) {
+			all, err := a.d.Store.JoinCooperatives(ctx)
+			if err != nil {
+				return coopbot.Cooperative{}, false, err
+			}
+			i := slices.IndexFunc(all, func(co coopbot.Cooperative) bool { return co.ID == id })
+			if i < 0 {
+				return coopbot.Cooperative{}, false, nil
+			}
+			return all[i], true, nil
+		},
+		Pick: func(ctx context.Context, c *Conv, _ *coopInvite, co coopbot.Cooperative) (Next, error) {
+			code, expires, err := a.d.Store.CreateCoopInvite(ctx, c.Profile.ResidentID, co.ID)
+			if coopbot.ErrorCode(err) == coopbot.EForbidden {
+				return Done(coopbot.Text(coopbot.M("admin.denied"))), nil
+			}
+			if err != nil {
+				return Next{}, err
+			}
+			return Done(
+				coopbot.Text(coopMsg("admin.invite.created", co, "Date", When(expires))),
+				coopbot.Text(coopbot.Raw(code.Show())),
+			), nil
+		},
+		Empty:   coopbot.M("join.coop.none"),
+		Gone:    "join.coop.gone",
+		Invalid: "admin.invite.use_buttons",
+	}
+	return &Flow[coopInvite]{Name: flowCoopInvite, Gate: a.staffGate, Steps: []Step[coopInvite]{list.Step()}}
 }
 
-// redeem turns an invite code typed at the main menu into admin rights.
+// redeem turns an invite code typed at the main menu into admin rights; a code that is
+// not valid (unknown, used, expired, mistyped) is said to be so, with the menu again.
 func (a *coopAdmin) redeem(ctx context.Context, c *Conv, typed string) (Next, bool, error) {
-	code, ok := NormalizeInviteCode(typed)
+	code, ok := coopbot.ParseInviteCode(typed)
 	if !ok {
+		if coopbot.LooksLikeInviteCode(typed) {
+			// A mistyped code: say it is not a valid one, rather than "not understood".
+			return Retry("admin.invite.invalid"), true, nil
+		}
 		return Next{}, false, nil
 	}
 	co, already, err := a.d.Store.RedeemCoopInvite(ctx, c.Profile.ResidentID, code)

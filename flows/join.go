@@ -25,11 +25,12 @@ type JoinStore interface {
 	// their approved one; nil when there is neither.
 	ActiveJoinRequest(ctx context.Context, residentID, coopID int64) (*coopbot.JoinRequest, error)
 	// SubmitJoinRequest stores a pending request and, in the same transaction, queues a
-	// card for every admin of the cooperative. Errors: conflict "join.duplicate" when a
+	// card for every admin of the cooperative, or, while it has none, for the office's
+	// staff (the route says which). Errors: conflict "join.duplicate" when a
 	// request of the resident to that cooperative is pending, conflict
 	// "join.already_member" when one was approved, invalid "join.coop.closed" or
 	// "join.share.below_min" when the cooperative closed or raised its minimum share.
-	SubmitJoinRequest(ctx context.Context, r *coopbot.JoinRequest) (int64, error)
+	SubmitJoinRequest(ctx context.Context, r *coopbot.JoinRequest) (int64, coopbot.JoinRoute, error)
 	// JoinRequests lists a resident's requests, newest first, without personal data.
 	JoinRequests(ctx context.Context, residentID int64) ([]coopbot.JoinRequest, error)
 	// WithdrawJoinRequest withdraws the resident's own pending request. When it was
@@ -539,7 +540,7 @@ func (j *joinFlow) submit(ctx context.Context, c *Conv, a *join) (Next, error) {
 		CooperativeID: co.ID, ResidentID: c.Profile.ResidentID, FullName: a.Name,
 		NationalID: nid, Phone: phone, Share: a.Share, Skills: a.Skills, SkillsOther: a.Own,
 	}
-	id, err := j.d.Store.SubmitJoinRequest(ctx, req)
+	id, route, err := j.d.Store.SubmitJoinRequest(ctx, req)
 	switch coopbot.ErrorMsgID(err) {
 	case "":
 	case "join.duplicate", "join.already_member":
@@ -558,6 +559,10 @@ func (j *joinFlow) submit(ctx context.Context, c *Conv, a *join) (Next, error) {
 	}
 	if err != nil {
 		return Next{}, err
+	}
+	if route == coopbot.JoinToOffice {
+		// Nobody at the cooperative decides yet: say who has it.
+		return Done(coopbot.Text(coopMsg("join.submitted_office", *co, "ID", ID(id)))), nil
 	}
 	return Done(coopbot.Text(coopMsg("join.submitted", *co, "ID", ID(id)))), nil
 }
@@ -709,20 +714,6 @@ func When(t time.Time) string { return text.Date(t) + " " + text.Clock(t) }
 // ID formats a record number for display.
 func ID(id int64) string { return text.FaDigits(strconv.FormatInt(id, 10)) }
 
-// ReasonMsgs are the paragraphs that give a rejection's reason.
-func ReasonMsgs(code, own string) []coopbot.Msg {
-	out := []coopbot.Msg{coopbot.M("join.reason.title")}
-	for _, r := range rejectReasons {
-		if r.key == code {
-			out = append(out, coopbot.M(r.msg))
-		}
-	}
-	if own != "" {
-		out = append(out, coopbot.M("join.reason.own", "Text", text.Isolate(own)))
-	}
-	return out
-}
-
 // joinStatusMsgs are the paragraphs saying where a request stands, for its resident.
 func joinStatusMsgs(r coopbot.JoinRequest) []coopbot.Msg {
 	out := []coopbot.Msg{coopbot.M(joinStatusMsg[r.Status])}
@@ -730,7 +721,7 @@ func joinStatusMsgs(r coopbot.JoinRequest) []coopbot.Msg {
 		out = append(out, coopbot.M("join.mine.decided_at", "Date", When(r.DecidedAt)))
 	}
 	if r.Status == coopbot.JoinRejected {
-		out = append(out, ReasonMsgs(r.ReasonCode, r.ReasonText)...)
+		out = append(out, reasonMsgs(r.ReasonCode, r.ReasonText)...)
 	}
 	return out
 }

@@ -148,6 +148,10 @@ func (c *Conv) Query() string { return c.t.st.Query }
 // Filter sets the current list step's filter and goes back to its first page.
 func (c *Conv) Filter(q string) { c.t.st.Query, c.t.st.Page = q, 0 }
 
+// ShowPage sets the page the current list step shows next (a toggle keeps the item it
+// changed in view); it is range-checked when the list is built.
+func (c *Conv) ShowPage(p int) { c.t.st.Page = p }
+
 // Reviewing reports whether the current form's review was shown: answers changed from
 // there lead back to it.
 func (c *Conv) Reviewing() bool { return c.t.st.Review }
@@ -386,6 +390,39 @@ type Field[A any] struct {
 	// Edit is the label of the field's button on the review ("" when it is not edited
 	// from there).
 	Edit string
+	// Skip, when set, reports that the field is not asked of this person or with these
+	// answers (a manager's trainings are in their own neighborhood): it is passed over
+	// on the way forward and has no edit button on the review, where a forged edit of it
+	// is refused. Its Review line is still shown (Review may return none). The first
+	// field is always asked.
+	Skip func(c *Conv, a *A) bool
+}
+
+// skipped reports whether field i does not apply.
+func (f Form[A]) skipped(i int, c *Conv, a *A) bool {
+	return f.Fields[i].Skip != nil && f.Fields[i].Skip(c, a)
+}
+
+// onward turns field i's Forward into a Goto past the fields that do not apply, on the
+// way through the form (from the review, Forward leads back to it anyway).
+func (f Form[A]) onward(i int, c *Conv, a *A, next Next) Next {
+	if next.kind != nextForward || c.Reviewing() {
+		return next
+	}
+	j := i + 1
+	for j < len(f.Fields) && f.skipped(j, c, a) {
+		j++
+	}
+	if j == i+1 {
+		return next
+	}
+	to := StepReview
+	if j < len(f.Fields) {
+		to = f.Fields[j].Name
+	}
+	g := Goto(to)
+	g.say = next.say
+	return g
 }
 
 // Form is a flow's questions as data: its fields in order, then a review of every answer
@@ -409,8 +446,17 @@ const StepReview = "review"
 // Steps are the form's fields followed by its review.
 func (f Form[A]) Steps() []Step[A] {
 	steps := make([]Step[A], 0, len(f.Fields)+1)
-	for _, fl := range f.Fields {
-		steps = append(steps, fl.Step)
+	for i, fl := range f.Fields {
+		st := fl.Step
+		answer := st.Answer
+		st.Answer = func(ctx context.Context, c *Conv, a *A, in Input) (Next, error) {
+			next, err := answer(ctx, c, a, in)
+			if err != nil {
+				return next, err
+			}
+			return f.onward(i, c, a, next), nil
+		}
+		steps = append(steps, st)
 	}
 	return append(steps, Step[A]{
 		Name: StepReview,
@@ -426,7 +472,7 @@ func (f Form[A]) Steps() []Step[A] {
 					}
 					r.Text = append(r.Text, lines...)
 				}
-				if fl.Edit != "" {
+				if fl.Edit != "" && !f.skipped(i, c, a) {
 					edits = append(edits, coopbot.Button{Label: coopbot.M(fl.Edit), Data: Data(verbEdit, int64(i))})
 				}
 			}
@@ -437,7 +483,7 @@ func (f Form[A]) Steps() []Step[A] {
 			return r, nil
 		},
 		Answer: func(ctx context.Context, c *Conv, a *A, in Input) (Next, error) {
-			if i, ok := in.PickIndex(verbEdit, len(f.Fields)); ok && f.Fields[i].Edit != "" {
+			if i, ok := in.PickIndex(verbEdit, len(f.Fields)); ok && f.Fields[i].Edit != "" && !f.skipped(i, c, a) {
 				return Goto(f.Fields[i].Name), nil
 			}
 			if in.Choice != "submit" {

@@ -334,3 +334,57 @@ func TestUndecodableStates(t *testing.T) {
 		t.Fatal("undecodable answers handled without an error")
 	}
 }
+
+// A field that does not apply is passed over on the way forward, has no edit button on
+// the review and a forged edit of it is refused; Back from the next field leads back past
+// it too.
+func TestFormSkipsFieldsThatDoNotApply(t *testing.T) {
+	text := func(name string, set func(a *toy, s string)) Step[toy] {
+		return TextStep[toy]{Name: name,
+			Prompt: func(*Conv, *toy) coopbot.Msg { return coopbot.M("join.name.prompt") },
+			Set:    set}.Step()
+	}
+	form := Form[toy]{
+		Fields: []Field[toy]{
+			{Step: text("name", func(a *toy, s string) { a.Name = s }), Edit: "join.review.edit_name"},
+			{Step: text("size", func(a *toy, s string) { a.Size = len(s) }), Edit: "join.review.edit_share",
+				Skip: func(c *Conv, a *toy) bool { return a.Name == "skip" }},
+			{Step: text("last", func(a *toy, s string) {}), Edit: "join.review.edit_phone"},
+		},
+		Title: "join.review.title", SubmitLabel: "join.review.submit", Invalid: "join.review.use_buttons",
+		Submit: func(ctx context.Context, c *Conv, a *toy) (Next, error) { return Done(), nil },
+	}
+	c := newChat(t, []flowDef{&Flow[toy]{Name: "form", Steps: form.Steps()}}, known)
+	c.start("form")
+	c.text("skip")
+	if _, s := c.step(); s != "last" {
+		t.Fatalf("after the first field: %s, want the field after the skipped one", s)
+	}
+	c.press(ChoiceBack)
+	if _, s := c.step(); s != "name" {
+		t.Fatalf("Back leads to %s", s)
+	}
+	c.text("skip")
+	res := c.text("end")
+	if _, s := c.step(); s != StepReview {
+		t.Fatalf("after the last field: %s", s)
+	}
+	if got := strings.Join(buttons(res), " "); strings.Contains(got, "e:1") || !strings.Contains(got, "e:2") {
+		t.Fatalf("review buttons = %s: the skipped field has an edit button", got)
+	}
+	c.press("e:1")
+	if _, s := c.step(); s != StepReview || !said(c.last, "join.review.use_buttons") {
+		t.Fatalf("a forged edit of a skipped field leads to %s", s)
+	}
+	// When it applies, it is asked.
+	c.press("e:0")
+	c.text("Mina")
+	if _, s := c.step(); s != StepReview {
+		t.Fatalf("an edited answer leads to %s", s)
+	}
+	c.start("form")
+	c.text("Mina")
+	if _, s := c.step(); s != "size" {
+		t.Fatalf("a field that applies was passed over: %s", s)
+	}
+}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"strconv"
-	"strings"
 
 	"coopbot"
 )
@@ -66,78 +65,3 @@ func (c *Conv) SetInt(k string, v int64) { c.Set(k, strconv.FormatInt(v, 10)) }
 // pageOf returns the page to show (the first one when page is out of range) and the number
 // of pages of a list of n items, per to a page.
 func pageOf(page, n, per int) (int, int) { return Pages(page, n, per) }
-
-// legacyNeighborhoodStep asks for a neighborhood from a paged list; a typed name is matched
-// loosely (letter variants, digits, ZWNJ, space). chosen is called with the choice.
-func legacyNeighborhoodStep(d Deps, chosen func(ctx context.Context, c *Conv, n coopbot.Neighborhood) (Next, error)) legacyStep {
-	return legacyStep{
-		Ask: func(ctx context.Context, c *Conv) (coopbot.Reply, error) {
-			all, err := d.Store.Neighborhoods(ctx)
-			if err != nil {
-				return coopbot.Reply{}, err
-			}
-			list := all
-			if q := c.Get("nq"); q != "" {
-				list, _ = matchNeighborhoods(all, q)
-			}
-			page := int(c.GetInt("np"))
-			pages := (len(list) + neighborhoodsPerPage - 1) / neighborhoodsPerPage
-			if page >= pages {
-				page = 0
-			}
-			r := coopbot.Text(coopbot.M("onboarding.neighborhood.prompt"))
-			end := min(len(list), (page+1)*neighborhoodsPerPage)
-			for i := page * neighborhoodsPerPage; i < end; i += 2 {
-				row := []coopbot.Button{{Label: coopbot.Raw(list[i].Name(c.Lang())), Data: "n:" + strconv.FormatInt(list[i].ID, 10)}}
-				if i+1 < end {
-					row = append(row, coopbot.Button{Label: coopbot.Raw(list[i+1].Name(c.Lang())), Data: "n:" + strconv.FormatInt(list[i+1].ID, 10)})
-				}
-				r.Buttons = append(r.Buttons, row)
-			}
-			pager(&r, page, pages)
-			if c.Get("nq") != "" {
-				r.Buttons = append(r.Buttons, []coopbot.Button{{Label: coopbot.M("onboarding.neighborhood.all"), Data: "all"}})
-			}
-			return r, nil
-		},
-		Answer: func(ctx context.Context, c *Conv, in Input) (Next, error) {
-			all, err := d.Store.Neighborhoods(ctx)
-			if err != nil {
-				return Next{}, err
-			}
-			switch {
-			case strings.HasPrefix(in.Choice, "n:"):
-				id, _ := strconv.ParseInt(in.Choice[2:], 10, 64)
-				for _, n := range all {
-					if n.ID == id {
-						c.Set("nq", "")
-						c.Set("np", "")
-						return chosen(ctx, c, n)
-					}
-				}
-				return Retry("onboarding.neighborhood.unknown"), nil
-			case strings.HasPrefix(in.Choice, "p:"):
-				c.Set("np", in.Choice[2:])
-				return Again(), nil
-			case in.Choice == "all":
-				c.Set("nq", "")
-				c.Set("np", "")
-				return Again(), nil
-			case in.Kind == KindText && in.Text != "":
-				found, _ := matchNeighborhoods(all, in.Text)
-				switch len(found) {
-				case 0:
-					return Retry("onboarding.neighborhood.not_found", "Typed", in.Text), nil
-				case 1:
-					c.Set("nq", "")
-					c.Set("np", "")
-					return chosen(ctx, c, found[0])
-				}
-				c.Set("nq", in.Text)
-				c.Set("np", "")
-				return Retry("onboarding.neighborhood.several"), nil
-			}
-			return Retry("onboarding.neighborhood.invalid"), nil
-		},
-	}
-}

@@ -313,7 +313,7 @@ func needJoin(t *testing.T, h *chattest.Harness, resident int64, name, nid strin
 	if err != nil || len(coops) == 0 {
 		t.Fatalf("cooperatives: %d, %v", len(coops), err)
 	}
-	if _, err := h.DB.SubmitJoinRequest(ctx, &coopbot.JoinRequest{CooperativeID: coops[0].ID, ResidentID: resident,
+	if _, _, err := h.DB.SubmitJoinRequest(ctx, &coopbot.JoinRequest{CooperativeID: coops[0].ID, ResidentID: resident,
 		FullName: name, NationalID: nid, Phone: "+989141234567", Share: coops[0].MinShare}); err != nil {
 		t.Fatal(err)
 	}

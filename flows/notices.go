@@ -19,10 +19,12 @@ func NewNotices(s Store) *Notices { return &Notices{store: s} }
 
 // noticeRenderers render each kind of notice for the resident it goes to.
 var noticeRenderers = map[coopbot.NoticeKind]func(ctx context.Context, s Store, to *coopbot.Resident, n coopbot.Notice) (coopbot.Reply, error){
-	coopbot.NoticeJoinCard:     renderJoinCard,
-	coopbot.NoticeJoinReminder: renderJoinReminder,
-	coopbot.NoticeNeedNew:      renderNeedNew,
-	coopbot.NoticeNeedStatus:   renderNeedStatus,
+	coopbot.NoticeJoinCard:        renderJoinCard,
+	coopbot.NoticeJoinReminder:    renderJoinReminder,
+	coopbot.NoticeNeedNew:         renderNeedNew,
+	coopbot.NoticeNeedStatus:      renderNeedStatus,
+	coopbot.NoticeJoinDecision:    renderJoinDecision,
+	coopbot.NoticeBroadcastReport: renderBroadcastReport,
 	coopbot.NoticeManagerGranted: func(ctx context.Context, s Store, to *coopbot.Resident, n coopbot.Notice) (coopbot.Reply, error) {
 		all, err := s.Neighborhoods(ctx)
 		if err != nil {
@@ -50,6 +52,12 @@ var noticeRenderers = map[coopbot.NoticeKind]func(ctx context.Context, s Store, 
 		}
 		return coopbot.Text(coopbot.M("roles.notice.revoked")), nil
 	},
+
+	coopbot.NoticeTrainingCancelled:     trainingNotice("training.notice.cancelled", false),
+	coopbot.NoticeTrainingChanged:       trainingNotice("training.notice.changed", true),
+	coopbot.NoticeTrainingPromoted:      trainingNotice("training.notice.promoted", true),
+	coopbot.NoticeTrainingReminderDay:   trainingNotice("training.reminder.day", true),
+	coopbot.NoticeTrainingReminderHours: trainingNotice("training.reminder.hours", true),
 }
 
 // Render renders n for the resident to. A kind without a renderer, or with numbers
@@ -80,7 +88,7 @@ func renderJoinCard(ctx context.Context, s Store, _ *coopbot.Resident, n coopbot
 	if r.Status != coopbot.JoinPending {
 		return coopbot.Reply{}, &coopbot.Error{Code: coopbot.ENotFound, Err: fmt.Errorf("join request %d is %s", r.ID, r.Status)}
 	}
-	return JoinCard(r), nil
+	return joinCard(r), nil
 }
 
 // renderJoinReminder: N are the pending count and the age in days they are older than.
@@ -95,8 +103,22 @@ func renderJoinReminder(ctx context.Context, s Store, _ *coopbot.Resident, n coo
 	}
 	for _, co := range coops {
 		if co.ID == n.ID {
-			return JoinReminder(co, int(num[0]), int(num[1])), nil
+			return joinReminder(co, int(num[0]), int(num[1])), nil
 		}
 	}
 	return coopbot.Reply{}, &coopbot.Error{Code: coopbot.ENotFound, Err: fmt.Errorf("cooperative %d is closed", n.ID)}
+}
+
+// renderJoinDecision tells the applicant how their request was decided, from the request
+// as it stands.
+func renderJoinDecision(ctx context.Context, s Store, _ *coopbot.Resident, n coopbot.Notice) (coopbot.Reply, error) {
+	r, err := s.JoinRequest(ctx, n.ID)
+	if err != nil {
+		return coopbot.Reply{}, err
+	}
+	reply, ok := decisionNotice(r)
+	if !ok {
+		return coopbot.Reply{}, &coopbot.Error{Code: coopbot.ENotFound, Err: fmt.Errorf("join request %d is %s, not decided", r.ID, r.Status)}
+	}
+	return reply, nil
 }

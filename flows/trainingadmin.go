@@ -5,260 +5,283 @@ import (
 	"context"
 	"encoding/csv"
 	"fmt"
-	"math"
 	"slices"
 	"strconv"
 	"strings"
-	"time"
-	"unicode/utf8"
 
 	"coopbot"
 	"coopbot/text"
 )
 
-// TrainingAdminStore is what staff need to run trainings. Authorization is the flows'
-// job: every call here is preceded by a fresh Store.Staff check.
+// TrainingAdminStore is what staff need to run trainings. The flows check the person's
+// staff role and neighborhood before every step (the gate) and every action; the writes
+// take the actor and check again in their transaction.
 type TrainingAdminStore interface {
 	// StaffTrainings lists the trainings of neighborhood scope (all when 0), upcoming
 	// first, then those of the last two weeks; total counts them.
 	StaffTrainings(ctx context.Context, scope int64, offset, limit int) ([]coopbot.Training, int, error)
-	// CreateTraining publishes a training and returns its id.
+	// CreateTraining publishes a training and returns its id. Its creator (CreatedBy)
+	// must be staff allowed in its neighborhood: forbidden (audited) otherwise.
 	CreateTraining(ctx context.Context, t *coopbot.Training) (int64, error)
-	// UpdateTraining saves an edit made on revision t.Rev, reschedules reminders, tells
-	// the enrollees and returns how many were told.
-	UpdateTraining(ctx context.Context, t *coopbot.Training) (int, error)
+	// UpdateTraining saves actorID's edit made on revision t.Rev, reschedules reminders,
+	// tells the enrollees and returns how many were told.
+	UpdateTraining(ctx context.Context, actorID int64, t *coopbot.Training) (int, error)
 	// CancelTraining cancels a training, tells the enrollees and returns how many.
-	CancelTraining(ctx context.Context, id int64) (int, error)
-	// Enrollees lists confirmed enrolments, then the wait-list, with names and phones.
+	CancelTraining(ctx context.Context, actorID, id int64) (int, error)
+	// Enrollees lists confirmed enrolments, then the wait-list, with the names the office
+	// knows them by and their phones.
 	Enrollees(ctx context.Context, trainingID int64) ([]coopbot.Enrollee, error)
 	// TrainingReminders groups the training's scheduled reminders by kind and instant.
 	TrainingReminders(ctx context.Context, trainingID int64) ([]coopbot.ReminderSlot, error)
 	// SetAttendance marks whether a confirmed enrollee came (once the training started).
-	SetAttendance(ctx context.Context, trainingID, enrollmentID int64, attended bool) error
+	SetAttendance(ctx context.Context, actorID, trainingID, enrollmentID int64, attended bool) error
 }
 
 // Staff training flows: the list and a training's card (enrollees, export, attendance,
-// edit, cancel), and the form that creates or edits a training.
+// edit, cancel), and the form that creates or edits a training (trainingform.go).
 const (
 	FlowTrainingAdmin = "trainingadmin"
 	FlowTrainingNew   = "trainingnew"
 	FlowTrainingEdit  = "trainingedit"
 )
 
-// Limits of the staff pages and the form.
+// Limits of the staff pages.
 const (
 	trainingAdminPerPage   = 5
 	trainingAttendPerPage  = 8
 	trainingEnrolleesShown = 40
-	trainingMinMinutes     = 10
-	trainingMaxMinutes     = 12 * 60
-	trainingMaxCapacity    = 10000
 )
 
-// trainingFormFields are the form's questions in order; the value of each is kept in the
-// answer of the same name.
-var trainingFormFields = []string{"title_fa", "title_az", "desc_fa", "desc_az", "venue", "address",
-	"neighborhood", "date", "time", "duration", "capacity", "audience"}
+// trainingAdmin is where staff are among the trainings.
+type trainingAdmin struct {
+	Training int64 `json:"t,omitempty"` // the training on screen
+}
 
-// Staff: list → card → enrollees / CSV export / attendance / edit / cancel, and the
-// creation wizard (title and description in both languages, venue, neighborhood, Jalali
-// date, time, duration, capacity, who it is for → review → publish).
+// trainingStaff is the conversation of staff and neighborhood managers with trainings.
+type trainingStaff struct{ d Deps }
+
+// Staff: list → card → enrollees / CSV export / attendance / edit / cancel, and the form
+// that creates or edits a training.
 func trainingAdminFeature(d Deps) feature {
-	hub := &legacyFlow{Name: FlowTrainingAdmin, First: "list", Steps: map[string]legacyStep{
-		"list":       trainingListStep(d),
-		"manage":     trainingManageStep(d),
-		"enrollees":  trainingEnrolleesStep(d),
-		"attendance": trainingAttendanceStep(d),
-		"drop":       trainingCancelStep(d),
-	}}
-	form := trainingFormSteps(d)
+	ts := &trainingStaff{d: d}
 	return feature{
-		flows: []flowDef{
-			hub,
-			&legacyFlow{Name: FlowTrainingNew, First: "title_fa", Steps: form},
-			&legacyFlow{Name: FlowTrainingEdit, First: "review", Steps: form},
-		},
+		flows: []flowDef{ts.hub(), ts.form(FlowTrainingNew), ts.form(FlowTrainingEdit)},
 		menu: []MenuItem{{Label: "trainings.menu", Value: "trainingadmin", Visible: staffOnly, Open: func(ctx context.Context, c *Conv) (Next, error) {
 			return Start(FlowTrainingAdmin, nil), nil
 		}}},
 	}
 }
 
-// trainingDenied is the answer to a staff action the person may not take.
-func trainingDenied() coopbot.Reply { return coopbot.Text(coopbot.M("trainings.denied")) }
-
-// trainingStaff checks on the server, whatever the conversation remembers, that the person
-// is staff allowed to act on neighborhood nbh (0: any; listing is then limited to their
-// scope). A refusal is audited and gives nil.
-func trainingStaff(ctx context.Context, d Deps, c *Conv, action string, trainingID, nbh int64) (*coopbot.Staff, error) {
-	s, err := d.Store.Staff(ctx, c.Profile.ResidentID)
+// gate admits staff and neighborhood managers as the system of record has them now, at
+// every question and answer; a refusal is audited.
+func (ts *trainingStaff) gate(ctx context.Context, c *Conv) (*coopbot.Msg, error) {
+	s, err := ts.d.Store.Staff(ctx, c.Profile.ResidentID)
 	if err != nil {
 		return nil, err
 	}
-	if s != nil && (nbh == 0 || s.CanSee(nbh)) {
-		return s, nil
+	if s == nil {
+		if err := ts.refused(ctx, c, "training_admin", 0); err != nil {
+			return nil, err
+		}
+		m := coopbot.M("trainings.denied")
+		return &m, nil
 	}
-	subject := ""
-	if trainingID != 0 {
-		subject = "training:" + strconv.FormatInt(trainingID, 10)
-	}
-	if err := d.Store.Audit(ctx, c.Profile.ResidentID, action, subject, false, map[string]any{"neighborhood_id": nbh}); err != nil {
-		return nil, err
-	}
-	d.Log.Info("staff action denied", "resident_id", c.Profile.ResidentID, "action", action, "subject", subject)
+	c.Staff = s
 	return nil, nil
 }
 
-// trainingForStaff loads the training on screen and checks that the person may act on it.
-func trainingForStaff(ctx context.Context, d Deps, c *Conv, action string) (*coopbot.Training, *coopbot.Staff, error) {
-	t, err := d.Store.Training(ctx, c.GetInt("tid"))
+// refused records a staff action refused to this person (on training id, 0 for none).
+func (ts *trainingStaff) refused(ctx context.Context, c *Conv, action string, id int64) error {
+	subject := ""
+	if id != 0 {
+		subject = "training:" + strconv.FormatInt(id, 10)
+	}
+	if err := ts.d.Store.Audit(ctx, c.Profile.ResidentID, action, subject, false, nil); err != nil {
+		return err
+	}
+	ts.d.Log.Info("staff action denied", "resident_id", c.Profile.ResidentID, "action", action, "subject", subject)
+	return nil
+}
+
+// audit records an allowed staff action on a training.
+func (ts *trainingStaff) audit(ctx context.Context, c *Conv, action string, id int64, detail map[string]any) error {
+	return ts.d.Store.Audit(ctx, c.Profile.ResidentID, action, "training:"+strconv.FormatInt(id, 10), true, detail)
+}
+
+// training loads training id for action and checks that the person (c.Staff, from the
+// gate) may act on its neighborhood. nil means refused (forged data, a scope that changed):
+// audited, and the caller says trainings.denied.
+func (ts *trainingStaff) training(ctx context.Context, c *Conv, id int64, action string) (*coopbot.Training, error) {
+	t, err := ts.d.Store.Training(ctx, id)
+	if coopbot.ErrorCode(err) == coopbot.ENotFound {
+		return nil, ts.refused(ctx, c, action, id)
+	}
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	s, err := trainingStaff(ctx, d, c, action, t.ID, t.NeighborhoodID)
-	return t, s, err
-}
-
-// trainingAudit records an allowed staff action on a training.
-func trainingAudit(ctx context.Context, d Deps, c *Conv, action string, trainingID int64, detail map[string]any) error {
-	return d.Store.Audit(ctx, c.Profile.ResidentID, action, "training:"+strconv.FormatInt(trainingID, 10), true, detail)
-}
-
-func trainingListStep(d Deps) legacyStep {
-	return legacyStep{
-		Ask: func(ctx context.Context, c *Conv) (coopbot.Reply, error) {
-			s, err := trainingStaff(ctx, d, c, "training_list", 0, 0)
-			if err != nil || s == nil {
-				return trainingDenied(), err
-			}
-			page := int(c.GetInt("tp"))
-			list, total, err := d.Store.StaffTrainings(ctx, s.NeighborhoodID, page*trainingAdminPerPage, trainingAdminPerPage)
-			if err != nil {
-				return coopbot.Reply{}, err
-			}
-			newRow := []coopbot.Button{{Label: coopbot.M("trainings.new.button"), Data: "new"}}
-			if len(list) == 0 {
-				c.Set("tp", "")
-				return coopbot.Reply{Text: []coopbot.Msg{coopbot.M("trainings.list.empty")}, Buttons: [][]coopbot.Button{newRow}}, nil
-			}
-			names, err := trainingNeighborhoodNames(ctx, d, c.Lang())
-			if err != nil {
-				return coopbot.Reply{}, err
-			}
-			r := coopbot.Reply{Text: []coopbot.Msg{coopbot.M("trainings.list.title")}, Buttons: [][]coopbot.Button{newRow}}
-			for i := range list {
-				t := &list[i]
-				n := page*trainingAdminPerPage + i + 1
-				r.Text = append(r.Text, coopbot.Raw(""), coopbot.M("trainings.list.item", append(trainingData(c, t),
-					"N", text.Number(int64(n)), "Neighborhood", names[t.NeighborhoodID],
-					"Taken", text.Number(int64(t.SeatsTaken)), "Capacity", text.Number(int64(t.Capacity)),
-					"Waiting", text.Number(int64(t.Waitlisted)))...))
-				if t.Status == coopbot.TrainingCancelled {
-					r.Text = append(r.Text, coopbot.M("trainings.list.cancelled"))
-				}
-				r.Buttons = append(r.Buttons, []coopbot.Button{{Label: trainingButtonLabel(c, t, n), Data: "t:" + strconv.FormatInt(t.ID, 10)}})
-			}
-			if _, pages := pageOf(page, total, trainingAdminPerPage); pages > 1 {
-				r.Text = append(r.Text, coopbot.Raw(""))
-				pager(&r, page, pages)
-			}
-			return r, nil
-		},
-		Answer: func(ctx context.Context, c *Conv, in Input) (Next, error) {
-			switch {
-			case strings.HasPrefix(in.Choice, "t:"):
-				c.Set("tid", in.Choice[2:])
-				return Goto("manage"), nil
-			case strings.HasPrefix(in.Choice, "p:"):
-				c.Set("tp", in.Choice[2:])
-				return Again(), nil
-			case in.Choice == "new":
-				s, err := trainingStaff(ctx, d, c, "training_create", 0, 0)
-				if err != nil || s == nil {
-					return Done(trainingDenied()), err
-				}
-				return Start(FlowTrainingNew, nil), nil
-			}
-			return Retry("training.invalid"), nil
-		},
+	if !c.Staff.CanSee(t.NeighborhoodID) {
+		return nil, ts.refused(ctx, c, action, id)
 	}
+	return t, nil
 }
 
-func trainingManageStep(d Deps) legacyStep {
-	return legacyStep{
-		Ask: func(ctx context.Context, c *Conv) (coopbot.Reply, error) {
-			t, s, err := trainingForStaff(ctx, d, c, "training_view")
-			if err != nil || s == nil {
-				return trainingDenied(), err
-			}
-			names, err := trainingNeighborhoodNames(ctx, d, c.Lang())
+// trainingDenied ends the conversation with the refusal.
+func trainingDenied() Next { return Done(coopbot.Text(coopbot.M("trainings.denied"))) }
+
+// trainingStoreRefusal is the answer to a refusal of the store: the person's rights changed
+// (forbidden) or the training did (a conflict, with its message); ok false for other
+// errors.
+func trainingStoreRefusal(err error) (Next, bool) {
+	if coopbot.ErrorCode(err) == coopbot.EForbidden {
+		return trainingDenied(), true
+	}
+	if id := trainingRefusal(err); id != "" {
+		return Done(coopbot.Text(coopbot.M(id))), true
+	}
+	return Next{}, false
+}
+
+func (ts *trainingStaff) hub() flowDef {
+	d := ts.d
+	list := List[trainingAdmin, listedTraining]{
+		Name:    "list",
+		PerPage: trainingAdminPerPage,
+		Items: func(ctx context.Context, c *Conv, a *trainingAdmin, page, per int) ([]listedTraining, int, error) {
+			list, total, err := d.Store.StaffTrainings(ctx, c.Staff.NeighborhoodID, page*per, per)
 			if err != nil {
-				return coopbot.Reply{}, err
+				return nil, 0, err
 			}
-			r := coopbot.Reply{Text: trainingDetail(c, t, names[t.NeighborhoodID], false)}
-			r.Text = append(r.Text, coopbot.M("trainings.manage.seats", "Taken", text.Number(int64(t.SeatsTaken)),
-				"Capacity", text.Number(int64(t.Capacity)), "Waiting", text.Number(int64(t.Waitlisted))))
-			started := t.Started(d.Now())
+			out, err := listTrainings(ctx, d, c.Lang(), list, page*per)
+			return out, total, err
+		},
+		Title: func(ctx context.Context, c *Conv, a *trainingAdmin, total int) ([]coopbot.Msg, error) {
+			if total == 0 {
+				return []coopbot.Msg{coopbot.M("trainings.list.empty")}, nil
+			}
+			return []coopbot.Msg{coopbot.M("trainings.list.title")}, nil
+		},
+		Show: func(c *Conv, a *trainingAdmin, t listedTraining) ([]coopbot.Msg, coopbot.Msg) {
+			lines := []coopbot.Msg{coopbot.M("trainings.list.item", append(trainingData(c, t.Training),
+				"N", text.Number(int64(t.N)), "Neighborhood", t.Neighborhood,
+				"Taken", text.Number(int64(t.SeatsTaken)), "Capacity", text.Number(int64(t.Capacity)),
+				"Waiting", text.Number(int64(t.Waitlisted)))...)}
 			if t.Status == coopbot.TrainingCancelled {
-				r.Text = append(r.Text, coopbot.M("trainings.manage.cancelled"))
+				lines = append(lines, coopbot.M("trainings.list.cancelled"))
 			}
-			r.Buttons = [][]coopbot.Button{{
-				{Label: coopbot.M("trainings.manage.enrollees"), Data: "enrollees"},
-				{Label: coopbot.M("trainings.manage.export"), Data: "export"},
-			}}
-			if started && t.Status == coopbot.TrainingPublished {
-				r.Buttons = append(r.Buttons, []coopbot.Button{{Label: coopbot.M("trainings.manage.attendance"), Data: "attendance"}})
-			}
-			if !started && t.Status == coopbot.TrainingPublished {
-				r.Buttons = append(r.Buttons, []coopbot.Button{
-					{Label: coopbot.M("trainings.manage.edit"), Data: "edit"},
-					{Label: coopbot.M("trainings.manage.cancel"), Data: "drop"},
-				})
-			}
-			return r, nil
+			return lines, trainingButtonLabel(c, t.Training, t.N)
 		},
-		Answer: func(ctx context.Context, c *Conv, in Input) (Next, error) {
-			switch in.Choice {
-			case "enrollees":
-				return Goto("enrollees"), nil
-			case "export":
-				return trainingExport(ctx, d, c)
-			case "attendance":
-				c.Set("ap", "")
-				return Goto("attendance"), nil
-			case "drop":
-				return Goto("drop"), nil
-			case "edit":
-				t, s, err := trainingForStaff(ctx, d, c, "training_edit")
-				if err != nil || s == nil {
-					return Done(trainingDenied()), err
-				}
-				if t.Status != coopbot.TrainingPublished || t.Started(d.Now()) {
-					return Retry("trainings.edit.started"), nil
-				}
-				return Start(FlowTrainingEdit, trainingFormAnswers(t)), nil
+		ID: func(t listedTraining) int64 { return t.ID },
+		// Any training pressed, also one of another page or forged: opened only within
+		// the person's neighborhood.
+		Find: func(ctx context.Context, c *Conv, a *trainingAdmin, id int64) (listedTraining, bool, error) {
+			t, err := ts.training(ctx, c, id, "training_view")
+			return listedTraining{Training: t}, t != nil, err
+		},
+		Pick: func(ctx context.Context, c *Conv, a *trainingAdmin, t listedTraining) (Next, error) {
+			a.Training = t.ID
+			return Goto("card"), nil
+		},
+		More: func(ctx context.Context, c *Conv, a *trainingAdmin) ([]coopbot.Button, error) {
+			return []coopbot.Button{{Label: coopbot.M("trainings.new.button"), Data: "new"}}, nil
+		},
+		Other: func(ctx context.Context, c *Conv, a *trainingAdmin, in Input) (Next, bool, error) {
+			if in.Choice != "new" {
+				return Next{}, false, nil
+			}
+			return Start(FlowTrainingNew, newTrainingForm(c)), true, nil
+		},
+		Gone:    "trainings.denied",
+		Invalid: "training.invalid",
+	}
+	return &Flow[trainingAdmin]{Name: FlowTrainingAdmin, Gate: ts.gate, Steps: []Step[trainingAdmin]{
+		list.Step(),
+		{Name: "card", Ask: ts.askCard, Answer: ts.answerCard},
+		{Name: "enrollees", Ask: ts.askEnrollees, Answer: func(ctx context.Context, c *Conv, a *trainingAdmin, in Input) (Next, error) {
+			if in.Choice == "export" {
+				return ts.export(ctx, c, a)
 			}
 			return Retry("training.invalid"), nil
-		},
-	}
+		}},
+		{Name: "attendance", Ask: ts.askAttendance, Answer: ts.answerAttendance},
+		{Name: "cancel", Ask: ts.askCancel, Answer: ts.answerCancel},
+	}}
 }
 
-// trainingExport sends the enrollees of the training on screen as a CSV file (UTF-8 with
-// a byte order mark, so that Excel shows Persian) and shows the same question again.
-func trainingExport(ctx context.Context, d Deps, c *Conv) (Next, error) {
-	t, s, err := trainingForStaff(ctx, d, c, "training_export")
-	if err != nil || s == nil {
-		return Done(trainingDenied()), err
+// askCard is a training as staff see it, with what they can do with it now.
+func (ts *trainingStaff) askCard(ctx context.Context, c *Conv, a *trainingAdmin) (coopbot.Reply, error) {
+	t, err := ts.training(ctx, c, a.Training, "training_view")
+	if err != nil || t == nil {
+		return coopbot.Text(coopbot.M("trainings.denied")), err
 	}
-	list, err := d.Store.Enrollees(ctx, t.ID)
+	names, err := trainingNeighborhoodNames(ctx, ts.d, c.Lang())
+	if err != nil {
+		return coopbot.Reply{}, err
+	}
+	r := coopbot.Reply{Text: trainingDetail(c, t, names[t.NeighborhoodID], false)}
+	r.Text = append(r.Text, coopbot.M("trainings.manage.seats", "Taken", text.Number(int64(t.SeatsTaken)),
+		"Capacity", text.Number(int64(t.Capacity)), "Waiting", text.Number(int64(t.Waitlisted))))
+	started := t.Started(ts.d.Now())
+	open := !started && t.Status == coopbot.TrainingPublished
+	switch {
+	case t.Status == coopbot.TrainingCancelled:
+		r.Text = append(r.Text, coopbot.M("trainings.manage.cancelled"))
+	case open && t.AudienceFa != "" && t.AudienceAz == "":
+		// Written before it was asked in both languages: Azeri readers see the Persian.
+		r.Text = append(r.Text, coopbot.M("trainings.manage.audience_az_missing", "Edit", coopbot.M("trainings.manage.edit")))
+	}
+	r.Buttons = [][]coopbot.Button{{
+		{Label: coopbot.M("trainings.manage.enrollees"), Data: "enrollees"},
+		{Label: coopbot.M("trainings.manage.export"), Data: "export"},
+	}}
+	if started && t.Status == coopbot.TrainingPublished {
+		r.Buttons = append(r.Buttons, []coopbot.Button{{Label: coopbot.M("trainings.manage.attendance"), Data: "attendance"}})
+	}
+	if open {
+		r.Buttons = append(r.Buttons, []coopbot.Button{{Label: coopbot.M("trainings.manage.edit"), Data: "edit"}},
+			[]coopbot.Button{{Label: coopbot.M("trainings.manage.cancel"), Data: "drop"}})
+	}
+	return r, nil
+}
+
+func (ts *trainingStaff) answerCard(ctx context.Context, c *Conv, a *trainingAdmin, in Input) (Next, error) {
+	switch in.Choice {
+	case "enrollees":
+		return Goto("enrollees"), nil
+	case "export":
+		return ts.export(ctx, c, a)
+	case "attendance":
+		return Goto("attendance"), nil
+	case "drop":
+		return Goto("cancel"), nil
+	case "edit":
+		t, err := ts.training(ctx, c, a.Training, "training_edit")
+		if err != nil || t == nil {
+			return trainingDenied(), err
+		}
+		if t.Status != coopbot.TrainingPublished || t.Started(ts.d.Now()) {
+			return Retry("trainings.edit.started"), nil
+		}
+		return Start(FlowTrainingEdit, editTrainingForm(t)), nil
+	}
+	return Retry("training.invalid"), nil
+}
+
+// export sends the enrollees of the training on screen as a CSV file (UTF-8 with a byte
+// order mark, so that Excel shows Persian) and shows the same question again.
+func (ts *trainingStaff) export(ctx context.Context, c *Conv, a *trainingAdmin) (Next, error) {
+	t, err := ts.training(ctx, c, a.Training, "training_export")
+	if err != nil || t == nil {
+		return trainingDenied(), err
+	}
+	list, err := ts.d.Store.Enrollees(ctx, t.ID)
 	if err != nil {
 		return Next{}, err
 	}
-	data, err := trainingCSV(ctx, d, c.Lang(), list)
+	data, err := trainingCSV(ctx, ts.d, c.Lang(), list)
 	if err != nil {
 		return Next{}, err
 	}
-	if err := trainingAudit(ctx, d, c, "training_export", t.ID, map[string]any{"rows": len(list)}); err != nil {
+	if err := ts.audit(ctx, c, "training_export", t.ID, map[string]any{"rows": len(list)}); err != nil {
 		return Next{}, err
 	}
 	name := fmt.Sprintf("training-%d-%s.csv", t.ID, strings.ReplaceAll(text.JalaliOf(t.StartsAt).String(), "/", "-"))
@@ -335,76 +358,62 @@ func trainingCSVPhone(e164 string) string {
 	return trainingCSVCell(e164)
 }
 
-func trainingEnrolleesStep(d Deps) legacyStep {
-	return legacyStep{
-		Ask: func(ctx context.Context, c *Conv) (coopbot.Reply, error) {
-			t, s, err := trainingForStaff(ctx, d, c, "training_enrollees")
-			if err != nil || s == nil {
-				return trainingDenied(), err
-			}
-			list, err := d.Store.Enrollees(ctx, t.ID)
-			if err != nil {
-				return coopbot.Reply{}, err
-			}
-			slots, err := d.Store.TrainingReminders(ctx, t.ID)
-			if err != nil {
-				return coopbot.Reply{}, err
-			}
-			r := coopbot.Text(coopbot.M("trainings.enrollees.title", trainingData(c, t)...))
-			var confirmed, waiting []coopbot.Enrollee
-			for _, e := range list {
-				if e.Status == coopbot.EnrollmentWaitlisted {
-					waiting = append(waiting, e)
-				} else {
-					confirmed = append(confirmed, e)
-				}
-			}
-			if len(list) == 0 {
-				r.Text = append(r.Text, coopbot.M("trainings.enrollees.none"))
-			}
-			for _, group := range []struct {
-				id   string
-				list []coopbot.Enrollee
-			}{{"trainings.enrollees.confirmed", confirmed}, {"trainings.enrollees.waitlist", waiting}} {
-				if len(group.list) == 0 {
-					continue
-				}
-				r.Text = append(r.Text, coopbot.Raw(""), coopbot.M(group.id, "Count", text.Number(int64(len(group.list)))).WithCount(len(group.list)))
-				for i, e := range group.list {
-					if i == trainingEnrolleesShown {
-						more := len(group.list) - i
-						r.Text = append(r.Text, coopbot.M("trainings.enrollees.more", "Count", text.Number(int64(more))).WithCount(more))
-						break
-					}
-					n := i + 1
-					if e.Status == coopbot.EnrollmentWaitlisted {
-						n = e.Position
-					}
-					r.Text = append(r.Text, coopbot.Raw(text.FaDigits(strconv.Itoa(n))+". "+text.Isolate(e.Name)+trainingAttendMark(e.Attended)))
-				}
-			}
-			r.Text = append(r.Text, coopbot.Raw(""), coopbot.M("trainings.reminders.title"))
-			if len(slots) == 0 {
-				r.Text = append(r.Text, coopbot.M("trainings.reminders.none"))
-			}
-			for _, sl := range slots {
-				id := "trainings.reminders.day"
-				if sl.Kind == coopbot.ReminderHours {
-					id = "trainings.reminders.hours"
-				}
-				r.Text = append(r.Text, coopbot.M(id, "Day", text.LongDate(sl.At, text.Lang(c.Lang())), "Time", text.Clock(sl.At),
-					"Pending", text.Number(int64(sl.Pending)), "Done", text.Number(int64(sl.Done))))
-			}
-			r.Buttons = [][]coopbot.Button{{{Label: coopbot.M("trainings.manage.export"), Data: "export"}}}
-			return r, nil
-		},
-		Answer: func(ctx context.Context, c *Conv, in Input) (Next, error) {
-			if in.Choice == "export" {
-				return trainingExport(ctx, d, c)
-			}
-			return Retry("training.invalid"), nil
-		},
+// askEnrollees lists the confirmed enrollees and the wait-list by name, then the
+// reminders scheduled.
+func (ts *trainingStaff) askEnrollees(ctx context.Context, c *Conv, a *trainingAdmin) (coopbot.Reply, error) {
+	t, err := ts.training(ctx, c, a.Training, "training_enrollees")
+	if err != nil || t == nil {
+		return coopbot.Text(coopbot.M("trainings.denied")), err
 	}
+	list, err := ts.d.Store.Enrollees(ctx, t.ID)
+	if err != nil {
+		return coopbot.Reply{}, err
+	}
+	slots, err := ts.d.Store.TrainingReminders(ctx, t.ID)
+	if err != nil {
+		return coopbot.Reply{}, err
+	}
+	r := coopbot.Text(coopbot.M("trainings.enrollees.title", trainingData(c, t)...))
+	if len(list) == 0 {
+		r.Text = append(r.Text, coopbot.M("trainings.enrollees.none"))
+	}
+	confirmed := slices.DeleteFunc(slices.Clone(list), func(e coopbot.Enrollee) bool { return e.Status == coopbot.EnrollmentWaitlisted })
+	waiting := slices.DeleteFunc(slices.Clone(list), func(e coopbot.Enrollee) bool { return e.Status != coopbot.EnrollmentWaitlisted })
+	for _, group := range []struct {
+		id   string
+		list []coopbot.Enrollee
+	}{{"trainings.enrollees.confirmed", confirmed}, {"trainings.enrollees.waitlist", waiting}} {
+		if len(group.list) == 0 {
+			continue
+		}
+		r.Text = append(r.Text, coopbot.Raw(""), coopbot.M(group.id, "Count", text.Number(int64(len(group.list)))).WithCount(len(group.list)))
+		for i, e := range group.list {
+			if i == trainingEnrolleesShown {
+				more := len(group.list) - i
+				r.Text = append(r.Text, coopbot.M("trainings.enrollees.more", "Count", text.Number(int64(more))).WithCount(more))
+				break
+			}
+			n := i + 1
+			if e.Status == coopbot.EnrollmentWaitlisted {
+				n = e.Position
+			}
+			r.Text = append(r.Text, coopbot.Raw(text.FaDigits(strconv.Itoa(n))+". "+text.Isolate(e.Name)+trainingAttendMark(e.Attended)))
+		}
+	}
+	r.Text = append(r.Text, coopbot.Raw(""), coopbot.M("trainings.reminders.title"))
+	if len(slots) == 0 {
+		r.Text = append(r.Text, coopbot.M("trainings.reminders.none"))
+	}
+	for _, sl := range slots {
+		id := "trainings.reminders.day"
+		if sl.Kind == coopbot.ReminderHours {
+			id = "trainings.reminders.hours"
+		}
+		r.Text = append(r.Text, coopbot.M(id, "Day", text.LongDate(sl.At, text.Lang(c.Lang())), "Time", text.Clock(sl.At),
+			"Pending", text.Number(int64(sl.Pending)), "Done", text.Number(int64(sl.Done))))
+	}
+	r.Buttons = [][]coopbot.Button{{{Label: coopbot.M("trainings.manage.export"), Data: "export"}}}
+	return r, nil
 }
 
 // trainingAttendMark shows attendance after a name: ✅ came, ❌ did not, nothing unmarked.
@@ -418,491 +427,139 @@ func trainingAttendMark(a *bool) string {
 	return " ❌"
 }
 
-func trainingAttendanceStep(d Deps) legacyStep {
-	return legacyStep{
-		Ask: func(ctx context.Context, c *Conv) (coopbot.Reply, error) {
-			t, s, err := trainingForStaff(ctx, d, c, "training_attendance")
-			if err != nil || s == nil {
-				return trainingDenied(), err
-			}
-			if !t.Started(d.Now()) || t.Status != coopbot.TrainingPublished {
-				return coopbot.Text(coopbot.M("trainings.attendance.not_started")), nil
-			}
-			list, err := d.Store.Enrollees(ctx, t.ID)
-			if err != nil {
-				return coopbot.Reply{}, err
-			}
-			list = slices.DeleteFunc(list, func(e coopbot.Enrollee) bool { return e.Status != coopbot.EnrollmentConfirmed })
-			r := coopbot.Text(coopbot.M("trainings.attendance.prompt", trainingData(c, t)...))
-			if len(list) == 0 {
-				r.Text = append(r.Text, coopbot.M("trainings.attendance.none"))
-				return r, nil
-			}
-			var present, absent int
-			for _, e := range list {
-				switch {
-				case e.Attended == nil:
-				case *e.Attended:
-					present++
-				default:
-					absent++
-				}
-			}
-			r.Text = append(r.Text, coopbot.M("trainings.attendance.summary", "Present", text.Number(int64(present)),
-				"Absent", text.Number(int64(absent)), "Unmarked", text.Number(int64(len(list)-present-absent))))
-			page := int(c.GetInt("ap"))
-			if page*trainingAttendPerPage >= len(list) {
-				page = 0
-			}
-			end := min(len(list), (page+1)*trainingAttendPerPage)
-			for i := page * trainingAttendPerPage; i < end; i++ {
-				e := list[i]
-				mark := "⬜ "
-				if e.Attended != nil && *e.Attended {
-					mark = "✅ "
-				} else if e.Attended != nil {
-					mark = "❌ "
-				}
-				r.Buttons = append(r.Buttons, []coopbot.Button{{Label: coopbot.Raw(mark + text.Truncate(e.Name, 40)), Data: "x:" + strconv.FormatInt(e.ID, 10)}})
-			}
-			if _, pages := pageOf(page, len(list), trainingAttendPerPage); pages > 1 {
-				r.Text = append(r.Text, coopbot.Raw(""))
-				pager(&r, page, pages)
-			}
-			return r, nil
-		},
-		Answer: func(ctx context.Context, c *Conv, in Input) (Next, error) {
-			switch {
-			case strings.HasPrefix(in.Choice, "p:"):
-				c.Set("ap", in.Choice[2:])
-				return Again(), nil
-			case !strings.HasPrefix(in.Choice, "x:"):
-				return Retry("training.invalid"), nil
-			}
-			id, _ := strconv.ParseInt(in.Choice[2:], 10, 64)
-			t, s, err := trainingForStaff(ctx, d, c, "training_attendance")
-			if err != nil || s == nil {
-				return Done(trainingDenied()), err
-			}
-			list, err := d.Store.Enrollees(ctx, t.ID)
-			if err != nil {
-				return Next{}, err
-			}
-			i := slices.IndexFunc(list, func(e coopbot.Enrollee) bool { return e.ID == id })
-			if i < 0 {
-				return Retry("trainings.attendance.not_allowed"), nil
-			}
-			// Unmarked and absent become present; present becomes absent.
-			came := list[i].Attended == nil || !*list[i].Attended
-			err = d.Store.SetAttendance(ctx, t.ID, id, came)
-			if msg := trainingRefusal(err); msg != "" {
-				return Retry(msg), nil
-			}
-			if err != nil {
-				return Next{}, err
-			}
-			if err := trainingAudit(ctx, d, c, "training_attendance", t.ID, map[string]any{"enrollment_id": id, "attended": came}); err != nil {
-				return Next{}, err
-			}
-			return Again(), nil
-		},
-	}
+// attendees are the confirmed enrollees of a training, whose attendance is marked.
+func (ts *trainingStaff) attendees(ctx context.Context, t *coopbot.Training) ([]coopbot.Enrollee, error) {
+	list, err := ts.d.Store.Enrollees(ctx, t.ID)
+	return slices.DeleteFunc(list, func(e coopbot.Enrollee) bool { return e.Status != coopbot.EnrollmentConfirmed }), err
 }
 
-func trainingCancelStep(d Deps) legacyStep {
-	return legacyStep{
-		Ask: func(ctx context.Context, c *Conv) (coopbot.Reply, error) {
-			t, s, err := trainingForStaff(ctx, d, c, "training_cancel")
-			if err != nil || s == nil {
-				return trainingDenied(), err
-			}
-			n := t.SeatsTaken + t.Waitlisted
-			return coopbot.Reply{
-				Text: []coopbot.Msg{coopbot.M("trainings.cancel.confirm", append(trainingData(c, t), "Count", text.Number(int64(n)))...).WithCount(n)},
-				Buttons: [][]coopbot.Button{{
-					{Label: coopbot.M("trainings.cancel.yes"), Data: "yes"},
-					{Label: coopbot.M("trainings.cancel.no"), Data: "no"},
-				}},
-			}, nil
-		},
-		Answer: func(ctx context.Context, c *Conv, in Input) (Next, error) {
-			switch in.Choice {
-			case "no":
-				return Goto("manage"), nil
-			case "yes":
-			default:
-				return Retry("training.invalid"), nil
-			}
-			t, s, err := trainingForStaff(ctx, d, c, "training_cancel")
-			if err != nil || s == nil {
-				return Done(trainingDenied()), err
-			}
-			n, err := d.Store.CancelTraining(ctx, t.ID)
-			if msg := trainingRefusal(err); msg != "" {
-				return Done(coopbot.Text(coopbot.M(msg))), nil
-			}
-			if err != nil {
-				return Next{}, err
-			}
-			if err := trainingAudit(ctx, d, c, "training_cancel", t.ID, map[string]any{"notified": n}); err != nil {
-				return Next{}, err
-			}
-			return Done(coopbot.Text(coopbot.M("trainings.cancel.done", "Count", text.Number(int64(n))).WithCount(n))), nil
-		},
+// askAttendance shows a button per confirmed enrollee, a page at a time: a press turns
+// unmarked and absent into present, present into absent.
+func (ts *trainingStaff) askAttendance(ctx context.Context, c *Conv, a *trainingAdmin) (coopbot.Reply, error) {
+	t, err := ts.training(ctx, c, a.Training, "training_attendance")
+	if err != nil || t == nil {
+		return coopbot.Text(coopbot.M("trainings.denied")), err
 	}
-}
-
-// trainingFormAnswers fills the form with a training, for editing.
-func trainingFormAnswers(t *coopbot.Training) map[string]string {
-	at := t.StartsAt.In(text.Tehran)
-	return map[string]string{
-		"id": strconv.FormatInt(t.ID, 10), "rev": strconv.Itoa(t.Rev), "taken": strconv.Itoa(t.SeatsTaken),
-		"title_fa": t.TitleFa, "title_az": t.TitleAz, "desc_fa": t.DescriptionFa, "desc_az": t.DescriptionAz,
-		"venue": t.VenueName, "address": t.VenueAddress, "neighborhood": strconv.FormatInt(t.NeighborhoodID, 10),
-		"date": text.JalaliOf(at).String(), "time": at.Format("15:04"),
-		"duration": strconv.Itoa(int(t.Duration.Minutes())), "capacity": strconv.Itoa(t.Capacity), "audience": t.Audience,
+	if !t.Started(ts.d.Now()) || t.Status != coopbot.TrainingPublished {
+		return coopbot.Text(coopbot.M("trainings.attendance.not_started")), nil
 	}
-}
-
-// trainingFormStart is the start instant the form holds, if it holds a date and a time.
-func trainingFormStart(c *Conv) (time.Time, bool) {
-	day, r1 := text.ParseJalaliDate(c.Get("date"))
-	h, m, r2 := text.ParseClock(c.Get("time"))
-	if c.Get("date") == "" || c.Get("time") == "" || r1 != text.OK || r2 != text.OK {
-		return time.Time{}, false
+	list, err := ts.attendees(ctx, t)
+	if err != nil {
+		return coopbot.Reply{}, err
 	}
-	return day.At(h, m), true
-}
-
-// trainingFromForm builds the training the form describes.
-func trainingFromForm(c *Conv) *coopbot.Training {
-	start, _ := trainingFormStart(c)
-	return &coopbot.Training{
-		ID: c.GetInt("id"), Rev: int(c.GetInt("rev")), NeighborhoodID: c.GetInt("neighborhood"),
-		TitleFa: c.Get("title_fa"), TitleAz: c.Get("title_az"), DescriptionFa: c.Get("desc_fa"), DescriptionAz: c.Get("desc_az"),
-		VenueName: c.Get("venue"), VenueAddress: c.Get("address"), Audience: c.Get("audience"),
-		StartsAt: start, Duration: time.Duration(c.GetInt("duration")) * time.Minute, Capacity: int(c.GetInt("capacity")),
-		CreatedBy: c.Profile.ResidentID, Status: coopbot.TrainingPublished,
+	r := coopbot.Text(coopbot.M("trainings.attendance.prompt", trainingData(c, t)...))
+	if len(list) == 0 {
+		r.Text = append(r.Text, coopbot.M("trainings.attendance.none"))
+		return r, nil
 	}
-}
-
-// trainingFormNext goes from a question to the next one, or back to the review when a
-// field was being changed from there. A neighborhood manager's trainings are in their
-// neighborhood: that question is skipped.
-func trainingFormNext(c *Conv, field string) Next {
-	if c.Get("ret") != "" {
-		return Goto("review")
-	}
-	i := slices.Index(trainingFormFields, field)
-	if i < 0 || i+1 == len(trainingFormFields) {
-		return Goto("review")
-	}
-	next := trainingFormFields[i+1]
-	if next == "neighborhood" && c.Profile.Role == coopbot.RoleNeighborhoodManager {
-		c.SetInt("neighborhood", c.Profile.RoleScope)
-		next = trainingFormFields[i+2]
-	}
-	return Goto(next)
-}
-
-// trainingTextStep is a free-text question of the form, at most max runes.
-func trainingTextStep(field, prompt string, max int, multiline bool) legacyStep {
-	return legacyStep{
-		Ask: func(ctx context.Context, c *Conv) (coopbot.Reply, error) {
-			r := coopbot.Text(coopbot.M(prompt))
-			if v := c.Get(field); v != "" {
-				r.Text = append(r.Text, coopbot.M("trainings.form.current", "Value", v))
-			}
-			return r, nil
-		},
-		Answer: func(ctx context.Context, c *Conv, in Input) (Next, error) {
-			if in.Kind != KindText {
-				return Retry("trainings.form.text_only"), nil
-			}
-			v := in.Text
-			if multiline {
-				v = text.CleanMultiline(in.Raw)
-			}
-			if v == "" {
-				return Retry(string(text.ReasonEmpty)), nil
-			}
-			if utf8.RuneCountInString(v) > max {
-				return Retry("trainings.form.too_long", "Max", text.Number(int64(max))), nil
-			}
-			c.Set(field, v)
-			return trainingFormNext(c, field), nil
-		},
-	}
-}
-
-// trainingFormSteps are the questions of the form that creates (trainingnew) or edits
-// (trainingedit, which opens at the review) a training.
-func trainingFormSteps(d Deps) map[string]legacyStep {
-	nbh := legacyNeighborhoodStep(d, func(ctx context.Context, c *Conv, n coopbot.Neighborhood) (Next, error) {
-		c.SetInt("neighborhood", n.ID)
-		return trainingFormNext(c, "neighborhood"), nil
-	})
-	nbhAsk := nbh.Ask
-	nbh.Ask = func(ctx context.Context, c *Conv) (coopbot.Reply, error) {
-		r, err := nbhAsk(ctx, c)
-		if len(r.Text) > 0 {
-			r.Text[0] = coopbot.M("trainings.form.neighborhood")
+	var present, absent int
+	for _, e := range list {
+		switch {
+		case e.Attended == nil:
+		case *e.Attended:
+			present++
+		default:
+			absent++
 		}
-		return r, err
 	}
-	return map[string]legacyStep{
-		"title_fa":     trainingTextStep("title_fa", "trainings.form.title_fa", 100, false),
-		"title_az":     trainingTextStep("title_az", "trainings.form.title_az", 100, false),
-		"desc_fa":      trainingTextStep("desc_fa", "trainings.form.desc_fa", 1000, true),
-		"desc_az":      trainingTextStep("desc_az", "trainings.form.desc_az", 1000, true),
-		"venue":        trainingTextStep("venue", "trainings.form.venue", 100, false),
-		"address":      trainingTextStep("address", "trainings.form.address", 200, false),
-		"neighborhood": nbh,
-		"date": {
-			Ask: func(ctx context.Context, c *Conv) (coopbot.Reply, error) {
-				example := text.JalaliOf(d.Now().AddDate(0, 0, 7)).Fa()
-				r := coopbot.Text(coopbot.M("trainings.form.date", "Example", example))
-				if v := c.Get("date"); v != "" {
-					day, _ := text.ParseJalaliDate(v)
-					r.Text = append(r.Text, coopbot.M("trainings.form.current", "Value", day.Fa()))
-				}
-				return r, nil
-			},
-			Answer: func(ctx context.Context, c *Conv, in Input) (Next, error) {
-				if in.Kind != KindText {
-					return Retry("trainings.form.text_only"), nil
-				}
-				day, reason := text.ParseJalaliDate(in.Text)
-				if reason != text.OK {
-					return Retry(string(reason)), nil
-				}
-				now := d.Now()
-				if day.String() < text.JalaliOf(now).String() {
-					return Retry("trainings.form.date_past", "Today", text.JalaliOf(now).Fa()), nil
-				}
-				prev := c.Get("date")
-				c.Set("date", day.String())
-				if start, ok := trainingFormStart(c); ok && !start.After(now) {
-					// Changing the date from the review made the kept time a past instant.
-					c.Set("date", prev)
-					return Retry("trainings.form.time_past", "Day", text.LongDate(start, text.Lang(c.Lang())), "Time", text.Clock(start)), nil
-				}
-				return trainingFormNext(c, "date"), nil
-			},
-		},
-		"time": {
-			Ask: func(ctx context.Context, c *Conv) (coopbot.Reply, error) {
-				r := coopbot.Text(coopbot.M("trainings.form.time"))
-				if v := c.Get("time"); v != "" {
-					r.Text = append(r.Text, coopbot.M("trainings.form.current", "Value", text.FaDigits(v)))
-				}
-				return r, nil
-			},
-			Answer: func(ctx context.Context, c *Conv, in Input) (Next, error) {
-				if in.Kind != KindText {
-					return Retry("trainings.form.text_only"), nil
-				}
-				h, m, reason := text.ParseClock(in.Text)
-				if reason != text.OK {
-					return Retry(string(reason)), nil
-				}
-				day, reason := text.ParseJalaliDate(c.Get("date"))
-				if reason != text.OK {
-					return Goto("date"), nil
-				}
-				start := day.At(h, m)
-				if !start.After(d.Now()) {
-					return Retry("trainings.form.time_past", "Day", text.LongDate(start, text.Lang(c.Lang())), "Time", text.Clock(start)), nil
-				}
-				c.Set("time", fmt.Sprintf("%02d:%02d", h, m))
-				return trainingFormNext(c, "time"), nil
-			},
-		},
-		"duration": {
-			Ask: func(ctx context.Context, c *Conv) (coopbot.Reply, error) {
-				r := coopbot.Text(coopbot.M("trainings.form.duration"))
-				if v := c.Get("duration"); v != "" {
-					r.Text = append(r.Text, coopbot.M("trainings.form.current", "Value", text.FaDigits(v)))
-				}
-				return r, nil
-			},
-			Answer: func(ctx context.Context, c *Conv, in Input) (Next, error) {
-				if in.Kind != KindText {
-					return Retry("trainings.form.text_only"), nil
-				}
-				n, reason := text.ParseInt(in.Text, trainingMinMinutes, trainingMaxMinutes)
-				if reason != text.OK {
-					return Retry(string(reason), "Min", text.Number(trainingMinMinutes), "Max", text.Number(trainingMaxMinutes)), nil
-				}
-				c.SetInt("duration", n)
-				return trainingFormNext(c, "duration"), nil
-			},
-		},
-		"capacity": {
-			Ask: func(ctx context.Context, c *Conv) (coopbot.Reply, error) {
-				r := coopbot.Text(coopbot.M("trainings.form.capacity"))
-				if v := c.Get("capacity"); v != "" {
-					r.Text = append(r.Text, coopbot.M("trainings.form.current", "Value", text.FaDigits(v)))
-				}
-				return r, nil
-			},
-			Answer: func(ctx context.Context, c *Conv, in Input) (Next, error) {
-				if in.Kind != KindText {
-					return Retry("trainings.form.text_only"), nil
-				}
-				n, reason := text.ParseInt(in.Text, math.MinInt64, math.MaxInt64)
-				switch {
-				case reason == text.NumberRange:
-					return Retry(string(reason), "Min", text.Number(1), "Max", text.Number(trainingMaxCapacity)), nil
-				case reason != text.OK:
-					return Retry(string(reason)), nil
-				case n <= 0:
-					return Retry("trainings.form.capacity_positive"), nil
-				case n > trainingMaxCapacity:
-					return Retry(string(text.NumberRange), "Min", text.Number(1), "Max", text.Number(trainingMaxCapacity)), nil
-				case n < c.GetInt("taken"):
-					return Retry("trainings.form.capacity_below", "Taken", text.Number(c.GetInt("taken"))), nil
-				}
-				c.SetInt("capacity", n)
-				return trainingFormNext(c, "capacity"), nil
-			},
-		},
-		"audience": {
-			Ask: func(ctx context.Context, c *Conv) (coopbot.Reply, error) {
-				r := coopbot.Reply{
-					Text:    []coopbot.Msg{coopbot.M("trainings.form.audience")},
-					Buttons: [][]coopbot.Button{{{Label: coopbot.M("trainings.form.skip"), Data: "skip"}}},
-				}
-				if v := c.Get("audience"); v != "" {
-					r.Text = append(r.Text, coopbot.M("trainings.form.current", "Value", v))
-				}
-				return r, nil
-			},
-			Answer: func(ctx context.Context, c *Conv, in Input) (Next, error) {
-				if in.Choice == "skip" {
-					c.Set("audience", "")
-					return trainingFormNext(c, "audience"), nil
-				}
-				if in.Kind != KindText || in.Text == "" {
-					return Retry("trainings.form.text_only"), nil
-				}
-				if utf8.RuneCountInString(in.Text) > 200 {
-					return Retry("trainings.form.too_long", "Max", text.Number(200)), nil
-				}
-				c.Set("audience", in.Text)
-				return trainingFormNext(c, "audience"), nil
-			},
-		},
-		"review": trainingReviewStep(d),
+	r.Text = append(r.Text, coopbot.M("trainings.attendance.summary", "Present", text.Number(int64(present)),
+		"Absent", text.Number(int64(absent)), "Unmarked", text.Number(int64(len(list)-present-absent))))
+	page, pages := Pages(c.Page(), len(list), trainingAttendPerPage)
+	for _, e := range pageItems(list, page, trainingAttendPerPage) {
+		mark := "⬜ "
+		if e.Attended != nil && *e.Attended {
+			mark = "✅ "
+		} else if e.Attended != nil {
+			mark = "❌ "
+		}
+		r.Buttons = append(r.Buttons, []coopbot.Button{{Label: coopbot.Raw(mark + text.Truncate(e.Name, 40)), Data: Data("x", e.ID)}})
 	}
+	if pages > 1 {
+		r.Text = append(r.Text, coopbot.Raw(""))
+	}
+	pager(&r, page, pages)
+	return r, nil
 }
 
-func trainingReviewStep(d Deps) legacyStep {
-	return legacyStep{
-		Ask: func(ctx context.Context, c *Conv) (coopbot.Reply, error) {
-			t := trainingFromForm(c)
-			names, err := trainingNeighborhoodNames(ctx, d, c.Lang())
-			if err != nil {
-				return coopbot.Reply{}, err
-			}
-			audience := t.Audience
-			if audience == "" {
-				audience = "—"
-			}
-			r := coopbot.Text(coopbot.M("trainings.review.title"), coopbot.M("trainings.review.body",
-				"TitleFa", t.TitleFa, "TitleAz", t.TitleAz, "DescFa", t.DescriptionFa, "DescAz", t.DescriptionAz,
-				"Venue", t.VenueName, "Address", t.VenueAddress, "Neighborhood", names[t.NeighborhoodID],
-				"Day", text.LongDate(t.StartsAt, text.Lang(c.Lang())), "Time", text.Clock(t.StartsAt),
-				"Minutes", text.Number(int64(t.Duration.Minutes())), "Capacity", text.Number(int64(t.Capacity)),
-				"Audience", audience))
-			final := coopbot.Button{Label: coopbot.M("trainings.review.publish"), Data: "publish"}
-			if t.ID != 0 {
-				final = coopbot.Button{Label: coopbot.M("trainings.review.save"), Data: "save"}
-			}
-			r.Buttons = [][]coopbot.Button{{final}}
-			var row []coopbot.Button
-			for _, f := range trainingFormFields {
-				if f == "neighborhood" && c.Profile.Role == coopbot.RoleNeighborhoodManager {
-					continue
-				}
-				row = append(row, coopbot.Button{Label: coopbot.M("trainings.field." + f), Data: "f:" + f})
-			}
-			r.Buttons = append(r.Buttons, grid(3, row)...)
-			return r, nil
-		},
-		Answer: func(ctx context.Context, c *Conv, in Input) (Next, error) {
-			switch {
-			case strings.HasPrefix(in.Choice, "f:"):
-				f := in.Choice[2:]
-				if !slices.Contains(trainingFormFields, f) || f == "neighborhood" && c.Profile.Role == coopbot.RoleNeighborhoodManager {
-					return Retry("training.invalid"), nil
-				}
-				c.Set("ret", "1")
-				return Goto(f), nil
-			case in.Choice == "publish" && c.GetInt("id") == 0:
-				return trainingPublish(ctx, d, c)
-			case in.Choice == "save" && c.GetInt("id") != 0:
-				return trainingSave(ctx, d, c)
-			}
-			return Retry("training.invalid"), nil
-		},
+func (ts *trainingStaff) answerAttendance(ctx context.Context, c *Conv, a *trainingAdmin, in Input) (Next, error) {
+	if turnPage(c, in) {
+		return Again(), nil
 	}
-}
-
-// trainingReady checks what may have changed since the form was filled: the start must
-// still be ahead.
-func trainingReady(d Deps, c *Conv, t *coopbot.Training) (Next, bool) {
-	if !t.StartsAt.After(d.Now()) {
-		return Retry("trainings.form.time_past", "Day", text.LongDate(t.StartsAt, text.Lang(c.Lang())), "Time", text.Clock(t.StartsAt)), false
+	id, ok := in.Pick("x")
+	if !ok {
+		return Retry("training.invalid"), nil
 	}
-	return Next{}, true
-}
-
-func trainingPublish(ctx context.Context, d Deps, c *Conv) (Next, error) {
-	t := trainingFromForm(c)
-	if next, ok := trainingReady(d, c, t); !ok {
-		return next, nil
+	t, err := ts.training(ctx, c, a.Training, "training_attendance")
+	if err != nil || t == nil {
+		return trainingDenied(), err
 	}
-	s, err := trainingStaff(ctx, d, c, "training_create", 0, t.NeighborhoodID)
-	if err != nil || s == nil {
-		return Done(trainingDenied()), err
-	}
-	id, err := d.Store.CreateTraining(ctx, t)
+	list, err := ts.attendees(ctx, t)
 	if err != nil {
 		return Next{}, err
 	}
-	if err := trainingAudit(ctx, d, c, "training_create", id, map[string]any{"neighborhood_id": t.NeighborhoodID, "capacity": t.Capacity}); err != nil {
-		return Next{}, err
+	i := slices.IndexFunc(list, func(e coopbot.Enrollee) bool { return e.ID == id })
+	if i < 0 {
+		return Retry("trainings.attendance.not_allowed"), nil
 	}
-	return Done(coopbot.Text(coopbot.M("trainings.new.published", trainingData(c, t)...))), nil
-}
-
-func trainingSave(ctx context.Context, d Deps, c *Conv) (Next, error) {
-	t := trainingFromForm(c)
-	if next, ok := trainingReady(d, c, t); !ok {
-		return next, nil
+	came := list[i].Attended == nil || !*list[i].Attended
+	err = ts.d.Store.SetAttendance(ctx, c.Profile.ResidentID, t.ID, id, came)
+	if coopbot.ErrorCode(err) == coopbot.EForbidden {
+		return trainingDenied(), nil
 	}
-	old, err := d.Store.Training(ctx, t.ID)
-	if err != nil {
-		return Next{}, err
-	}
-	// Both where the training was and where it goes must be in the person's scope.
-	s, err := trainingStaff(ctx, d, c, "training_edit", t.ID, old.NeighborhoodID)
-	if err == nil && s != nil && !s.CanSee(t.NeighborhoodID) {
-		s, err = trainingStaff(ctx, d, c, "training_edit", t.ID, t.NeighborhoodID)
-	}
-	if err != nil || s == nil {
-		return Done(trainingDenied()), err
-	}
-	n, err := d.Store.UpdateTraining(ctx, t)
 	if msg := trainingRefusal(err); msg != "" {
-		return Done(coopbot.Text(coopbot.M(msg))), nil
+		return Retry(msg), nil
 	}
 	if err != nil {
 		return Next{}, err
 	}
-	if err := trainingAudit(ctx, d, c, "training_edit", t.ID, map[string]any{"rev": t.Rev, "notified": n}); err != nil {
+	if err := ts.audit(ctx, c, "training_attendance", t.ID, map[string]any{"enrollment_id": id, "attended": came}); err != nil {
 		return Next{}, err
 	}
-	return Done(coopbot.Text(coopbot.M("trainings.edit.saved", "Count", text.Number(int64(n))).WithCount(n))), nil
+	return Again(), nil
+}
+
+// askCancel asks to confirm cancelling the training, saying that only the yes button
+// cancels it and that leaving the screen does not.
+func (ts *trainingStaff) askCancel(ctx context.Context, c *Conv, a *trainingAdmin) (coopbot.Reply, error) {
+	t, err := ts.training(ctx, c, a.Training, "training_cancel")
+	if err != nil || t == nil {
+		return coopbot.Text(coopbot.M("trainings.denied")), err
+	}
+	n := t.SeatsTaken + t.Waitlisted
+	return coopbot.Reply{
+		Text: []coopbot.Msg{
+			coopbot.M("trainings.cancel.confirm", append(trainingData(c, t), "Count", text.Number(int64(n)))...).WithCount(n),
+			coopbot.M("trainings.cancel.how", "Yes", coopbot.M("trainings.cancel.yes"), "No", coopbot.M("trainings.cancel.no"),
+				"Back", coopbot.M("common.back"), "Leave", coopbot.M("common.cancel")),
+		},
+		Buttons: [][]coopbot.Button{
+			{{Label: coopbot.M("trainings.cancel.yes"), Data: "yes"}},
+			{{Label: coopbot.M("trainings.cancel.no"), Data: "no"}},
+		},
+	}, nil
+}
+
+func (ts *trainingStaff) answerCancel(ctx context.Context, c *Conv, a *trainingAdmin, in Input) (Next, error) {
+	switch in.Choice {
+	case "no":
+		return Goto("card"), nil
+	case "yes":
+	default:
+		return Retry("training.invalid"), nil
+	}
+	t, err := ts.training(ctx, c, a.Training, "training_cancel")
+	if err != nil || t == nil {
+		return trainingDenied(), err
+	}
+	n, err := ts.d.Store.CancelTraining(ctx, c.Profile.ResidentID, t.ID)
+	if next, ok := trainingStoreRefusal(err); ok {
+		return next, nil
+	}
+	if err != nil {
+		return Next{}, err
+	}
+	if err := ts.audit(ctx, c, "training_cancel", t.ID, map[string]any{"notified": n}); err != nil {
+		return Next{}, err
+	}
+	return Done(coopbot.Text(coopbot.M("trainings.cancel.done", append(trainingData(c, t), "Count", text.Number(int64(n)))...).WithCount(n))), nil
 }

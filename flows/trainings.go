@@ -341,10 +341,13 @@ func trainingRefusal(err error) string {
 
 // trainingData is the template data every training message may use, in the reader's
 // language: Title, Day (weekday and Jalali date), Time (Tehran), Venue, Address, Minutes.
-func trainingData(c *Conv, t *coopbot.Training) []any {
+func trainingData(c *Conv, t *coopbot.Training) []any { return trainingDataIn(c.Lang(), t) }
+
+// trainingDataIn is trainingData for a reader of language l (a notice sent by a job).
+func trainingDataIn(l coopbot.Lang, t *coopbot.Training) []any {
 	return []any{
-		"Title", t.Title(c.Lang()),
-		"Day", text.LongDate(t.StartsAt, text.Lang(c.Lang())),
+		"Title", t.Title(l),
+		"Day", text.LongDate(t.StartsAt, text.Lang(l)),
 		"Time", text.Clock(t.StartsAt),
 		"Venue", t.VenueName,
 		"Address", t.VenueAddress,
@@ -372,8 +375,8 @@ func trainingSeats(t *coopbot.Training) coopbot.Msg {
 func trainingDetail(c *Conv, t *coopbot.Training, neighborhood string, seats bool) []coopbot.Msg {
 	out := []coopbot.Msg{coopbot.M("training.detail", append(trainingData(c, t),
 		"Description", t.Description(c.Lang()), "Neighborhood", neighborhood)...)}
-	if t.Audience != "" {
-		out = append(out, coopbot.M("training.detail.audience", "Audience", t.Audience))
+	if aud := t.Audience(c.Lang()); aud != "" {
+		out = append(out, coopbot.M("training.detail.audience", "Audience", aud))
 	}
 	if seats && t.Status == coopbot.TrainingPublished {
 		out = append(out, trainingSeats(t))

@@ -57,7 +57,7 @@ func trNew(t *testing.T, h *chattest.Harness, nbh string, title string, capacity
 	tr := &coopbot.Training{
 		NeighborhoodID: trNbhID(t, h, nbh), TitleFa: title, TitleAz: title + " (تۆرکجه)",
 		DescriptionFa: "شرح " + title, DescriptionAz: title + " حاقیندا",
-		VenueName: "حسینیهٔ محله", VenueAddress: "کوچهٔ گلستان", Audience: "",
+		VenueName: "حسینیهٔ محله", VenueAddress: "کوچهٔ گلستان",
 		StartsAt: text.JalaliOf(time.Now().AddDate(0, 0, days)).At(10, 0),
 		Duration: 90 * time.Minute, Capacity: capacity,
 	}
@@ -71,13 +71,6 @@ func trNew(t *testing.T, h *chattest.Harness, nbh string, title string, capacity
 func trData(tr *coopbot.Training, l coopbot.Lang) []any {
 	return []any{"Title", tr.Title(l), "Day", text.LongDate(tr.StartsAt, text.Lang(l)), "Time", text.Clock(tr.StartsAt),
 		"Venue", tr.VenueName, "Address", tr.VenueAddress, "Minutes", text.Number(int64(tr.Duration.Minutes()))}
-}
-
-// trNoticeData is what notices and reminders sent by jobs are filled with.
-func trNoticeData(tr *coopbot.Training) []any {
-	return []any{"TitleFa", tr.TitleFa, "TitleAz", tr.TitleAz,
-		"DayFa", text.LongDate(tr.StartsAt, text.LangFa), "DayAz", text.LongDate(tr.StartsAt, text.LangAz),
-		"Time", text.Clock(tr.StartsAt), "Venue", tr.VenueName, "Address", tr.VenueAddress}
 }
 
 // pressTraining presses the list button of the training with this title.
@@ -125,7 +118,7 @@ type trJob struct {
 	id    int64
 	at    time.Time
 	state string
-	msgID string
+	kind  coopbot.NoticeKind
 }
 
 func trReminders(t *testing.T, h *chattest.Harness, resident int64) []trJob {
@@ -148,7 +141,7 @@ func trReminders(t *testing.T, h *chattest.Harness, resident int64) []trJob {
 		if err := json.Unmarshal(raw, &args); err != nil {
 			t.Fatal(err)
 		}
-		j.msgID = args.Reply.Text[0].ID
+		j.kind = args.Notice.Kind
 		out = append(out, j)
 	}
 	return out
@@ -206,7 +199,7 @@ func TestTrainingCreateSignUpRemind(t *testing.T) {
 	s.Press("trainings.new.button")
 	s.Sees("trainings.form.title_fa")
 	s.E.SendSticker()
-	s.Sees("trainings.form.text_only")
+	s.Sees("input.text_expected")
 	s.Send("بسته‌بندی و فروش ترشی خانگی")
 	s.Sees("trainings.form.title_az")
 	s.Send("ائو تورشوسونون قابلاشدیریلماسی")
@@ -242,7 +235,7 @@ func TestTrainingCreateSignUpRemind(t *testing.T) {
 	s.Send("۱۶:۳۰")
 	s.Sees("trainings.form.duration")
 	s.Send("5")
-	s.Sees("input.number.range", "Min", "۱۰", "Max", "۷۲۰")
+	s.Sees("trainings.form.duration_range", "Min", "۱۰", "Max", "۱۲")
 	s.Send("۹۰")
 	s.Sees("trainings.form.capacity")
 	s.Send("0")
@@ -255,10 +248,20 @@ func TestTrainingCreateSignUpRemind(t *testing.T) {
 
 	start := day.At(16, 30)
 	body := func(capacity string) string {
-		return s.Text("trainings.review.body", "TitleFa", "بسته‌بندی و فروش ترشی خانگی", "TitleAz", "ائو تورشوسونون قابلاشدیریلماسی",
-			"DescFa", "بسته‌بندی بهداشتی و برچسب\nهمراه با نمونهٔ عملی", "DescAz", "ساغلام قابلاشدیرما و اتیکت",
-			"Venue", "سالن اجتماعات سرای محله", "Address", "حکم‌آباد، خیابان اصلی", "Neighborhood", "حکم‌آباد",
-			"Day", text.LongDate(start, text.LangFa), "Time", "۱۶:۳۰", "Minutes", "۹۰", "Capacity", capacity, "Audience", "—")
+		return strings.Join([]string{
+			s.Text("trainings.review.title_fa", "Value", "بسته‌بندی و فروش ترشی خانگی"),
+			s.Text("trainings.review.title_az", "Value", "ائو تورشوسونون قابلاشدیریلماسی"),
+			s.Text("trainings.review.desc_fa", "Value", "بسته‌بندی بهداشتی و برچسب\nهمراه با نمونهٔ عملی"),
+			s.Text("trainings.review.desc_az", "Value", "ساغلام قابلاشدیرما و اتیکت"),
+			s.Text("trainings.review.venue", "Value", "سالن اجتماعات سرای محله"),
+			s.Text("trainings.review.address", "Value", "حکم‌آباد، خیابان اصلی"),
+			s.Text("trainings.review.neighborhood", "Value", "حکم‌آباد"),
+			s.Text("trainings.review.date", "Value", text.LongDate(start, text.LangFa)),
+			s.Text("trainings.review.time", "Value", "۱۶:۳۰"),
+			s.Text("trainings.review.duration", "Value", "۹۰"),
+			s.Text("trainings.review.capacity", "Value", capacity),
+			s.Text("trainings.review.audience", "Value", "—"),
+		}, "\n")
 	}
 	if m := s.Sees("trainings.review.title"); !strings.Contains(m.Text, body("۲۵")) {
 		t.Fatalf("review:\n%s\nwant:\n%s", m.Text, body("۲۵"))
@@ -312,7 +315,7 @@ func TestTrainingCreateSignUpRemind(t *testing.T) {
 	// The reminders are jobs in Postgres, due the day before at 16:30 and at 14:30 Tehran.
 	jobs := trReminders(t, h, trResidentID(t, h, r))
 	if len(jobs) != 2 || !jobs[0].at.Equal(start.AddDate(0, 0, -1)) || !jobs[1].at.Equal(start.Add(-2*time.Hour)) ||
-		jobs[0].msgID != "training.reminder.day" || jobs[1].state != "scheduled" {
+		jobs[0].kind != coopbot.NoticeTrainingReminderDay || jobs[1].state != "scheduled" {
 		t.Fatalf("reminder jobs = %+v", jobs)
 	}
 	if got := text.Clock(jobs[0].at) + " " + text.JalaliOf(jobs[0].at).String(); got != "۱۶:۳۰ "+text.JalaliOf(start.AddDate(0, 0, -1)).String() {
@@ -328,7 +331,7 @@ func TestTrainingCreateSignUpRemind(t *testing.T) {
 
 	// The clock reaches the first reminder.
 	trRunNow(t, h, jobs[0])
-	r.Sees("training.reminder.day", trNoticeData(tr)...)
+	r.Sees("training.reminder.day", trData(tr, coopbot.Azeri)...)
 }
 
 // TestTrainingManagerCreatesAzeri: a neighborhood manager writes in Azeri; the training is
@@ -374,6 +377,8 @@ func TestTrainingManagerCreatesAzeri(t *testing.T) {
 	m.Sees("trainings.form.capacity_positive")
 	m.Send("۱۵")
 	m.Sees("trainings.form.audience")
+	m.Send("بانوان جوان")
+	m.Sees("trainings.form.audience_az")
 	m.Send("گنج خانیملار")
 	review := m.Sees("trainings.review.title")
 	if slices.Contains(m.Buttons(), m.Text("trainings.field.neighborhood")) {
@@ -382,16 +387,17 @@ func TestTrainingManagerCreatesAzeri(t *testing.T) {
 	if !strings.Contains(review.Text, "ائل‌گؤلو") {
 		t.Fatalf("review does not name the manager's neighborhood:\n%s", review.Text)
 	}
-	// A forged press asking to change the neighborhood is refused.
+	// A forged press asking to change the neighborhood (the seventh field) is refused.
 	data := review.Inline[0][0].Data
-	m.E.PressData(review.ID, data[:strings.LastIndex(data, ":")+1]+"f:neighborhood")
+	m.E.PressData(review.ID, data[:strings.LastIndex(data[:strings.LastIndex(data, ":")], ":")+1]+"e:6")
 	m.Sees("training.invalid")
 	m.Press("trainings.review.publish")
 	start := text.JalaliOf(when).At(9, 30)
 	m.Sees("trainings.new.published", "Title", "آذربایجان سنتی آشپزلیغی", "Day", text.LongDate(start, text.LangAz), "Time", "۰۹:۳۰")
 
 	list, _, err := h.DB.StaffTrainings(ctx, elguli, 0, 10)
-	if err != nil || len(list) != 1 || list[0].NeighborhoodID != elguli || !list[0].StartsAt.Equal(start) || list[0].Audience != "گنج خانیملار" {
+	if err != nil || len(list) != 1 || list[0].NeighborhoodID != elguli || !list[0].StartsAt.Equal(start) ||
+		list[0].AudienceFa != "بانوان جوان" || list[0].AudienceAz != "گنج خانیملار" {
 		t.Fatalf("manager's trainings = %+v, %v", list, err)
 	}
 }
@@ -486,7 +492,7 @@ func TestTrainingSignUpWaitListCancel(t *testing.T) {
 	a.Press("training.cancel.yes")
 	a.Sees("training.cancel.done", "Title", tr.TitleFa)
 	a.Sees("menu.title")
-	c.Sees("training.notice.promoted", trNoticeData(tr)...)
+	c.Sees("training.notice.promoted", trData(tr, coopbot.Azeri)...)
 	c.Press("training.menu")
 	c.Sees("training.list.title")
 	c.Press("training.mine.button")
@@ -570,9 +576,9 @@ func TestTrainingEditAndCancel(t *testing.T) {
 
 	moved := *tr
 	moved.StartsAt = tr.StartsAt.Add(8 * time.Hour)
-	trSeesAny(t, r1, "training.notice.changed", trNoticeData(&moved)...)
-	trSeesAny(t, r2, "training.notice.changed", trNoticeData(&moved)...)
-	trSeesAny(t, r2, "training.notice.promoted", trNoticeData(&moved)...)
+	trSeesAny(t, r1, "training.notice.changed", trData(&moved, coopbot.Persian)...)
+	trSeesAny(t, r2, "training.notice.changed", trData(&moved, coopbot.Azeri)...)
+	trSeesAny(t, r2, "training.notice.promoted", trData(&moved, coopbot.Azeri)...)
 
 	all := trReminders(t, h, id1)
 	if len(all) != 4 {
@@ -589,10 +595,10 @@ func TestTrainingEditAndCancel(t *testing.T) {
 	}
 	trRunNow(t, h, all...)
 	for _, id := range []string{"training.reminder.day", "training.reminder.hours"} {
-		if n := trCount(r1, r1.Text(id, trNoticeData(&moved)...)); n != 1 {
+		if n := trCount(r1, r1.Text(id, trData(&moved, coopbot.Persian)...)); n != 1 {
 			t.Fatalf("%d %s for the new time, want 1", n, id)
 		}
-		if n := trCount(r1, r1.Text(id, trNoticeData(tr)...)); n != 0 {
+		if n := trCount(r1, r1.Text(id, trData(tr, coopbot.Persian)...)); n != 0 {
 			t.Fatalf("%s for the old time was sent", id)
 		}
 	}
@@ -604,9 +610,9 @@ func TestTrainingEditAndCancel(t *testing.T) {
 	s.Press("trainings.manage.cancel")
 	s.Sees("trainings.cancel.confirm", append(trData(&moved, coopbot.Persian), "Count", "۲")...)
 	s.Press("trainings.cancel.yes")
-	s.Sees("trainings.cancel.done", "Count", "۲")
-	trSeesAny(t, r1, "training.notice.cancelled", trNoticeData(&moved)...)
-	trSeesAny(t, r2, "training.notice.cancelled", trNoticeData(&moved)...)
+	s.Sees("trainings.cancel.done", append(trData(&moved, coopbot.Persian), "Count", "۲")...)
+	trSeesAny(t, r1, "training.notice.cancelled", trData(&moved, coopbot.Persian)...)
+	trSeesAny(t, r2, "training.notice.cancelled", trData(&moved, coopbot.Azeri)...)
 
 	// "My trainings" says the office cancelled it.
 	r1.Press("training.menu")
@@ -779,7 +785,7 @@ func TestTrainingStaffChecksOnServer(t *testing.T) {
 	s.Press("trainings.manage.export")
 	s.Sees("trainings.denied")
 	var denied int
-	if err := h.DB.Pool.QueryRow(ctx, `SELECT count(*) FROM audit_log WHERE actor_id = $1 AND action = 'training_export' AND NOT allowed`, trResidentID(t, h, s)).Scan(&denied); err != nil || denied != 1 {
+	if err := h.DB.Pool.QueryRow(ctx, `SELECT count(*) FROM audit_log WHERE actor_id = $1 AND action = 'training_admin' AND NOT allowed`, trResidentID(t, h, s)).Scan(&denied); err != nil || denied != 1 {
 		t.Fatalf("denied export audited %d times, %v", denied, err)
 	}
 	for _, m := range s.E.Messages() {
@@ -807,7 +813,7 @@ func TestTrainingStaffChecksOnServer(t *testing.T) {
 	m.Press("trainings.menu")
 	empty := m.Sees("trainings.list.empty")
 	data = empty.Inline[0][0].Data
-	m.E.PressData(empty.ID, data[:strings.LastIndex(data, ":")+1]+fmt.Sprintf("t:%d", tr.ID))
+	m.E.PressData(empty.ID, data[:strings.LastIndex(data, ":")+1]+fmt.Sprintf("i:%d", tr.ID))
 	m.Sees("trainings.denied")
 	if err := h.DB.Pool.QueryRow(ctx, `SELECT count(*) FROM audit_log WHERE actor_id = $1 AND action = 'training_view' AND NOT allowed`, trResidentID(t, h, m)).Scan(&denied); err != nil || denied != 1 {
 		t.Fatalf("manager's forged view audited %d times, %v", denied, err)

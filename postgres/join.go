@@ -2,7 +2,6 @@ package postgres
 
 import (
 	"context"
-	"crypto/rand"
 	"encoding/base64"
 	"errors"
 	"fmt"
@@ -10,7 +9,6 @@ import (
 	"time"
 
 	"coopbot"
-	"coopbot/flows"
 	"coopbot/text"
 
 	"github.com/jackc/pgx/v5"
@@ -217,28 +215,46 @@ func joinRemindJob() *river.PeriodicJob {
 }
 
 // deciders are the people a cooperative's requests go to: its admins, or, while it has
-// none, the staff whose scope covers it, so that no request waits unseen. The applicant
-// (applicant, 0 for none) never decides on their own request.
-func deciders(ctx context.Context, tx pgx.Tx, coopID, applicant int64) ([]int64, error) {
+// none, the staff whose scope covers it, so that no request waits unseen (the route says
+// which). The applicant (applicant, 0 for none) never decides on their own request.
+func deciders(ctx context.Context, tx pgx.Tx, coopID, applicant int64) ([]int64, coopbot.JoinRoute, error) {
 	rows, err := tx.Query(ctx, `
 		WITH a AS (SELECT resident_id FROM cooperative_admins WHERE cooperative_id = $1 AND resident_id <> $2)
-		SELECT resident_id FROM a
+		SELECT resident_id, true FROM a
 		UNION
-		SELECT s.resident_id FROM staff s JOIN cooperatives c ON c.id = $1
+		SELECT s.resident_id, false FROM staff s JOIN cooperatives c ON c.id = $1
 		WHERE NOT EXISTS (SELECT 1 FROM a) AND s.resident_id <> $2
 		  AND (s.role = 'staff' OR s.neighborhood_id = c.neighborhood_id)
 		ORDER BY 1`, coopID, applicant)
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
-	return pgx.CollectRows(rows, pgx.RowTo[int64])
+	route := coopbot.JoinToOffice
+	ids, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (int64, error) {
+		var (
+			id    int64
+			admin bool
+		)
+		if err := row.Scan(&id, &admin); err != nil {
+			return 0, err
+		}
+		if admin {
+			route = coopbot.JoinToAdmins
+		}
+		return id, nil
+	})
+	return ids, route, err
 }
 
 // SubmitJoinRequest stores a pending request and queues a card for every admin of the
-// cooperative in the same transaction.
-func (db *DB) SubmitJoinRequest(ctx context.Context, r *coopbot.JoinRequest) (int64, error) {
-	var id int64
-	err := db.once(ctx, "submit join request", &id, func(tx pgx.Tx) error {
+// cooperative in the same transaction, or, while it has none, for the office's staff.
+func (db *DB) SubmitJoinRequest(ctx context.Context, r *coopbot.JoinRequest) (int64, coopbot.JoinRoute, error) {
+	var res struct {
+		ID    int64
+		Route coopbot.JoinRoute
+	}
+	err := db.once(ctx, "submit join request", &res, func(tx pgx.Tx) error {
+		id := &res.ID
 		var (
 			status   string
 			minShare int64
@@ -272,23 +288,24 @@ func (db *DB) SubmitJoinRequest(ctx context.Context, r *coopbot.JoinRequest) (in
 			ON CONFLICT (cooperative_id, resident_id) WHERE status = 'pending' DO NOTHING
 			RETURNING id`,
 			r.CooperativeID, r.ResidentID, r.FullName, db.seal(r.NationalID), db.hash(r.NationalID),
-			db.seal(r.Phone), db.hash(r.Phone), r.Share, skills, r.SkillsOther).Scan(&id)
+			db.seal(r.Phone), db.hash(r.Phone), r.Share, skills, r.SkillsOther).Scan(id)
 		if errors.Is(err, pgx.ErrNoRows) {
 			return coopbot.Errorf(coopbot.EConflict, "join.duplicate")
 		}
 		if err != nil {
 			return err
 		}
-		admins, err := deciders(ctx, tx, r.CooperativeID, r.ResidentID)
+		admins, route, err := deciders(ctx, tx, r.CooperativeID, r.ResidentID)
 		if err != nil {
 			return err
 		}
+		res.Route = route
 		if len(admins) == 0 {
 			return nil
 		}
 		params := make([]river.InsertManyParams, len(admins))
 		for i, a := range admins {
-			params[i] = river.InsertManyParams{Args: JoinCardArgs{RequestID: id, AdminID: a}}
+			params[i] = river.InsertManyParams{Args: JoinCardArgs{RequestID: *id, AdminID: a}}
 		}
 		if _, err := db.river.InsertManyTx(ctx, tx, params); err != nil {
 			return fmt.Errorf("queue join cards: %w", err)
@@ -296,9 +313,9 @@ func (db *DB) SubmitJoinRequest(ctx context.Context, r *coopbot.JoinRequest) (in
 		return nil
 	})
 	if coopbot.ErrorMsgID(err) != "" {
-		return 0, err
+		return 0, "", err
 	}
-	return id, wrap(err, "submit join request")
+	return res.ID, res.Route, wrap(err, "submit join request")
 }
 
 // WithdrawJoinRequest withdraws the resident's own pending request.
@@ -347,12 +364,13 @@ func (db *DB) CanDecideJoin(ctx context.Context, actorID, coopID int64) (bool, e
 }
 
 // DecideJoinRequest decides a pending request; the first decision wins. Authorization is
-// checked again inside the transaction; a refusal is audited.
-func (db *DB) DecideJoinRequest(ctx context.Context, d flows.JoinDecision) (*coopbot.JoinRequest, bool, error) {
-	status := coopbot.JoinRejected
-	if d.Approve {
-		status = coopbot.JoinApproved
+// checked again inside the transaction; a refusal is audited. The applicant's notice is
+// queued with the decision and worded when it is sent.
+func (db *DB) DecideJoinRequest(ctx context.Context, d coopbot.JoinDecision) (*coopbot.JoinRequest, bool, error) {
+	if err := d.Check(); err != nil {
+		return nil, false, err
 	}
+	status := d.Status()
 	subject := "join_request:" + strconv.FormatInt(d.RequestID, 10)
 	detail := map[string]any{"status": status, "reason": d.ReasonCode}
 	var res struct{ Won, Allowed bool }
@@ -389,7 +407,7 @@ func (db *DB) DecideJoinRequest(ctx context.Context, d flows.JoinDecision) (*coo
 			d.ActorID, subject, detail); err != nil {
 			return err
 		}
-		return db.notify(ctx, tx, NotifyArgs{ResidentID: residentID, Reply: d.Notice})
+		return db.notify(ctx, tx, NotifyArgs{ResidentID: residentID, Notice: coopbot.Notice{Kind: coopbot.NoticeJoinDecision, ID: d.RequestID}})
 	})
 	if err != nil {
 		return nil, false, err
@@ -404,27 +422,9 @@ func (db *DB) DecideJoinRequest(ctx context.Context, d flows.JoinDecision) (*coo
 	return r, res.Won, err
 }
 
-// newInviteCode draws a code from the unambiguous alphabet.
-func newInviteCode() string {
-	b := make([]byte, flows.InviteCodeLen)
-	if _, err := rand.Read(b); err != nil {
-		panic(err) // crypto/rand never fails on supported platforms
-	}
-	for i := range b {
-		// 256 is not a multiple of the alphabet's size: reject the biased tail.
-		for int(b[i]) >= 256-256%len(flows.InviteAlphabet) {
-			var one [1]byte
-			rand.Read(one[:])
-			b[i] = one[0]
-		}
-		b[i] = flows.InviteAlphabet[int(b[i])%len(flows.InviteAlphabet)]
-	}
-	return string(b)
-}
-
 // CreateCoopInvite makes a one-time admin invite code for a cooperative. Only a keyed
 // hash of the code is stored; it expires after seven days.
-func (db *DB) CreateCoopInvite(ctx context.Context, actorID, coopID int64) (string, time.Time, error) {
+func (db *DB) CreateCoopInvite(ctx context.Context, actorID, coopID int64) (coopbot.InviteCode, time.Time, error) {
 	subject := "cooperative:" + strconv.FormatInt(coopID, 10)
 	staff, err := db.Staff(ctx, actorID)
 	if err != nil {
@@ -443,16 +443,16 @@ func (db *DB) CreateCoopInvite(ctx context.Context, actorID, coopID int64) (stri
 	// The code is part of the effect's result: an update handled again shows the same code
 	// instead of making a second one.
 	var inv struct {
-		Code    string
+		Code    coopbot.InviteCode
 		Expires time.Time
 	}
 	err = db.once(ctx, "create invite", &inv, func(tx pgx.Tx) error {
-		inv.Code = newInviteCode()
+		inv.Code = coopbot.NewInviteCode()
 		var inviteID int64
 		if err := tx.QueryRow(ctx, `
 			INSERT INTO coop_invites (code_hash, cooperative_id, created_by, expires_at)
 			VALUES ($1, $2, $3, now() + $4::interval) RETURNING id, expires_at`,
-			db.hash(inv.Code), coopID, actorID, fmt.Sprintf("%d seconds", int(inviteTTL.Seconds()))).Scan(&inviteID, &inv.Expires); err != nil {
+			db.hash(string(inv.Code)), coopID, actorID, fmt.Sprintf("%d seconds", int(inviteTTL.Seconds()))).Scan(&inviteID, &inv.Expires); err != nil {
 			return err
 		}
 		_, err := tx.Exec(ctx, `INSERT INTO audit_log (actor_id, action, subject, detail) VALUES ($1, 'coop_invite_create', $2, $3)`,
@@ -467,7 +467,7 @@ func (db *DB) CreateCoopInvite(ctx context.Context, actorID, coopID int64) (stri
 
 // RedeemCoopInvite makes the resident an admin of the invite's cooperative and uses the
 // code up.
-func (db *DB) RedeemCoopInvite(ctx context.Context, residentID int64, code string) (*coopbot.Cooperative, bool, error) {
+func (db *DB) RedeemCoopInvite(ctx context.Context, residentID int64, code coopbot.InviteCode) (*coopbot.Cooperative, bool, error) {
 	var res struct {
 		Co      coopbot.Cooperative
 		Already bool
@@ -478,7 +478,7 @@ func (db *DB) RedeemCoopInvite(ctx context.Context, residentID int64, code strin
 		if err := tx.QueryRow(ctx, `
 			UPDATE coop_invites SET used_by = $2, used_at = now()
 			WHERE code_hash = $1 AND used_at IS NULL AND expires_at > now()
-			RETURNING id, cooperative_id`, db.hash(code), residentID).Scan(&inviteID, &co.ID); err != nil {
+			RETURNING id, cooperative_id`, db.hash(string(code)), residentID).Scan(&inviteID, &co.ID); err != nil {
 			return err
 		}
 		tag, err := tx.Exec(ctx, `INSERT INTO cooperative_admins (cooperative_id, resident_id) VALUES ($1, $2) ON CONFLICT DO NOTHING`, co.ID, residentID)
@@ -556,7 +556,7 @@ func (db *DB) RemindPendingJoins(ctx context.Context, now time.Time) (int, error
 			if tag.RowsAffected() == 0 {
 				continue
 			}
-			admins, err := deciders(ctx, tx, d.co.ID, 0)
+			admins, _, err := deciders(ctx, tx, d.co.ID, 0)
 			if err != nil {
 				return err
 			}

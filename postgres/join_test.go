@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"coopbot"
-	"coopbot/flows"
 	"coopbot/postgres"
 	"coopbot/postgres/postgrestest"
 )
@@ -77,11 +76,11 @@ func (b *joinBundle) makeAdmin(t *testing.T, userID, coopID int64) int64 {
 
 func (b *joinBundle) submit(t *testing.T, residentID, coopID int64) int64 {
 	t.Helper()
-	id, err := b.db.SubmitJoinRequest(b.ctx, &coopbot.JoinRequest{
+	id, route, err := b.db.SubmitJoinRequest(b.ctx, &coopbot.JoinRequest{
 		CooperativeID: coopID, ResidentID: residentID, FullName: "زهرا احمدی",
 		NationalID: "0012345679", Phone: "+989121112233", Share: 6_000_000, Skills: []string{"carpet"}})
-	if err != nil {
-		t.Fatal(err)
+	if err != nil || route != coopbot.JoinToAdmins {
+		t.Fatalf("submit: route %q, %v", route, err)
 	}
 	return id
 }
@@ -108,16 +107,15 @@ func TestJoinFirstDecisionWins(t *testing.T) {
 	var (
 		wg   sync.WaitGroup
 		mu   sync.Mutex
-		wins []flows.JoinDecision
+		wins []coopbot.JoinDecision
 	)
 	for i := range 10 {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			d := flows.JoinDecision{RequestID: id, ActorID: []int64{b.admin, second, b.staff}[i%3], Approve: i%2 == 0,
-				ReasonCode: "capacity", Notice: coopbot.Text(coopbot.M("join.notify.approved"))}
+			d := coopbot.JoinDecision{RequestID: id, ActorID: []int64{b.admin, second, b.staff}[i%3], Approve: i%2 == 0}
 			if !d.Approve {
-				d.Notice = coopbot.Text(coopbot.M("join.notify.rejected"))
+				d.ReasonCode = coopbot.RejectCapacity
 			}
 			r, won, err := b.db.DecideJoinRequest(b.ctx, d)
 			if err != nil {
@@ -153,8 +151,11 @@ func TestJoinFirstDecisionWins(t *testing.T) {
 	if n := b.count(t, `SELECT members FROM cooperatives WHERE id = $1`, b.carpet.ID); n != members {
 		t.Fatalf("members = %d, want %d", n, members)
 	}
-	if n := b.count(t, `SELECT count(*) FROM river_job WHERE kind = 'notify' AND (args->>'resident_id')::bigint = $1`, resident); n != 1 {
-		t.Fatalf("%d notices to the resident, want 1", n)
+	// The applicant's notice names the decision; it is worded when it is sent.
+	if n := b.count(t, `SELECT count(*) FROM river_job WHERE kind = 'notify' AND (args->>'resident_id')::bigint = $1
+		AND args->'notice'->>'kind' = $2 AND (args->'notice'->>'id')::bigint = $3 AND NOT args ? 'reply'`,
+		resident, string(coopbot.NoticeJoinDecision), id); n != 1 {
+		t.Fatalf("%d decision notices to the resident, want 1", n)
 	}
 	if n := b.count(t, `SELECT count(*) FROM audit_log WHERE action = 'join_decide' AND allowed`); n != 1 {
 		t.Fatalf("%d decisions audited", n)
@@ -176,7 +177,7 @@ func TestJoinDecisionNeedsAnAdminOfThatCooperative(t *testing.T) {
 		if err != nil || ok {
 			t.Fatalf("actor %d may decide: %v %v", actor, ok, err)
 		}
-		_, _, err = b.db.DecideJoinRequest(b.ctx, flows.JoinDecision{RequestID: id, ActorID: actor, Approve: true})
+		_, _, err = b.db.DecideJoinRequest(b.ctx, coopbot.JoinDecision{RequestID: id, ActorID: actor, Approve: true})
 		if coopbot.ErrorCode(err) != coopbot.EForbidden {
 			t.Fatalf("actor %d: err = %v, want forbidden", actor, err)
 		}
@@ -201,6 +202,36 @@ func TestJoinDecisionNeedsAnAdminOfThatCooperative(t *testing.T) {
 	}
 }
 
+func TestJoinDecisionsTheRulesRefuse(t *testing.T) {
+	t.Parallel()
+	b := setupJoin(t)
+	resident := residentAt(t, b.db, 100, b.carpet.NeighborhoodID)
+	id := b.submit(t, resident, b.carpet.ID)
+	for _, d := range []coopbot.JoinDecision{
+		{Approve: false},                  // a rejection without a reason
+		{ReasonCode: "lazy"},              // a reason of no list
+		{ReasonCode: coopbot.RejectOther}, // "other" without words
+		{ReasonCode: coopbot.RejectOther, ReasonText: strings.Repeat("ن", coopbot.MaxReasonText+1)},
+		{Approve: true, ReasonCode: coopbot.RejectShare}, // an approval with a reason
+	} {
+		d.RequestID, d.ActorID = id, b.admin
+		if _, _, err := b.db.DecideJoinRequest(b.ctx, d); coopbot.ErrorCode(err) != coopbot.EInvalid {
+			t.Errorf("%+v: err = %v, want invalid", d, err)
+		}
+	}
+	if r, _ := b.db.JoinRequest(b.ctx, id); r.Status != coopbot.JoinPending {
+		t.Fatalf("status %s after refused decisions", r.Status)
+	}
+	if n := b.count(t, `SELECT count(*) FROM river_job WHERE kind = 'notify'`); n != 0 {
+		t.Fatalf("%d notices queued for refused decisions", n)
+	}
+	r, won, err := b.db.DecideJoinRequest(b.ctx, coopbot.JoinDecision{RequestID: id, ActorID: b.admin,
+		ReasonCode: coopbot.RejectOther, ReasonText: "سهم نقدی لازم است"})
+	if err != nil || !won || r.Status != coopbot.JoinRejected || r.ReasonCode != coopbot.RejectOther || r.ReasonText != "سهم نقدی لازم است" {
+		t.Fatalf("own words: %+v %v %v", r, won, err)
+	}
+}
+
 func TestJoinSubmitRules(t *testing.T) {
 	t.Parallel()
 	b := setupJoin(t)
@@ -209,11 +240,11 @@ func TestJoinSubmitRules(t *testing.T) {
 		return &coopbot.JoinRequest{CooperativeID: coopID, ResidentID: resident, FullName: "نام", NationalID: "0012345679",
 			Phone: "+989121112233", Share: share}
 	}
-	if _, err := b.db.SubmitJoinRequest(b.ctx, req(b.carpet.ID, 4_999_999)); coopbot.ErrorMsgID(err) != "join.share.below_min" {
+	if _, _, err := b.db.SubmitJoinRequest(b.ctx, req(b.carpet.ID, 4_999_999)); coopbot.ErrorMsgID(err) != "join.share.below_min" {
 		t.Fatalf("below minimum: %v", err)
 	}
 	id := b.submit(t, resident, b.carpet.ID)
-	if _, err := b.db.SubmitJoinRequest(b.ctx, req(b.carpet.ID, 5_000_000)); coopbot.ErrorMsgID(err) != "join.duplicate" || coopbot.ErrorCode(err) != coopbot.EConflict {
+	if _, _, err := b.db.SubmitJoinRequest(b.ctx, req(b.carpet.ID, 5_000_000)); coopbot.ErrorMsgID(err) != "join.duplicate" || coopbot.ErrorCode(err) != coopbot.EConflict {
 		t.Fatalf("second pending request: %v", err)
 	}
 	if open, err := b.db.ActiveJoinRequest(b.ctx, resident, b.carpet.ID); err != nil || open == nil || open.ID != id {
@@ -224,14 +255,14 @@ func TestJoinSubmitRules(t *testing.T) {
 	if _, err := b.db.Pool.Exec(b.ctx, `UPDATE cooperatives SET status = 'closed' WHERE id = $1`, b.shop.ID); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := b.db.SubmitJoinRequest(b.ctx, req(b.shop.ID, 5_000_000)); coopbot.ErrorMsgID(err) != "join.coop.closed" {
+	if _, _, err := b.db.SubmitJoinRequest(b.ctx, req(b.shop.ID, 5_000_000)); coopbot.ErrorMsgID(err) != "join.coop.closed" {
 		t.Fatalf("closed cooperative: %v", err)
 	}
 	// A member cannot apply again.
-	if _, won, err := b.db.DecideJoinRequest(b.ctx, flows.JoinDecision{RequestID: id, ActorID: b.admin, Approve: true}); err != nil || !won {
+	if _, won, err := b.db.DecideJoinRequest(b.ctx, coopbot.JoinDecision{RequestID: id, ActorID: b.admin, Approve: true}); err != nil || !won {
 		t.Fatal(won, err)
 	}
-	if _, err := b.db.SubmitJoinRequest(b.ctx, req(b.carpet.ID, 5_000_000)); coopbot.ErrorMsgID(err) != "join.already_member" {
+	if _, _, err := b.db.SubmitJoinRequest(b.ctx, req(b.carpet.ID, 5_000_000)); coopbot.ErrorMsgID(err) != "join.already_member" {
 		t.Fatalf("member applying again: %v", err)
 	}
 	if open, err := b.db.ActiveJoinRequest(b.ctx, resident, b.carpet.ID); err != nil || open == nil || open.Status != coopbot.JoinApproved {
@@ -255,7 +286,7 @@ func TestJoinWithdraw(t *testing.T) {
 	if _, err := b.db.WithdrawJoinRequest(b.ctx, resident, id); coopbot.ErrorCode(err) != coopbot.EConflict {
 		t.Fatalf("second withdrawal: %v", err)
 	}
-	if _, won, err := b.db.DecideJoinRequest(b.ctx, flows.JoinDecision{RequestID: id, ActorID: b.admin, Approve: true}); err != nil || won {
+	if _, won, err := b.db.DecideJoinRequest(b.ctx, coopbot.JoinDecision{RequestID: id, ActorID: b.admin, Approve: true}); err != nil || won {
 		t.Fatalf("deciding a withdrawn request: won=%v %v", won, err)
 	}
 	list, err := b.db.JoinRequests(b.ctx, resident)
@@ -313,7 +344,7 @@ func TestCoopInviteRules(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if n, ok := flows.NormalizeInviteCode(code); !ok || n != code || len(code) != flows.InviteCodeLen {
+	if n, ok := coopbot.ParseInviteCode(code.Show()); !ok || n != code || len(code) != coopbot.InviteCodeLen {
 		t.Fatalf("code %q does not read back", code)
 	}
 	co, already, err := b.db.RedeemCoopInvite(b.ctx, resident, code)
@@ -343,7 +374,7 @@ func TestCoopInviteRules(t *testing.T) {
 func TestNewInviteCodesDiffer(t *testing.T) {
 	t.Parallel()
 	b := setupJoin(t)
-	seen := map[string]bool{}
+	seen := map[coopbot.InviteCode]bool{}
 	for range 50 {
 		code, _, err := b.db.CreateCoopInvite(b.ctx, b.staff, b.carpet.ID)
 		if err != nil {
@@ -359,8 +390,13 @@ func TestNewInviteCodesDiffer(t *testing.T) {
 func TestJoinNobodyDecidesOnTheirOwnRequest(t *testing.T) {
 	t.Parallel()
 	b := setupJoin(t)
-	// The carpet cooperative's only admin applies to it: the card goes to staff instead.
-	id := b.submit(t, b.admin, b.carpet.ID)
+	// The carpet cooperative's only admin applies to it: the card goes to staff instead,
+	// and the route says so.
+	id, route, err := b.db.SubmitJoinRequest(b.ctx, &coopbot.JoinRequest{CooperativeID: b.carpet.ID, ResidentID: b.admin,
+		FullName: "زهرا احمدی", NationalID: "0012345679", Phone: "+989121112233", Share: 6_000_000})
+	if err != nil || route != coopbot.JoinToOffice {
+		t.Fatalf("submit: route %q, %v", route, err)
+	}
 	if n := b.count(t, `SELECT count(*) FROM river_job WHERE kind = 'join_card' AND (args->>'admin_id')::bigint = $1`, b.admin); n != 0 {
 		t.Fatal("the applicant got the card of their own request")
 	}
@@ -370,10 +406,10 @@ func TestJoinNobodyDecidesOnTheirOwnRequest(t *testing.T) {
 	if list, err := b.db.PendingJoinRequests(b.ctx, b.admin); err != nil || len(list) != 0 {
 		t.Fatalf("own request in the pending list: %d, %v", len(list), err)
 	}
-	if _, _, err := b.db.DecideJoinRequest(b.ctx, flows.JoinDecision{RequestID: id, ActorID: b.admin, Approve: true}); coopbot.ErrorCode(err) != coopbot.EForbidden {
+	if _, _, err := b.db.DecideJoinRequest(b.ctx, coopbot.JoinDecision{RequestID: id, ActorID: b.admin, Approve: true}); coopbot.ErrorCode(err) != coopbot.EForbidden {
 		t.Fatalf("deciding one's own request: %v", err)
 	}
-	if _, won, err := b.db.DecideJoinRequest(b.ctx, flows.JoinDecision{RequestID: id, ActorID: b.staff, Approve: true}); err != nil || !won {
+	if _, won, err := b.db.DecideJoinRequest(b.ctx, coopbot.JoinDecision{RequestID: id, ActorID: b.staff, Approve: true}); err != nil || !won {
 		t.Fatalf("staff decision: %v %v", won, err)
 	}
 }

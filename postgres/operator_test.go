@@ -231,7 +231,7 @@ func TestRekey(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	reqID, err := a.SubmitJoinRequest(ctx, &coopbot.JoinRequest{CooperativeID: coops[0].ID, ResidentID: resident,
+	reqID, _, err := a.SubmitJoinRequest(ctx, &coopbot.JoinRequest{CooperativeID: coops[0].ID, ResidentID: resident,
 		FullName: "زهرا احمدی", NationalID: nid, Phone: phone, Share: coops[0].MinShare})
 	if err != nil {
 		t.Fatal(err)

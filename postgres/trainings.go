@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"time"
 
 	"coopbot"
@@ -40,41 +41,59 @@ func trainingReminderDue(ctx context.Context, db *DB, id int64) (bool, error) {
 	return due, wrap(err, "check training reminder")
 }
 
-// trainingReminder is one reminder to schedule: its kind, message and instant.
+// trainingReminder is one reminder to schedule: its kind, notice and instant.
 type trainingReminder struct {
-	kind  string
-	msgID string
-	at    time.Time
+	kind   string
+	notice coopbot.NoticeKind
+	at     time.Time
 }
 
 // trainingReminderTimes returns the reminders of a training starting at start: the day
 // before at the same clock time in Tehran, and two hours before.
 func trainingReminderTimes(start time.Time) []trainingReminder {
 	return []trainingReminder{
-		{coopbot.ReminderDayBefore, "training.reminder.day", start.In(text.Tehran).AddDate(0, 0, -1)},
-		{coopbot.ReminderHours, "training.reminder.hours", start.Add(-2 * time.Hour)},
+		{coopbot.ReminderDayBefore, coopbot.NoticeTrainingReminderDay, start.In(text.Tehran).AddDate(0, 0, -1)},
+		{coopbot.ReminderHours, coopbot.NoticeTrainingReminderHours, start.Add(-2 * time.Hour)},
 	}
 }
 
-// trainingNoticeData is the template data of messages about a training sent outside a
-// conversation. The reader's language is known only when the job renders the message,
-// so both titles and both long dates go along; each language's text uses its own keys
-// (TitleFa/DayFa in Persian, TitleAz/DayAz in Azeri).
-func trainingNoticeData(t *coopbot.Training) []any {
-	return []any{
-		"TitleFa", t.TitleFa, "TitleAz", t.TitleAz,
-		"DayFa", text.LongDate(t.StartsAt, text.LangFa), "DayAz", text.LongDate(t.StartsAt, text.LangAz),
-		"Time", text.Clock(t.StartsAt), "Venue", t.VenueName, "Address", t.VenueAddress,
-	}
+// trainingNotice is a notice of this kind about training t to one resident; it is worded
+// when it is sent, from the training as it stands then.
+func trainingNotice(t *coopbot.Training, residentID int64, kind coopbot.NoticeKind) NotifyArgs {
+	return NotifyArgs{ResidentID: residentID, Notice: coopbot.Notice{Kind: kind, ID: t.ID}}
 }
 
-// trainingNotice is a message about training t to one resident.
-func trainingNotice(t *coopbot.Training, residentID int64, msgID string) NotifyArgs {
-	return NotifyArgs{ResidentID: residentID, Reply: coopbot.Text(coopbot.M(msgID, trainingNoticeData(t)...))}
+// trainingDenied is the refusal of a staff action on a training by someone who may not
+// act on its neighborhood (no longer staff, or a manager of another neighborhood).
+func trainingDenied(action string, trainingID int64) error {
+	return &coopbot.Error{Code: coopbot.EForbidden, MsgID: "trainings.denied", Err: fmt.Errorf("%s on training %d: not allowed", action, trainingID)}
+}
+
+// staffMay reports whether actor is staff allowed to act on trainings of neighborhood
+// nbh, as the staff table stands in tx: office staff anywhere, a neighborhood manager in
+// their own neighborhood.
+func staffMay(ctx context.Context, tx pgx.Tx, actorID, nbh int64) (bool, error) {
+	var ok bool
+	err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM staff WHERE resident_id = $1
+		AND (role = 'staff' OR neighborhood_id = $2))`, actorID, nbh).Scan(&ok)
+	return ok, wrap(err, "check staff")
+}
+
+// refuseTraining audits a staff action the store refused (on no training yet when
+// trainingID is 0) and returns the refusal.
+func (db *DB) refuseTraining(ctx context.Context, actorID int64, action string, trainingID int64) error {
+	subject := ""
+	if trainingID != 0 {
+		subject = "training:" + strconv.FormatInt(trainingID, 10)
+	}
+	if err := db.Audit(ctx, actorID, action, subject, false, nil); err != nil {
+		return err
+	}
+	return trainingDenied(action, trainingID)
 }
 
 const trainingCols = `t.id, t.neighborhood_id, t.title_fa, t.title_az, t.description_fa, t.description_az,
-	t.venue_name, t.venue_address, t.audience, t.starts_at, t.duration_minutes, t.capacity, t.seats_taken,
+	t.venue_name, t.venue_address, t.audience_fa, t.audience_az, t.starts_at, t.duration_minutes, t.capacity, t.seats_taken,
 	t.status, t.rev, COALESCE(t.created_by, 0)`
 
 // trainingWaitCol counts a training's wait-list; it goes after trainingCols.
@@ -83,7 +102,7 @@ const trainingWaitCol = `, (SELECT count(*) FROM training_enrollments w WHERE w.
 // trainingDest lists the scan targets of trainingCols (and of trainingWaitCol when wait).
 func trainingDest(t *coopbot.Training, minutes *int, wait bool) []any {
 	d := []any{&t.ID, &t.NeighborhoodID, &t.TitleFa, &t.TitleAz, &t.DescriptionFa, &t.DescriptionAz,
-		&t.VenueName, &t.VenueAddress, &t.Audience, &t.StartsAt, minutes, &t.Capacity, &t.SeatsTaken,
+		&t.VenueName, &t.VenueAddress, &t.AudienceFa, &t.AudienceAz, &t.StartsAt, minutes, &t.Capacity, &t.SeatsTaken,
 		&t.Status, &t.Rev, &t.CreatedBy}
 	if wait {
 		d = append(d, &t.Waitlisted)
@@ -171,43 +190,66 @@ func (db *DB) StaffTrainings(ctx context.Context, scope int64, offset, limit int
 }
 
 // CreateTraining publishes a training and returns its id. The flows validate the values
-// (a start in the future, a positive capacity); the schema refuses impossible ones.
+// (a start in the future, a positive capacity); the schema refuses impossible ones. The
+// creator (t.CreatedBy) must be staff allowed in the training's neighborhood, checked in
+// the transaction (forbidden, and audited, otherwise); 0 is the office's own data.
 func (db *DB) CreateTraining(ctx context.Context, t *coopbot.Training) (int64, error) {
 	t.StartsAt = t.StartsAt.Truncate(time.Microsecond) // as Postgres keeps it
 	var createdBy *int64
 	if t.CreatedBy != 0 {
 		createdBy = &t.CreatedBy
 	}
-	err := db.once(ctx, "create training", t, func(tx pgx.Tx) error {
+	res := struct {
+		Training *coopbot.Training
+		Denied   bool
+	}{Training: t}
+	err := db.once(ctx, "create training", &res, func(tx pgx.Tx) error {
+		if t.CreatedBy != 0 {
+			ok, err := staffMay(ctx, tx, t.CreatedBy, t.NeighborhoodID)
+			if res.Denied = !ok; err != nil || res.Denied {
+				return err
+			}
+		}
 		return tx.QueryRow(ctx, `
 			INSERT INTO trainings (neighborhood_id, title_fa, title_az, description_fa, description_az,
-				venue_name, venue_address, audience, starts_at, duration_minutes, capacity, created_by)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id, rev`,
+				venue_name, venue_address, audience_fa, audience_az, starts_at, duration_minutes, capacity, created_by)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id, rev`,
 			t.NeighborhoodID, t.TitleFa, t.TitleAz, t.DescriptionFa, t.DescriptionAz, t.VenueName, t.VenueAddress,
-			t.Audience, t.StartsAt, int(t.Duration/time.Minute), t.Capacity, createdBy).Scan(&t.ID, &t.Rev)
+			t.AudienceFa, t.AudienceAz, t.StartsAt, int(t.Duration/time.Minute), t.Capacity, createdBy).Scan(&t.ID, &t.Rev)
 	})
 	if err != nil {
 		return 0, err
+	}
+	if res.Denied {
+		return 0, db.refuseTraining(ctx, t.CreatedBy, "training_create", 0)
 	}
 	t.Status = coopbot.TrainingPublished
 	return t.ID, nil
 }
 
 // UpdateTraining saves staff's edit of a training made on revision t.Rev (an edit of an
-// older revision is a conflict). When anything residents are told about changes (all but
+// older revision is a conflict). The actor must be allowed both where the training was and
+// where it goes (checked in the transaction; forbidden and audited otherwise). When anything residents are told about changes (all but
 // the capacity), the revision goes up, every confirmed enrollee gets reminders for it (the
 // old ones no longer apply) and every active enrollee is told; a larger capacity confirms
 // wait-listed residents in arrival order, who are told as well. Saving without a change
 // changes nothing. It returns how many were told of the change.
-func (db *DB) UpdateTraining(ctx context.Context, t *coopbot.Training) (notified int, err error) {
+func (db *DB) UpdateTraining(ctx context.Context, actorID int64, t *coopbot.Training) (notified int, err error) {
 	res := struct {
 		Training *coopbot.Training
 		Notified *int
-	}{t, &notified}
+		Denied   bool
+	}{Training: t, Notified: &notified}
 	err = db.once(ctx, "update training", &res, func(tx pgx.Tx) error {
 		old, started, err := lockTraining(ctx, tx, t.ID)
 		if err != nil {
 			return err
+		}
+		for _, nbh := range []int64{old.NeighborhoodID, t.NeighborhoodID} {
+			ok, err := staffMay(ctx, tx, actorID, nbh)
+			if res.Denied = !ok; err != nil || res.Denied {
+				return err
+			}
 		}
 		switch {
 		case old.Status == coopbot.TrainingCancelled:
@@ -231,11 +273,11 @@ func (db *DB) UpdateTraining(ctx context.Context, t *coopbot.Training) (notified
 		}
 		if err := tx.QueryRow(ctx, `
 			UPDATE trainings SET neighborhood_id = $2, title_fa = $3, title_az = $4, description_fa = $5,
-				description_az = $6, venue_name = $7, venue_address = $8, audience = $9, starts_at = $10,
-				duration_minutes = $11, capacity = $12, rev = rev + 1, updated_at = now()
+				description_az = $6, venue_name = $7, venue_address = $8, audience_fa = $9, audience_az = $10,
+				starts_at = $11, duration_minutes = $12, capacity = $13, rev = rev + 1, updated_at = now()
 			WHERE id = $1 RETURNING rev`,
 			t.ID, t.NeighborhoodID, t.TitleFa, t.TitleAz, t.DescriptionFa, t.DescriptionAz, t.VenueName,
-			t.VenueAddress, t.Audience, t.StartsAt, int(t.Duration/time.Minute), t.Capacity).Scan(&t.Rev); err != nil {
+			t.VenueAddress, t.AudienceFa, t.AudienceAz, t.StartsAt, int(t.Duration/time.Minute), t.Capacity).Scan(&t.Rev); err != nil {
 			return wrap(err, "update training")
 		}
 		// Tell everyone enrolled before any wait-listed resident moves up (who is then
@@ -246,7 +288,7 @@ func (db *DB) UpdateTraining(ctx context.Context, t *coopbot.Training) (notified
 		}
 		var notes []NotifyArgs
 		for _, a := range active {
-			notes = append(notes, trainingNotice(t, a.ResidentID, "training.notice.changed"))
+			notes = append(notes, trainingNotice(t, a.ResidentID, coopbot.NoticeTrainingChanged))
 			if a.Status == coopbot.EnrollmentConfirmed {
 				if err := db.scheduleTrainingReminders(ctx, tx, t, a.ID, a.ResidentID); err != nil {
 					return err
@@ -259,6 +301,9 @@ func (db *DB) UpdateTraining(ctx context.Context, t *coopbot.Training) (notified
 		notified = len(notes)
 		return db.promoteWaitlisted(ctx, tx, t)
 	})
+	if err == nil && res.Denied {
+		return 0, db.refuseTraining(ctx, actorID, "training_edit", t.ID)
+	}
 	return notified, err
 }
 
@@ -267,16 +312,25 @@ func (db *DB) UpdateTraining(ctx context.Context, t *coopbot.Training) (notified
 func trainingDetailsEqual(a, b *coopbot.Training) bool {
 	return a.NeighborhoodID == b.NeighborhoodID && a.TitleFa == b.TitleFa && a.TitleAz == b.TitleAz &&
 		a.DescriptionFa == b.DescriptionFa && a.DescriptionAz == b.DescriptionAz && a.VenueName == b.VenueName &&
-		a.VenueAddress == b.VenueAddress && a.Audience == b.Audience && a.StartsAt.Truncate(time.Microsecond).Equal(b.StartsAt.Truncate(time.Microsecond)) &&
+		a.VenueAddress == b.VenueAddress && a.AudienceFa == b.AudienceFa && a.AudienceAz == b.AudienceAz && a.StartsAt.Truncate(time.Microsecond).Equal(b.StartsAt.Truncate(time.Microsecond)) &&
 		a.Duration == b.Duration
 }
 
 // CancelTraining cancels a training that has not started and tells every active
-// enrollee; their reminders become no-ops. It returns how many were told.
-func (db *DB) CancelTraining(ctx context.Context, id int64) (notified int, err error) {
-	err = db.once(ctx, "cancel training", &notified, func(tx pgx.Tx) error {
+// enrollee; their reminders become no-ops. It returns how many were told. The actor must
+// be allowed in the training's neighborhood (checked in the transaction).
+func (db *DB) CancelTraining(ctx context.Context, actorID, id int64) (notified int, err error) {
+	var res struct {
+		Notified int
+		Denied   bool
+	}
+	err = db.once(ctx, "cancel training", &res, func(tx pgx.Tx) error {
 		t, started, err := lockTraining(ctx, tx, id)
 		if err != nil {
+			return err
+		}
+		ok, err := staffMay(ctx, tx, actorID, t.NeighborhoodID)
+		if res.Denied = !ok; err != nil || res.Denied {
 			return err
 		}
 		switch {
@@ -294,12 +348,15 @@ func (db *DB) CancelTraining(ctx context.Context, id int64) (notified int, err e
 		}
 		notes := make([]NotifyArgs, len(active))
 		for i, a := range active {
-			notes[i] = trainingNotice(t, a.ResidentID, "training.notice.cancelled")
+			notes[i] = trainingNotice(t, a.ResidentID, coopbot.NoticeTrainingCancelled)
 		}
-		notified = len(notes)
+		res.Notified = len(notes)
 		return db.notify(ctx, tx, notes...)
 	})
-	return notified, err
+	if err == nil && res.Denied {
+		return 0, db.refuseTraining(ctx, actorID, "training_cancel", id)
+	}
+	return res.Notified, err
 }
 
 // trainingActive lists the confirmed and wait-listed enrolments of a training, in
@@ -422,7 +479,7 @@ func (db *DB) scheduleTrainingReminders(ctx context.Context, tx pgx.Tx, t *coopb
 			enrollmentID, t.ID, r.kind, t.Rev, t.StartsAt, r.at).Scan(&id); err != nil {
 			return wrap(err, "record reminder")
 		}
-		n := trainingNotice(t, residentID, r.msgID)
+		n := trainingNotice(t, residentID, r.notice)
 		n.Check, n.CheckID = checkTrainingReminder, id
 		if err := db.notifyAt(ctx, tx, r.at, n); err != nil {
 			return wrap(err, "schedule reminder")
@@ -452,7 +509,7 @@ func (db *DB) promoteWaitlisted(ctx context.Context, tx pgx.Tx, t *coopbot.Train
 		if err := db.scheduleTrainingReminders(ctx, tx, t, id, resident); err != nil {
 			return err
 		}
-		if err := db.notify(ctx, tx, trainingNotice(t, resident, "training.notice.promoted")); err != nil {
+		if err := db.notify(ctx, tx, trainingNotice(t, resident, coopbot.NoticeTrainingPromoted)); err != nil {
 			return err
 		}
 	}
@@ -560,13 +617,16 @@ func (db *DB) MyEnrollments(ctx context.Context, residentID int64) ([]coopbot.En
 }
 
 // Enrollees lists the confirmed enrolments of a training (arrival order), then the
-// wait-list in order, with each resident's name, language, neighborhood and phone.
+// wait-list in order, with each resident's name as the office knows it (resident_names:
+// the full name of their latest membership request, else the messenger's), language,
+// neighborhood and phone.
 func (db *DB) Enrollees(ctx context.Context, trainingID int64) ([]coopbot.Enrollee, error) {
 	rows, err := db.Pool.Query(ctx, `
 		SELECT e.id, e.resident_id, e.status, e.attended, e.created_at,
 			CASE WHEN e.status = 'waitlisted' THEN row_number() OVER (PARTITION BY e.status ORDER BY e.id) ELSE 0 END,
-			r.name, r.lang, COALESCE(r.neighborhood_id, 0), r.phone_enc
+			n.name, r.lang, COALESCE(r.neighborhood_id, 0), r.phone_enc
 		FROM training_enrollments e JOIN residents r ON r.id = e.resident_id
+		JOIN resident_names n ON n.resident_id = e.resident_id
 		WHERE e.training_id = $1 AND e.status <> 'cancelled'
 		ORDER BY e.status = 'waitlisted', e.id`, trainingID)
 	if err != nil {
@@ -616,8 +676,21 @@ func (db *DB) TrainingReminders(ctx context.Context, trainingID int64) ([]coopbo
 }
 
 // SetAttendance marks whether a confirmed enrollee came, once the training has started.
-func (db *DB) SetAttendance(ctx context.Context, trainingID, enrollmentID int64, attended bool) error {
-	return db.once(ctx, "mark attendance", nil, func(tx pgx.Tx) error {
+// The actor must be allowed in the training's neighborhood (checked in the transaction).
+func (db *DB) SetAttendance(ctx context.Context, actorID, trainingID, enrollmentID int64, attended bool) error {
+	var denied bool
+	err := db.once(ctx, "mark attendance", &denied, func(tx pgx.Tx) error {
+		var nbh int64
+		if err := tx.QueryRow(ctx, `SELECT neighborhood_id FROM trainings WHERE id = $1`, trainingID).Scan(&nbh); err != nil {
+			if errors.Is(err, pgx.ErrNoRows) {
+				return coopbot.Errorf(coopbot.EConflict, "trainings.attendance.not_allowed")
+			}
+			return wrap(err, "load training")
+		}
+		ok, err := staffMay(ctx, tx, actorID, nbh)
+		if denied = !ok; err != nil || denied {
+			return err
+		}
 		tag, err := tx.Exec(ctx, `
 			UPDATE training_enrollments e SET attended = $3
 			FROM trainings t
@@ -632,21 +705,26 @@ func (db *DB) SetAttendance(ctx context.Context, trainingID, enrollmentID int64,
 		}
 		return nil
 	})
+	if err == nil && denied {
+		return db.refuseTraining(ctx, actorID, "training_attendance", trainingID)
+	}
+	return err
 }
 
 // Demo trainings, in real venues of Tabriz. They are dated relative to the day of seeding
 // so that they are always upcoming; seeding again adds a training only when no upcoming
 // one with its title exists.
 var seedTrainingList = []struct {
-	neighborhood, titleFa, titleAz, descFa, descAz, venue, address, audience string
-	days, hour, minutes, capacity                                            int
+	neighborhood, titleFa, titleAz, descFa, descAz, venue, address, audienceFa, audienceAz string
+	days, hour, minutes, capacity                                                          int
 }{
 	{
 		"سرخاب",
 		"آشنایی با تشکیل تعاونی محلی", "محله تعاونیسی قورماغا گیریش",
 		"گام‌های تشکیل یک تعاونی: اعضای مؤسس، اساسنامه، سرمایه و ثبت. همراه با پرسش و پاسخ.",
 		"بیر تعاونی قورماغین آددیملاری: قوروجو عضولر، اساسنامه، سرمایه و قئیده آلینما. سوال-جواب ایله.",
-		"مسجد سید حمزه", "سرخاب، کنار مقبرةالشعرا", "ساکنان سرخاب و محله‌های اطراف",
+		"مسجد سید حمزه", "سرخاب، کنار مقبرةالشعرا",
+		"ساکنان سرخاب و محله‌های اطراف", "سورخاب و یاخین محله‌لرین ساکینلری",
 		3, 10, 90, 30,
 	},
 	{
@@ -654,7 +732,8 @@ var seedTrainingList = []struct {
 		"بازاریابی و فروش اینترنتی صنایع دستی", "ال صنایعینین اینترنتده ساتیشی",
 		"چطور محصولات خانگی و دستی را عکاسی، قیمت‌گذاری و در فروشگاه‌های اینترنتی عرضه کنیم.",
 		"ائوده و ال ایله حاضیرلانان محصوللاری نئجه شکیل چکک، قیمت قویاق و اینترنت دۆکانلاریندا ساتاق.",
-		"سالن اجتماعات شهرداری منطقهٔ ۱ تبریز", "باغمیشه، ساختمان شهرداری منطقهٔ ۱", "بانوان سرپرست خانوار و صنعتگران خانگی",
+		"سالن اجتماعات شهرداری منطقهٔ ۱ تبریز", "باغمیشه، ساختمان شهرداری منطقهٔ ۱",
+		"بانوان سرپرست خانوار و صنعتگران خانگی", "عاییله باشچیسی اولان خانیملار و ائوده ال ایشی گؤرنلر",
 		5, 16, 120, 25,
 	},
 	{
@@ -662,7 +741,7 @@ var seedTrainingList = []struct {
 		"حسابداری ساده برای تعاونی‌های کوچک", "کیچیک تعاونیلر اوچون ساده حسابداری",
 		"دفتر درآمد و هزینه، سهم اعضا و گزارش سالانه به زبان ساده.",
 		"گلیر و خرج دفتری، عضولرین پایی و ایللیک حسابات، ساده دیل ایله.",
-		"خانهٔ مشروطه", "راسته‌کوچه، خیابان شهید مطهری", "",
+		"خانهٔ مشروطه", "راسته‌کوچه، خیابان شهید مطهری", "", "",
 		8, 17, 90, 20,
 	},
 }
@@ -673,11 +752,11 @@ func seedTrainings(ctx context.Context, tx pgx.Tx) error {
 		start := text.JalaliOf(time.Now().AddDate(0, 0, s.days)).At(s.hour, 0)
 		if _, err := tx.Exec(ctx, `
 			INSERT INTO trainings (neighborhood_id, title_fa, title_az, description_fa, description_az,
-				venue_name, venue_address, audience, starts_at, duration_minutes, capacity)
-			SELECT n.id, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11 FROM neighborhoods n
+				venue_name, venue_address, audience_fa, audience_az, starts_at, duration_minutes, capacity)
+			SELECT n.id, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12 FROM neighborhoods n
 			WHERE n.city = 'تبریز' AND n.name_fa = $1
 				AND NOT EXISTS (SELECT 1 FROM trainings WHERE title_fa = $2 AND status = 'published' AND starts_at > now())`,
-			s.neighborhood, s.titleFa, s.titleAz, s.descFa, s.descAz, s.venue, s.address, s.audience,
+			s.neighborhood, s.titleFa, s.titleAz, s.descFa, s.descAz, s.venue, s.address, s.audienceFa, s.audienceAz,
 			start, s.minutes, s.capacity); err != nil {
 			return fmt.Errorf("seed training %q: %w", s.titleFa, err)
 		}

@@ -16,13 +16,16 @@ import (
 	"coopbot/postgres"
 	"coopbot/postgres/postgrestest"
 	"coopbot/text"
+
+	"github.com/jackc/pgx/v5"
 )
 
 // trainingBundle is a fresh seeded database for one test, opened with a pool of conns.
 type trainingBundle struct {
-	db  *postgres.DB
-	url string
-	nbh int64 // a neighborhood to hold trainings in
+	db    *postgres.DB
+	url   string
+	nbh   int64 // a neighborhood to hold trainings in
+	staff int64 // a member of the office's staff, who edits and cancels them
 }
 
 func setupTrainings(tb testing.TB, conns int32) *trainingBundle {
@@ -36,7 +39,12 @@ func setupTrainings(tb testing.TB, conns int32) *trainingBundle {
 	if err != nil || len(list) == 0 {
 		tb.Fatalf("neighborhoods: %v, %v", list, err)
 	}
-	return &trainingBundle{db: db, url: url, nbh: list[0].ID}
+	b := &trainingBundle{db: db, url: url, nbh: list[0].ID}
+	b.staff = b.residents(tb, 450000, 1)[0]
+	if _, err := db.Pool.Exec(context.Background(), `INSERT INTO staff (resident_id, role) VALUES ($1, 'staff')`, b.staff); err != nil {
+		tb.Fatal(err)
+	}
+	return b
 }
 
 func openTrainingDB(tb testing.TB, url string, conns int32) *postgres.DB {
@@ -226,7 +234,7 @@ func TestSeatRace(t *testing.T) {
 			t.Fatalf("wait-list place %d after five cancellations: %+v, want %s", i+1, e, want)
 		}
 		if i < 5 {
-			if n := trJobCount(t, b.db, c.resident, "training.notice.promoted"); n != 1 {
+			if n := trJobCount(t, b.db, c.resident, coopbot.NoticeTrainingPromoted); n != 1 {
 				t.Fatalf("wait-list place %d got %d promotion notices, want 1", i+1, n)
 			}
 			if r := trReminderJobs(t, b.db, c.resident); len(r) != 2 {
@@ -237,11 +245,11 @@ func TestSeatRace(t *testing.T) {
 }
 
 // trJobCount counts the notify jobs of a resident carrying message id.
-func trJobCount(tb testing.TB, db *postgres.DB, resident int64, id string) int {
+func trJobCount(tb testing.TB, db *postgres.DB, resident int64, kind coopbot.NoticeKind) int {
 	tb.Helper()
 	var n int
 	err := db.Pool.QueryRow(context.Background(), `SELECT count(*) FROM river_job WHERE kind = 'notify'
-		AND (args->>'resident_id')::bigint = $1 AND args->'reply'->'text'->0->>'id' = $2`, resident, id).Scan(&n)
+		AND (args->>'resident_id')::bigint = $1 AND args->'notice'->>'kind' = $2`, resident, kind).Scan(&n)
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -253,7 +261,7 @@ type trReminderJob struct {
 	id    int64
 	at    time.Time
 	state string
-	msgID string
+	kind  coopbot.NoticeKind
 }
 
 func trReminderJobs(tb testing.TB, db *postgres.DB, resident int64) []trReminderJob {
@@ -276,7 +284,10 @@ func trReminderJobs(tb testing.TB, db *postgres.DB, resident int64) []trReminder
 		if err := json.Unmarshal(raw, &args); err != nil {
 			tb.Fatal(err)
 		}
-		j.msgID = args.Reply.Text[0].ID
+		if len(args.Reply.Text) > 0 {
+			tb.Fatalf("reminder job %d carries words: %+v (the store queues a notice, worded when sent)", j.id, args.Reply)
+		}
+		j.kind = args.Notice.Kind
 		out = append(out, j)
 	}
 	return out
@@ -304,14 +315,14 @@ func TestReminderInstants(t *testing.T) {
 		t.Fatalf("reminders = %+v, want 2", jobs)
 	}
 	for i, want := range []struct {
-		at    time.Time
-		msgID string
+		at   time.Time
+		kind coopbot.NoticeKind
 	}{
-		{time.Date(2031, 4, 3, 6, 30, 0, 0, time.UTC), "training.reminder.day"},   // 14 Farvardin, 10:00 Tehran
-		{time.Date(2031, 4, 4, 4, 30, 0, 0, time.UTC), "training.reminder.hours"}, // 15 Farvardin, 08:00 Tehran
+		{time.Date(2031, 4, 3, 6, 30, 0, 0, time.UTC), coopbot.NoticeTrainingReminderDay},   // 14 Farvardin, 10:00 Tehran
+		{time.Date(2031, 4, 4, 4, 30, 0, 0, time.UTC), coopbot.NoticeTrainingReminderHours}, // 15 Farvardin, 08:00 Tehran
 	} {
-		if !jobs[i].at.Equal(want.at) || jobs[i].msgID != want.msgID || jobs[i].state != "scheduled" {
-			t.Errorf("reminder %d = %v %s %s, want %v %s scheduled", i, jobs[i].at.UTC(), jobs[i].msgID, jobs[i].state, want.at, want.msgID)
+		if !jobs[i].at.Equal(want.at) || jobs[i].kind != want.kind || jobs[i].state != "scheduled" {
+			t.Errorf("reminder %d = %v %s %s, want %v %s scheduled", i, jobs[i].at.UTC(), jobs[i].kind, jobs[i].state, want.at, want.kind)
 		}
 	}
 	if got := text.Clock(jobs[0].at) + " " + text.JalaliOf(jobs[0].at).String(); got != "۱۰:۰۰ 1410/01/14" {
@@ -324,7 +335,7 @@ func TestReminderInstants(t *testing.T) {
 	if _, err := b.db.SignUp(ctx, soon.ID, ids[1]); err != nil {
 		t.Fatal(err)
 	}
-	if jobs := trReminderJobs(t, b.db, ids[1]); len(jobs) != 1 || jobs[0].msgID != "training.reminder.hours" {
+	if jobs := trReminderJobs(t, b.db, ids[1]); len(jobs) != 1 || jobs[0].kind != coopbot.NoticeTrainingReminderHours {
 		t.Errorf("3 h before: reminders %+v, want only the two-hour one", jobs)
 	}
 	sooner := b.training(t, 10, time.Now().Add(time.Hour))
@@ -355,13 +366,13 @@ func (kindNotices) Render(_ context.Context, _ *coopbot.Resident, n coopbot.Noti
 
 type trSentMsg struct {
 	resident int64
-	id       string
+	kind     coopbot.NoticeKind
 }
 
 func (s *trSent) Send(ctx context.Context, r *coopbot.Resident, reply coopbot.Reply) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.msgs = append(s.msgs, trSentMsg{r.ID, reply.Text[0].ID})
+	s.msgs = append(s.msgs, trSentMsg{r.ID, coopbot.NoticeKind(reply.Text[0].ID)})
 	return nil
 }
 
@@ -452,10 +463,10 @@ func TestRemindersSurviveRestartAndSendOnce(t *testing.T) {
 	}
 	oldMoved := trReminderJobs(t, b.db, moved)
 	other.StartsAt = other.StartsAt.Add(24 * time.Hour)
-	if n, err := b.db.UpdateTraining(ctx, other); err != nil || n != 1 {
+	if n, err := b.db.UpdateTraining(ctx, b.staff, other); err != nil || n != 1 {
 		t.Fatalf("move training: %d told, %v", n, err)
 	}
-	if n, err := b.db.CancelTraining(ctx, gone.ID); err != nil || n != 1 {
+	if n, err := b.db.CancelTraining(ctx, b.staff, gone.ID); err != nil || n != 1 {
 		t.Fatalf("cancel training: %d told, %v", n, err)
 	}
 	newMoved := trReminderJobs(t, b.db, moved)[2:]
@@ -475,15 +486,15 @@ func TestRemindersSurviveRestartAndSendOnce(t *testing.T) {
 	stopB()
 	got := sentB.list()
 	slices.SortFunc(got, func(x, y trSentMsg) int {
-		return cmp.Or(cmp.Compare(x.resident, y.resident), strings.Compare(x.id, y.id))
+		return cmp.Or(cmp.Compare(x.resident, y.resident), strings.Compare(string(x.kind), string(y.kind)))
 	})
 	// The notices of the edit and the cancellation were queued while no instance ran:
 	// they go out too. Reminders go only to the resident still enrolled and, for the moved
 	// training, only those of the new time.
 	want := []trSentMsg{
-		{kept, "training.reminder.day"}, {kept, "training.reminder.hours"},
-		{moved, "training.notice.changed"}, {moved, "training.reminder.day"}, {moved, "training.reminder.hours"},
-		{dropped, "training.notice.cancelled"},
+		{kept, coopbot.NoticeTrainingReminderDay}, {kept, coopbot.NoticeTrainingReminderHours},
+		{moved, coopbot.NoticeTrainingChanged}, {moved, coopbot.NoticeTrainingReminderDay}, {moved, coopbot.NoticeTrainingReminderHours},
+		{dropped, coopbot.NoticeTrainingCancelled},
 	}
 	if !slices.Equal(got, want) {
 		t.Fatalf("sent %v, want %v", got, want)
@@ -522,25 +533,25 @@ func TestTrainingRules(t *testing.T) {
 	}
 
 	// Saving without a change changes nothing and tells nobody.
-	if n, err := b.db.UpdateTraining(ctx, tr); err != nil || n != 0 || tr.Rev != 1 {
+	if n, err := b.db.UpdateTraining(ctx, b.staff, tr); err != nil || n != 0 || tr.Rev != 1 {
 		t.Fatalf("save without a change: %d told, rev %d, %v", n, tr.Rev, err)
 	}
 	stale := *tr
 	tr.Capacity = 0
-	if _, err := b.db.UpdateTraining(ctx, tr); coopbot.ErrorMsgID(err) != "trainings.edit.capacity_below" {
+	if _, err := b.db.UpdateTraining(ctx, b.staff, tr); coopbot.ErrorMsgID(err) != "trainings.edit.capacity_below" {
 		t.Fatalf("capacity below the seats taken: %v", err)
 	}
 	// A larger capacity alone moves the first on the wait-list up (and tells only them).
 	tr.Capacity = 2
-	if n, err := b.db.UpdateTraining(ctx, tr); err != nil || n != 0 || tr.Rev != 1 {
+	if n, err := b.db.UpdateTraining(ctx, b.staff, tr); err != nil || n != 0 || tr.Rev != 1 {
 		t.Fatalf("larger capacity: %d told of a change, rev %d, %v", n, tr.Rev, err)
 	}
-	if trJobCount(t, b.db, ids[1], "training.notice.promoted") != 1 || trJobCount(t, b.db, ids[0], "training.notice.changed") != 0 {
+	if trJobCount(t, b.db, ids[1], coopbot.NoticeTrainingPromoted) != 1 || trJobCount(t, b.db, ids[0], coopbot.NoticeTrainingChanged) != 0 {
 		t.Fatal("a larger capacity did not tell exactly the resident who moved up")
 	}
 	// A new venue tells everyone enrolled and moves the revision on.
 	tr.VenueName = "سالن تازه"
-	if n, err := b.db.UpdateTraining(ctx, tr); err != nil || n != 3 || tr.Rev != 2 {
+	if n, err := b.db.UpdateTraining(ctx, b.staff, tr); err != nil || n != 3 || tr.Rev != 2 {
 		t.Fatalf("new venue: %d told, rev %d, %v", n, tr.Rev, err)
 	}
 	if e, _ := b.db.ActiveEnrollment(ctx, tr.ID, ids[1]); e.Status != coopbot.EnrollmentConfirmed {
@@ -549,11 +560,11 @@ func TestTrainingRules(t *testing.T) {
 	if e, _ := b.db.ActiveEnrollment(ctx, tr.ID, ids[2]); e.Position != 1 {
 		t.Fatalf("second on the wait-list after a larger capacity: %+v", e)
 	}
-	if _, err := b.db.UpdateTraining(ctx, &stale); coopbot.ErrorMsgID(err) != "trainings.edit.conflict" {
+	if _, err := b.db.UpdateTraining(ctx, b.staff, &stale); coopbot.ErrorMsgID(err) != "trainings.edit.conflict" {
 		t.Fatalf("edit of an old revision: %v", err)
 	}
 
-	if err := b.db.SetAttendance(ctx, tr.ID, e1.ID, true); coopbot.ErrorMsgID(err) != "trainings.attendance.not_allowed" {
+	if err := b.db.SetAttendance(ctx, b.staff, tr.ID, e1.ID, true); coopbot.ErrorMsgID(err) != "trainings.attendance.not_allowed" {
 		t.Fatalf("attendance before the start: %v", err)
 	}
 	if _, err := b.db.Pool.Exec(ctx, `UPDATE trainings SET starts_at = now() - interval '1 minute' WHERE id = $1`, tr.ID); err != nil {
@@ -571,10 +582,10 @@ func TestTrainingRules(t *testing.T) {
 	if _, err := b.db.CancelEnrollment(ctx, ids[1], e1.ID); coopbot.ErrorCode(err) != coopbot.ENotFound {
 		t.Fatalf("cancel someone else's enrolment: %v", err)
 	}
-	if err := b.db.SetAttendance(ctx, tr.ID, e1.ID, true); err != nil {
+	if err := b.db.SetAttendance(ctx, b.staff, tr.ID, e1.ID, true); err != nil {
 		t.Fatal(err)
 	}
-	if err := b.db.SetAttendance(ctx, tr.ID, w2.ID, true); coopbot.ErrorMsgID(err) != "trainings.attendance.not_allowed" {
+	if err := b.db.SetAttendance(ctx, b.staff, tr.ID, w2.ID, true); coopbot.ErrorMsgID(err) != "trainings.attendance.not_allowed" {
 		t.Fatalf("attendance of a wait-listed resident: %v", err)
 	}
 	list, err := b.db.Enrollees(ctx, tr.ID)
@@ -583,13 +594,13 @@ func TestTrainingRules(t *testing.T) {
 	}
 
 	gone := b.training(t, 5, time.Now().Add(48*time.Hour))
-	if _, err := b.db.CancelTraining(ctx, gone.ID); err != nil {
+	if _, err := b.db.CancelTraining(ctx, b.staff, gone.ID); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := b.db.SignUp(ctx, gone.ID, ids[3]); coopbot.ErrorMsgID(err) != "training.signup.cancelled" {
 		t.Fatalf("sign-up for a cancelled training: %v", err)
 	}
-	if _, err := b.db.CancelTraining(ctx, gone.ID); coopbot.ErrorMsgID(err) != "trainings.edit.cancelled" {
+	if _, err := b.db.CancelTraining(ctx, b.staff, gone.ID); coopbot.ErrorMsgID(err) != "trainings.edit.cancelled" {
 		t.Fatalf("cancel twice: %v", err)
 	}
 }
@@ -633,4 +644,171 @@ func BenchmarkSeatRace(b *testing.B) {
 	b.ReportMetric(float64(len(lat))/busy.Seconds(), "signups/s")
 	b.ReportMetric(float64(lat[len(lat)/2].Microseconds())/1000, "p50-ms")
 	b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds())/1000, "p99-ms")
+}
+
+// TestTrainingStaffRights: the store checks the actor again in the transaction: someone
+// who is not staff, or a manager of another neighborhood, cannot create, edit, cancel or
+// mark attendance (forbidden with the message to show, audited, nothing changed); the
+// training's own neighborhood manager can.
+func TestTrainingStaffRights(t *testing.T) {
+	t.Parallel()
+	b := setupTrainings(t, 4)
+	ctx := context.Background()
+	ids := b.residents(t, 460000, 3)
+	nobody, own, other := ids[0], ids[1], ids[2]
+	nbhs, err := b.db.Neighborhoods(ctx)
+	if err != nil || len(nbhs) < 2 {
+		t.Fatalf("neighborhoods: %v, %v", nbhs, err)
+	}
+	elsewhere := nbhs[1].ID
+	for _, m := range []struct{ id, nbh int64 }{{own, b.nbh}, {other, elsewhere}} {
+		if _, err := b.db.Pool.Exec(ctx, `INSERT INTO staff (resident_id, role, neighborhood_id) VALUES ($1, 'neighborhood_manager', $2)`, m.id, m.nbh); err != nil {
+			t.Fatal(err)
+		}
+	}
+	tr := b.training(t, 5, time.Now().Add(48*time.Hour))
+	denied := func(what string, err error) {
+		t.Helper()
+		if coopbot.ErrorCode(err) != coopbot.EForbidden || coopbot.ErrorMsgID(err) != "trainings.denied" {
+			t.Errorf("%s: %v, want forbidden with trainings.denied", what, err)
+		}
+	}
+	for _, actor := range []int64{nobody, other} {
+		nt := *tr
+		nt.ID, nt.CreatedBy = 0, actor
+		_, err := b.db.CreateTraining(ctx, &nt)
+		denied("create", err)
+		edit := *tr
+		edit.VenueName = "جای دیگر"
+		_, err = b.db.UpdateTraining(ctx, actor, &edit)
+		denied("edit", err)
+		_, err = b.db.CancelTraining(ctx, actor, tr.ID)
+		denied("cancel", err)
+		denied("attendance", b.db.SetAttendance(ctx, actor, tr.ID, 1, true))
+	}
+	var audited int
+	if err := b.db.Pool.QueryRow(ctx, `SELECT count(*) FROM audit_log WHERE NOT allowed AND actor_id = ANY($1)
+		AND action IN ('training_create', 'training_edit', 'training_cancel', 'training_attendance')`, []int64{nobody, other}).Scan(&audited); err != nil || audited != 8 {
+		t.Fatalf("refusals audited: %d, %v", audited, err)
+	}
+	if got, err := b.db.Training(ctx, tr.ID); err != nil || got.Status != coopbot.TrainingPublished || got.VenueName != tr.VenueName || got.Rev != tr.Rev {
+		t.Fatalf("after the refusals: %+v, %v", got, err)
+	}
+	var count int
+	if err := b.db.Pool.QueryRow(ctx, `SELECT count(*) FROM trainings WHERE created_by = ANY($1)`, []int64{nobody, other}).Scan(&count); err != nil || count != 0 {
+		t.Fatalf("trainings created by refused actors: %d, %v", count, err)
+	}
+
+	// The manager of the training's neighborhood edits it, but cannot move it to another.
+	moved := *tr
+	moved.NeighborhoodID = elsewhere
+	_, err = b.db.UpdateTraining(ctx, own, &moved)
+	denied("move to another neighborhood", err)
+	edit := *tr
+	edit.VenueName = "سالن محله"
+	if _, err := b.db.UpdateTraining(ctx, own, &edit); err != nil {
+		t.Fatalf("the neighborhood's manager edits: %v", err)
+	}
+	if _, err := b.db.CancelTraining(ctx, own, tr.ID); err != nil {
+		t.Fatalf("the neighborhood's manager cancels: %v", err)
+	}
+}
+
+// TestEnrolleesNamedAsTheOfficeKnowsThem: staff lists give the full name a resident wrote
+// in their latest membership request, and the messenger's name only when there is none.
+func TestEnrolleesNamedAsTheOfficeKnowsThem(t *testing.T) {
+	t.Parallel()
+	b := setupTrainings(t, 4)
+	ctx := context.Background()
+	ids := b.residents(t, 470000, 2)
+	coops, err := b.db.JoinCooperatives(ctx)
+	if err != nil || len(coops) == 0 {
+		t.Fatalf("cooperatives: %v, %v", coops, err)
+	}
+	if _, _, err := b.db.SubmitJoinRequest(ctx, &coopbot.JoinRequest{CooperativeID: coops[0].ID, ResidentID: ids[0],
+		FullName: "مریم احمدی", NationalID: "0013542419", Phone: "+989121234567", Share: coops[0].MinShare, Skills: []string{"cooking"}}); err != nil {
+		t.Fatal(err)
+	}
+	tr := b.training(t, 5, time.Now().Add(48*time.Hour))
+	for _, id := range ids {
+		if _, err := b.db.SignUp(ctx, tr.ID, id); err != nil {
+			t.Fatal(err)
+		}
+	}
+	list, err := b.db.Enrollees(ctx, tr.ID)
+	if err != nil || len(list) != 2 {
+		t.Fatalf("enrollees = %+v, %v", list, err)
+	}
+	if list[0].Name != "مریم احمدی" || list[1].Name != "ساکن 2" {
+		t.Fatalf("enrollee names = %q, %q; want the request's full name, then the messenger's", list[0].Name, list[1].Name)
+	}
+}
+
+// TestTrainingAudienceMigration: a database of before 0010 keeps its notes on who a
+// training is for as the Persian text; the demo trainings' notes get their Azeri text and
+// notes staff typed get none (they are shown in Persian until staff add it).
+func TestTrainingAudienceMigration(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	url := postgrestest.NewURL(t)
+	db := openTrainingDB(t, url, 4)
+	if _, err := db.Pool.Exec(ctx, `DELETE FROM schema_migrations WHERE name LIKE '%0010_training_audience.sql';
+		ALTER TABLE trainings DROP COLUMN audience_az; ALTER TABLE trainings RENAME COLUMN audience_fa TO audience;
+		INSERT INTO residents (platform, user_id, chat_id, lang, name) VALUES ('telegram', 480001, 480001, 'fa', 'کارشناس');
+		INSERT INTO neighborhoods (city, name_fa, name_az) VALUES ('تبریز', 'سرخاب', 'سورخاب')`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Pool.Exec(ctx, `
+		INSERT INTO trainings (neighborhood_id, title_fa, title_az, description_fa, description_az, venue_name, venue_address,
+			audience, starts_at, duration_minutes, capacity, created_by)
+		SELECT n.id, t.title, t.title, 'شرح', 'آچیقلاما', 'مسجد', 'کوچه', t.audience, now() + interval '3 days', 90, 10, t.creator
+		FROM (SELECT id FROM neighborhoods ORDER BY id LIMIT 1) n,
+			(VALUES ('نمایشی', 'ساکنان سرخاب و محله‌های اطراف', NULL::bigint),
+				('نوشتهٔ کارشناس', 'جوانان جویای کار', (SELECT id FROM residents WHERE user_id = 480001)),
+				('برای همه', '', NULL::bigint)) t(title, audience, creator)`); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	rows, err := db.Pool.Query(ctx, `SELECT title_fa, audience_fa, audience_az FROM trainings ORDER BY id`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) ([3]string, error) {
+		var v [3]string
+		err := r.Scan(&v[0], &v[1], &v[2])
+		return v, err
+	})
+	want := [][3]string{
+		{"نمایشی", "ساکنان سرخاب و محله‌های اطراف", "سورخاب و یاخین محله‌لرین ساکینلری"},
+		{"نوشتهٔ کارشناس", "جوانان جویای کار", ""},
+		{"برای همه", "", ""},
+	}
+	if err != nil || !slices.Equal(got, want) {
+		t.Fatalf("after 0010: %q, %v\nwant %q", got, err, want)
+	}
+}
+
+// TestSeedTrainingsInBothLanguages: the demo trainings say who they are for in Azeri too.
+func TestSeedTrainingsInBothLanguages(t *testing.T) {
+	t.Parallel()
+	b := setupTrainings(t, 2)
+	list, _, err := b.db.UpcomingTrainings(context.Background(), 0, 0, 50)
+	if err != nil {
+		t.Fatal(err)
+	}
+	notes := 0
+	for _, tr := range list {
+		if tr.AudienceFa == "" {
+			continue
+		}
+		notes++
+		if tr.AudienceAz == "" || tr.AudienceAz == tr.AudienceFa {
+			t.Errorf("%s: Azeri note %q for %q", tr.TitleFa, tr.AudienceAz, tr.AudienceFa)
+		}
+	}
+	if notes == 0 {
+		t.Fatal("no demo training says who it is for")
+	}
 }

@@ -97,6 +97,12 @@ const (
 	TimeInvalid Reason = "input.time.invalid"
 )
 
+// Duration reasons, see ParseDuration.
+const (
+	// DurationInvalid: not a duration in minutes or hours in an accepted form.
+	DurationInvalid Reason = "input.duration.invalid"
+)
+
 // Reasons returns every Reason this package returns (not OK), e.g. for a check that
 // the locale files define them all (this package's tests do that).
 func Reasons() []Reason { return append([]Reason(nil), allReasons...) }
@@ -110,6 +116,7 @@ var allReasons = []Reason{
 	NameDigits, NameInvalid, NameTooShort, NameTooLong,
 	DateFormat, DateInvalid, DateGregorian, DateWeekday,
 	TimeFormat, TimeInvalid,
+	DurationInvalid,
 }
 
 // RangeData is the template data of NumberRange: the bounds in Persian digits with

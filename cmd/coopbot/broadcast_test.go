@@ -10,7 +10,6 @@ import (
 
 	"coopbot"
 	"coopbot/emulator"
-	"coopbot/flows"
 	"coopbot/postgres"
 	"coopbot/postgres/postgrestest"
 )
@@ -31,16 +30,19 @@ func TestKill9MidBroadcastFinishesAfterRestart(t *testing.T) {
 	}
 	t.Cleanup(db.Close)
 
-	// 600 residents and the staff member (chat 1) who started the bot earlier; their
-	// /start updates were handled long ago.
+	// 600 residents of a neighborhood and the staff member (chat 1, of none) who started
+	// the bot earlier; their /start updates were handled long ago.
 	const from, to = 1000, 1599
-	var staff int64
-	if err := db.Pool.QueryRow(ctx, `INSERT INTO residents (platform, user_id, chat_id, lang, name, unreachable_at)
-		VALUES ('telegram', 1, 1, 'fa', 'staff', now()) RETURNING id`).Scan(&staff); err != nil {
+	var staff, nbh int64
+	if err := db.Pool.QueryRow(ctx, `INSERT INTO residents (platform, user_id, chat_id, lang, name)
+		VALUES ('telegram', 1, 1, 'fa', 'staff') RETURNING id`).Scan(&staff); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := db.Pool.Exec(ctx, `INSERT INTO residents (platform, user_id, chat_id, lang, name)
-		SELECT 'telegram', g, g, 'fa', 'resident' FROM generate_series($1::bigint, $2::bigint) g`, from, to); err != nil {
+	if err := db.Pool.QueryRow(ctx, `INSERT INTO neighborhoods (city, name_fa, name_az) VALUES ('تبریز', 'ولیعصر', 'ولیعصر') RETURNING id`).Scan(&nbh); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Pool.Exec(ctx, `INSERT INTO residents (platform, user_id, chat_id, lang, name, neighborhood_id)
+		SELECT 'telegram', g, g, 'fa', 'resident', $3 FROM generate_series($1::bigint, $2::bigint) g`, from, to, nbh); err != nil {
 		t.Fatal(err)
 	}
 	f.api.User(1).Send("/start")
@@ -54,9 +56,9 @@ func TestKill9MidBroadcastFinishesAfterRestart(t *testing.T) {
 	resp.Body.Close()
 
 	const text = "فراخوان مجمع عمومی تعاونی مصرف محله: پنجشنبه ساعت ۱۷ در سرای محله."
-	id, total, err := db.CreateBroadcast(ctx, flows.NewBroadcast{
-		CreatedBy: staff, Audience: flows.Audience{Kind: flows.AudienceAll}, TextFa: text, TextAz: text,
-		Progress: flows.ProgressMessage{Platform: coopbot.Telegram, ChatID: 1, Lang: coopbot.Persian},
+	id, total, err := db.CreateBroadcast(ctx, coopbot.NewBroadcast{
+		CreatedBy: staff, Audience: coopbot.Audience{Kind: coopbot.AudienceNeighborhoods, IDs: []int64{nbh}}, TextFa: text, TextAz: text,
+		Progress: coopbot.ProgressMessage{Platform: coopbot.Telegram, ChatID: 1, Lang: coopbot.Persian},
 	})
 	if err != nil || total != 600 {
 		t.Fatalf("queued %d, %v; want 600", total, err)
@@ -96,7 +98,7 @@ func TestKill9MidBroadcastFinishesAfterRestart(t *testing.T) {
 	}
 
 	f.start()
-	var st *flows.BroadcastStatus
+	var st *coopbot.BroadcastStatus
 	deadline = time.Now().Add(60 * time.Second)
 	for {
 		st, err = db.BroadcastStatus(ctx, id)
@@ -111,7 +113,7 @@ func TestKill9MidBroadcastFinishesAfterRestart(t *testing.T) {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-	if st.Status != flows.BroadcastDone || st.Sent+st.Unreachable+st.Failed+st.Unknown != 600 || st.Unreachable+st.Failed != 0 {
+	if st.Status != coopbot.BroadcastDone || st.Sent+st.Unreachable+st.Failed+st.Unknown != 600 || st.Unreachable+st.Failed != 0 {
 		t.Fatalf("status = %+v, want done with sent + unknown = 600", st)
 	}
 	// Unknown: the sends the dead process had on their way (at most its Concurrency, 8).

@@ -28,6 +28,7 @@ import (
 	"time"
 
 	"coopbot/bot"
+	"coopbot/broadcaster"
 	"coopbot/emulator"
 	"coopbot/internal/app"
 	"coopbot/locales"
@@ -162,7 +163,7 @@ func serve(ctx context.Context, cfg *config, db *postgres.DB, log *slog.Logger, 
 			Metrics: m, Leases: rdb, Holder: holder,
 		},
 		Rates:      redis.RateOptions{Rates: cfg.sendRates, OnWait: m.RateLimitWait},
-		Broadcasts: postgres.BroadcastConfig{ClaimTTL: cfg.claimTTL, Instance: holder},
+		Broadcasts: broadcaster.Config{ClaimTTL: cfg.claimTTL, Instance: holder},
 	})
 	b := svc.Bot
 

@@ -84,7 +84,6 @@ func accountID(token string) string {
 	return "sha256:" + hex.EncodeToString(sum[:8])
 }
 
-
 // rekey re-seals the database's personal data under NEW_DATA_KEY.
 func rekey(ctx context.Context, cfg *config, db *postgres.DB, getenv func(string) string, stdout io.Writer) error {
 	s := getenv("NEW_DATA_KEY")

@@ -270,7 +270,7 @@ func TestRekeyRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	req, err := old.SubmitJoinRequest(ctx, &coopbot.JoinRequest{CooperativeID: coops[0].ID, ResidentID: p.ResidentID,
+	req, _, err := old.SubmitJoinRequest(ctx, &coopbot.JoinRequest{CooperativeID: coops[0].ID, ResidentID: p.ResidentID,
 		FullName: "زهرا احمدی", NationalID: nid, Phone: "+98" + phone, Share: coops[0].MinShare})
 	if err != nil {
 		t.Fatal(err)

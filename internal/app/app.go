@@ -13,6 +13,7 @@ import (
 
 	"coopbot"
 	"coopbot/bot"
+	"coopbot/broadcaster"
 	"coopbot/flows"
 	"coopbot/locales"
 	"coopbot/postgres"
@@ -30,8 +31,9 @@ type Config struct {
 	Bot bot.Config
 	// Rates are the send rates per platform; OnWait observes the time a send waited.
 	Rates redis.RateOptions
-	// Broadcasts tune the broadcast runner; its sender and limiter are filled in.
-	Broadcasts postgres.BroadcastConfig
+	// Broadcasts tune the broadcast runner; its store, sender, limiter and wording are
+	// filled in.
+	Broadcasts broadcaster.Config
 	// Wrap, when set, stands between the bot and the engine (the harness makes steps fail
 	// with it).
 	Wrap func(bot.Engine) bot.Engine
@@ -108,11 +110,11 @@ type Running struct {
 func (a *App) Run(ctx context.Context, stopping func() (context.Context, context.CancelFunc)) *Running {
 	r := &Running{bot: make(chan error, 1), broadcasts: make(chan error, 1), jobs: make(chan struct{})}
 	bc := a.cfg.Broadcasts
-	bc.Sender, bc.Limiter = a.Bot, a.Limiter
+	bc.Store, bc.Sender, bc.Limiter, bc.Messages = a.cfg.DB, a.Bot, a.Limiter, flows.BroadcastMessages{}
 	if bc.Log == nil {
 		bc.Log = a.cfg.Log
 	}
-	go func() { r.broadcasts <- a.cfg.DB.NewBroadcaster(bc).Run(ctx) }()
+	go func() { r.broadcasts <- broadcaster.New(bc).Run(ctx) }()
 	go func() { r.bot <- a.Bot.Run(ctx) }()
 	go func() {
 		defer close(r.jobs)

@@ -23,6 +23,7 @@ import (
 
 	"coopbot"
 	"coopbot/bot"
+	"coopbot/broadcaster"
 	"coopbot/emulator"
 	"coopbot/flows"
 	"coopbot/internal/app"
@@ -79,8 +80,9 @@ type Options struct {
 	NoJobs bool
 	// SendRate is the broadcast send rate per platform (sends a second; 1000 by default).
 	SendRate float64
-	// Broadcasts tune the broadcast runner; its Sender and Limiter are the harness's.
-	Broadcasts postgres.BroadcastConfig
+	// Broadcasts tune the broadcast runner; its store, sender, limiter and wording are the
+	// harness's.
+	Broadcasts broadcaster.Config
 	// RedisURL is the Redis to use (e.g. through a faultproxy); COOPBOT_TEST_REDIS_URL or
 	// the local one by default.
 	RedisURL string
