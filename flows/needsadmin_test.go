@@ -421,7 +421,7 @@ func TestNeedExportTakesGregorianDates(t *testing.T) {
 	staff.Press("needs.summary.export")
 	staff.Sees("needs.export.from", "Example", text.Date(time.Now().AddDate(0, 0, -30)))
 	staff.Send("2025-01-01")
-	staff.Sees("needs.export.gregorian", "Date", dey12.Fa())
+	staff.Sees("needs.export.gregorian", "Date", text.LongDate(dey12.At(12, 0), text.LangFa))
 	staff.Press("needs.export.gregorian_yes")
 	staff.Sees("needs.export.to", "From", dey12.Fa())
 
@@ -430,11 +430,11 @@ func TestNeedExportTakesGregorianDates(t *testing.T) {
 	staff.Sees("needs.export.future")
 	// A Gregorian day shown back and declined: the question again, nothing taken.
 	staff.Send(time.Now().Format("2006/01/02"))
-	staff.Sees("needs.export.gregorian", "Date", today.Fa())
+	staff.Sees("needs.export.gregorian", "Date", text.LongDate(time.Now(), text.LangFa))
 	staff.Press("needs.export.gregorian_no")
 	staff.Sees("needs.export.to", "From", dey12.Fa())
 	staff.Send(time.Now().Format("2 January 2006"))
-	staff.Sees("needs.export.gregorian", "Date", today.Fa())
+	staff.Sees("needs.export.gregorian", "Date", text.LongDate(time.Now(), text.LangFa))
 	staff.Press("needs.export.gregorian_yes")
 	rows, caption := needExportRows(t, staff)
 	if want := staff.Text("needs.export.caption", "From", dey12.Fa(), "To", today.Fa(), "Count", "۱"); len(rows) != 2 || caption != want {

@@ -182,7 +182,7 @@ func (s needDayStep) Step() Step[needExport] {
 		Ask: func(ctx context.Context, c *Conv, a *needExport) (coopbot.Reply, error) {
 			if day, ok := a.pending(s.name); ok {
 				return coopbot.Reply{
-					Text: []coopbot.Msg{coopbot.M("needs.export.gregorian", "Date", day.Fa())},
+					Text: []coopbot.Msg{coopbot.M("needs.export.gregorian", "Date", text.LongDate(day.At(12, 0), text.Lang(c.Lang())))},
 					Buttons: [][]coopbot.Button{{
 						{Label: coopbot.M("needs.export.gregorian_yes"), Data: "gy"},
 						{Label: coopbot.M("needs.export.gregorian_no"), Data: "gn"},
