@@ -51,5 +51,5 @@ type EscalatedNeed struct {
 	Code           string // tracking code, six ASCII digits
 	NeighborhoodID int64
 	Category       string
-	Status         string
+	Status         NeedStatus
 }

@@ -118,8 +118,6 @@ type Conv struct {
 	Update   *Update
 	Staff    *coopbot.Staff // filled by a flow's Gate
 
-	Answers map[string]string // answers of a legacy flow (see legacy.go)
-
 	t *turn
 }
 
@@ -330,16 +328,10 @@ func (e *Engine) Handle(ctx context.Context, stored []byte, up Update) (res Resu
 
 // saveAnswers puts the answers the steps changed back into the state.
 func (t *turn) saveAnswers() error {
-	var v any
-	switch {
-	case t.ans != nil:
-		v = t.ans
-	case t.c.Answers != nil:
-		v = t.c.Answers
-	default:
+	if t.ans == nil {
 		return nil
 	}
-	b, err := json.Marshal(v)
+	b, err := json.Marshal(t.ans)
 	if err != nil {
 		return fmt.Errorf("encode answers of %s: %w", t.st.Flow, err)
 	}
@@ -349,7 +341,7 @@ func (t *turn) saveAnswers() error {
 
 // setAnswers replaces the answers (a flow starts).
 func (t *turn) setAnswers(v any) error {
-	t.ans, t.c.Answers, t.st.Answers = nil, nil, nil
+	t.ans, t.st.Answers = nil, nil
 	if v == nil {
 		return nil
 	}

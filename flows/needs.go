@@ -4,11 +4,11 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"fmt"
 	"math"
-	"strconv"
+	"slices"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"coopbot"
 	"coopbot/text"
@@ -16,130 +16,41 @@ import (
 
 // Livelihood needs, the resident's side: report a need in a few taps (category → household
 // size → short description → urgency → optional location or typed address → consent →
-// review with edit → submit → tracking code), and "my reports" with each report's status
-// and history. The staff side (inbox, status changes, summary, export) is needsadmin.go.
-
-// NeedReport is a resident's report of a livelihood need. Description, Address and the
-// location are personal data: sealed at rest, never logged, shown only to the resident and
-// to staff whose scope covers the report's neighborhood.
-type NeedReport struct {
-	ID             int64
-	Code           string // tracking code: six ASCII digits, shown with text.FaDigits
-	ResidentID     int64
-	NeighborhoodID int64 // the resident's neighborhood when the report was submitted
-	SubmitKey      string
-	Category       string // one of NeedCategories
-	Household      int    // people in the household, 1..30
-	Urgency        int    // NeedUrgent, NeedSoon or NeedNormal
-	Description    string
-	Address        string // typed address; "" when none
-	HasLocation    bool
-	Lat, Lon       float64
-	Status         string // one of NeedStatuses
-	ReferredTo     string // whom the report was referred to, when it was
-	CreatedAt      time.Time
-	UpdatedAt      time.Time
-	History        []NeedEvent // oldest first; the first is the submission
-
-	// Filled for staff only.
-	ReporterName  string
-	ReporterPhone string // E.164 or ""
-}
-
-// NeedEvent is one entry of a report's history: its submission or a status change.
-type NeedEvent struct {
-	At         time.Time
-	Status     string
-	ReferredTo string
-	Note       string
-	ActorID    int64  // 0: the resident's own submission
-	ActorName  string // the staff member's name, for staff views
-}
-
-// NeedFilter narrows the staff inbox. Zero values mean "all" (within the staff scope).
-type NeedFilter struct {
-	Neighborhood int64
-	Category     string
-	Statuses     []string
-}
-
-// NeedCard is one report of the staff inbox with its place in the filtered queue.
-type NeedCard struct {
-	Report     *NeedReport // nil when nothing matches
-	Prev, Next int64       // neighbors in the queue; 0 when none
-	Pos        int         // 1-based position of Report in the queue; 0 when it no longer matches
-	Total      int         // reports matching the filter
-}
-
-// NeedChange is a status change made by staff. Notice renders the message the resident
-// receives; it is queued in the same transaction as the change.
-type NeedChange struct {
-	ReportID   int64
-	From, To   string
-	ReferredTo string
-	Note       string
-	Notice     func(r *NeedReport) coopbot.Reply
-}
-
-// NeedCount is the number of reports of one neighborhood, category and status.
-type NeedCount struct {
-	Neighborhood int64
-	Category     string
-	Status       string
-	N            int
-}
+// review with an edit button per answer → submit → tracking code), and "my reports" with
+// each report's status and history. The staff side (inbox, status changes, summary,
+// export) is needsadmin.go.
 
 // NeedStore keeps need reports and their history.
 type NeedStore interface {
 	// CreateNeedReport saves r (its neighborhood is the resident's current one) and fills
 	// ID, Code, NeighborhoodID, Status and CreatedAt. Submitting the same SubmitKey again
-	// returns the first report unchanged. alert renders the note to the staff responsible
-	// for the neighborhood (its managers, or else the office staff), queued in the same
-	// transaction.
-	CreateNeedReport(ctx context.Context, r *NeedReport, alert func(r *NeedReport) coopbot.Reply) error
+	// returns the first report unchanged. The staff responsible for the neighborhood (its
+	// managers, or else the office staff) are sent coopbot.NoticeNeedNew, queued in the
+	// same transaction.
+	CreateNeedReport(ctx context.Context, r *coopbot.NeedReport) error
 	// MyNeedReports lists a resident's own reports, newest first, with their history.
-	MyNeedReports(ctx context.Context, residentID int64) ([]NeedReport, error)
+	MyNeedReports(ctx context.Context, residentID int64) ([]coopbot.NeedReport, error)
 	// MyNeedReport returns a resident's own report by tracking code (not_found otherwise).
-	MyNeedReport(ctx context.Context, residentID int64, code string) (*NeedReport, error)
+	MyNeedReport(ctx context.Context, residentID int64, code string) (*coopbot.NeedReport, error)
+	// MyNeedReportByID returns a resident's own report by id (not_found otherwise).
+	MyNeedReportByID(ctx context.Context, residentID, id int64) (*coopbot.NeedReport, error)
 	// NeedCard returns report id (the first report of the queue when id is 0) with its
 	// neighbors under f; not_found when the report is outside the staff member's scope.
-	NeedCard(ctx context.Context, s *coopbot.Staff, f NeedFilter, id int64) (NeedCard, error)
+	NeedCard(ctx context.Context, s *coopbot.Staff, f coopbot.NeedFilter, id int64) (coopbot.NeedCard, error)
 	// FindNeedReport returns the report with this tracking code within the staff scope.
-	FindNeedReport(ctx context.Context, s *coopbot.Staff, code string) (*NeedReport, error)
+	FindNeedReport(ctx context.Context, s *coopbot.Staff, code string) (*coopbot.NeedReport, error)
 	// ChangeNeedStatus moves a report within the staff scope from ch.From to ch.To, logs
-	// who and when, audits it and queues ch.Notice to the resident, all in one
-	// transaction. conflict when the report is no longer in ch.From; invalid when the
+	// who and when, audits it and queues coopbot.NoticeNeedStatus to the resident, all in
+	// one transaction. conflict when the report is no longer in ch.From; invalid when the
 	// move is not allowed.
-	ChangeNeedStatus(ctx context.Context, s *coopbot.Staff, ch NeedChange) (*NeedReport, error)
+	ChangeNeedStatus(ctx context.Context, s *coopbot.Staff, ch coopbot.NeedChange) (*coopbot.NeedReport, error)
 	// NeedCounts counts the reports within the staff scope by neighborhood, category and
 	// status.
-	NeedCounts(ctx context.Context, s *coopbot.Staff) ([]NeedCount, error)
+	NeedCounts(ctx context.Context, s *coopbot.Staff) ([]coopbot.NeedCount, error)
 	// NeedExport lists the reports within the staff scope created in [from, to), oldest
-	// first, without history.
-	NeedExport(ctx context.Context, s *coopbot.Staff, from, to time.Time) ([]NeedReport, error)
+	// first, with the reporter's name, without their phone or the history.
+	NeedExport(ctx context.Context, s *coopbot.Staff, from, to time.Time) ([]coopbot.NeedReport, error)
 }
-
-// NeedCategories are the categories of need, in the order residents see them.
-var NeedCategories = []string{"employment", "food", "housing", "health", "education", "debt", "disability", "other"}
-
-// Statuses of a need report.
-const (
-	NeedReceived  = "received"
-	NeedReviewing = "reviewing"
-	NeedReferred  = "referred"
-	NeedResolved  = "resolved"
-	NeedClosed    = "closed"
-)
-
-// NeedStatuses lists the statuses in workflow order.
-var NeedStatuses = []string{NeedReceived, NeedReviewing, NeedReferred, NeedResolved, NeedClosed}
-
-// Urgency of a need report: lower is more urgent (the staff queue is ordered by it).
-const (
-	NeedUrgent = 1
-	NeedSoon   = 2
-	NeedNormal = 3
-)
 
 // Limits of what residents and staff type, in runes.
 const (
@@ -152,36 +63,33 @@ const (
 	NeedReferredMax    = 120
 )
 
-func needRank(status string) int {
-	switch status {
-	case NeedReceived:
-		return 0
-	case NeedReviewing:
-		return 1
-	case NeedReferred:
-		return 2
-	case NeedResolved, NeedClosed:
-		return 3
-	}
-	return -1
-}
+// Flow names of the resident's side.
+const (
+	FlowNeed      = "need"
+	FlowNeedMine  = "need_mine"
+	FlowNeedTrack = "need_track"
+)
 
-// NeedCanMove reports whether a report may move from one status to another: forward only
-// (received → reviewing → referred → resolved or closed, steps may be skipped); resolved
-// and closed are final.
-func NeedCanMove(from, to string) bool {
-	f, t := needRank(from), needRank(to)
-	return f >= 0 && f < 3 && t > f
-}
+// needsPerPage keeps "my reports" within one phone screen.
+const needsPerPage = 5
 
-// NeedValidCategory reports whether c is one of NeedCategories.
-func NeedValidCategory(c string) bool {
-	for _, k := range NeedCategories {
-		if k == c {
-			return true
-		}
-	}
-	return false
+// needHouseholdButtons is how many household sizes are offered as buttons.
+const needHouseholdButtons = 8
+
+// need is the report a resident is writing.
+type need struct {
+	// Key is one per report being written: a submission retried after a failure finds the
+	// report it already created instead of making a second one.
+	Key         string               `json:"k,omitempty"`
+	Category    coopbot.NeedCategory `json:"ca,omitempty"`
+	Household   int                  `json:"hh,omitempty"`
+	Description string               `json:"de,omitempty"`
+	Urgency     coopbot.NeedUrgency  `json:"ur,omitempty"`
+	Address     string               `json:"ad,omitempty"`
+	Located     bool                 `json:"lo,omitempty"`
+	Lat         float64              `json:"la,omitempty"`
+	Lon         float64              `json:"ln,omitempty"`
+	Consent     bool                 `json:"co,omitempty"`
 }
 
 // ParseNeedCode reads a tracking code typed in any digit script, with spaces or dashes:
@@ -200,34 +108,6 @@ func ParseNeedCode(s string) (string, bool) {
 	return d, true
 }
 
-// Flow names of the resident's side.
-const (
-	FlowNeed      = "need"
-	FlowNeedMine  = "need_mine"
-	FlowNeedTrack = "need_track"
-)
-
-// needsPerPage keeps "my reports" within one phone screen.
-const needsPerPage = 5
-
-var needUrgencies = []int{NeedUrgent, NeedSoon, NeedNormal}
-
-func needUrgencyID(u int) string {
-	switch u {
-	case NeedUrgent:
-		return "need.urgency.urgent"
-	case NeedSoon:
-		return "need.urgency.soon"
-	}
-	return "need.urgency.normal"
-}
-
-// needLabel renders a message in the reader's language, for lines composed of several
-// labels (a summary row, a history line).
-func needLabel(ctx context.Context, d Deps, lang coopbot.Lang, id string) (string, error) {
-	return d.Labels.Text(lang, id, nil, nil)
-}
-
 // needsFeature is the whole livelihood-needs area: the resident's flows here and the
 // staff's in needsadmin.go.
 func needsFeature(d Deps) feature {
@@ -236,34 +116,18 @@ func needsFeature(d Deps) feature {
 	r.flows = append(r.flows, a.flows...)
 	r.menu = append(r.menu, a.menu...)
 	r.menuText = append(r.menuText, a.menuText...)
-	if r.actions == nil {
-		r.actions = map[string]Action{}
-	}
-	for k, v := range a.actions {
-		r.actions[k] = v
-	}
+	r.actions = a.actions
 	return r
 }
 
 func needResidentFeature(d Deps) feature {
-	report := &legacyFlow{Name: FlowNeed, First: "category", Steps: map[string]legacyStep{
-		"category":    needCategoryStep(),
-		"household":   needHouseholdStep(),
-		"description": needDescriptionStep(),
-		"urgency":     needUrgencyStep(),
-		"location":    needLocationStep(),
-		"consent":     needConsentStep(),
-		"review":      needReviewStep(d),
-		"edit":        needEditStep(),
-	}}
 	detail := needDetailStep(d)
-	mine := &legacyFlow{Name: FlowNeedMine, First: "list", Steps: map[string]legacyStep{
-		"list":   needListStep(d),
-		"detail": detail,
-	}}
-	track := &legacyFlow{Name: FlowNeedTrack, First: "detail", Steps: map[string]legacyStep{"detail": detail}}
 	return feature{
-		flows: []flowDef{report, mine, track},
+		flows: []flowDef{
+			&Flow[need]{Name: FlowNeed, Steps: needForm(d).Steps()},
+			&Flow[needMine]{Name: FlowNeedMine, Steps: []Step[needMine]{needMineList(d).Step(), detail}},
+			&Flow[needMine]{Name: FlowNeedTrack, Steps: []Step[needMine]{detail}},
+		},
 		menu: []MenuItem{
 			{Label: "need.menu.report", Value: FlowNeed, Open: func(ctx context.Context, c *Conv) (Next, error) {
 				return Start(FlowNeed, nil), nil
@@ -286,288 +150,49 @@ func needResidentFeature(d Deps) feature {
 				if !ok {
 					return Next{}, false, nil
 				}
-				_, err := d.Store.MyNeedReport(ctx, c.Profile.ResidentID, code)
+				rep, err := d.Store.MyNeedReport(ctx, c.Profile.ResidentID, code)
 				if coopbot.ErrorCode(err) == coopbot.ENotFound {
 					return Next{}, false, nil
 				}
 				if err != nil {
 					return Next{}, false, err
 				}
-				return Start(FlowNeedTrack, map[string]string{"code": code}), true, nil
+				return Start(FlowNeedTrack, needMine{Report: rep.ID}), true, nil
 			},
 		},
 	}
 }
 
-// needNext goes to the next question, or back to the review when a field is being edited.
-func needNext(c *Conv, next string) Next {
-	if c.Get("editing") != "" {
-		c.Set("editing", "")
-		return Goto("review")
+// needForm is the report: six questions, then the review with an edit button for each
+// answer but the consent.
+func needForm(d Deps) Form[need] {
+	line := func(m func(a *need) coopbot.Msg) func(context.Context, *Conv, *need) ([]coopbot.Msg, error) {
+		return func(_ context.Context, _ *Conv, a *need) ([]coopbot.Msg, error) { return []coopbot.Msg{m(a)}, nil }
 	}
-	return Goto(next)
-}
-
-func needCategoryStep() legacyStep {
-	return legacyStep{
-		Ask: func(ctx context.Context, c *Conv) (coopbot.Reply, error) {
-			r := coopbot.Text(coopbot.M("need.category.prompt"))
-			for i := 0; i < len(NeedCategories); i += 2 {
-				row := []coopbot.Button{{Label: coopbot.M("need.cat." + NeedCategories[i]), Data: "cat:" + NeedCategories[i]}}
-				if i+1 < len(NeedCategories) {
-					row = append(row, coopbot.Button{Label: coopbot.M("need.cat." + NeedCategories[i+1]), Data: "cat:" + NeedCategories[i+1]})
-				}
-				r.Buttons = append(r.Buttons, row)
-			}
-			return r, nil
+	return Form[need]{
+		Fields: []Field[need]{
+			{Step: needCategoryStep(), Edit: "need.review.edit_category", Review: line(func(a *need) coopbot.Msg { return needCategoryLine(a.Category) })},
+			{Step: needHouseholdStep(), Edit: "need.review.edit_household", Review: line(func(a *need) coopbot.Msg { return needHouseholdLine(a.Household) })},
+			{Step: needDescriptionStep(), Edit: "need.review.edit_description", Review: line(func(a *need) coopbot.Msg { return needDescriptionLine(a.Description) })},
+			{Step: needUrgencyStep(), Edit: "need.review.edit_urgency", Review: line(func(a *need) coopbot.Msg { return needUrgencyLine(a.Urgency) })},
+			{Step: needLocationStep(), Edit: "need.review.edit_location", Review: line(func(a *need) coopbot.Msg { return needPlaceLine(a.draft(0)) })},
+			{Step: needConsentStep()},
 		},
-		Answer: func(ctx context.Context, c *Conv, in Input) (Next, error) {
-			cat, ok := strings.CutPrefix(in.Choice, "cat:")
-			if !ok || !NeedValidCategory(cat) {
-				return Retry("need.category.invalid"), nil
-			}
-			c.Set("category", cat)
-			if c.Get("key") == "" {
-				// One key per report being written: a submission retried after a failure
-				// finds the report it already created instead of making a second one.
-				b := make([]byte, 12)
-				if _, err := rand.Read(b); err != nil {
-					return Next{}, err
-				}
-				c.Set("key", hex.EncodeToString(b))
-			}
-			return needNext(c, "household"), nil
-		},
-	}
-}
-
-func needHouseholdStep() legacyStep {
-	return legacyStep{
-		Ask: func(ctx context.Context, c *Conv) (coopbot.Reply, error) {
-			r := coopbot.Text(coopbot.M("need.household.prompt"))
-			for row := 0; row < 2; row++ {
-				var line []coopbot.Button
-				for i := 1; i <= 4; i++ {
-					n := strconv.Itoa(row*4 + i)
-					line = append(line, coopbot.Button{Label: coopbot.Raw(text.FaDigits(n)), Data: "hh:" + n})
-				}
-				r.Buttons = append(r.Buttons, line)
-			}
-			return r, nil
-		},
-		Answer: func(ctx context.Context, c *Conv, in Input) (Next, error) {
-			if n, ok := strings.CutPrefix(in.Choice, "hh:"); ok {
-				if v, err := strconv.Atoi(n); err == nil && v >= 1 && v <= 8 {
-					c.Set("household", n)
-					return needNext(c, "description"), nil
-				}
-			}
-			if in.Kind != KindText {
-				return Retry("need.household.invalid"), nil
-			}
-			n, reason := text.ParseHouseholdSize(in.Text)
-			if reason != text.OK {
-				return Retry(string(reason)), nil
-			}
-			c.Set("household", strconv.Itoa(n))
-			return needNext(c, "description"), nil
-		},
-	}
-}
-
-func needDescriptionStep() legacyStep {
-	return legacyStep{
-		Ask: func(ctx context.Context, c *Conv) (coopbot.Reply, error) {
-			return coopbot.Text(coopbot.M("need.description.prompt", "Max", text.Number(NeedDescriptionMax))), nil
-		},
-		Answer: func(ctx context.Context, c *Conv, in Input) (Next, error) {
-			if in.Kind != KindText {
-				return Retry("need.description.text_only"), nil
-			}
-			s := text.CleanMultiline(in.Raw)
-			n := utf8.RuneCountInString(s)
-			switch {
-			case s == "":
-				return Retry(string(text.ReasonEmpty)), nil
-			case n < NeedDescriptionMin:
-				return Retry("need.description.too_short"), nil
-			case n > NeedDescriptionMax:
-				return Retry("need.description.too_long", "Count", text.Number(int64(n)), "Max", text.Number(NeedDescriptionMax)), nil
-			}
-			c.Set("description", s)
-			return needNext(c, "urgency"), nil
-		},
-	}
-}
-
-func needUrgencyStep() legacyStep {
-	return legacyStep{
-		Ask: func(ctx context.Context, c *Conv) (coopbot.Reply, error) {
-			r := coopbot.Text(coopbot.M("need.urgency.prompt"))
-			for _, u := range needUrgencies {
-				r.Buttons = append(r.Buttons, []coopbot.Button{{Label: coopbot.M(needUrgencyID(u)), Data: "u:" + strconv.Itoa(u)}})
-			}
-			return r, nil
-		},
-		Answer: func(ctx context.Context, c *Conv, in Input) (Next, error) {
-			u, ok := strings.CutPrefix(in.Choice, "u:")
-			if v, err := strconv.Atoi(u); !ok || err != nil || v < NeedUrgent || v > NeedNormal {
-				return Retry("need.urgency.invalid"), nil
-			}
-			c.Set("urgency", u)
-			return needNext(c, "location"), nil
-		},
-	}
-}
-
-func needLocationStep() legacyStep {
-	return legacyStep{
-		Ask: func(ctx context.Context, c *Conv) (coopbot.Reply, error) {
-			return coopbot.Reply{
-				Text: []coopbot.Msg{coopbot.M("need.location.prompt")},
-				Keys: [][]coopbot.Button{
-					{{Label: coopbot.M("need.location.share"), Location: true}},
-					{{Label: coopbot.M("need.location.skip"), Data: "skip"}},
-				},
-			}, nil
-		},
-		Answer: func(ctx context.Context, c *Conv, in Input) (Next, error) {
-			switch {
-			case in.Choice == "skip":
-				c.Set("lat", "")
-				c.Set("lon", "")
-				c.Set("address", "")
-			case in.Kind == KindLocation && in.Location != nil:
-				lat, lon := in.Location.Lat, in.Location.Lon
-				if math.IsNaN(lat) || math.IsNaN(lon) || lat < -90 || lat > 90 || lon < -180 || lon > 180 || (lat == 0 && lon == 0) {
-					return Retry("need.location.invalid"), nil
-				}
-				c.Set("lat", strconv.FormatFloat(lat, 'f', 6, 64))
-				c.Set("lon", strconv.FormatFloat(lon, 'f', 6, 64))
-				c.Set("address", "")
-			case in.Kind == KindText:
-				a := text.Clean(in.Raw)
-				n := utf8.RuneCountInString(a)
-				switch {
-				case a == "":
-					return Retry(string(text.ReasonEmpty)), nil
-				case n < NeedAddressMin:
-					return Retry("need.location.address_short"), nil
-				case n > NeedAddressMax:
-					return Retry("need.location.address_long", "Count", text.Number(int64(n)), "Max", text.Number(NeedAddressMax)), nil
-				}
-				c.Set("address", a)
-				c.Set("lat", "")
-				c.Set("lon", "")
-			default:
-				return Retry("need.location.invalid"), nil
-			}
-			return needNext(c, "consent"), nil
-		},
-	}
-}
-
-func needConsentStep() legacyStep {
-	return legacyStep{
-		Ask: func(ctx context.Context, c *Conv) (coopbot.Reply, error) {
-			return coopbot.Reply{
-				Text: []coopbot.Msg{coopbot.M("need.consent.prompt")},
-				Buttons: [][]coopbot.Button{{
-					{Label: coopbot.M("need.consent.yes"), Data: "yes"},
-					{Label: coopbot.M("need.consent.no"), Data: "no"},
-				}},
-			}, nil
-		},
-		Answer: func(ctx context.Context, c *Conv, in Input) (Next, error) {
-			switch in.Choice {
-			case "yes":
-				c.Set("consent", "yes")
-				return needNext(c, "review"), nil
-			case "no":
-				return Done(coopbot.Text(coopbot.M("need.consent.declined"))), nil
-			}
-			return Retry("need.consent.invalid"), nil
-		},
-	}
-}
-
-// needDraft reads the answers of the report being written.
-func needDraft(c *Conv) *NeedReport {
-	hh, _ := strconv.Atoi(c.Get("household"))
-	u, _ := strconv.Atoi(c.Get("urgency"))
-	r := &NeedReport{
-		ResidentID: c.Profile.ResidentID, SubmitKey: c.Get("key"), Category: c.Get("category"),
-		Household: hh, Urgency: u, Description: c.Get("description"), Address: c.Get("address"),
-	}
-	if c.Get("lat") != "" {
-		r.Lat, _ = strconv.ParseFloat(c.Get("lat"), 64)
-		r.Lon, _ = strconv.ParseFloat(c.Get("lon"), 64)
-		r.HasLocation = true
-	}
-	return r
-}
-
-// needFieldsText describes a report's answers, one line each, in the reader's language.
-func needFieldsText(ctx context.Context, d Deps, lang coopbot.Lang, r *NeedReport) ([]coopbot.Msg, error) {
-	cat, err := needLabel(ctx, d, lang, "need.cat."+r.Category)
-	if err != nil {
-		return nil, err
-	}
-	urg, err := needLabel(ctx, d, lang, needUrgencyID(r.Urgency))
-	if err != nil {
-		return nil, err
-	}
-	out := []coopbot.Msg{
-		coopbot.M("need.field.category", "Category", cat),
-		coopbot.M("need.field.household", "Count", text.Number(int64(r.Household))).WithCount(r.Household),
-		coopbot.M("need.field.urgency", "Urgency", urg),
-		coopbot.M("need.field.description", "Text", r.Description),
-	}
-	switch {
-	case r.HasLocation:
-		out = append(out, coopbot.M("need.field.location"))
-	case r.Address != "":
-		out = append(out, coopbot.M("need.field.address", "Address", r.Address))
-	default:
-		out = append(out, coopbot.M("need.field.no_location"))
-	}
-	return out, nil
-}
-
-func needReviewStep(d Deps) legacyStep {
-	return legacyStep{
-		Ask: func(ctx context.Context, c *Conv) (coopbot.Reply, error) {
-			r := coopbot.Text(coopbot.M("need.review.title"))
-			fields, err := needFieldsText(ctx, d, c.Lang(), needDraft(c))
-			if err != nil {
-				return r, err
-			}
-			r.Text = append(r.Text, fields...)
-			r.Text = append(r.Text, coopbot.M("need.review.hint"))
-			r.Buttons = [][]coopbot.Button{{
-				{Label: coopbot.M("need.review.submit"), Data: "submit"},
-				{Label: coopbot.M("need.review.edit"), Data: "edit"},
-			}}
-			return r, nil
-		},
-		Answer: func(ctx context.Context, c *Conv, in Input) (Next, error) {
-			switch in.Choice {
-			case "edit":
-				return Goto("edit"), nil
-			case "submit":
-			default:
-				return Retry("need.review.invalid"), nil
-			}
-			r := needDraft(c)
-			if c.Get("consent") != "yes" || !NeedValidCategory(r.Category) || r.Household == 0 || r.Urgency == 0 || r.Description == "" || r.SubmitKey == "" {
+		Title:       "need.review.title",
+		Confirm:     "need.review.confirm",
+		SubmitLabel: "need.review.submit",
+		Invalid:     "need.review.use_buttons",
+		Check: func(ctx context.Context, c *Conv, a *need) (*Next, error) {
+			if !a.Consent || !a.Category.Valid() || a.Household == 0 || !a.Urgency.Valid() || a.Description == "" || a.Key == "" {
 				// Answers lost or tampered with: start the report again.
-				return Start(FlowNeed, nil).Say(coopbot.Text(coopbot.M("need.review.incomplete"))), nil
+				next := Start(FlowNeed, nil).Say(coopbot.Text(coopbot.M("need.review.incomplete")))
+				return &next, nil
 			}
-			nbhs, err := d.Store.Neighborhoods(ctx)
-			if err != nil {
-				return Next{}, err
-			}
-			if err := d.Store.CreateNeedReport(ctx, r, needAlert(d, nbhs)); err != nil {
+			return nil, nil
+		},
+		Submit: func(ctx context.Context, c *Conv, a *need) (Next, error) {
+			r := a.draft(c.Profile.ResidentID)
+			if err := d.Store.CreateNeedReport(ctx, r); err != nil {
 				return Next{}, err
 			}
 			return Done(coopbot.Text(
@@ -578,202 +203,311 @@ func needReviewStep(d Deps) legacyStep {
 	}
 }
 
-func needEditStep() legacyStep {
-	fields := []struct{ label, step string }{
-		{"need.edit.category", "category"},
-		{"need.edit.household", "household"},
-		{"need.edit.description", "description"},
-		{"need.edit.urgency", "urgency"},
-		{"need.edit.location", "location"},
+// draft is the report as answered so far.
+func (a *need) draft(residentID int64) *coopbot.NeedReport {
+	return &coopbot.NeedReport{
+		ResidentID: residentID, SubmitKey: a.Key, Category: a.Category, Household: a.Household,
+		Urgency: a.Urgency, Description: a.Description, Address: a.Address,
+		HasLocation: a.Located, Lat: a.Lat, Lon: a.Lon,
 	}
-	return legacyStep{
-		Ask: func(ctx context.Context, c *Conv) (coopbot.Reply, error) {
-			r := coopbot.Text(coopbot.M("need.edit.prompt"))
-			for i := 0; i < len(fields); i += 2 {
-				row := []coopbot.Button{{Label: coopbot.M(fields[i].label), Data: "f:" + fields[i].step}}
-				if i+1 < len(fields) {
-					row = append(row, coopbot.Button{Label: coopbot.M(fields[i+1].label), Data: "f:" + fields[i+1].step})
-				}
-				r.Buttons = append(r.Buttons, row)
+}
+
+func needCategoryStep() Step[need] {
+	return Step[need]{
+		Name: "category",
+		Ask: func(ctx context.Context, c *Conv, a *need) (coopbot.Reply, error) {
+			var buttons []coopbot.Button
+			for i, k := range coopbot.NeedCategories {
+				buttons = append(buttons, coopbot.Button{Label: needCategoryMsg(k), Data: Data("cat", int64(i))})
 			}
-			return r, nil
+			return coopbot.Reply{Text: []coopbot.Msg{coopbot.M("need.category.prompt")}, Buttons: grid(2, buttons)}, nil
 		},
-		Answer: func(ctx context.Context, c *Conv, in Input) (Next, error) {
-			step, _ := strings.CutPrefix(in.Choice, "f:")
-			for _, f := range fields {
-				if f.step == step {
-					c.Set("editing", "1")
-					return Goto(step), nil
-				}
+		Answer: func(ctx context.Context, c *Conv, a *need, in Input) (Next, error) {
+			i, ok := in.PickIndex("cat", len(coopbot.NeedCategories))
+			if !ok {
+				return Retry("need.category.invalid"), nil
 			}
-			return Retry("need.edit.invalid"), nil
+			a.Category = coopbot.NeedCategories[i]
+			if a.Key == "" {
+				b := make([]byte, 12)
+				if _, err := rand.Read(b); err != nil {
+					return Next{}, err
+				}
+				a.Key = hex.EncodeToString(b)
+			}
+			return Forward(), nil
 		},
 	}
 }
 
-// needAlert renders the note that tells the responsible staff of a new report, in both
-// languages' data so that each reader gets their own.
-func needAlert(d Deps, nbhs []coopbot.Neighborhood) func(r *NeedReport) coopbot.Reply {
-	return func(r *NeedReport) coopbot.Reply {
-		var n coopbot.Neighborhood
-		for _, x := range nbhs {
-			if x.ID == r.NeighborhoodID {
-				n = x
+func needHouseholdStep() Step[need] {
+	return Step[need]{
+		Name: "household",
+		Ask: func(ctx context.Context, c *Conv, a *need) (coopbot.Reply, error) {
+			var buttons []coopbot.Button
+			for n := int64(1); n <= needHouseholdButtons; n++ {
+				buttons = append(buttons, coopbot.Button{Label: coopbot.Raw(text.Number(n)), Data: Data("hh", n)})
 			}
-		}
-		data := []any{"Code", text.FaDigits(r.Code), "NameFa", n.NameFa, "NameAz", n.Name(coopbot.Azeri)}
-		for _, l := range []struct {
-			lang     coopbot.Lang
-			cat, urg string
-		}{{coopbot.Persian, "CatFa", "UrgFa"}, {coopbot.Azeri, "CatAz", "UrgAz"}} {
-			cat, _ := d.Labels.Text(l.lang, "need.cat."+r.Category, nil, nil)
-			urg, _ := d.Labels.Text(l.lang, needUrgencyID(r.Urgency), nil, nil)
-			data = append(data, l.cat, cat, l.urg, urg)
-		}
-		id := strconv.FormatInt(r.ID, 10)
-		return coopbot.Reply{
-			Text: []coopbot.Msg{coopbot.M("needs.alert.new", data...)},
-			Buttons: [][]coopbot.Button{{
-				{Label: coopbot.M("needs.alert.open"), Data: "a:" + needAction + ":" + id},
-				{Label: coopbot.M("needs.alert.review"), Data: "a:" + needAction + ":" + id + ":" + NeedReviewing},
-			}},
-		}
+			return coopbot.Reply{Text: []coopbot.Msg{coopbot.M("need.household.prompt")}, Buttons: grid(4, buttons)}, nil
+		},
+		Answer: func(ctx context.Context, c *Conv, a *need, in Input) (Next, error) {
+			if n, ok := in.Pick("hh"); ok && n <= needHouseholdButtons {
+				a.Household = int(n)
+				return Forward(), nil
+			}
+			if in.Kind != KindText {
+				return Retry("need.household.invalid"), nil
+			}
+			n, reason := text.ParseHouseholdSize(in.Text)
+			switch reason {
+			case text.OK:
+			case text.NumberInvalid, text.NumberDecimal:
+				// The general hints give amounts as examples (۱۲٬۵۰۰); this one a
+				// household size.
+				return Retry("need.household.invalid"), nil
+			default:
+				return Retry(string(reason)), nil
+			}
+			a.Household = n
+			return Forward(), nil
+		},
 	}
+}
+
+// needText is a free-text answer's bounds and the question's own words for what is wrong.
+type needText struct {
+	min, max             int
+	multiline            bool
+	notText, short, long string // long takes Count and Max
+}
+
+// read takes the text of in, cleaned; ok false with the retry when it does not fit.
+func (t needText) read(in Input) (string, Next, bool) {
+	if in.Kind != KindText {
+		return "", Retry(t.notText), false
+	}
+	s := text.Clean(in.Raw)
+	if t.multiline {
+		s = text.CleanMultiline(in.Raw)
+	}
+	n := runeCount(s)
+	switch {
+	case s == "":
+		return "", Retry(string(text.ReasonEmpty)), false
+	case n < t.min:
+		return "", Retry(t.short), false
+	case n > t.max:
+		return "", Retry(t.long, "Count", text.Number(int64(n)), "Max", text.Number(int64(t.max))), false
+	}
+	return s, Next{}, true
+}
+
+func needDescriptionStep() Step[need] {
+	rules := needText{min: NeedDescriptionMin, max: NeedDescriptionMax, multiline: true,
+		notText: "need.description.text_only", short: "need.description.too_short", long: "need.description.too_long"}
+	return Step[need]{
+		Name: "description",
+		Ask: func(ctx context.Context, c *Conv, a *need) (coopbot.Reply, error) {
+			return coopbot.Text(coopbot.M("need.description.prompt", "Max", text.Number(NeedDescriptionMax))), nil
+		},
+		Answer: func(ctx context.Context, c *Conv, a *need, in Input) (Next, error) {
+			s, retry, ok := rules.read(in)
+			if !ok {
+				return retry, nil
+			}
+			a.Description = s
+			return Forward(), nil
+		},
+	}
+}
+
+func needUrgencyStep() Step[need] {
+	return Step[need]{
+		Name: "urgency",
+		Ask: func(ctx context.Context, c *Conv, a *need) (coopbot.Reply, error) {
+			r := coopbot.Text(coopbot.M("need.urgency.prompt"))
+			for _, u := range coopbot.NeedUrgencies {
+				r.Buttons = append(r.Buttons, []coopbot.Button{{Label: coopbot.M(needUrgencyID(u)), Data: Data("u", int64(u))}})
+			}
+			return r, nil
+		},
+		Answer: func(ctx context.Context, c *Conv, a *need, in Input) (Next, error) {
+			u, ok := in.Pick("u")
+			if !ok || !coopbot.NeedUrgency(u).Valid() {
+				return Retry("need.urgency.invalid"), nil
+			}
+			a.Urgency = coopbot.NeedUrgency(u)
+			return Forward(), nil
+		},
+	}
+}
+
+func needLocationStep() Step[need] {
+	address := needText{min: NeedAddressMin, max: NeedAddressMax,
+		notText: "need.location.invalid", short: "need.location.address_short", long: "need.location.address_long"}
+	return Step[need]{
+		Name: "location",
+		Ask: func(ctx context.Context, c *Conv, a *need) (coopbot.Reply, error) {
+			return coopbot.Reply{
+				Text: []coopbot.Msg{coopbot.M("need.location.prompt")},
+				Keys: [][]coopbot.Button{
+					{{Label: coopbot.M("need.location.share"), Location: true}},
+					{{Label: coopbot.M("need.location.skip"), Data: "skip"}},
+				},
+			}, nil
+		},
+		Answer: func(ctx context.Context, c *Conv, a *need, in Input) (Next, error) {
+			switch {
+			case in.Choice == "skip":
+				a.Located, a.Lat, a.Lon, a.Address = false, 0, 0, ""
+			case in.Kind == KindLocation && in.Location != nil:
+				lat, lon := in.Location.Lat, in.Location.Lon
+				if math.IsNaN(lat) || math.IsNaN(lon) || lat < -90 || lat > 90 || lon < -180 || lon > 180 || (lat == 0 && lon == 0) {
+					return Retry("need.location.invalid"), nil
+				}
+				a.Located, a.Lat, a.Lon, a.Address = true, lat, lon, ""
+			default:
+				s, retry, ok := address.read(in)
+				if !ok {
+					return retry, nil
+				}
+				a.Located, a.Lat, a.Lon, a.Address = false, 0, 0, s
+			}
+			return Forward(), nil
+		},
+	}
+}
+
+func needConsentStep() Step[need] {
+	return Step[need]{
+		Name: "consent",
+		Ask: func(ctx context.Context, c *Conv, a *need) (coopbot.Reply, error) {
+			return coopbot.Reply{
+				Text: []coopbot.Msg{coopbot.M("need.consent.prompt")},
+				Buttons: [][]coopbot.Button{{
+					{Label: coopbot.M("need.consent.yes"), Data: "yes"},
+					{Label: coopbot.M("need.consent.no"), Data: "no"},
+				}},
+			}, nil
+		},
+		Answer: func(ctx context.Context, c *Conv, a *need, in Input) (Next, error) {
+			switch in.Choice {
+			case "yes":
+				a.Consent = true
+				return Forward(), nil
+			case "no":
+				return Done(coopbot.Text(coopbot.M("need.consent.declined"))), nil
+			}
+			return Retry("need.consent.invalid"), nil
+		},
+	}
+}
+
+// Lines describing a report, in the reader's language.
+
+func needCategoryMsg(k coopbot.NeedCategory) coopbot.Msg { return coopbot.M("need.cat." + string(k)) }
+
+func needUrgencyID(u coopbot.NeedUrgency) string {
+	switch u {
+	case coopbot.NeedUrgent:
+		return "need.urgency.urgent"
+	case coopbot.NeedSoon:
+		return "need.urgency.soon"
+	}
+	return "need.urgency.normal"
 }
 
 // needStatusID is the label of a status.
-func needStatusID(s string) string { return "need.status." + s }
+func needStatusID(s coopbot.NeedStatus) string { return "need.status." + string(s) }
 
-// needHistoryText renders a report's history, one line per event, with Jalali dates.
-// withActor adds who made each change (for staff).
-func needHistoryText(ctx context.Context, d Deps, lang coopbot.Lang, r *NeedReport, withActor bool) ([]coopbot.Msg, error) {
+func needCategoryLine(k coopbot.NeedCategory) coopbot.Msg {
+	return coopbot.M("need.field.category", "Category", needCategoryMsg(k))
+}
+
+func needHouseholdLine(n int) coopbot.Msg {
+	return coopbot.M("need.field.household", "Count", text.Number(int64(n))).WithCount(n)
+}
+
+func needUrgencyLine(u coopbot.NeedUrgency) coopbot.Msg {
+	return coopbot.M("need.field.urgency", "Urgency", coopbot.M(needUrgencyID(u)))
+}
+
+func needDescriptionLine(s string) coopbot.Msg {
+	return coopbot.M("need.field.description", "Text", needEcho(s))
+}
+
+func needPlaceLine(r *coopbot.NeedReport) coopbot.Msg {
+	switch {
+	case r.HasLocation:
+		return coopbot.M("need.field.location")
+	case r.Address != "":
+		return coopbot.M("need.field.address", "Address", needEcho(r.Address))
+	}
+	return coopbot.M("need.field.no_location")
+}
+
+// needEcho is text a person typed, shown inside a message: each line isolated
+// (text.Isolate), so that Latin words, digits and brackets keep their order in a Persian or
+// Azeri line and do not reorder the words around them. An isolate ends with its line,
+// hence one per line. Messages are sent as plain text: nothing in it is read as markup.
+func needEcho(s string) string {
+	lines := strings.Split(s, "\n")
+	for i, l := range lines {
+		lines[i] = text.Isolate(l)
+	}
+	return strings.Join(lines, "\n")
+}
+
+// needFields describes a report's answers, one line each.
+func needFields(r *coopbot.NeedReport) []coopbot.Msg {
+	return []coopbot.Msg{
+		needCategoryLine(r.Category), needHouseholdLine(r.Household), needUrgencyLine(r.Urgency),
+		needDescriptionLine(r.Description), needPlaceLine(r),
+	}
+}
+
+// needHistory is a report's history, one line per event, with Jalali dates. withActor
+// adds who made each change (for staff).
+func needHistory(r *coopbot.NeedReport, withActor bool) []coopbot.Msg {
 	var out []coopbot.Msg
 	for _, e := range r.History {
-		st, err := needLabel(ctx, d, lang, needStatusID(e.Status))
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, coopbot.M("need.history.line", "Date", text.Date(e.At), "Time", text.Clock(e.At), "Status", st))
+		out = append(out, coopbot.M("need.history.line", "Date", text.Date(e.At), "Time", text.Clock(e.At), "Status", coopbot.M(needStatusID(e.Status))))
 		if e.ReferredTo != "" {
-			out = append(out, coopbot.M("need.history.referred", "To", e.ReferredTo))
+			out = append(out, coopbot.M("need.history.referred", "To", needEcho(e.ReferredTo)))
 		}
 		if e.Note != "" {
-			out = append(out, coopbot.M("need.history.note", "Note", e.Note))
+			out = append(out, coopbot.M("need.history.note", "Note", needEcho(e.Note)))
 		}
 		if withActor && e.ActorID != 0 {
-			out = append(out, coopbot.M("needs.history.by", "Name", e.ActorName))
+			out = append(out, coopbot.M("needs.history.by", "Name", needEcho(e.ActorName)))
 		}
 	}
-	return out, nil
+	return out
 }
 
-func needListStep(d Deps) legacyStep {
-	return legacyStep{
-		Ask: func(ctx context.Context, c *Conv) (coopbot.Reply, error) {
-			list, err := d.Store.MyNeedReports(ctx, c.Profile.ResidentID)
-			if err != nil {
-				return coopbot.Reply{}, err
-			}
-			if len(list) == 0 {
-				return coopbot.Text(coopbot.M("need.mine.none")), nil
-			}
-			pages := (len(list) + needsPerPage - 1) / needsPerPage
-			page := int(c.GetInt("page"))
-			if page >= pages || page < 0 {
-				page = 0
-			}
-			r := coopbot.Text(coopbot.M("need.mine.title", "Count", text.Number(int64(len(list)))).WithCount(len(list)))
-			var row []coopbot.Button
-			for _, rep := range list[page*needsPerPage : min(len(list), (page+1)*needsPerPage)] {
-				cat, err := needLabel(ctx, d, c.Lang(), "need.cat."+rep.Category)
-				if err != nil {
-					return r, err
-				}
-				st, err := needLabel(ctx, d, c.Lang(), needStatusID(rep.Status))
-				if err != nil {
-					return r, err
-				}
-				r.Text = append(r.Text, coopbot.M("need.mine.row", "Code", text.FaDigits(rep.Code), "Date", text.Date(rep.CreatedAt), "Category", cat, "Status", st))
-				row = append(row, coopbot.Button{Label: coopbot.Raw(text.FaDigits(rep.Code)), Data: "r:" + rep.Code})
-			}
-			r.Buttons = append(r.Buttons, grid(3, row)...)
-			pager(&r, page, pages)
-			r.Text = append(r.Text, coopbot.M("need.mine.hint"))
-			return r, nil
-		},
-		Answer: func(ctx context.Context, c *Conv, in Input) (Next, error) {
-			if p, ok := strings.CutPrefix(in.Choice, "p:"); ok {
-				c.Set("page", p)
-				return Again(), nil
-			}
-			return needOpenMine(ctx, d, c, in)
-		},
+// renderNeedStatus tells a resident of a change of their report's status (the history
+// entry N[0]): the new status, to whom it was referred and the staff member's note.
+func renderNeedStatus(ctx context.Context, s Store, to *coopbot.Resident, n coopbot.Notice) (coopbot.Reply, error) {
+	num, err := noticeNumbers(n, 1)
+	if err != nil {
+		return coopbot.Reply{}, err
 	}
-}
-
-// needOpenMine opens the resident's report named by a pressed or typed tracking code.
-func needOpenMine(ctx context.Context, d Deps, c *Conv, in Input) (Next, error) {
-	code, ok := strings.CutPrefix(in.Choice, "r:")
-	if !ok {
-		if in.Kind != KindText {
-			return Retry("need.mine.invalid"), nil
-		}
-		if code, ok = ParseNeedCode(in.Text); !ok {
-			return Retry("need.mine.invalid"), nil
-		}
+	r, err := s.MyNeedReportByID(ctx, to.ID, n.ID)
+	if err != nil {
+		return coopbot.Reply{}, err
 	}
-	if _, err := d.Store.MyNeedReport(ctx, c.Profile.ResidentID, code); err != nil {
-		if coopbot.ErrorCode(err) == coopbot.ENotFound {
-			return Retry("need.mine.unknown", "Code", text.FaDigits(code)), nil
-		}
-		return Next{}, err
+	i := slices.IndexFunc(r.History, func(e coopbot.NeedEvent) bool { return e.ID == num[0] })
+	if i < 0 {
+		return coopbot.Reply{}, &coopbot.Error{Code: coopbot.ENotFound, Err: fmt.Errorf("need report %d has no event %d", r.ID, num[0])}
 	}
-	c.Set("code", code)
-	return Goto("detail"), nil
-}
-
-func needDetailStep(d Deps) legacyStep {
-	return legacyStep{
-		Ask: func(ctx context.Context, c *Conv) (coopbot.Reply, error) {
-			rep, err := d.Store.MyNeedReport(ctx, c.Profile.ResidentID, c.Get("code"))
-			if coopbot.ErrorCode(err) == coopbot.ENotFound {
-				return coopbot.Text(coopbot.M("need.mine.unknown", "Code", text.FaDigits(c.Get("code")))), nil
-			}
-			if err != nil {
-				return coopbot.Reply{}, err
-			}
-			st, err := needLabel(ctx, d, c.Lang(), needStatusID(rep.Status))
-			if err != nil {
-				return coopbot.Reply{}, err
-			}
-			r := coopbot.Text(
-				coopbot.M("need.detail.title", "Code", text.FaDigits(rep.Code), "Date", text.Date(rep.CreatedAt)),
-				coopbot.M("need.detail.status", "Status", st),
-			)
-			if rep.Status == NeedReferred && rep.ReferredTo != "" {
-				r.Text = append(r.Text, coopbot.M("need.history.referred", "To", rep.ReferredTo))
-			}
-			fields, err := needFieldsText(ctx, d, c.Lang(), rep)
-			if err != nil {
-				return coopbot.Reply{}, err
-			}
-			r.Text = append(r.Text, fields...)
-			r.Text = append(r.Text, coopbot.M("need.detail.history"))
-			h, err := needHistoryText(ctx, d, c.Lang(), rep, false)
-			if err != nil {
-				return coopbot.Reply{}, err
-			}
-			r.Text = append(r.Text, h...)
-			return r, nil
-		},
-		Answer: func(ctx context.Context, c *Conv, in Input) (Next, error) {
-			// Another code typed here opens that report instead.
-			if in.Kind == KindText {
-				if _, ok := ParseNeedCode(in.Text); ok {
-					return needOpenMine(ctx, d, c, in)
-				}
-			}
-			return Retry("need.detail.hint"), nil
-		},
+	e := r.History[i]
+	msgs := []coopbot.Msg{
+		coopbot.M("need.notify.title", "Code", text.FaDigits(r.Code)),
+		coopbot.M("need.notify."+string(e.Status), "To", needEcho(e.ReferredTo)),
 	}
+	if e.Note != "" {
+		msgs = append(msgs, coopbot.M("need.notify.note", "Note", needEcho(e.Note)))
+	}
+	msgs = append(msgs, coopbot.M("need.notify.footer"))
+	return coopbot.Reply{Text: msgs}, nil
 }

@@ -1,30 +1,24 @@
 package flows
 
 import (
-	"bytes"
-	"cmp"
 	"context"
-	"encoding/csv"
+	"fmt"
 	"slices"
 	"strconv"
 	"strings"
-	"unicode/utf8"
 
 	"coopbot"
 	"coopbot/text"
 )
 
-// Livelihood needs, the staff's side: an inbox of reports filtered by neighborhood,
-// category and status, one report at a time with Previous/Next and status buttons; a
-// summary by neighborhood × category and by status; a CSV export for a Jalali date range.
-// Staff see every neighborhood; a neighborhood manager only theirs. Every read and change
-// re-checks the role with Store.Staff, and the store applies the scope in SQL.
+// Livelihood needs, the staff's inbox: reports filtered by neighborhood, category and
+// status, one at a time with Previous/Next and status buttons. Staff see every
+// neighborhood; a neighborhood manager only theirs. The flow's gate re-reads the role at
+// every update, and the store applies the scope in SQL. The summary and the export are
+// needssummary.go.
 
-// Flow names of the staff's side.
-const (
-	FlowNeedsInbox   = "needs_inbox"
-	FlowNeedsSummary = "needs_summary"
-)
+// FlowNeedsInbox is the staff's inbox of need reports.
+const FlowNeedsInbox = "needs_inbox"
 
 // needAction is the action of the buttons on a new-report alert: "a:need:<id>" opens the
 // report, "a:need:<id>:reviewing" also starts reviewing it.
@@ -33,95 +27,94 @@ const needAction = "need"
 // needGroups are the status filters of the inbox; the first is the default.
 var needGroups = []struct {
 	key      string
-	statuses []string
+	statuses []coopbot.NeedStatus
 }{
-	{"new", []string{NeedReceived}},
-	{"active", []string{NeedReviewing, NeedReferred}},
-	{"done", []string{NeedResolved, NeedClosed}},
+	{"new", []coopbot.NeedStatus{coopbot.NeedReceived}},
+	{"active", []coopbot.NeedStatus{coopbot.NeedReviewing, coopbot.NeedReferred}},
+	{"done", []coopbot.NeedStatus{coopbot.NeedResolved, coopbot.NeedClosed}},
 	{"all", nil},
 }
 
-func needGroup(key string) (string, []string) {
-	for _, g := range needGroups {
-		if g.key == key {
-			return g.key, g.statuses
-		}
-	}
-	return needGroups[0].key, needGroups[0].statuses
+// needInbox is where a staff member is in the inbox: the filter, the report shown and the
+// status change being made.
+type needInbox struct {
+	Nbh    int64                `json:"nb,omitempty"`
+	Cat    coopbot.NeedCategory `json:"ct,omitempty"`
+	Group  int                  `json:"gr,omitempty"` // index into needGroups
+	Report int64                `json:"id,omitempty"` // the buttons act on it, whatever arrives in the queue
+	From   coopbot.NeedStatus   `json:"sf,omitempty"`
+	To     coopbot.NeedStatus   `json:"st,omitempty"`
+	Ref    string               `json:"rt,omitempty"`
 }
 
-// needFilterOf is the inbox filter of the conversation, narrowed to the staff scope.
-func needFilterOf(c *Conv, s *coopbot.Staff) NeedFilter {
-	_, statuses := needGroup(c.Get("fs"))
-	f := NeedFilter{Category: c.Get("fc"), Statuses: statuses}
-	if !NeedValidCategory(f.Category) {
+// group is the status filter, the default one when the index is out of range.
+func (a *needInbox) group() int {
+	if a.Group < 0 || a.Group >= len(needGroups) {
+		return 0
+	}
+	return a.Group
+}
+
+// filter is the inbox filter narrowed to the staff scope.
+func (a *needInbox) filter(s *coopbot.Staff) coopbot.NeedFilter {
+	f := coopbot.NeedFilter{Category: a.Cat, Statuses: needGroups[a.group()].statuses}
+	if !f.Category.Valid() {
 		f.Category = ""
 	}
 	if s.Role == coopbot.RoleStaff {
-		f.Neighborhood = c.GetInt("fn")
+		f.Neighborhood = a.Nbh
 	} else {
 		f.Neighborhood = s.NeighborhoodID
 	}
 	return f
 }
 
-// needInboxAnswers keeps the filter (and optionally the shown report) for a fresh start
-// of the inbox.
-func needInboxAnswers(c *Conv, keepReport bool) map[string]string {
-	a := map[string]string{"fn": c.Get("fn"), "fc": c.Get("fc"), "fs": c.Get("fs")}
-	if keepReport {
-		a["r"] = c.Get("r")
-	}
-	return a
-}
-
-// needStaff re-reads the person's staff role; nil when they have none.
-func needStaff(ctx context.Context, d Deps, c *Conv) (*coopbot.Staff, error) {
-	return d.Store.Staff(ctx, c.Profile.ResidentID)
-}
-
-// needDenied records a refused attempt and tells the person.
-func needDenied(ctx context.Context, d Deps, c *Conv, action, subject string) (Next, error) {
-	if err := d.Store.Audit(ctx, c.Profile.ResidentID, action, subject, false, nil); err != nil {
-		return Next{}, err
-	}
-	return Done(coopbot.Text(coopbot.M("needs.denied"))), nil
+// restart shows the first report under the filter, with Back leading to the menu.
+func (a *needInbox) restart() Next {
+	return Start(FlowNeedsInbox, needInbox{Nbh: a.Nbh, Cat: a.Cat, Group: a.Group})
 }
 
 func needSubject(id int64) string { return "need:" + strconv.FormatInt(id, 10) }
 
-func needsAdminFeature(d Deps) feature {
-	inbox := &legacyFlow{Name: FlowNeedsInbox, First: "card", Steps: map[string]legacyStep{
-		"card":    needCardStep(d),
-		"referto": needReferToStep(),
-		"note":    needNoteStep(d),
-		"filter":  needFilterStep(d),
-		"fnbh":    needFilterNeighborhoodStep(d),
-		"fcat":    needFilterCategoryStep(d),
-		"fstat":   needFilterStatusStep(d),
-	}}
-	summary := &legacyFlow{Name: FlowNeedsSummary, First: "view", Steps: map[string]legacyStep{
-		"view": needSummaryStep(d),
-		"from": needExportFromStep(d),
-		"to":   needExportToStep(d),
-	}}
-	open := func(flow, action string) func(ctx context.Context, c *Conv) (Next, error) {
-		return func(ctx context.Context, c *Conv) (Next, error) {
-			s, err := needStaff(ctx, d, c)
-			if err != nil {
-				return Next{}, err
-			}
-			if s == nil {
-				return needDenied(ctx, d, c, action, "")
-			}
-			return Start(flow, nil), nil
+// needGate admits staff and neighborhood managers as the store says at every update and
+// fills c.Staff; a refusal is recorded under action.
+func needGate(d Deps, action string) Gate {
+	return func(ctx context.Context, c *Conv) (*coopbot.Msg, error) {
+		s, err := d.Store.Staff(ctx, c.Profile.ResidentID)
+		if err != nil {
+			return nil, err
 		}
+		if s == nil {
+			if err := d.Store.Audit(ctx, c.Profile.ResidentID, action, "", false, nil); err != nil {
+				return nil, err
+			}
+			m := coopbot.M("needs.denied")
+			return &m, nil
+		}
+		c.Staff = s
+		return nil, nil
+	}
+}
+
+// needLabel renders a message in the reader's language, for lines composed of several
+// labels (a summary row, a button with a count).
+func needLabel(d Deps, lang coopbot.Lang, id string) (string, error) {
+	return d.Labels.Text(lang, id, nil, nil)
+}
+
+func needsAdminFeature(d Deps) feature {
+	inbox := &Flow[needInbox]{Name: FlowNeedsInbox, Gate: needGate(d, "need_inbox"), Steps: []Step[needInbox]{
+		needCardStep(d), needReferToStep(), needNoteStep(d),
+		needFilterStep(d), needFilterNeighborhoodStep(d), needFilterCategoryStep(d), needFilterStatusStep(d),
+	}}
+	start := func(flow string) func(ctx context.Context, c *Conv) (Next, error) {
+		return func(ctx context.Context, c *Conv) (Next, error) { return Start(flow, nil), nil }
 	}
 	return feature{
-		flows: []flowDef{inbox, summary},
+		flows: []flowDef{inbox, needSummaryFlow(d)},
 		menu: []MenuItem{
-			{Label: "needs.menu.inbox", Value: FlowNeedsInbox, Visible: staffOnly, Open: open(FlowNeedsInbox, "need_inbox")},
-			{Label: "needs.menu.summary", Value: FlowNeedsSummary, Visible: staffOnly, Open: open(FlowNeedsSummary, "need_summary")},
+			{Label: "needs.menu.inbox", Value: FlowNeedsInbox, Visible: staffOnly, Open: start(FlowNeedsInbox)},
+			{Label: "needs.menu.summary", Value: FlowNeedsSummary, Visible: staffOnly, Open: start(FlowNeedsSummary)},
 		},
 		actions: map[string]Action{needAction: needAlertAction(d)},
 		// Staff typing a tracking code at the main menu get that report's card.
@@ -131,7 +124,7 @@ func needsAdminFeature(d Deps) feature {
 				if !ok || !staffOnly(c.Profile) {
 					return Next{}, false, nil
 				}
-				s, err := needStaff(ctx, d, c)
+				s, err := d.Store.Staff(ctx, c.Profile.ResidentID)
 				if err != nil || s == nil {
 					return Next{}, false, err
 				}
@@ -142,122 +135,148 @@ func needsAdminFeature(d Deps) feature {
 				if err != nil {
 					return Next{}, false, err
 				}
-				return Start(FlowNeedsInbox, map[string]string{"r": strconv.FormatInt(rep.ID, 10)}), true, nil
+				return Start(FlowNeedsInbox, needInbox{Report: rep.ID}), true, nil
 			},
 		},
 	}
 }
 
+// renderNeedNew tells a staff member of a new report in their scope, with buttons to open
+// it and to start reviewing it; nothing once they no longer hold a staff role covering it.
+func renderNeedNew(ctx context.Context, s Store, to *coopbot.Resident, n coopbot.Notice) (coopbot.Reply, error) {
+	st, err := s.Staff(ctx, to.ID)
+	if err != nil {
+		return coopbot.Reply{}, err
+	}
+	if st == nil {
+		return coopbot.Reply{}, &coopbot.Error{Code: coopbot.ENotFound, Err: fmt.Errorf("resident %d is no longer staff", to.ID)}
+	}
+	card, err := s.NeedCard(ctx, st, coopbot.NeedFilter{}, n.ID)
+	if err != nil {
+		return coopbot.Reply{}, err
+	}
+	r := card.Report
+	nbhs, err := s.Neighborhoods(ctx)
+	if err != nil {
+		return coopbot.Reply{}, err
+	}
+	var nbh coopbot.Neighborhood
+	if i := slices.IndexFunc(nbhs, func(x coopbot.Neighborhood) bool { return x.ID == r.NeighborhoodID }); i >= 0 {
+		nbh = nbhs[i]
+	}
+	// The message takes names and labels of both languages; each reader's is used.
+	data := []any{"Code", text.FaDigits(r.Code), "NameFa", nbh.NameFa, "NameAz", nbh.Name(coopbot.Azeri)}
+	for _, l := range []struct {
+		lang     coopbot.Lang
+		cat, urg string
+	}{{coopbot.Persian, "CatFa", "UrgFa"}, {coopbot.Azeri, "CatAz", "UrgAz"}} {
+		data = append(data,
+			l.cat, coopbot.Msg{ID: "need.cat." + string(r.Category), Lang: l.lang},
+			l.urg, coopbot.Msg{ID: needUrgencyID(r.Urgency), Lang: l.lang})
+	}
+	id := strconv.FormatInt(r.ID, 10)
+	return coopbot.Reply{
+		Text: []coopbot.Msg{coopbot.M("needs.alert.new", data...)},
+		Buttons: [][]coopbot.Button{{
+			{Label: coopbot.M("needs.alert.open"), Data: "a:" + needAction + ":" + id},
+			{Label: coopbot.M("needs.alert.review"), Data: "a:" + needAction + ":" + id + ":" + string(coopbot.NeedReviewing)},
+		}},
+	}, nil
+}
+
+// needAlertArgs reads the arguments of an alert's button, "<id>" or "<id>:reviewing" (the
+// form alerts already in staff chats carry): a positive id, and whether to start
+// reviewing.
+func needAlertArgs(args string) (id int64, review, ok bool) {
+	idArg, to, _ := strings.Cut(args, ":")
+	id, err := strconv.ParseInt(idArg, 10, 64)
+	if err != nil || id <= 0 || (to != "" && to != string(coopbot.NeedReviewing)) {
+		return 0, false, false
+	}
+	return id, to != "", true
+}
+
 // needAlertAction handles the buttons of a new-report alert.
 func needAlertAction(d Deps) Action {
 	return func(ctx context.Context, c *Conv, args string) (Next, error) {
-		idArg, to, _ := strings.Cut(args, ":")
-		id, err := strconv.ParseInt(idArg, 10, 64)
-		if err != nil || id <= 0 || (to != "" && to != NeedReviewing) {
+		id, review, ok := needAlertArgs(args)
+		if !ok {
 			return Stay(coopbot.Reply{Toast: &coopbot.Msg{ID: "conv.stale"}}), nil
 		}
 		denied := func() (Next, error) {
-			if err := d.Store.Audit(ctx, c.Profile.ResidentID, "need_open", needSubject(id), false, map[string]any{"to": to}); err != nil {
+			detail := map[string]any{}
+			if review {
+				detail["to"] = coopbot.NeedReviewing
+			}
+			if err := d.Store.Audit(ctx, c.Profile.ResidentID, "need_open", needSubject(id), false, detail); err != nil {
 				return Next{}, err
 			}
 			m := coopbot.M("needs.denied")
 			return Stay(coopbot.Reply{Toast: &m}), nil
 		}
-		s, err := needStaff(ctx, d, c)
+		s, err := d.Store.Staff(ctx, c.Profile.ResidentID)
 		if err != nil {
 			return Next{}, err
 		}
 		if s == nil {
 			return denied()
 		}
-		card, err := d.Store.NeedCard(ctx, s, NeedFilter{}, id)
+		card, err := d.Store.NeedCard(ctx, s, coopbot.NeedFilter{}, id)
 		if coopbot.ErrorCode(err) == coopbot.ENotFound {
 			return denied()
 		}
 		if err != nil {
 			return Next{}, err
 		}
-		answers := map[string]string{"r": idArg}
-		if to == "" {
-			return Start(FlowNeedsInbox, answers), nil
+		a := needInbox{Report: id}
+		if !review {
+			return Start(FlowNeedsInbox, a), nil
 		}
-		if !NeedCanMove(card.Report.Status, to) {
-			st, err := needLabel(ctx, d, c.Lang(), needStatusID(card.Report.Status))
-			if err != nil {
-				return Next{}, err
-			}
-			return Start(FlowNeedsInbox, answers).Say(coopbot.Text(coopbot.M("needs.card.already", "Status", st))), nil
+		if !card.Report.Status.CanMoveTo(coopbot.NeedReviewing) {
+			return Start(FlowNeedsInbox, a).Say(coopbot.Text(coopbot.M("needs.card.already", "Status", coopbot.M(needStatusID(card.Report.Status))))), nil
 		}
-		return needApply(ctx, d, c, s, answers, NeedChange{ReportID: id, From: card.Report.Status, To: to})
+		return needApply(ctx, d, c, s, &a, coopbot.NeedChange{ReportID: id, From: card.Report.Status, To: coopbot.NeedReviewing},
+			func(a *needInbox) Next { return Start(FlowNeedsInbox, *a) })
 	}
 }
 
-// needApply makes a status change and shows the report again with what happened.
-func needApply(ctx context.Context, d Deps, c *Conv, s *coopbot.Staff, answers map[string]string, ch NeedChange) (Next, error) {
-	ch.Notice = needNotice(ch.To, ch.ReferredTo, ch.Note)
+// needApply makes a status change and shows the report again (with show) with what
+// happened.
+func needApply(ctx context.Context, d Deps, c *Conv, s *coopbot.Staff, a *needInbox, ch coopbot.NeedChange, show func(a *needInbox) Next) (Next, error) {
+	a.From, a.To, a.Ref = "", "", ""
 	rep, err := d.Store.ChangeNeedStatus(ctx, s, ch)
 	switch coopbot.ErrorCode(err) {
 	case "":
 	case coopbot.EConflict, coopbot.EInvalid:
-		return Start(FlowNeedsInbox, answers).Say(coopbot.Text(coopbot.M("needs.card.conflict"))), nil
+		return show(a).Say(coopbot.Text(coopbot.M("needs.card.conflict"))), nil
 	case coopbot.ENotFound:
 		if err := d.Store.Audit(ctx, c.Profile.ResidentID, "need_status", needSubject(ch.ReportID), false, map[string]any{"to": ch.To}); err != nil {
 			return Next{}, err
 		}
-		delete(answers, "r")
-		return Start(FlowNeedsInbox, answers).Say(coopbot.Text(coopbot.M("needs.denied"))), nil
+		a.Report = 0
+		return show(a).Say(coopbot.Text(coopbot.M("needs.denied"))), nil
 	default:
 		return Next{}, err
 	}
-	st, err := needLabel(ctx, d, c.Lang(), needStatusID(rep.Status))
-	if err != nil {
-		return Next{}, err
-	}
-	return Start(FlowNeedsInbox, answers).Say(coopbot.Text(coopbot.M("needs.card.changed", "Code", text.FaDigits(rep.Code), "Status", st))), nil
-}
-
-// needNotice renders what the resident is told of a status change, in their language
-// when it is sent.
-func needNotice(to, referredTo, note string) func(r *NeedReport) coopbot.Reply {
-	return func(r *NeedReport) coopbot.Reply {
-		msgs := []coopbot.Msg{
-			coopbot.M("need.notify.title", "Code", text.FaDigits(r.Code)),
-			coopbot.M("need.notify."+to, "To", referredTo),
-		}
-		if note != "" {
-			msgs = append(msgs, coopbot.M("need.notify.note", "Note", note))
-		}
-		msgs = append(msgs, coopbot.M("need.notify.footer"))
-		return coopbot.Reply{Text: msgs}
-	}
+	return show(a).Say(coopbot.Text(coopbot.M("needs.card.changed", "Code", text.FaDigits(rep.Code), "Status", coopbot.M(needStatusID(rep.Status))))), nil
 }
 
 // needFilterMsg describes the inbox filter.
-func needFilterMsg(ctx context.Context, d Deps, c *Conv, s *coopbot.Staff) (coopbot.Msg, error) {
-	f := needFilterOf(c, s)
-	nbh, err := needLabel(ctx, d, c.Lang(), "needs.filter.all_neighborhoods")
-	if err != nil {
-		return coopbot.Msg{}, err
-	}
+func needFilterMsg(ctx context.Context, d Deps, c *Conv, a *needInbox) (coopbot.Msg, error) {
+	f := a.filter(c.Staff)
+	nbh := coopbot.M("needs.filter.all_neighborhoods")
 	if f.Neighborhood != 0 {
-		if nbh, err = needNeighborhoodName(ctx, d, c.Lang(), f.Neighborhood); err != nil {
+		name, err := needNeighborhoodName(ctx, d, c.Lang(), f.Neighborhood)
+		if err != nil {
 			return coopbot.Msg{}, err
 		}
+		nbh = coopbot.Raw(name)
 	}
-	catID := "needs.filter.all_categories"
+	cat := coopbot.M("needs.filter.all_categories")
 	if f.Category != "" {
-		catID = "need.cat." + f.Category
+		cat = needCategoryMsg(f.Category)
 	}
-	cat, err := needLabel(ctx, d, c.Lang(), catID)
-	if err != nil {
-		return coopbot.Msg{}, err
-	}
-	g, _ := needGroup(c.Get("fs"))
-	st, err := needLabel(ctx, d, c.Lang(), "needs.group."+g)
-	if err != nil {
-		return coopbot.Msg{}, err
-	}
-	return coopbot.M("needs.filter.current", "Neighborhood", nbh, "Category", cat, "Status", st), nil
+	return coopbot.M("needs.filter.current", "Neighborhood", nbh, "Category", cat, "Status", coopbot.M("needs.group."+needGroups[a.group()].key)), nil
 }
 
 func needNeighborhoodName(ctx context.Context, d Deps, lang coopbot.Lang, id int64) (string, error) {
@@ -279,725 +298,222 @@ func needMapLink(lat, lon float64) string {
 	return "https://www.openstreetmap.org/?mlat=" + la + "&mlon=" + lo + "#map=17/" + la + "/" + lo
 }
 
-func needCardStep(d Deps) legacyStep {
-	return legacyStep{
-		Ask: func(ctx context.Context, c *Conv) (coopbot.Reply, error) {
-			s, err := needStaff(ctx, d, c)
-			if err != nil {
-				return coopbot.Reply{}, err
-			}
-			if s == nil {
-				return coopbot.Text(coopbot.M("needs.denied")), nil
-			}
-			f := needFilterOf(c, s)
-			card, err := d.Store.NeedCard(ctx, s, f, c.GetInt("r"))
-			if coopbot.ErrorCode(err) == coopbot.ENotFound {
-				// The report left this person's scope: show the queue from its start.
-				card, err = d.Store.NeedCard(ctx, s, f, 0)
-			}
-			if err != nil {
-				return coopbot.Reply{}, err
-			}
-			filter, err := needFilterMsg(ctx, d, c, s)
-			if err != nil {
-				return coopbot.Reply{}, err
-			}
-			filterRow := []coopbot.Button{{Label: coopbot.M("needs.card.filter"), Data: "filter"}}
-			rep := card.Report
-			if rep == nil {
-				c.Set("r", "")
-				return coopbot.Reply{Text: []coopbot.Msg{coopbot.M("needs.card.none"), filter}, Buttons: [][]coopbot.Button{filterRow}}, nil
-			}
-			// The buttons act on the report shown, whatever arrives in the queue meanwhile.
-			c.SetInt("r", rep.ID)
-			r := coopbot.Reply{}
-			if card.Pos > 0 {
-				r.Text = append(r.Text, coopbot.M("needs.card.position", "Pos", text.Number(int64(card.Pos)), "Total", text.Number(int64(card.Total))))
-			} else {
-				r.Text = append(r.Text, coopbot.M("needs.card.outside", "Total", text.Number(int64(card.Total))).WithCount(card.Total))
-			}
-			nbh, err := needNeighborhoodName(ctx, d, c.Lang(), rep.NeighborhoodID)
-			if err != nil {
-				return r, err
-			}
-			st, err := needLabel(ctx, d, c.Lang(), needStatusID(rep.Status))
-			if err != nil {
-				return r, err
-			}
-			r.Text = append(r.Text, filter,
-				coopbot.M("needs.card.code", "Code", text.FaDigits(rep.Code), "Date", text.Date(rep.CreatedAt), "Time", text.Clock(rep.CreatedAt)),
-				coopbot.M("needs.card.neighborhood", "Name", nbh),
-				coopbot.M("need.detail.status", "Status", st))
-			if rep.Status == NeedReferred && rep.ReferredTo != "" {
-				r.Text = append(r.Text, coopbot.M("need.history.referred", "To", rep.ReferredTo))
-			}
-			fields, err := needFieldsText(ctx, d, c.Lang(), rep)
-			if err != nil {
-				return r, err
-			}
-			r.Text = append(r.Text, fields...)
-			if rep.HasLocation {
-				r.Text = append(r.Text, coopbot.M("needs.card.map", "Link", needMapLink(rep.Lat, rep.Lon)))
-			}
-			r.Text = append(r.Text, coopbot.M("needs.card.reporter", "Name", rep.ReporterName))
-			if rep.ReporterPhone != "" {
-				r.Text = append(r.Text, coopbot.M("needs.card.phone", "Phone", text.Phone(rep.ReporterPhone)))
-			}
-			r.Text = append(r.Text, coopbot.M("need.detail.history"))
-			h, err := needHistoryText(ctx, d, c.Lang(), rep, true)
-			if err != nil {
-				return r, err
-			}
-			r.Text = append(r.Text, h...)
+// needNext reports whether the card leads on to another report of the filter: the next
+// one in the queue, or, for a report outside the filter with none after it in the queue,
+// the filter's first.
+func needNext(card coopbot.NeedCard) bool {
+	return card.Next != 0 || card.Pos == 0 && card.Total > 0
+}
 
-			var nav []coopbot.Button
-			if card.Prev != 0 {
-				nav = append(nav, coopbot.Button{Label: coopbot.M("needs.card.prev"), Data: "prev"})
-			}
-			if card.Next != 0 {
-				nav = append(nav, coopbot.Button{Label: coopbot.M("needs.card.next"), Data: "next"})
-			}
-			if len(nav) > 0 {
-				r.Buttons = append(r.Buttons, nav)
-			}
-			var row []coopbot.Button
-			for _, to := range NeedStatuses {
-				if !NeedCanMove(rep.Status, to) {
-					continue
-				}
-				row = append(row, coopbot.Button{Label: coopbot.M("needs.set." + to), Data: "st:" + to})
-			}
-			r.Buttons = append(r.Buttons, grid(2, row)...)
-			r.Buttons = append(r.Buttons, filterRow)
-			return r, nil
+// needShownCard is the card of the report the conversation shows, or the first of the
+// queue when that one left the person's scope.
+func needShownCard(ctx context.Context, d Deps, c *Conv, a *needInbox) (coopbot.NeedCard, error) {
+	f := a.filter(c.Staff)
+	card, err := d.Store.NeedCard(ctx, c.Staff, f, a.Report)
+	if coopbot.ErrorCode(err) == coopbot.ENotFound {
+		card, err = d.Store.NeedCard(ctx, c.Staff, f, 0)
+	}
+	return card, err
+}
+
+// needCardText is a report as staff see it: where it stands, what was reported, by whom,
+// and its history.
+func needCardText(ctx context.Context, d Deps, c *Conv, card coopbot.NeedCard, filter coopbot.Msg) ([]coopbot.Msg, error) {
+	rep := card.Report
+	var out []coopbot.Msg
+	switch {
+	case card.Pos > 0:
+		out = append(out, coopbot.M("needs.card.position", "Pos", text.Number(int64(card.Pos)), "Total", text.Number(int64(card.Total))))
+	case card.Total > 0:
+		// Its status was just changed (or it was opened by its code): it stays on
+		// screen, and Next leads into the filter.
+		out = append(out, coopbot.M("needs.card.outside_more", "Total", text.Number(int64(card.Total))).WithCount(card.Total))
+	default:
+		out = append(out, coopbot.M("needs.card.outside_none"))
+	}
+	nbh, err := needNeighborhoodName(ctx, d, c.Lang(), rep.NeighborhoodID)
+	if err != nil {
+		return nil, err
+	}
+	out = append(out, filter,
+		coopbot.M("needs.card.code", "Code", text.FaDigits(rep.Code), "Date", text.Date(rep.CreatedAt), "Time", text.Clock(rep.CreatedAt)),
+		coopbot.M("needs.card.neighborhood", "Name", nbh),
+		coopbot.M("need.detail.status", "Status", coopbot.M(needStatusID(rep.Status))))
+	if rep.Status == coopbot.NeedReferred && rep.ReferredTo != "" {
+		out = append(out, coopbot.M("need.history.referred", "To", needEcho(rep.ReferredTo)))
+	}
+	out = append(out, needFields(rep)...)
+	if rep.HasLocation {
+		out = append(out, coopbot.M("needs.card.map", "Link", needMapLink(rep.Lat, rep.Lon)))
+	}
+	out = append(out, coopbot.M("needs.card.reporter", "Name", needEcho(rep.ReporterName)))
+	if rep.ReporterPhone != "" {
+		out = append(out, coopbot.M("needs.card.phone", "Phone", text.Phone(rep.ReporterPhone)))
+	}
+	out = append(out, coopbot.M("need.detail.history"))
+	return append(out, needHistory(rep, true)...), nil
+}
+
+// needCardStep shows one report with Previous/Next, its status buttons and the filter.
+func needCardStep(d Deps) Step[needInbox] {
+	return Step[needInbox]{
+		Name: "card",
+		Ask: func(ctx context.Context, c *Conv, a *needInbox) (coopbot.Reply, error) {
+			return needCardAsk(ctx, d, c, a)
 		},
-		Answer: func(ctx context.Context, c *Conv, in Input) (Next, error) {
-			if in.Choice == "filter" {
-				return Goto("filter"), nil
-			}
-			s, err := needStaff(ctx, d, c)
-			if err != nil {
-				return Next{}, err
-			}
-			if s == nil {
-				return needDenied(ctx, d, c, "need_inbox", needSubject(c.GetInt("r")))
-			}
-			f := needFilterOf(c, s)
-			if in.Kind == KindText && in.Choice == "" {
-				// A tracking code typed here jumps to that report.
-				code, ok := ParseNeedCode(in.Text)
-				if !ok {
-					return Retry("needs.card.invalid"), nil
-				}
-				rep, err := d.Store.FindNeedReport(ctx, s, code)
-				if coopbot.ErrorCode(err) == coopbot.ENotFound {
-					return Retry("needs.code_unknown", "Code", text.FaDigits(code)), nil
-				}
-				if err != nil {
-					return Next{}, err
-				}
-				c.SetInt("r", rep.ID)
-				return Again(), nil
-			}
-			card, err := d.Store.NeedCard(ctx, s, f, c.GetInt("r"))
-			if coopbot.ErrorCode(err) == coopbot.ENotFound {
-				c.Set("r", "")
-				return Again(), nil
-			}
-			if err != nil {
-				return Next{}, err
-			}
-			if card.Report == nil {
-				return Retry("needs.card.invalid"), nil
-			}
-			switch in.Choice {
-			case "next", "prev":
-				id := card.Next
-				if in.Choice == "prev" {
-					id = card.Prev
-				}
-				if id != 0 {
-					c.SetInt("r", id)
-				}
-				return Again(), nil
-			}
-			to, ok := strings.CutPrefix(in.Choice, "st:")
-			if !ok {
-				return Retry("needs.card.invalid"), nil
-			}
-			if !NeedCanMove(card.Report.Status, to) {
-				return Retry("needs.card.cannot_move"), nil
-			}
-			c.Set("from", card.Report.Status)
-			c.Set("to", to)
-			c.Set("ref", "")
-			if to == NeedReferred {
-				return Goto("referto"), nil
-			}
-			return Goto("note"), nil
+		Answer: func(ctx context.Context, c *Conv, a *needInbox, in Input) (Next, error) {
+			return needCardAnswer(ctx, d, c, a, in)
 		},
 	}
 }
 
-func needReferToStep() legacyStep {
-	return legacyStep{
-		Ask: func(ctx context.Context, c *Conv) (coopbot.Reply, error) {
+// needFilterRow is the card's button to the filter.
+var needFilterRow = []coopbot.Button{{Label: coopbot.M("needs.card.filter"), Data: "filter"}}
+
+// needCardAsk is the card of the report shown (the first of the queue when none is).
+func needCardAsk(ctx context.Context, d Deps, c *Conv, a *needInbox) (coopbot.Reply, error) {
+	card, err := needShownCard(ctx, d, c, a)
+	if err != nil {
+		return coopbot.Reply{}, err
+	}
+	filter, err := needFilterMsg(ctx, d, c, a)
+	if err != nil {
+		return coopbot.Reply{}, err
+	}
+	rep := card.Report
+	if rep == nil {
+		a.Report = 0
+		return coopbot.Reply{Text: []coopbot.Msg{coopbot.M("needs.card.none"), filter}, Buttons: [][]coopbot.Button{needFilterRow}}, nil
+	}
+	a.Report = rep.ID
+	var r coopbot.Reply
+	if r.Text, err = needCardText(ctx, d, c, card, filter); err != nil {
+		return r, err
+	}
+	var nav []coopbot.Button
+	if card.Prev != 0 {
+		nav = append(nav, coopbot.Button{Label: coopbot.M("needs.card.prev"), Data: "prev"})
+	}
+	if needNext(card) {
+		nav = append(nav, coopbot.Button{Label: coopbot.M("needs.card.next"), Data: "next"})
+	}
+	if len(nav) > 0 {
+		r.Buttons = append(r.Buttons, nav)
+	}
+	var row []coopbot.Button
+	for i, to := range coopbot.NeedStatuses {
+		if rep.Status.CanMoveTo(to) {
+			row = append(row, coopbot.Button{Label: coopbot.M("needs.set." + string(to)), Data: Data("st", int64(i))})
+		}
+	}
+	r.Buttons = append(r.Buttons, grid(2, row)...)
+	r.Buttons = append(r.Buttons, needFilterRow)
+	return r, nil
+}
+
+// needCardAnswer moves through the queue, jumps to a typed code or starts a status change.
+func needCardAnswer(ctx context.Context, d Deps, c *Conv, a *needInbox, in Input) (Next, error) {
+	if in.Choice == "filter" {
+		return Goto("filter"), nil
+	}
+	if in.Kind == KindText && in.Choice == "" {
+		// A tracking code typed here jumps to that report.
+		code, ok := ParseNeedCode(in.Text)
+		if !ok {
+			return Retry("needs.card.invalid"), nil
+		}
+		rep, err := d.Store.FindNeedReport(ctx, c.Staff, code)
+		if coopbot.ErrorCode(err) == coopbot.ENotFound {
+			return Retry("needs.code_unknown", "Code", text.FaDigits(code)), nil
+		}
+		if err != nil {
+			return Next{}, err
+		}
+		a.Report = rep.ID
+		return Again(), nil
+	}
+	card, err := d.Store.NeedCard(ctx, c.Staff, a.filter(c.Staff), a.Report)
+	if coopbot.ErrorCode(err) == coopbot.ENotFound {
+		a.Report = 0
+		return Again(), nil
+	}
+	if err != nil {
+		return Next{}, err
+	}
+	if card.Report == nil {
+		return Retry("needs.card.invalid"), nil
+	}
+	switch in.Choice {
+	case "prev":
+		if card.Prev != 0 {
+			a.Report = card.Prev
+		}
+		return Again(), nil
+	case "next":
+		switch {
+		case card.Next != 0:
+			a.Report = card.Next
+		case needNext(card):
+			a.Report = 0 // the first of the filter
+		}
+		return Again(), nil
+	}
+	i, ok := in.PickIndex("st", len(coopbot.NeedStatuses))
+	if !ok {
+		return Retry("needs.card.invalid"), nil
+	}
+	to := coopbot.NeedStatuses[i]
+	if !card.Report.Status.CanMoveTo(to) {
+		return Retry("needs.card.cannot_move"), nil
+	}
+	a.From, a.To, a.Ref = card.Report.Status, to, ""
+	if to == coopbot.NeedReferred {
+		return Goto("referto"), nil
+	}
+	return Goto("note"), nil
+}
+
+func needReferToStep() Step[needInbox] {
+	rules := needText{min: NeedReferredMin, max: NeedReferredMax,
+		notText: "needs.referto.invalid", short: "needs.referto.invalid", long: "needs.referto.too_long"}
+	return Step[needInbox]{
+		Name: "referto",
+		Ask: func(ctx context.Context, c *Conv, a *needInbox) (coopbot.Reply, error) {
 			return coopbot.Text(coopbot.M("needs.referto.prompt")), nil
 		},
-		Answer: func(ctx context.Context, c *Conv, in Input) (Next, error) {
-			if in.Kind != KindText {
-				return Retry("needs.referto.invalid"), nil
-			}
-			s := text.Clean(in.Raw)
-			n := utf8.RuneCountInString(s)
-			switch {
-			case s == "":
-				return Retry(string(text.ReasonEmpty)), nil
-			case n < NeedReferredMin:
-				return Retry("needs.referto.invalid"), nil
-			case n > NeedReferredMax:
-				return Retry("needs.referto.too_long", "Count", text.Number(int64(n)), "Max", text.Number(NeedReferredMax)), nil
-			}
-			c.Set("ref", s)
-			return Goto("note"), nil
-		},
-	}
-}
-
-func needNoteStep(d Deps) legacyStep {
-	return legacyStep{
-		Ask: func(ctx context.Context, c *Conv) (coopbot.Reply, error) {
-			st, err := needLabel(ctx, d, c.Lang(), needStatusID(c.Get("to")))
-			if err != nil {
-				return coopbot.Reply{}, err
-			}
-			return coopbot.Reply{
-				Text:    []coopbot.Msg{coopbot.M("needs.note.prompt", "Status", st, "Max", text.Number(NeedNoteMax))},
-				Buttons: [][]coopbot.Button{{{Label: coopbot.M("needs.note.none"), Data: "none"}}},
-			}, nil
-		},
-		Answer: func(ctx context.Context, c *Conv, in Input) (Next, error) {
-			note := ""
-			switch {
-			case in.Choice == "none":
-			case in.Kind == KindText:
-				note = text.CleanMultiline(in.Raw)
-				n := utf8.RuneCountInString(note)
-				if note == "" {
-					return Retry(string(text.ReasonEmpty)), nil
-				}
-				if n > NeedNoteMax {
-					return Retry("needs.note.too_long", "Count", text.Number(int64(n)), "Max", text.Number(NeedNoteMax)), nil
-				}
-			default:
-				return Retry("needs.note.invalid"), nil
-			}
-			s, err := needStaff(ctx, d, c)
-			if err != nil {
-				return Next{}, err
-			}
-			if s == nil {
-				return needDenied(ctx, d, c, "need_status", needSubject(c.GetInt("r")))
-			}
-			return needApply(ctx, d, c, s, needInboxAnswers(c, true), NeedChange{
-				ReportID: c.GetInt("r"), From: c.Get("from"), To: c.Get("to"), ReferredTo: c.Get("ref"), Note: note,
-			})
-		},
-	}
-}
-
-func needFilterStep(d Deps) legacyStep {
-	return legacyStep{
-		Ask: func(ctx context.Context, c *Conv) (coopbot.Reply, error) {
-			s, err := needStaff(ctx, d, c)
-			if err != nil {
-				return coopbot.Reply{}, err
-			}
-			if s == nil {
-				return coopbot.Text(coopbot.M("needs.denied")), nil
-			}
-			cur, err := needFilterMsg(ctx, d, c, s)
-			if err != nil {
-				return coopbot.Reply{}, err
-			}
-			r := coopbot.Text(coopbot.M("needs.filter.prompt"), cur)
-			if s.Role == coopbot.RoleStaff {
-				r.Buttons = append(r.Buttons, []coopbot.Button{{Label: coopbot.M("needs.filter.neighborhood"), Data: "fn"}})
-			}
-			r.Buttons = append(r.Buttons,
-				[]coopbot.Button{{Label: coopbot.M("needs.filter.category"), Data: "fc"}, {Label: coopbot.M("needs.filter.status"), Data: "fs"}},
-				[]coopbot.Button{{Label: coopbot.M("needs.filter.clear"), Data: "clear"}})
-			return r, nil
-		},
-		Answer: func(ctx context.Context, c *Conv, in Input) (Next, error) {
-			switch in.Choice {
-			case "fn":
-				if c.Profile.Role == coopbot.RoleStaff {
-					return Goto("fnbh"), nil
-				}
-			case "fc":
-				return Goto("fcat"), nil
-			case "fs":
-				return Goto("fstat"), nil
-			case "clear":
-				return Start(FlowNeedsInbox, nil), nil
-			}
-			return Retry("needs.filter.invalid"), nil
-		},
-	}
-}
-
-// needCounted is the staff scope's counts under the inbox filter minus one dimension.
-func needCounted(ctx context.Context, d Deps, c *Conv, s *coopbot.Staff, by string) (map[string]int, int, error) {
-	counts, err := d.Store.NeedCounts(ctx, s)
-	if err != nil {
-		return nil, 0, err
-	}
-	f := needFilterOf(c, s)
-	out, total := map[string]int{}, 0
-	for _, n := range counts {
-		if by != "n" && f.Neighborhood != 0 && n.Neighborhood != f.Neighborhood {
-			continue
-		}
-		if by != "c" && f.Category != "" && n.Category != f.Category {
-			continue
-		}
-		if by != "s" && len(f.Statuses) > 0 && !slices.Contains(f.Statuses, n.Status) {
-			continue
-		}
-		var k string
-		switch by {
-		case "n":
-			k = strconv.FormatInt(n.Neighborhood, 10)
-		case "c":
-			k = n.Category
-		case "s":
-			k = n.Status
-		}
-		out[k] += n.N
-		total += n.N
-	}
-	return out, total, nil
-}
-
-// needCountLabel is a button label with a count.
-func needCountLabel(label string, n int) coopbot.Msg {
-	return coopbot.Raw(label + " (" + text.Number(int64(n)) + ")")
-}
-
-func needFilterNeighborhoodStep(d Deps) legacyStep {
-	return legacyStep{
-		Ask: func(ctx context.Context, c *Conv) (coopbot.Reply, error) {
-			s, err := needStaff(ctx, d, c)
-			if err != nil || s == nil || s.Role != coopbot.RoleStaff {
-				return coopbot.Text(coopbot.M("needs.denied")), err
-			}
-			counts, total, err := needCounted(ctx, d, c, s, "n")
-			if err != nil {
-				return coopbot.Reply{}, err
-			}
-			all, err := d.Store.Neighborhoods(ctx)
-			if err != nil {
-				return coopbot.Reply{}, err
-			}
-			allLabel, err := needLabel(ctx, d, c.Lang(), "needs.filter.all_neighborhoods")
-			if err != nil {
-				return coopbot.Reply{}, err
-			}
-			r := coopbot.Text(coopbot.M("needs.filter.neighborhood.prompt"))
-			r.Buttons = append(r.Buttons, []coopbot.Button{{Label: needCountLabel(allLabel, total), Data: "n:0"}})
-			var row []coopbot.Button
-			for _, n := range all {
-				k := counts[strconv.FormatInt(n.ID, 10)]
-				if k == 0 {
-					continue
-				}
-				row = append(row, coopbot.Button{Label: needCountLabel(n.Name(c.Lang()), k), Data: "n:" + strconv.FormatInt(n.ID, 10)})
-			}
-			r.Buttons = append(r.Buttons, grid(2, row)...)
-			return r, nil
-		},
-		Answer: func(ctx context.Context, c *Conv, in Input) (Next, error) {
-			all, err := d.Store.Neighborhoods(ctx)
-			if err != nil {
-				return Next{}, err
-			}
-			var id int64 = -1
-			if v, ok := strings.CutPrefix(in.Choice, "n:"); ok {
-				n, err := strconv.ParseInt(v, 10, 64)
-				if err == nil && (n == 0 || slices.ContainsFunc(all, func(x coopbot.Neighborhood) bool { return x.ID == n })) {
-					id = n
-				}
-			} else if in.Kind == KindText {
-				found, _ := matchNeighborhoods(all, in.Text)
-				if len(found) != 1 {
-					return Retry("needs.filter.neighborhood.not_found", "Typed", in.Text), nil
-				}
-				id = found[0].ID
-			}
-			if id < 0 {
-				return Retry("needs.filter.invalid"), nil
-			}
-			a := needInboxAnswers(c, false)
-			a["fn"] = strconv.FormatInt(id, 10)
-			return Start(FlowNeedsInbox, a), nil
-		},
-	}
-}
-
-func needFilterCategoryStep(d Deps) legacyStep {
-	return legacyStep{
-		Ask: func(ctx context.Context, c *Conv) (coopbot.Reply, error) {
-			s, err := needStaff(ctx, d, c)
-			if err != nil || s == nil {
-				return coopbot.Text(coopbot.M("needs.denied")), err
-			}
-			counts, total, err := needCounted(ctx, d, c, s, "c")
-			if err != nil {
-				return coopbot.Reply{}, err
-			}
-			allLabel, err := needLabel(ctx, d, c.Lang(), "needs.filter.all_categories")
-			if err != nil {
-				return coopbot.Reply{}, err
-			}
-			r := coopbot.Text(coopbot.M("needs.filter.category.prompt"))
-			r.Buttons = append(r.Buttons, []coopbot.Button{{Label: needCountLabel(allLabel, total), Data: "c:"}})
-			var row []coopbot.Button
-			for _, k := range NeedCategories {
-				label, err := needLabel(ctx, d, c.Lang(), "need.cat."+k)
-				if err != nil {
-					return r, err
-				}
-				row = append(row, coopbot.Button{Label: needCountLabel(label, counts[k]), Data: "c:" + k})
-			}
-			r.Buttons = append(r.Buttons, grid(2, row)...)
-			return r, nil
-		},
-		Answer: func(ctx context.Context, c *Conv, in Input) (Next, error) {
-			k, ok := strings.CutPrefix(in.Choice, "c:")
-			if !ok && in.Kind == KindText {
-				// A category typed without its count.
-				key := text.Key(in.Text)
-				for _, cat := range NeedCategories {
-					label, err := needLabel(ctx, d, c.Lang(), "need.cat."+cat)
-					if err != nil {
-						return Next{}, err
-					}
-					if key != "" && labelKey(label) == key {
-						k, ok = cat, true
-					}
-				}
-			}
-			if !ok || (k != "" && !NeedValidCategory(k)) {
-				return Retry("needs.filter.invalid"), nil
-			}
-			a := needInboxAnswers(c, false)
-			a["fc"] = k
-			return Start(FlowNeedsInbox, a), nil
-		},
-	}
-}
-
-func needFilterStatusStep(d Deps) legacyStep {
-	return legacyStep{
-		Ask: func(ctx context.Context, c *Conv) (coopbot.Reply, error) {
-			s, err := needStaff(ctx, d, c)
-			if err != nil || s == nil {
-				return coopbot.Text(coopbot.M("needs.denied")), err
-			}
-			counts, _, err := needCounted(ctx, d, c, s, "s")
-			if err != nil {
-				return coopbot.Reply{}, err
-			}
-			r := coopbot.Text(coopbot.M("needs.filter.status.prompt"))
-			for _, g := range needGroups {
-				label, err := needLabel(ctx, d, c.Lang(), "needs.group."+g.key)
-				if err != nil {
-					return r, err
-				}
-				n := 0
-				for st, k := range counts {
-					if g.statuses == nil || slices.Contains(g.statuses, st) {
-						n += k
-					}
-				}
-				r.Buttons = append(r.Buttons, []coopbot.Button{{Label: needCountLabel(label, n), Data: "s:" + g.key}})
-			}
-			return r, nil
-		},
-		Answer: func(ctx context.Context, c *Conv, in Input) (Next, error) {
-			k, ok := strings.CutPrefix(in.Choice, "s:")
-			if g, _ := needGroup(k); !ok || g != k {
-				return Retry("needs.filter.invalid"), nil
-			}
-			a := needInboxAnswers(c, false)
-			a["fs"] = k
-			return Start(FlowNeedsInbox, a), nil
-		},
-	}
-}
-
-// needSummaryText renders the counts of the staff scope: by status, by category, and by
-// neighborhood × category, each line compact with counts in Persian digits.
-func needSummaryText(ctx context.Context, d Deps, lang coopbot.Lang, s *coopbot.Staff, counts []NeedCount) ([]coopbot.Msg, error) {
-	total := 0
-	byStatus, byCat := map[string]int{}, map[string]int{}
-	byNbh := map[int64]map[string]int{}
-	nbhTotal := map[int64]int{}
-	for _, n := range counts {
-		total += n.N
-		byStatus[n.Status] += n.N
-		byCat[n.Category] += n.N
-		if byNbh[n.Neighborhood] == nil {
-			byNbh[n.Neighborhood] = map[string]int{}
-		}
-		byNbh[n.Neighborhood][n.Category] += n.N
-		nbhTotal[n.Neighborhood] += n.N
-	}
-	out := []coopbot.Msg{coopbot.M("needs.summary.title", "Total", text.Number(int64(total))).WithCount(total)}
-	if s.Role != coopbot.RoleStaff {
-		name, err := needNeighborhoodName(ctx, d, lang, s.NeighborhoodID)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, coopbot.M("needs.summary.scope", "Name", name))
-	}
-	if total == 0 {
-		return append(out, coopbot.M("needs.summary.empty")), nil
-	}
-	items := func(prefix string, keys []string, m map[string]int) (string, error) {
-		var parts []string
-		for _, k := range keys {
-			if m[k] == 0 {
-				continue
-			}
-			label, err := needLabel(ctx, d, lang, prefix+k)
-			if err != nil {
-				return "", err
-			}
-			parts = append(parts, label+" "+text.Number(int64(m[k])))
-		}
-		return strings.Join(parts, "، "), nil
-	}
-	st, err := items("need.status.", NeedStatuses, byStatus)
-	if err != nil {
-		return nil, err
-	}
-	cat, err := items("need.catshort.", NeedCategories, byCat)
-	if err != nil {
-		return nil, err
-	}
-	out = append(out, coopbot.M("needs.summary.by_status", "Items", st), coopbot.M("needs.summary.by_category", "Items", cat), coopbot.M("needs.summary.by_neighborhood"))
-	all, err := d.Store.Neighborhoods(ctx)
-	if err != nil {
-		return nil, err
-	}
-	ids := make([]int64, 0, len(byNbh))
-	for id := range byNbh {
-		ids = append(ids, id)
-	}
-	name := func(id int64) string {
-		for _, n := range all {
-			if n.ID == id {
-				return n.Name(lang)
-			}
-		}
-		return ""
-	}
-	slices.SortFunc(ids, func(a, b int64) int {
-		return cmp.Or(cmp.Compare(nbhTotal[b], nbhTotal[a]), strings.Compare(name(a), name(b)))
-	})
-	for _, id := range ids {
-		row, err := items("need.catshort.", NeedCategories, byNbh[id])
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, coopbot.M("needs.summary.row", "Name", name(id), "Total", text.Number(int64(nbhTotal[id])), "Items", row))
-	}
-	return out, nil
-}
-
-func needSummaryStep(d Deps) legacyStep {
-	return legacyStep{
-		Ask: func(ctx context.Context, c *Conv) (coopbot.Reply, error) {
-			s, err := needStaff(ctx, d, c)
-			if err != nil || s == nil {
-				return coopbot.Text(coopbot.M("needs.denied")), err
-			}
-			counts, err := d.Store.NeedCounts(ctx, s)
-			if err != nil {
-				return coopbot.Reply{}, err
-			}
-			lines, err := needSummaryText(ctx, d, c.Lang(), s, counts)
-			if err != nil {
-				return coopbot.Reply{}, err
-			}
-			return coopbot.Reply{Text: lines, Buttons: [][]coopbot.Button{{{Label: coopbot.M("needs.summary.export"), Data: "export"}}}}, nil
-		},
-		Answer: func(ctx context.Context, c *Conv, in Input) (Next, error) {
-			if in.Choice == "export" {
-				return Goto("from"), nil
-			}
-			return Retry("needs.summary.invalid"), nil
-		},
-	}
-}
-
-// needParseDate reads a typed Jalali date that is not in the future.
-func needParseDate(d Deps, in Input) (text.JalaliDate, Next, bool) {
-	if in.Kind != KindText {
-		return text.JalaliDate{}, Retry(string(text.DateFormat)), false
-	}
-	jd, reason := text.ParseJalaliDate(in.Text)
-	if reason != text.OK {
-		return jd, Retry(string(reason)), false
-	}
-	if jd.At(0, 0).After(d.Now()) {
-		return jd, Retry("needs.export.future"), false
-	}
-	return jd, Next{}, true
-}
-
-func needExportFromStep(d Deps) legacyStep {
-	return legacyStep{
-		Ask: func(ctx context.Context, c *Conv) (coopbot.Reply, error) {
-			return coopbot.Text(coopbot.M("needs.export.from", "Example", text.Date(d.Now().AddDate(0, 0, -30)))), nil
-		},
-		Answer: func(ctx context.Context, c *Conv, in Input) (Next, error) {
-			jd, retry, ok := needParseDate(d, in)
+		Answer: func(ctx context.Context, c *Conv, a *needInbox, in Input) (Next, error) {
+			s, retry, ok := rules.read(in)
 			if !ok {
 				return retry, nil
 			}
-			c.Set("from", jd.String())
-			return Goto("to"), nil
+			a.Ref = s
+			return Goto("note"), nil
 		},
 	}
 }
 
-func needExportToStep(d Deps) legacyStep {
-	return legacyStep{
-		Ask: func(ctx context.Context, c *Conv) (coopbot.Reply, error) {
-			from, _ := text.ParseJalaliDate(c.Get("from"))
+func needNoteStep(d Deps) Step[needInbox] {
+	rules := needText{min: 1, max: NeedNoteMax, multiline: true,
+		notText: "needs.note.invalid", short: "needs.note.invalid", long: "needs.note.too_long"}
+	return Step[needInbox]{
+		Name: "note",
+		Ask: func(ctx context.Context, c *Conv, a *needInbox) (coopbot.Reply, error) {
 			return coopbot.Reply{
-				Text:    []coopbot.Msg{coopbot.M("needs.export.to", "From", from.Fa())},
-				Buttons: [][]coopbot.Button{{{Label: coopbot.M("needs.export.today"), Data: "today"}}},
+				Text:    []coopbot.Msg{coopbot.M("needs.note.prompt", "Status", coopbot.M(needStatusID(a.To)), "Max", text.Number(NeedNoteMax))},
+				Buttons: [][]coopbot.Button{{{Label: coopbot.M("needs.note.none"), Data: "none"}}},
 			}, nil
 		},
-		Answer: func(ctx context.Context, c *Conv, in Input) (Next, error) {
-			from, reason := text.ParseJalaliDate(c.Get("from"))
-			if reason != text.OK {
-				return Goto("from"), nil
-			}
-			to := text.JalaliOf(d.Now())
-			if in.Choice != "today" {
-				var retry Next
-				var ok bool
-				if to, retry, ok = needParseDate(d, in); !ok {
+		Answer: func(ctx context.Context, c *Conv, a *needInbox, in Input) (Next, error) {
+			note := ""
+			if in.Choice != "none" {
+				s, retry, ok := rules.read(in)
+				if !ok {
 					return retry, nil
 				}
+				note = s
 			}
-			if to.At(0, 0).Before(from.At(0, 0)) {
-				return Retry("needs.export.before", "From", from.Fa()), nil
-			}
-			s, err := needStaff(ctx, d, c)
-			if err != nil {
-				return Next{}, err
-			}
-			if s == nil {
-				return needDenied(ctx, d, c, "need_export", "")
-			}
-			rows, err := d.Store.NeedExport(ctx, s, from.At(0, 0), to.At(0, 0).AddDate(0, 0, 1))
-			if err != nil {
-				return Next{}, err
-			}
-			if len(rows) == 0 {
-				return Retry("needs.export.empty", "From", from.Fa(), "To", to.Fa()), nil
-			}
-			data, err := needCSV(ctx, d, rows)
-			if err != nil {
-				return Next{}, err
-			}
-			if err := d.Store.Audit(ctx, c.Profile.ResidentID, "need_export", "", true, map[string]any{"from": from.String(), "to": to.String(), "rows": len(rows)}); err != nil {
-				return Next{}, err
-			}
-			name := "needs-" + strings.ReplaceAll(from.String(), "/", "") + "-" + strings.ReplaceAll(to.String(), "/", "") + ".csv"
-			return Done(coopbot.Reply{
-				Text:     []coopbot.Msg{coopbot.M("needs.export.caption", "From", from.Fa(), "To", to.Fa(), "Count", text.Number(int64(len(rows)))).WithCount(len(rows))},
-				Document: &coopbot.Document{Name: name, Data: data},
-			}), nil
+			ch := coopbot.NeedChange{ReportID: a.Report, From: a.From, To: a.To, ReferredTo: a.Ref, Note: note}
+			return needApply(ctx, d, c, c.Staff, a, ch, func(*needInbox) Next { return Goto("card") })
 		},
 	}
-}
-
-// needCSVColumns are the header messages of the export, one per column.
-var needCSVColumns = []string{
-	"needs.csv.code", "needs.csv.date", "needs.csv.time", "needs.csv.neighborhood", "needs.csv.category",
-	"needs.csv.household", "needs.csv.urgency", "needs.csv.status", "needs.csv.referred_to",
-	"needs.csv.description", "needs.csv.address", "needs.csv.lat", "needs.csv.lon", "needs.csv.updated",
-}
-
-// needCell keeps a cell from being read as a formula by spreadsheet programs.
-func needCell(s string) string {
-	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
-		return "'" + s
-	}
-	return s
-}
-
-// needCSV writes reports as CSV for spreadsheets: UTF-8 with a byte order mark, a Persian
-// header row, Jalali dates and ASCII digits.
-func needCSV(ctx context.Context, d Deps, rows []NeedReport) ([]byte, error) {
-	const lang = coopbot.Persian
-	all, err := d.Store.Neighborhoods(ctx)
-	if err != nil {
-		return nil, err
-	}
-	names := map[int64]string{}
-	for _, n := range all {
-		names[n.ID] = n.Name(lang)
-	}
-	var b bytes.Buffer
-	b.WriteString("\uFEFF")
-	w := csv.NewWriter(&b)
-	w.UseCRLF = true
-	header := make([]string, len(needCSVColumns))
-	for i, id := range needCSVColumns {
-		if header[i], err = needLabel(ctx, d, lang, id); err != nil {
-			return nil, err
-		}
-	}
-	if err := w.Write(header); err != nil {
-		return nil, err
-	}
-	for _, r := range rows {
-		cat, err := needLabel(ctx, d, lang, "need.cat."+r.Category)
-		if err != nil {
-			return nil, err
-		}
-		urg, err := needLabel(ctx, d, lang, needUrgencyID(r.Urgency))
-		if err != nil {
-			return nil, err
-		}
-		st, err := needLabel(ctx, d, lang, needStatusID(r.Status))
-		if err != nil {
-			return nil, err
-		}
-		lat, lon := "", ""
-		if r.HasLocation {
-			lat, lon = strconv.FormatFloat(r.Lat, 'f', 6, 64), strconv.FormatFloat(r.Lon, 'f', 6, 64)
-		}
-		rec := []string{
-			r.Code, text.JalaliOf(r.CreatedAt).String(), r.CreatedAt.In(text.Tehran).Format("15:04"), names[r.NeighborhoodID], cat,
-			strconv.Itoa(r.Household), urg, st, needCell(r.ReferredTo),
-			needCell(r.Description), needCell(r.Address), lat, lon, text.JalaliOf(r.UpdatedAt).String(),
-		}
-		if err := w.Write(rec); err != nil {
-			return nil, err
-		}
-	}
-	w.Flush()
-	if err := w.Error(); err != nil {
-		return nil, err
-	}
-	return b.Bytes(), nil
 }

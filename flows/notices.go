@@ -22,6 +22,8 @@ func NewNotices(s Store) *Notices { return &Notices{store: s} }
 var noticeRenderers = map[coopbot.NoticeKind]func(ctx context.Context, s Store, to *coopbot.Resident, n coopbot.Notice) (coopbot.Reply, error){
 	coopbot.NoticeJoinCard:        renderJoinCard,
 	coopbot.NoticeJoinReminder:    renderJoinReminder,
+	coopbot.NoticeNeedNew:         renderNeedNew,
+	coopbot.NoticeNeedStatus:      renderNeedStatus,
 	coopbot.NoticeJoinDecision:    renderJoinDecision,
 	coopbot.NoticeBroadcastReport: renderBroadcastReport,
 	coopbot.NoticeNeedEscalation:  renderNeedEscalation,
@@ -127,7 +129,7 @@ func renderNeedEscalation(ctx context.Context, s Store, to *coopbot.Resident, n 
 	if err != nil {
 		return coopbot.Reply{}, err
 	}
-	if r.Status != NeedReceived {
+	if r.Status != coopbot.NeedReceived {
 		return coopbot.Reply{}, &coopbot.Error{Code: coopbot.ENotFound, Err: fmt.Errorf("need report %d is %s", r.ID, r.Status)}
 	}
 	all, err := s.Neighborhoods(ctx)

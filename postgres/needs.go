@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"coopbot"
-	"coopbot/flows"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -53,7 +52,7 @@ func needCode() (string, error) {
 	return strconv.FormatInt(n.Int64()+100000, 10), nil
 }
 
-func (db *DB) sealLocation(r *flows.NeedReport) []byte {
+func (db *DB) sealLocation(r *coopbot.NeedReport) []byte {
 	if !r.HasLocation {
 		return nil
 	}
@@ -63,8 +62,8 @@ func (db *DB) sealLocation(r *flows.NeedReport) []byte {
 // CreateNeedReport saves a resident's report in their current neighborhood, logs its
 // submission and alerts the neighborhood's managers (or, when it has none, the office
 // staff), all in one transaction. The same SubmitKey again returns the first report.
-func (db *DB) CreateNeedReport(ctx context.Context, r *flows.NeedReport, alert func(r *flows.NeedReport) coopbot.Reply) error {
-	if !flows.NeedValidCategory(r.Category) || r.SubmitKey == "" || r.Description == "" {
+func (db *DB) CreateNeedReport(ctx context.Context, r *coopbot.NeedReport) error {
+	if !r.Category.Valid() || r.SubmitKey == "" || r.Description == "" {
 		return &coopbot.Error{Code: coopbot.EInvalid, Err: errors.New("create need report: incomplete report")}
 	}
 	return db.once(ctx, "create need report", r, func(tx pgx.Tx) error {
@@ -76,7 +75,7 @@ func (db *DB) CreateNeedReport(ctx context.Context, r *flows.NeedReport, alert f
 			// A savepoint per drawn code: a code that is taken is drawn again without
 			// losing the transaction (and with it the effect's record).
 			err = pgx.BeginFunc(ctx, tx, func(sp pgx.Tx) error {
-				return db.createNeedReport(ctx, sp, r, code, alert)
+				return db.createNeedReport(ctx, sp, r, code)
 			})
 			var pgErr *pgconn.PgError
 			if errors.As(err, &pgErr) && pgErr.Code == "23505" && pgErr.ConstraintName == "need_reports_code_key" && attempt < 10 {
@@ -87,7 +86,7 @@ func (db *DB) CreateNeedReport(ctx context.Context, r *flows.NeedReport, alert f
 	})
 }
 
-func (db *DB) createNeedReport(ctx context.Context, tx pgx.Tx, r *flows.NeedReport, code string, alert func(r *flows.NeedReport) coopbot.Reply) error {
+func (db *DB) createNeedReport(ctx context.Context, tx pgx.Tx, r *coopbot.NeedReport, code string) error {
 	var address []byte
 	if r.Address != "" {
 		address = db.seal(r.Address)
@@ -113,9 +112,6 @@ func (db *DB) createNeedReport(ctx context.Context, tx pgx.Tx, r *flows.NeedRepo
 	if _, err := tx.Exec(ctx, `INSERT INTO need_events (report_id, at, status) VALUES ($1, $2, 'received')`, r.ID, r.CreatedAt); err != nil {
 		return err
 	}
-	if alert == nil {
-		return nil
-	}
 	rows, err := tx.Query(ctx, `
 		WITH managers AS (
 			SELECT resident_id FROM staff WHERE role = 'neighborhood_manager' AND neighborhood_id = $1
@@ -131,10 +127,9 @@ func (db *DB) createNeedReport(ctx context.Context, tx pgx.Tx, r *flows.NeedRepo
 	if err != nil {
 		return err
 	}
-	msg := alert(r)
 	notes := make([]NotifyArgs, len(ids))
 	for i, id := range ids {
-		notes[i] = NotifyArgs{ResidentID: id, Reply: msg}
+		notes[i] = NotifyArgs{ResidentID: id, Notice: coopbot.Notice{Kind: coopbot.NoticeNeedNew, ID: r.ID}}
 	}
 	return db.notify(ctx, tx, notes...)
 }
@@ -142,13 +137,26 @@ func (db *DB) createNeedReport(ctx context.Context, tx pgx.Tx, r *flows.NeedRepo
 const needColumns = `n.id, n.code, n.resident_id, n.neighborhood_id, n.category, n.household_size, n.urgency,
 	n.description_enc, n.address_enc, n.location_enc, n.status, n.referred_to, n.created_at, n.updated_at`
 
-// scanNeed reads needColumns (and, with reporter, the resident's name and sealed phone).
-func (db *DB) scanNeed(row pgx.Row, reporter bool) (*flows.NeedReport, error) {
-	r := &flows.NeedReport{}
+// needReporter are the columns of the reporter that follow needColumns: the name the office
+// knows them by (resident_names) and their sealed phone.
+type needReporter int
+
+const (
+	needNoReporter needReporter = iota
+	needReporterName
+	needReporterNamePhone
+)
+
+// scanNeed reads needColumns and the reporter's columns.
+func (db *DB) scanNeed(row pgx.Row, reporter needReporter) (*coopbot.NeedReport, error) {
+	r := &coopbot.NeedReport{}
 	var desc, addr, loc, phone []byte
 	dest := []any{&r.ID, &r.Code, &r.ResidentID, &r.NeighborhoodID, &r.Category, &r.Household, &r.Urgency,
 		&desc, &addr, &loc, &r.Status, &r.ReferredTo, &r.CreatedAt, &r.UpdatedAt}
-	if reporter {
+	switch reporter {
+	case needReporterName:
+		dest = append(dest, &r.ReporterName)
+	case needReporterNamePhone:
 		dest = append(dest, &r.ReporterName, &phone)
 	}
 	if err := row.Scan(dest...); err != nil {
@@ -177,19 +185,19 @@ func (db *DB) scanNeed(row pgx.Row, reporter bool) (*flows.NeedReport, error) {
 }
 
 // needHistory fills the history of reports.
-func (db *DB) needHistory(ctx context.Context, q needQuerier, reps ...*flows.NeedReport) error {
+func (db *DB) needHistory(ctx context.Context, q needQuerier, reps ...*coopbot.NeedReport) error {
 	if len(reps) == 0 {
 		return nil
 	}
-	byID := make(map[int64]*flows.NeedReport, len(reps))
+	byID := make(map[int64]*coopbot.NeedReport, len(reps))
 	ids := make([]int64, len(reps))
 	for i, r := range reps {
 		byID[r.ID], ids[i] = r, r.ID
 		r.History = nil
 	}
 	rows, err := q.Query(ctx, `
-		SELECT e.report_id, e.at, e.status, e.referred_to, e.note, COALESCE(e.actor_id, 0), COALESCE(a.name, '')
-		FROM need_events e LEFT JOIN residents a ON a.id = e.actor_id
+		SELECT e.report_id, e.id, e.at, e.status, e.referred_to, e.note, COALESCE(e.actor_id, 0), COALESCE(a.name, '')
+		FROM need_events e LEFT JOIN resident_names a ON a.resident_id = e.actor_id
 		WHERE e.report_id = ANY($1) ORDER BY e.report_id, e.id`, ids)
 	if err != nil {
 		return err
@@ -197,8 +205,8 @@ func (db *DB) needHistory(ctx context.Context, q needQuerier, reps ...*flows.Nee
 	defer rows.Close()
 	for rows.Next() {
 		var id int64
-		var e flows.NeedEvent
-		if err := rows.Scan(&id, &e.At, &e.Status, &e.ReferredTo, &e.Note, &e.ActorID, &e.ActorName); err != nil {
+		var e coopbot.NeedEvent
+		if err := rows.Scan(&id, &e.ID, &e.At, &e.Status, &e.ReferredTo, &e.Note, &e.ActorID, &e.ActorName); err != nil {
 			return err
 		}
 		byID[id].History = append(byID[id].History, e)
@@ -207,23 +215,23 @@ func (db *DB) needHistory(ctx context.Context, q needQuerier, reps ...*flows.Nee
 }
 
 // MyNeedReports lists a resident's own reports, newest first, with their history.
-func (db *DB) MyNeedReports(ctx context.Context, residentID int64) ([]flows.NeedReport, error) {
+func (db *DB) MyNeedReports(ctx context.Context, residentID int64) ([]coopbot.NeedReport, error) {
 	rows, err := db.Pool.Query(ctx, `SELECT `+needColumns+` FROM need_reports n
 		WHERE n.resident_id = $1 ORDER BY n.created_at DESC, n.id DESC`, residentID)
 	if err != nil {
 		return nil, wrap(err, "list my need reports")
 	}
-	list, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (flows.NeedReport, error) {
-		r, err := db.scanNeed(row, false)
+	list, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (coopbot.NeedReport, error) {
+		r, err := db.scanNeed(row, needNoReporter)
 		if err != nil {
-			return flows.NeedReport{}, err
+			return coopbot.NeedReport{}, err
 		}
 		return *r, nil
 	})
 	if err != nil {
 		return nil, wrap(err, "list my need reports")
 	}
-	ptrs := make([]*flows.NeedReport, len(list))
+	ptrs := make([]*coopbot.NeedReport, len(list))
 	for i := range list {
 		ptrs[i] = &list[i]
 	}
@@ -231,9 +239,19 @@ func (db *DB) MyNeedReports(ctx context.Context, residentID int64) ([]flows.Need
 }
 
 // MyNeedReport returns a resident's own report by tracking code.
-func (db *DB) MyNeedReport(ctx context.Context, residentID int64, code string) (*flows.NeedReport, error) {
+func (db *DB) MyNeedReport(ctx context.Context, residentID int64, code string) (*coopbot.NeedReport, error) {
 	r, err := db.scanNeed(db.Pool.QueryRow(ctx, `SELECT `+needColumns+` FROM need_reports n
-		WHERE n.resident_id = $1 AND n.code = $2`, residentID, code), false)
+		WHERE n.resident_id = $1 AND n.code = $2`, residentID, code), needNoReporter)
+	if err != nil {
+		return nil, wrap(err, "load my need report")
+	}
+	return r, wrap(db.needHistory(ctx, db.Pool, r), "load my need report")
+}
+
+// MyNeedReportByID returns a resident's own report by id, with its history.
+func (db *DB) MyNeedReportByID(ctx context.Context, residentID, id int64) (*coopbot.NeedReport, error) {
+	r, err := db.scanNeed(db.Pool.QueryRow(ctx, `SELECT `+needColumns+` FROM need_reports n
+		WHERE n.resident_id = $1 AND n.id = $2`, residentID, id), needNoReporter)
 	if err != nil {
 		return nil, wrap(err, "load my need report")
 	}
@@ -241,13 +259,14 @@ func (db *DB) MyNeedReport(ctx context.Context, residentID int64, code string) (
 }
 
 // needForStaff loads one report within the scope, with the reporter and history.
-func (db *DB) needForStaff(ctx context.Context, q needQuerier, scope *int64, where string, arg any, lock bool) (*flows.NeedReport, error) {
-	sql := `SELECT ` + needColumns + `, r.name, r.phone_enc FROM need_reports n JOIN residents r ON r.id = n.resident_id
+func (db *DB) needForStaff(ctx context.Context, q needQuerier, scope *int64, where string, arg any, lock bool) (*coopbot.NeedReport, error) {
+	sql := `SELECT ` + needColumns + `, rn.name, r.phone_enc FROM need_reports n JOIN residents r ON r.id = n.resident_id
+		JOIN resident_names rn ON rn.resident_id = n.resident_id
 		WHERE ` + where + ` AND ($2::bigint IS NULL OR n.neighborhood_id = $2)`
 	if lock {
 		sql += ` FOR UPDATE OF n`
 	}
-	rep, err := db.scanNeed(q.QueryRow(ctx, sql, arg, scope), true)
+	rep, err := db.scanNeed(q.QueryRow(ctx, sql, arg, scope), needReporterNamePhone)
 	if err != nil {
 		return nil, err
 	}
@@ -255,7 +274,7 @@ func (db *DB) needForStaff(ctx context.Context, q needQuerier, scope *int64, whe
 }
 
 // FindNeedReport returns the report with this tracking code within the staff scope.
-func (db *DB) FindNeedReport(ctx context.Context, s *coopbot.Staff, code string) (*flows.NeedReport, error) {
+func (db *DB) FindNeedReport(ctx context.Context, s *coopbot.Staff, code string) (*coopbot.NeedReport, error) {
 	scope, err := needScope(s)
 	if err != nil {
 		return nil, err
@@ -266,7 +285,7 @@ func (db *DB) FindNeedReport(ctx context.Context, s *coopbot.Staff, code string)
 
 // needWhere is the SQL condition of a staff filter within a scope; its parameters are
 // appended to args.
-func needWhere(scope *int64, f flows.NeedFilter, args []any) (string, []any) {
+func needWhere(scope *int64, f coopbot.NeedFilter, args []any) (string, []any) {
 	conds := []string{"true"}
 	add := func(cond string, v any) {
 		args = append(args, v)
@@ -287,25 +306,10 @@ func needWhere(scope *int64, f flows.NeedFilter, args []any) (string, []any) {
 	return strings.Join(conds, " AND "), args
 }
 
-func needMatches(r *flows.NeedReport, f flows.NeedFilter) bool {
-	if f.Neighborhood != 0 && r.NeighborhoodID != f.Neighborhood || f.Category != "" && r.Category != f.Category {
-		return false
-	}
-	if len(f.Statuses) == 0 {
-		return true
-	}
-	for _, s := range f.Statuses {
-		if s == r.Status {
-			return true
-		}
-	}
-	return false
-}
-
 // NeedCard returns a report of the staff queue (most urgent, then oldest first) with its
 // neighbors under the filter: report id, or the first of the queue when id is 0.
-func (db *DB) NeedCard(ctx context.Context, s *coopbot.Staff, f flows.NeedFilter, id int64) (flows.NeedCard, error) {
-	var card flows.NeedCard
+func (db *DB) NeedCard(ctx context.Context, s *coopbot.Staff, f coopbot.NeedFilter, id int64) (coopbot.NeedCard, error) {
+	var card coopbot.NeedCard
 	scope, err := needScope(s)
 	if err != nil {
 		return card, err
@@ -347,7 +351,7 @@ func (db *DB) NeedCard(ctx context.Context, s *coopbot.Staff, f flows.NeedFilter
 	if next != nil {
 		card.Next = *next
 	}
-	if needMatches(rep, f) {
+	if f.Matches(rep) {
 		card.Pos = before + 1
 	}
 	return card, nil
@@ -355,12 +359,12 @@ func (db *DB) NeedCard(ctx context.Context, s *coopbot.Staff, f flows.NeedFilter
 
 // ChangeNeedStatus moves a report within the staff scope, logs the change with who and
 // when, records it in the audit log and queues the resident's notice, in one transaction.
-func (db *DB) ChangeNeedStatus(ctx context.Context, s *coopbot.Staff, ch flows.NeedChange) (*flows.NeedReport, error) {
+func (db *DB) ChangeNeedStatus(ctx context.Context, s *coopbot.Staff, ch coopbot.NeedChange) (*coopbot.NeedReport, error) {
 	scope, err := needScope(s)
 	if err != nil {
 		return nil, err
 	}
-	var rep *flows.NeedReport
+	var rep *coopbot.NeedReport
 	err = db.once(ctx, "change need status", &rep, func(tx pgx.Tx) error {
 		r, err := db.needForStaff(ctx, tx, scope, "n.id = $1", ch.ReportID, true)
 		if err != nil {
@@ -369,10 +373,10 @@ func (db *DB) ChangeNeedStatus(ctx context.Context, s *coopbot.Staff, ch flows.N
 		if r.Status != ch.From {
 			return &coopbot.Error{Code: coopbot.EConflict, MsgID: "needs.card.conflict", Err: fmt.Errorf("report is %s, not %s", r.Status, ch.From)}
 		}
-		if !flows.NeedCanMove(r.Status, ch.To) {
+		if !r.Status.CanMoveTo(ch.To) {
 			return &coopbot.Error{Code: coopbot.EInvalid, MsgID: "needs.card.cannot_move", Err: fmt.Errorf("%s to %s", r.Status, ch.To)}
 		}
-		if ch.To == flows.NeedReferred {
+		if ch.To == coopbot.NeedReferred {
 			r.ReferredTo = ch.ReferredTo
 		}
 		err = tx.QueryRow(ctx, `UPDATE need_reports SET status = $2, referred_to = $3, updated_at = now()
@@ -381,11 +385,12 @@ func (db *DB) ChangeNeedStatus(ctx context.Context, s *coopbot.Staff, ch flows.N
 			return err
 		}
 		var ref string
-		if ch.To == flows.NeedReferred {
+		if ch.To == coopbot.NeedReferred {
 			ref = ch.ReferredTo
 		}
-		if _, err := tx.Exec(ctx, `INSERT INTO need_events (report_id, at, actor_id, status, referred_to, note)
-			VALUES ($1, $2, $3, $4, $5, $6)`, r.ID, r.UpdatedAt, s.ResidentID, ch.To, ref, ch.Note); err != nil {
+		var event int64
+		if err := tx.QueryRow(ctx, `INSERT INTO need_events (report_id, at, actor_id, status, referred_to, note)
+			VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`, r.ID, r.UpdatedAt, s.ResidentID, ch.To, ref, ch.Note).Scan(&event); err != nil {
 			return err
 		}
 		if _, err := tx.Exec(ctx, `INSERT INTO audit_log (actor_id, action, subject, allowed, detail) VALUES ($1, 'need_status', $2, true, $3)`,
@@ -395,10 +400,9 @@ func (db *DB) ChangeNeedStatus(ctx context.Context, s *coopbot.Staff, ch flows.N
 		if err := db.needHistory(ctx, tx, r); err != nil {
 			return err
 		}
-		if ch.Notice != nil {
-			if err := db.notify(ctx, tx, NotifyArgs{ResidentID: r.ResidentID, Reply: ch.Notice(r)}); err != nil {
-				return err
-			}
+		notice := coopbot.Notice{Kind: coopbot.NoticeNeedStatus, ID: r.ID, N: []int64{event}}
+		if err := db.notify(ctx, tx, NotifyArgs{ResidentID: r.ResidentID, Notice: notice}); err != nil {
+			return err
 		}
 		rep = r
 		return nil
@@ -410,7 +414,7 @@ func (db *DB) ChangeNeedStatus(ctx context.Context, s *coopbot.Staff, ch flows.N
 }
 
 // NeedCounts counts the reports within the staff scope by neighborhood, category and status.
-func (db *DB) NeedCounts(ctx context.Context, s *coopbot.Staff) ([]flows.NeedCount, error) {
+func (db *DB) NeedCounts(ctx context.Context, s *coopbot.Staff) ([]coopbot.NeedCount, error) {
 	scope, err := needScope(s)
 	if err != nil {
 		return nil, err
@@ -422,30 +426,32 @@ func (db *DB) NeedCounts(ctx context.Context, s *coopbot.Staff) ([]flows.NeedCou
 	if err != nil {
 		return nil, wrap(err, "count need reports")
 	}
-	list, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (flows.NeedCount, error) {
-		var c flows.NeedCount
+	list, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (coopbot.NeedCount, error) {
+		var c coopbot.NeedCount
 		err := row.Scan(&c.Neighborhood, &c.Category, &c.Status, &c.N)
 		return c, err
 	})
 	return list, wrap(err, "count need reports")
 }
 
-// NeedExport lists the reports within the staff scope created in [from, to), oldest first.
-func (db *DB) NeedExport(ctx context.Context, s *coopbot.Staff, from, to time.Time) ([]flows.NeedReport, error) {
+// NeedExport lists the reports within the staff scope created in [from, to), oldest first,
+// with the reporter's name but not their phone.
+func (db *DB) NeedExport(ctx context.Context, s *coopbot.Staff, from, to time.Time) ([]coopbot.NeedReport, error) {
 	scope, err := needScope(s)
 	if err != nil {
 		return nil, err
 	}
-	rows, err := db.Pool.Query(ctx, `SELECT `+needColumns+` FROM need_reports n
+	rows, err := db.Pool.Query(ctx, `SELECT `+needColumns+`, rn.name FROM need_reports n
+		JOIN resident_names rn ON rn.resident_id = n.resident_id
 		WHERE ($1::bigint IS NULL OR n.neighborhood_id = $1) AND n.created_at >= $2 AND n.created_at < $3
 		ORDER BY n.created_at, n.id`, scope, from, to)
 	if err != nil {
 		return nil, wrap(err, "export need reports")
 	}
-	list, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (flows.NeedReport, error) {
-		r, err := db.scanNeed(row, false)
+	list, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (coopbot.NeedReport, error) {
+		r, err := db.scanNeed(row, needReporterName)
 		if err != nil {
-			return flows.NeedReport{}, err
+			return coopbot.NeedReport{}, err
 		}
 		return *r, nil
 	})

@@ -8,9 +8,10 @@ import (
 	"time"
 
 	"coopbot"
-	"coopbot/flows"
 	"coopbot/postgres"
 	"coopbot/postgres/postgrestest"
+
+	"github.com/jackc/pgx/v5"
 )
 
 // needBundle is a seeded database with two neighborhoods, residents in each, an office
@@ -67,13 +68,11 @@ func needSetup(t *testing.T) *needBundle {
 	return b
 }
 
-func (b *needBundle) report(t *testing.T, resident int64, cat string, urgency int, key string) *flows.NeedReport {
+func (b *needBundle) report(t *testing.T, resident int64, cat coopbot.NeedCategory, urgency coopbot.NeedUrgency, key string) *coopbot.NeedReport {
 	t.Helper()
-	r := &flows.NeedReport{ResidentID: resident, SubmitKey: key, Category: cat, Household: 4, Urgency: urgency,
+	r := &coopbot.NeedReport{ResidentID: resident, SubmitKey: key, Category: cat, Household: 4, Urgency: urgency,
 		Description: "نیاز به کار برای " + key}
-	if err := b.db.CreateNeedReport(context.Background(), r, func(r *flows.NeedReport) coopbot.Reply {
-		return coopbot.Text(coopbot.M("needs.alert.new", "Code", r.Code))
-	}); err != nil {
+	if err := b.db.CreateNeedReport(context.Background(), r); err != nil {
 		t.Fatal(err)
 	}
 	return r
@@ -89,32 +88,45 @@ func notifyJobs(t *testing.T, db *postgres.DB, residentID int64) int {
 	return n
 }
 
+// notices returns the notices queued for a resident, oldest first.
+func notices(t *testing.T, db *postgres.DB, residentID int64) []coopbot.Notice {
+	t.Helper()
+	rows, err := db.Pool.Query(context.Background(), `SELECT args->'notice' FROM river_job
+		WHERE kind = 'notify' AND (args->>'resident_id')::bigint = $1 ORDER BY id`, residentID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	list, err := pgx.CollectRows(rows, pgx.RowTo[coopbot.Notice])
+	if err != nil {
+		t.Fatal(err)
+	}
+	return list
+}
+
 func TestNeedReportCreateIsIdempotentAndSealed(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	b := needSetup(t)
 	res := b.resident(b.nbhB)
-	r := &flows.NeedReport{ResidentID: res, SubmitKey: "k1", Category: "housing", Household: 3, Urgency: flows.NeedUrgent,
+	r := &coopbot.NeedReport{ResidentID: res, SubmitKey: "k1", Category: "housing", Household: 3, Urgency: coopbot.NeedUrgent,
 		Description: "اجارهٔ خانه عقب افتاده\nصاحبخانه فشار می‌آورد", Address: "کوچهٔ گلستان، پلاک ۱۲", HasLocation: true, Lat: 38.08, Lon: 46.29}
-	alerts := 0
-	alert := func(*flows.NeedReport) coopbot.Reply { alerts++; return coopbot.Text(coopbot.M("needs.alert.new")) }
-	if err := b.db.CreateNeedReport(ctx, r, alert); err != nil {
+	if err := b.db.CreateNeedReport(ctx, r); err != nil {
 		t.Fatal(err)
 	}
-	if len(r.Code) != 6 || r.Code[0] == '0' || r.Status != flows.NeedReceived || r.NeighborhoodID != b.nbhB {
+	if len(r.Code) != 6 || r.Code[0] == '0' || r.Status != coopbot.NeedReceived || r.NeighborhoodID != b.nbhB {
 		t.Fatalf("created report = %+v", r)
 	}
 	// The same submission again (a retried update) finds the first report.
-	again := &flows.NeedReport{ResidentID: res, SubmitKey: "k1", Category: "housing", Household: 3, Urgency: 1, Description: "دوباره"}
-	if err := b.db.CreateNeedReport(ctx, again, alert); err != nil {
+	again := &coopbot.NeedReport{ResidentID: res, SubmitKey: "k1", Category: "housing", Household: 3, Urgency: 1, Description: "دوباره"}
+	if err := b.db.CreateNeedReport(ctx, again); err != nil {
 		t.Fatal(err)
 	}
-	if again.ID != r.ID || again.Code != r.Code || alerts != 1 {
-		t.Fatalf("second submit: id %d code %s alerts %d, want %d %s 1", again.ID, again.Code, alerts, r.ID, r.Code)
+	if again.ID != r.ID || again.Code != r.Code {
+		t.Fatalf("second submit: id %d code %s, want %d %s", again.ID, again.Code, r.ID, r.Code)
 	}
-	// nbhB has no manager: the office staff member is alerted, nobody else.
-	if n := notifyJobs(t, b.db, b.staff.ResidentID); n != 1 {
-		t.Fatalf("staff alerts = %d, want 1", n)
+	// nbhB has no manager: the office staff member is alerted once, nobody else.
+	if got := notices(t, b.db, b.staff.ResidentID); len(got) != 1 || got[0].Kind != coopbot.NoticeNeedNew || got[0].ID != r.ID {
+		t.Fatalf("staff alerts = %+v, want one %s of report %d", got, coopbot.NoticeNeedNew, r.ID)
 	}
 	if n := notifyJobs(t, b.db, b.manager.ResidentID); n != 0 {
 		t.Fatalf("manager of another neighborhood alerted %d times", n)
@@ -137,7 +149,7 @@ func TestNeedReportCreateIsIdempotentAndSealed(t *testing.T) {
 	if got.Description != r.Description || got.Address != r.Address || !got.HasLocation || got.Lat != 38.08 || got.Lon != 46.29 {
 		t.Fatalf("read back %+v", got)
 	}
-	if len(got.History) != 1 || got.History[0].Status != flows.NeedReceived || got.History[0].ActorID != 0 {
+	if len(got.History) != 1 || got.History[0].Status != coopbot.NeedReceived || got.History[0].ActorID != 0 {
 		t.Fatalf("history = %+v", got.History)
 	}
 	// Another resident cannot read it by code.
@@ -149,7 +161,7 @@ func TestNeedReportCreateIsIdempotentAndSealed(t *testing.T) {
 func TestNeedReportManagerAlertedForOwnNeighborhood(t *testing.T) {
 	t.Parallel()
 	b := needSetup(t)
-	b.report(t, b.resident(b.nbhA), "food", flows.NeedSoon, "a1")
+	b.report(t, b.resident(b.nbhA), "food", coopbot.NeedSoon, "a1")
 	if n := notifyJobs(t, b.db, b.manager.ResidentID); n != 1 {
 		t.Fatalf("manager alerts = %d, want 1", n)
 	}
@@ -162,20 +174,20 @@ func TestNeedQueueOrderAndScope(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	b := needSetup(t)
-	a1 := b.report(t, b.resident(b.nbhA), "food", flows.NeedNormal, "a1")
-	a2 := b.report(t, b.resident(b.nbhA), "health", flows.NeedUrgent, "a2")
-	a3 := b.report(t, b.resident(b.nbhA), "food", flows.NeedNormal, "a3")
-	bb := b.report(t, b.resident(b.nbhB), "food", flows.NeedUrgent, "b1")
+	a1 := b.report(t, b.resident(b.nbhA), "food", coopbot.NeedNormal, "a1")
+	a2 := b.report(t, b.resident(b.nbhA), "health", coopbot.NeedUrgent, "a2")
+	a3 := b.report(t, b.resident(b.nbhA), "food", coopbot.NeedNormal, "a3")
+	bb := b.report(t, b.resident(b.nbhB), "food", coopbot.NeedUrgent, "b1")
 
 	// Office staff: most urgent first, then oldest.
-	card, err := b.db.NeedCard(ctx, b.staff, flows.NeedFilter{}, 0)
+	card, err := b.db.NeedCard(ctx, b.staff, coopbot.NeedFilter{}, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if card.Report.ID != a2.ID || card.Pos != 1 || card.Total != 4 || card.Prev != 0 || card.Next != bb.ID {
 		t.Fatalf("first card = report %d pos %d/%d prev %d next %d", card.Report.ID, card.Pos, card.Total, card.Prev, card.Next)
 	}
-	card, err = b.db.NeedCard(ctx, b.staff, flows.NeedFilter{Category: "food"}, a1.ID)
+	card, err = b.db.NeedCard(ctx, b.staff, coopbot.NeedFilter{Category: "food"}, a1.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -187,24 +199,24 @@ func TestNeedQueueOrderAndScope(t *testing.T) {
 	}
 
 	// The manager of A sees A's reports only, whatever filter or id is asked for.
-	card, err = b.db.NeedCard(ctx, b.manager, flows.NeedFilter{Neighborhood: b.nbhB}, 0)
+	card, err = b.db.NeedCard(ctx, b.manager, coopbot.NeedFilter{Neighborhood: b.nbhB}, 0)
 	if err != nil || card.Report != nil {
 		t.Fatalf("manager asking for B's queue: %+v, %v", card.Report, err)
 	}
-	card, err = b.db.NeedCard(ctx, b.manager, flows.NeedFilter{}, 0)
+	card, err = b.db.NeedCard(ctx, b.manager, coopbot.NeedFilter{}, 0)
 	if err != nil || card.Total != 3 || card.Report.ID != a2.ID {
 		t.Fatalf("manager's queue: %+v, %v", card, err)
 	}
-	if _, err := b.db.NeedCard(ctx, b.manager, flows.NeedFilter{}, bb.ID); coopbot.ErrorCode(err) != coopbot.ENotFound {
+	if _, err := b.db.NeedCard(ctx, b.manager, coopbot.NeedFilter{}, bb.ID); coopbot.ErrorCode(err) != coopbot.ENotFound {
 		t.Fatalf("manager reading B's report: err = %v, want not found", err)
 	}
 	if _, err := b.db.FindNeedReport(ctx, b.manager, bb.Code); coopbot.ErrorCode(err) != coopbot.ENotFound {
 		t.Fatalf("manager finding B's code: err = %v, want not found", err)
 	}
-	if _, err := b.db.ChangeNeedStatus(ctx, b.manager, flows.NeedChange{ReportID: bb.ID, From: flows.NeedReceived, To: flows.NeedClosed}); coopbot.ErrorCode(err) != coopbot.ENotFound {
+	if _, err := b.db.ChangeNeedStatus(ctx, b.manager, coopbot.NeedChange{ReportID: bb.ID, From: coopbot.NeedReceived, To: coopbot.NeedClosed}); coopbot.ErrorCode(err) != coopbot.ENotFound {
 		t.Fatalf("manager changing B's report: err = %v, want not found", err)
 	}
-	if _, err := b.db.NeedCard(ctx, nil, flows.NeedFilter{}, 0); coopbot.ErrorCode(err) != coopbot.EForbidden {
+	if _, err := b.db.NeedCard(ctx, nil, coopbot.NeedFilter{}, 0); coopbot.ErrorCode(err) != coopbot.EForbidden {
 		t.Fatalf("no staff role: err = %v, want forbidden", err)
 	}
 	rows, err := b.db.NeedExport(ctx, b.manager, time.Now().Add(-time.Hour), time.Now().Add(time.Hour))
@@ -223,43 +235,40 @@ func TestNeedStatusChanges(t *testing.T) {
 	ctx := context.Background()
 	b := needSetup(t)
 	res := b.resident(b.nbhA)
-	r := b.report(t, res, "debt", flows.NeedSoon, "s1")
-	notice := func(r *flows.NeedReport) coopbot.Reply {
-		return coopbot.Text(coopbot.M("need.notify.title", "Code", r.Code))
-	}
-
-	got, err := b.db.ChangeNeedStatus(ctx, b.manager, flows.NeedChange{ReportID: r.ID, From: flows.NeedReceived, To: flows.NeedReviewing, Notice: notice})
-	if err != nil || got.Status != flows.NeedReviewing {
+	r := b.report(t, res, "debt", coopbot.NeedSoon, "s1")
+	got, err := b.db.ChangeNeedStatus(ctx, b.manager, coopbot.NeedChange{ReportID: r.ID, From: coopbot.NeedReceived, To: coopbot.NeedReviewing})
+	if err != nil || got.Status != coopbot.NeedReviewing {
 		t.Fatalf("to reviewing: %+v, %v", got, err)
 	}
 	// A second change from the old status (another staff member's stale card) conflicts.
-	if _, err := b.db.ChangeNeedStatus(ctx, b.staff, flows.NeedChange{ReportID: r.ID, From: flows.NeedReceived, To: flows.NeedClosed, Notice: notice}); coopbot.ErrorCode(err) != coopbot.EConflict {
+	if _, err := b.db.ChangeNeedStatus(ctx, b.staff, coopbot.NeedChange{ReportID: r.ID, From: coopbot.NeedReceived, To: coopbot.NeedClosed}); coopbot.ErrorCode(err) != coopbot.EConflict {
 		t.Fatalf("stale change: err = %v, want conflict", err)
 	}
 	// Backwards is not allowed.
-	if _, err := b.db.ChangeNeedStatus(ctx, b.staff, flows.NeedChange{ReportID: r.ID, From: flows.NeedReviewing, To: flows.NeedReceived}); coopbot.ErrorCode(err) != coopbot.EInvalid {
+	if _, err := b.db.ChangeNeedStatus(ctx, b.staff, coopbot.NeedChange{ReportID: r.ID, From: coopbot.NeedReviewing, To: coopbot.NeedReceived}); coopbot.ErrorCode(err) != coopbot.EInvalid {
 		t.Fatalf("backwards change: err = %v, want invalid", err)
 	}
-	got, err = b.db.ChangeNeedStatus(ctx, b.staff, flows.NeedChange{ReportID: r.ID, From: flows.NeedReviewing, To: flows.NeedReferred, ReferredTo: "کمیتهٔ امداد", Note: "پرونده فرستاده شد", Notice: notice})
+	got, err = b.db.ChangeNeedStatus(ctx, b.staff, coopbot.NeedChange{ReportID: r.ID, From: coopbot.NeedReviewing, To: coopbot.NeedReferred, ReferredTo: "کمیتهٔ امداد", Note: "پرونده فرستاده شد"})
 	if err != nil || got.ReferredTo != "کمیتهٔ امداد" {
 		t.Fatalf("to referred: %+v, %v", got, err)
 	}
-	got, err = b.db.ChangeNeedStatus(ctx, b.manager, flows.NeedChange{ReportID: r.ID, From: flows.NeedReferred, To: flows.NeedResolved, Note: "وام قرض‌الحسنه پرداخت شد", Notice: notice})
+	got, err = b.db.ChangeNeedStatus(ctx, b.manager, coopbot.NeedChange{ReportID: r.ID, From: coopbot.NeedReferred, To: coopbot.NeedResolved, Note: "وام قرض‌الحسنه پرداخت شد"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := b.db.ChangeNeedStatus(ctx, b.staff, flows.NeedChange{ReportID: r.ID, From: flows.NeedResolved, To: flows.NeedClosed}); coopbot.ErrorCode(err) != coopbot.EInvalid {
+	if _, err := b.db.ChangeNeedStatus(ctx, b.staff, coopbot.NeedChange{ReportID: r.ID, From: coopbot.NeedResolved, To: coopbot.NeedClosed}); coopbot.ErrorCode(err) != coopbot.EInvalid {
 		t.Fatalf("change after resolved: err = %v, want invalid", err)
 	}
 
 	want := []struct {
-		status, ref, note string
-		actor             int64
+		status    coopbot.NeedStatus
+		ref, note string
+		actor     int64
 	}{
-		{flows.NeedReceived, "", "", 0},
-		{flows.NeedReviewing, "", "", b.manager.ResidentID},
-		{flows.NeedReferred, "کمیتهٔ امداد", "پرونده فرستاده شد", b.staff.ResidentID},
-		{flows.NeedResolved, "", "وام قرض‌الحسنه پرداخت شد", b.manager.ResidentID},
+		{coopbot.NeedReceived, "", "", 0},
+		{coopbot.NeedReviewing, "", "", b.manager.ResidentID},
+		{coopbot.NeedReferred, "کمیتهٔ امداد", "پرونده فرستاده شد", b.staff.ResidentID},
+		{coopbot.NeedResolved, "", "وام قرض‌الحسنه پرداخت شد", b.manager.ResidentID},
 	}
 	if len(got.History) != len(want) {
 		t.Fatalf("history has %d entries, want %d: %+v", len(got.History), len(want), got.History)
@@ -273,9 +282,15 @@ func TestNeedStatusChanges(t *testing.T) {
 			t.Errorf("history[%d] lacks the actor's name", i)
 		}
 	}
-	// Each change queued one notice to the resident and one audit entry.
-	if n := notifyJobs(t, b.db, res); n != 3 {
-		t.Fatalf("resident notices = %d, want 3", n)
+	// Each change queued one notice to the resident, naming the change, and one audit entry.
+	sent := notices(t, b.db, res)
+	if len(sent) != 3 {
+		t.Fatalf("resident notices = %+v, want 3", sent)
+	}
+	for i, n := range sent {
+		if e := got.History[i+1]; n.Kind != coopbot.NoticeNeedStatus || n.ID != r.ID || len(n.N) != 1 || n.N[0] != e.ID {
+			t.Errorf("notice %d = %+v, want %s of report %d, event %d", i, n, coopbot.NoticeNeedStatus, r.ID, e.ID)
+		}
 	}
 	var audits int
 	if err := b.db.Pool.QueryRow(ctx, `SELECT count(*) FROM audit_log WHERE action = 'need_status' AND subject = $1 AND allowed`, fmt.Sprintf("need:%d", r.ID)).Scan(&audits); err != nil {
@@ -291,28 +306,29 @@ func TestNeedCountsMatchInsertedData(t *testing.T) {
 	ctx := context.Background()
 	b := needSetup(t)
 	type key struct {
-		nbh         int64
-		cat, status string
+		nbh    int64
+		cat    coopbot.NeedCategory
+		status coopbot.NeedStatus
 	}
 	want := map[key]int{}
 	i := 0
-	add := func(nbh int64, cat string, n int, to string) {
+	add := func(nbh int64, cat coopbot.NeedCategory, n int, to coopbot.NeedStatus) {
 		for range n {
 			i++
-			r := b.report(t, b.resident(nbh), cat, flows.NeedNormal, fmt.Sprint("c", i))
-			if to != flows.NeedReceived {
-				if _, err := b.db.ChangeNeedStatus(ctx, b.staff, flows.NeedChange{ReportID: r.ID, From: flows.NeedReceived, To: to}); err != nil {
+			r := b.report(t, b.resident(nbh), cat, coopbot.NeedNormal, fmt.Sprint("c", i))
+			if to != coopbot.NeedReceived {
+				if _, err := b.db.ChangeNeedStatus(ctx, b.staff, coopbot.NeedChange{ReportID: r.ID, From: coopbot.NeedReceived, To: to}); err != nil {
 					t.Fatal(err)
 				}
 			}
 			want[key{nbh, cat, to}]++
 		}
 	}
-	add(b.nbhA, "food", 3, flows.NeedReceived)
-	add(b.nbhA, "food", 1, flows.NeedClosed)
-	add(b.nbhA, "employment", 2, flows.NeedReviewing)
-	add(b.nbhB, "food", 1, flows.NeedReceived)
-	add(b.nbhB, "health", 2, flows.NeedResolved)
+	add(b.nbhA, "food", 3, coopbot.NeedReceived)
+	add(b.nbhA, "food", 1, coopbot.NeedClosed)
+	add(b.nbhA, "employment", 2, coopbot.NeedReviewing)
+	add(b.nbhB, "food", 1, coopbot.NeedReceived)
+	add(b.nbhB, "health", 2, coopbot.NeedResolved)
 
 	check := func(s *coopbot.Staff, only int64) {
 		t.Helper()

@@ -12,7 +12,6 @@ import (
 	"testing"
 
 	"coopbot"
-	"coopbot/flows"
 	"coopbot/postgres"
 	"coopbot/postgres/postgrestest"
 )
@@ -237,9 +236,9 @@ func TestRekey(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	need := &flows.NeedReport{ResidentID: resident, SubmitKey: "k", Category: "housing", Household: 2, Urgency: flows.NeedUrgent,
+	need := &coopbot.NeedReport{ResidentID: resident, SubmitKey: "k", Category: "housing", Household: 2, Urgency: coopbot.NeedUrgent,
 		Description: "اجاره عقب افتاده", Address: "کوچهٔ گلستان", HasLocation: true, Lat: 38.08, Lon: 46.29}
-	if err := a.CreateNeedReport(ctx, need, func(*flows.NeedReport) coopbot.Reply { return coopbot.Text(coopbot.M("needs.alert.new")) }); err != nil {
+	if err := a.CreateNeedReport(ctx, need); err != nil {
 		t.Fatal(err)
 	}
 	code, _, err := a.CreateCoopInvite(ctx, staffID, coops[0].ID)

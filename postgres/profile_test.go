@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"coopbot"
-	"coopbot/flows"
 	"coopbot/postgres"
 	"coopbot/postgres/postgrestest"
 )
@@ -78,9 +77,9 @@ func TestEraseResident(t *testing.T) {
 	cause := func(id int64) context.Context {
 		return coopbot.WithCause(ctx, coopbot.Cause{Platform: coopbot.Telegram, Account: "t", UpdateID: id, UserID: 31})
 	}
-	need := &flows.NeedReport{ResidentID: r, SubmitKey: "k", Category: "housing", Household: 2, Urgency: flows.NeedUrgent,
+	need := &coopbot.NeedReport{ResidentID: r, SubmitKey: "k", Category: "housing", Household: 2, Urgency: coopbot.NeedUrgent,
 		Description: "اجاره عقب افتاده", Address: "کوچهٔ گلستان", HasLocation: true, Lat: 38.08, Lon: 46.29}
-	if err := db.CreateNeedReport(cause(1), need, nil); err != nil {
+	if err := db.CreateNeedReport(cause(1), need); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := db.Pool.Exec(ctx, `INSERT INTO need_events (report_id, actor_id, status, note) VALUES ($1, $2, 'reviewing', 'همسرش بیمار است')`, need.ID, other); err != nil {
