@@ -52,8 +52,8 @@ type platform struct {
 type httpClient struct {
 	base    *http.Client
 	ctx     context.Context
-	timeout time.Duration // of a call that is not a long poll
-	poll atomic.Pointer[context.Context] // the poll loop's context, for getUpdates
+	timeout time.Duration                   // of a call that is not a long poll
+	poll    atomic.Pointer[context.Context] // the poll loop's context, for getUpdates
 }
 
 // polling is the context getUpdates runs in: the poll loop's (which ends the long poll when
