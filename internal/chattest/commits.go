@@ -87,11 +87,9 @@ func Commits() []Commit {
 		{Name: "invite created", Prepare: inviteCreated},
 		{Name: "invite redeemed", Prepare: inviteRedeemed},
 		{Name: "need reported", Prepare: needReported},
-		{Name: "need taken from its alert", Prepare: needTaken},
 		{Name: "need status changed", Prepare: needMoved},
 		{Name: "training published", Prepare: trainingPublished},
 		{Name: "training edited", Prepare: trainingEdited},
-		{Name: "training cancelled", Prepare: trainingCancelled},
 		{Name: "signed up for a training", Prepare: signedUp},
 		{Name: "enrolment cancelled", Prepare: enrolmentCancelled},
 		{Name: "attendance marked", Prepare: attendanceMarked},
@@ -121,11 +119,11 @@ func (h *Harness) exec(sql string, args ...any) {
 	}
 }
 
-// notices counts the messages queued for a resident that carry message id.
-func (h *Harness) notices(resident int64, id string) int {
+// notices counts the notices of a kind queued for a resident.
+func (h *Harness) notices(resident int64, kind coopbot.NoticeKind) int {
 	h.T.Helper()
 	return h.count(`SELECT count(*) FROM river_job WHERE kind = 'notify' AND (args->>'resident_id')::bigint = $1
-		AND args::text LIKE '%"' || $2 || '"%'`, resident, id)
+		AND args->'notice'->>'kind' = $2`, resident, string(kind))
 }
 
 // audited counts the allowed actions of this kind by a resident.
@@ -389,7 +387,7 @@ func joinApproved(h *Harness, base int64) *Step {
 		Effects: func() map[string]int {
 			return map[string]int{
 				"member counted":      h.count(`SELECT members FROM cooperatives WHERE id = $1`, coop) - members,
-				"applicant told":      h.notices(applicant, "join.notify.approved"),
+				"applicant told":      h.notices(applicant, coopbot.NoticeJoinDecision),
 				"decision audited":    h.audited(admin.ResidentID(), "join_decide"),
 				"request not pending": h.count(`SELECT count(*) FROM join_requests WHERE resident_id = $1 AND status = 'approved'`, applicant),
 			}
@@ -408,7 +406,7 @@ func joinRejected(h *Harness, base int64) *Step {
 		Effects: func() map[string]int {
 			return map[string]int{
 				"rejected":         h.count(`SELECT count(*) FROM join_requests WHERE id = $1 AND status = 'rejected'`, req),
-				"applicant told":   h.notices(applicant, "join.notify.rejected"),
+				"applicant told":   h.notices(applicant, coopbot.NoticeJoinDecision),
 				"decision audited": h.audited(admin.ResidentID(), "join_decide"),
 			}
 		},
@@ -495,30 +493,7 @@ func needReported(h *Harness, base int64) *Step {
 		Effects: func() map[string]int {
 			return map[string]int{
 				"report":          h.count(`SELECT count(*) FROM need_reports WHERE resident_id = $1`, r.ResidentID()),
-				"manager alerted": h.notices(m.ResidentID(), "needs.alert.new"),
-			}
-		},
-	}
-}
-
-func needTaken(h *Harness, base int64) *Step {
-	nbh := h.neighborhood("چرنداب")
-	m := h.onboarded(base+2, "چرنداب")
-	m.manager(nbh)
-	r := h.onboarded(base+1, "چرنداب")
-	r.reportNeed("برای خرید دارو کمک لازم داریم")
-	r.Press("need.review.submit")
-	r.SeesLike("need.submitted")
-	m.SeesLike("needs.alert.new")
-	return &Step{
-		Actor: m,
-		Take:  func() { m.Press("needs.alert.review") },
-		Reply: func() { m.Sees("needs.card.changed", "Code", Any, "Status", m.Text("need.status.reviewing")) },
-		Effects: func() map[string]int {
-			return map[string]int{
-				"status changed": h.count(`SELECT count(*) FROM need_events e JOIN need_reports n ON n.id = e.report_id
-					WHERE n.resident_id = $1 AND e.actor_id = $2`, r.ResidentID(), m.ResidentID()),
-				"resident told": h.notices(r.ResidentID(), "need.notify.title"),
+				"manager alerted": h.notices(m.ResidentID(), coopbot.NoticeNeedNew),
 			}
 		},
 	}
@@ -543,7 +518,7 @@ func needMoved(h *Harness, base int64) *Step {
 		Effects: func() map[string]int {
 			return map[string]int{
 				"status changed": h.count(`SELECT count(*) FROM need_events WHERE report_id = $1 AND actor_id = $2`, report, m.ResidentID()),
-				"resident told":  h.notices(r.ResidentID(), "need.notify.title"),
+				"resident told":  h.notices(r.ResidentID(), coopbot.NoticeNeedStatus),
 				"resolved":       h.count(`SELECT count(*) FROM need_reports WHERE id = $1 AND status = 'resolved'`, report),
 			}
 		},
@@ -605,32 +580,8 @@ func trainingEdited(h *Harness, base int64) *Step {
 		Effects: func() map[string]int {
 			return map[string]int{
 				"revision":      h.count(`SELECT rev FROM trainings WHERE id = $1`, tr.ID) - tr.Rev,
-				"enrollee told": h.notices(r.ResidentID(), "training.notice.changed"),
+				"enrollee told": h.notices(r.ResidentID(), coopbot.NoticeTrainingChanged),
 				"edit audited":  h.audited(m.ResidentID(), "training_edit"),
-			}
-		},
-	}
-}
-
-func trainingCancelled(h *Harness, base int64) *Step {
-	nbh := h.neighborhood("ستارخان")
-	tr := h.training(nbh, "پرورش قارچ خانگی", 10, 6)
-	r := h.onboarded(base+2, "ستارخان")
-	h.signUp(tr.ID, r.ResidentID())
-	m := h.onboarded(base+1, "ستارخان")
-	m.manager(nbh)
-	m.staffTraining(tr.TitleFa)
-	m.Press("trainings.manage.cancel")
-	m.SeesLike("trainings.cancel.confirm")
-	return &Step{
-		Actor: m,
-		Take:  func() { m.Press("trainings.cancel.yes") },
-		Reply: func() { m.Sees("trainings.cancel.done", "Count", "۱") },
-		Effects: func() map[string]int {
-			return map[string]int{
-				"cancelled":      h.count(`SELECT count(*) FROM trainings WHERE id = $1 AND status = 'cancelled'`, tr.ID),
-				"enrollee told":  h.notices(r.ResidentID(), "training.notice.cancelled"),
-				"cancel audited": h.audited(m.ResidentID(), "training_cancel"),
 			}
 		},
 	}
@@ -690,7 +641,7 @@ func enrolmentCancelled(h *Harness, base int64) *Step {
 			return map[string]int{
 				"cancelled": h.count(`SELECT count(*) FROM training_enrollments WHERE training_id = $1 AND resident_id = $2 AND status = 'cancelled'`,
 					tr.ID, r.ResidentID()),
-				"next one moved up": h.notices(next.ResidentID(), "training.notice.promoted"),
+				"next one moved up": h.notices(next.ResidentID(), coopbot.NoticeTrainingPromoted),
 				"seats":             h.count(`SELECT seats_taken FROM trainings WHERE id = $1`, tr.ID),
 			}
 		},
