@@ -88,8 +88,10 @@ func Commits() []Commit {
 		{Name: "invite redeemed", Prepare: inviteRedeemed},
 		{Name: "need reported", Prepare: needReported},
 		{Name: "need status changed", Prepare: needMoved},
+		{Name: "need taken from its alert", Prepare: needTakenFromAlert},
 		{Name: "training published", Prepare: trainingPublished},
 		{Name: "training edited", Prepare: trainingEdited},
+		{Name: "training cancelled", Prepare: trainingCancelled},
 		{Name: "signed up for a training", Prepare: signedUp},
 		{Name: "enrolment cancelled", Prepare: enrolmentCancelled},
 		{Name: "attendance marked", Prepare: attendanceMarked},
@@ -525,6 +527,30 @@ func needMoved(h *Harness, base int64) *Step {
 	}
 }
 
+func needTakenFromAlert(h *Harness, base int64) *Step {
+	nbh := h.neighborhood("باغمیشه")
+	m := h.onboarded(base+2, "باغمیشه")
+	m.manager(nbh)
+	r := h.onboarded(base+1, "باغمیشه")
+	r.reportNeed("برای دارو و درمان پدرم کمک لازم دارم")
+	r.Press("need.review.submit")
+	r.SeesLike("need.submitted")
+	report := int64(h.count(`SELECT id FROM need_reports WHERE resident_id = $1`, r.ResidentID()))
+	m.SeesLike("needs.alert.new")
+	return &Step{
+		Actor: m,
+		Take:  func() { m.Press("needs.alert.review") },
+		Reply: func() { m.Sees("needs.card.changed", "Code", Any, "Status", m.Text("need.status.reviewing")) },
+		Effects: func() map[string]int {
+			return map[string]int{
+				"status changed": h.count(`SELECT count(*) FROM need_events WHERE report_id = $1 AND actor_id = $2`, report, m.ResidentID()),
+				"resident told":  h.notices(r.ResidentID(), coopbot.NoticeNeedStatus),
+				"reviewing":      h.count(`SELECT count(*) FROM need_reports WHERE id = $1 AND status = 'reviewing'`, report),
+			}
+		},
+	}
+}
+
 func trainingPublished(h *Harness, base int64) *Step {
 	nbh := h.neighborhood("منظریه")
 	m := h.onboarded(base+1, "منظریه")
@@ -582,6 +608,30 @@ func trainingEdited(h *Harness, base int64) *Step {
 				"revision":      h.count(`SELECT rev FROM trainings WHERE id = $1`, tr.ID) - tr.Rev,
 				"enrollee told": h.notices(r.ResidentID(), coopbot.NoticeTrainingChanged),
 				"edit audited":  h.audited(m.ResidentID(), "training_edit"),
+			}
+		},
+	}
+}
+
+func trainingCancelled(h *Harness, base int64) *Step {
+	nbh := h.neighborhood("راسته‌کوچه")
+	tr := h.training(nbh, "نان محلی", 10, 7)
+	r := h.onboarded(base+2, "راسته‌کوچه")
+	h.signUp(tr.ID, r.ResidentID())
+	m := h.onboarded(base+1, "راسته‌کوچه")
+	m.manager(nbh)
+	m.staffTraining(tr.TitleFa)
+	m.Press("trainings.manage.cancel")
+	m.SeesLike("trainings.cancel.confirm")
+	return &Step{
+		Actor: m,
+		Take:  func() { m.Press("trainings.cancel.yes") },
+		Reply: func() { m.SeesLike("trainings.cancel.done") },
+		Effects: func() map[string]int {
+			return map[string]int{
+				"cancelled":     h.count(`SELECT count(*) FROM trainings WHERE id = $1 AND cancelled_at IS NOT NULL`, tr.ID),
+				"enrollee told": h.notices(r.ResidentID(), coopbot.NoticeTrainingCancelled),
+				"audited":       h.audited(m.ResidentID(), "training_cancel"),
 			}
 		},
 	}
