@@ -98,6 +98,9 @@ func Commits() []Commit {
 		{Name: "broadcast sent", Prepare: broadcastSent},
 		{Name: "broadcast cancelled", Prepare: broadcastCancelled},
 		{Name: "staff role granted", Admins: []int64{1}, Prepare: staffGranted},
+		{Name: "neighborhood changed", Prepare: neighborhoodChanged},
+		{Name: "manager appointed", Admins: []int64{1}, Prepare: managerAppointed},
+		{Name: "manager removed", Admins: []int64{1}, Prepare: managerRemoved},
 	}
 }
 
@@ -792,6 +795,84 @@ func staffGranted(h *Harness, base int64) *Step {
 				"staff": h.count(`SELECT count(*) FROM staff st JOIN residents r ON r.id = st.resident_id
 					WHERE r.platform = 'telegram' AND r.user_id = $1 AND st.source = 'config'`, s.ID),
 				"grant audited": h.count(`SELECT count(*) FROM audit_log WHERE action = 'staff_grant' AND detail->>'ref' = $1`, ref),
+			}
+		},
+	}
+}
+
+// rolesManagers takes staff member s to the managers of neighborhood nbh.
+func (s *User) rolesManagers(nbh string) {
+	s.Press("roles.menu")
+	s.SeesLike("roles.home")
+	s.Press("roles.home.managers")
+	s.SeesLike("onboarding.neighborhood.prompt")
+	s.Send(nbh)
+}
+
+func managerAppointed(h *Harness, base int64) *Step {
+	nbh := h.neighborhood("دوه‌چی")
+	s := h.onboarded(base+1, "سرخاب")
+	m := h.onboarded(base+2, "دوه‌چی")
+	s.rolesManagers("دوه‌چی")
+	s.SeesLike("roles.managers.none")
+	s.Press("roles.managers.appoint")
+	s.SeesLike("roles.appoint.title")
+	s.PressLabel(m.E.FirstName())
+	s.SeesLike("roles.appoint.confirm")
+	return &Step{
+		Actor: s,
+		Take:  func() { s.Press("roles.appoint.yes") },
+		Reply: func() { s.SeesLike("roles.appoint.done") },
+		Effects: func() map[string]int {
+			return map[string]int{
+				"manager": h.count(`SELECT count(*) FROM staff WHERE resident_id = $1 AND role = 'neighborhood_manager' AND neighborhood_id = $2`, m.ResidentID(), nbh),
+				"told":    h.notices(m.ResidentID(), coopbot.NoticeManagerGranted),
+				"audited": h.audited(s.ResidentID(), "manager_grant"),
+			}
+		},
+	}
+}
+
+func managerRemoved(h *Harness, base int64) *Step {
+	nbh := h.neighborhood("امیرخیز")
+	s := h.onboarded(base+1, "سرخاب")
+	m := h.onboarded(base+2, "امیرخیز")
+	m.manager(nbh)
+	s.rolesManagers("امیرخیز")
+	s.SeesLike("roles.managers.title")
+	s.PressLabel(s.Text("roles.revoke.button", "Name", text.Shorten(m.E.FirstName(), 40)))
+	s.SeesLike("roles.revoke.confirm")
+	return &Step{
+		Actor: s,
+		Take:  func() { s.Press("roles.revoke.yes") },
+		Reply: func() { s.SeesLike("roles.revoke.done") },
+		Effects: func() map[string]int {
+			return map[string]int{
+				"removed": 1 - h.count(`SELECT count(*) FROM staff WHERE resident_id = $1`, m.ResidentID()),
+				"told":    h.notices(m.ResidentID(), coopbot.NoticeRoleRevoked),
+				"audited": h.audited(s.ResidentID(), "staff_revoke"),
+			}
+		},
+	}
+}
+
+func neighborhoodChanged(h *Harness, base int64) *Step {
+	to := h.neighborhood("ستارخان")
+	r := h.onboarded(base+1, "چرنداب")
+	r.Press("profile.menu")
+	r.SeesLike("profile.neighborhood")
+	r.Press("profile.change_neighborhood")
+	r.Press("profile.neighborhood.choose")
+	r.SeesLike("onboarding.neighborhood.prompt")
+	r.Send("ستارخان")
+	r.SeesLike("profile.neighborhood.confirm")
+	return &Step{
+		Actor: r,
+		Take:  func() { r.Press("profile.neighborhood.yes") },
+		Reply: func() { r.SeesLike("profile.neighborhood.changed") },
+		Effects: func() map[string]int {
+			return map[string]int{
+				"moved": h.count(`SELECT count(*) FROM residents WHERE id = $1 AND neighborhood_id = $2`, r.ResidentID(), to),
 			}
 		},
 	}
