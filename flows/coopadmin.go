@@ -57,18 +57,18 @@ const (
 // cardText is what admins read of a request: every answer, personal data included.
 func cardText(r *coopbot.JoinRequest) []coopbot.Msg {
 	out := []coopbot.Msg{
-		coopMsg("coop.card.title", r.Cooperative, "ID", ID(r.ID)),
+		coopMsg("coop.card.title", r.Cooperative, "ID", recordNo(r.ID)),
 		coopbot.M("coop.card.name", "Name", text.Isolate(r.FullName)),
 		coopbot.M("coop.card.nid", "NationalID", text.NationalID(r.NationalID)),
 		coopbot.M("coop.card.phone", "Phone", text.Phone(r.Phone)),
 		coopbot.M("coop.card.share", "Share", text.Number(r.Share)),
 		coopbot.M("coop.card.skills"),
 	}
-	out = append(out, SkillMsgs(r.Skills, "")...)
+	out = append(out, skillMsgs(r.Skills, "")...)
 	if r.SkillsOther != "" {
 		out = append(out, coopbot.M("coop.card.skills_own", "Text", text.Isolate(r.SkillsOther)))
 	}
-	return append(out, coopbot.M("coop.card.date", "Date", When(r.CreatedAt)))
+	return append(out, coopbot.M("coop.card.date", "Date", whenText(r.CreatedAt)))
 }
 
 // joinCard is the card a new request sends to every admin of its cooperative, in the
@@ -84,12 +84,12 @@ func joinCard(r *coopbot.JoinRequest) coopbot.Reply {
 func decidedLines(r *coopbot.JoinRequest) []coopbot.Msg {
 	switch r.Status {
 	case coopbot.JoinApproved:
-		return []coopbot.Msg{coopbot.M("coop.card.approved", "Name", text.Isolate(r.DeciderName), "Date", When(r.DecidedAt))}
+		return []coopbot.Msg{coopbot.M("coop.card.approved", "Name", text.Isolate(r.DeciderName), "Date", whenText(r.DecidedAt))}
 	case coopbot.JoinRejected:
-		return append([]coopbot.Msg{coopbot.M("coop.card.rejected", "Name", text.Isolate(r.DeciderName), "Date", When(r.DecidedAt))},
+		return append([]coopbot.Msg{coopbot.M("coop.card.rejected", "Name", text.Isolate(r.DeciderName), "Date", whenText(r.DecidedAt))},
 			reasonMsgs(r.ReasonCode, r.ReasonText)...)
 	case coopbot.JoinWithdrawn:
-		return []coopbot.Msg{coopbot.M("coop.card.withdrawn", "Date", When(r.DecidedAt))}
+		return []coopbot.Msg{coopbot.M("coop.card.withdrawn", "Date", whenText(r.DecidedAt))}
 	}
 	return nil
 }
@@ -105,9 +105,9 @@ func decidedCard(r *coopbot.JoinRequest) coopbot.Reply {
 func decisionNotice(r *coopbot.JoinRequest) (reply coopbot.Reply, ok bool) {
 	switch r.Status {
 	case coopbot.JoinApproved:
-		return coopbot.Text(coopMsg("join.notify.approved", r.Cooperative, "ID", ID(r.ID))), true
+		return coopbot.Text(coopMsg("join.notify.approved", r.Cooperative, "ID", recordNo(r.ID))), true
 	case coopbot.JoinRejected:
-		return coopbot.Text(append([]coopbot.Msg{coopMsg("join.notify.rejected", r.Cooperative, "ID", ID(r.ID))},
+		return coopbot.Text(append([]coopbot.Msg{coopMsg("join.notify.rejected", r.Cooperative, "ID", recordNo(r.ID))},
 			reasonMsgs(r.ReasonCode, r.ReasonText)...)...), true
 	}
 	return coopbot.Reply{}, false
@@ -340,7 +340,7 @@ func (a *coopAdmin) reject() flowDef {
 	return &Flow[coopReject]{Name: flowCoopReject, Gate: a.deciderGate, Steps: []Step[coopReject]{{
 		Name: "reason",
 		Ask: func(ctx context.Context, c *Conv, rj *coopReject) (coopbot.Reply, error) {
-			r := coopbot.Text(coopbot.M("coop.reject.prompt", "ID", ID(rj.Request)))
+			r := coopbot.Text(coopbot.M("coop.reject.prompt", "ID", recordNo(rj.Request)))
 			for i, code := range coopbot.RejectReasons {
 				r.Buttons = append(r.Buttons, []coopbot.Button{{Label: reasonMsg(code), Data: Data("r", int64(i))}})
 			}
@@ -389,10 +389,10 @@ func (a *coopAdmin) rejectWith(ctx context.Context, c *Conv, rj *coopReject, cod
 		say = append(say, card)
 	}
 	if won {
-		say = append(say, coopbot.Text(append([]coopbot.Msg{coopbot.M("coop.reject.done", "ID", ID(id), "Name", text.Isolate(after.FullName))},
+		say = append(say, coopbot.Text(append([]coopbot.Msg{coopbot.M("coop.reject.done", "ID", recordNo(id), "Name", text.Isolate(after.FullName))},
 			reasonMsgs(code, own)...)...))
 	} else {
-		say = append(say, coopbot.Text(append([]coopbot.Msg{coopbot.M("coop.decided.already", "ID", ID(id))}, decidedLines(after)...)...))
+		say = append(say, coopbot.Text(append([]coopbot.Msg{coopbot.M("coop.decided.already", "ID", recordNo(id))}, decidedLines(after)...)...))
 	}
 	offer, err := a.nextPending(ctx, c, after)
 	if err != nil {
@@ -419,9 +419,9 @@ func (a *coopAdmin) pending() flowDef {
 			return []coopbot.Msg{coopbot.M("coop.pending.title", "Count", text.Number(int64(total))).WithCount(total)}, nil
 		},
 		Show: func(c *Conv, _ *coopPending, q coopbot.JoinRequest) ([]coopbot.Msg, coopbot.Msg) {
-			return []coopbot.Msg{coopbot.M("coop.pending.item", "ID", ID(q.ID), "Name", text.Isolate(q.FullName),
-					"Coop", q.Cooperative.Name(c.Lang()), "Date", When(q.CreatedAt))},
-				coopbot.M("coop.pending.open", "ID", ID(q.ID), "Name", text.Isolate(q.FullName))
+			return []coopbot.Msg{coopbot.M("coop.pending.item", "ID", recordNo(q.ID), "Name", text.Isolate(q.FullName),
+					"Coop", q.Cooperative.Name(c.Lang()), "Date", whenText(q.CreatedAt))},
+				coopbot.M("coop.pending.open", "ID", recordNo(q.ID), "Name", text.Isolate(q.FullName))
 		},
 		ID: func(q coopbot.JoinRequest) int64 { return q.ID },
 		// Any request may be asked for: the card shows where it stands now (decided
@@ -504,7 +504,7 @@ func (a *coopAdmin) invite() flowDef {
 				return Next{}, err
 			}
 			return Done(
-				coopbot.Text(coopMsg("admin.invite.created", co, "Date", When(expires))),
+				coopbot.Text(coopMsg("admin.invite.created", co, "Date", whenText(expires))),
 				coopbot.Text(coopbot.Raw(code.Show())),
 			), nil
 		},

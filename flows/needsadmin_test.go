@@ -12,7 +12,6 @@ import (
 
 	"coopbot"
 	"coopbot/emulator"
-	"coopbot/flows"
 	"coopbot/internal/chattest"
 	"coopbot/text"
 )
@@ -239,7 +238,7 @@ func TestNeedSummaryAndExport(t *testing.T) {
 		if len(r) != len(rows[0]) {
 			t.Fatalf("row %q has %d cells, header %d", r, len(r), len(rows[0]))
 		}
-		if _, ok := flows.ParseNeedCode(r[0]); !ok || r[1] != today.String() {
+		if _, ok := coopbot.ParseNeedCode(r[0]); !ok || r[1] != today.String() {
 			t.Fatalf("row %q: code or date", r)
 		}
 		switch r[9] {

@@ -464,7 +464,7 @@ func (ts *trainingStaff) askAttendance(ctx context.Context, c *Conv, a *training
 	}
 	r.Text = append(r.Text, coopbot.M("trainings.attendance.summary", "Present", text.Number(int64(present)),
 		"Absent", text.Number(int64(absent)), "Unmarked", text.Number(int64(len(list)-present-absent))))
-	page, pages := Pages(c.Page(), len(list), trainingAttendPerPage)
+	page, pages := pageCount(c.Page(), len(list), trainingAttendPerPage)
 	for _, e := range pageItems(list, page, trainingAttendPerPage) {
 		mark := "⬜ "
 		if e.Attended != nil && *e.Attended {
