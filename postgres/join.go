@@ -331,7 +331,7 @@ func (db *DB) SubmitJoinRequest(ctx context.Context, r *coopbot.JoinRequest) (in
 		// same cooperative wait for each other here, so two accounts sending it at once
 		// cannot both pass.
 		nidHash := db.hash(r.NationalID)
-		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtextextended('join_nid:' || $1::text || ':' || encode($2, 'hex'), 0))`,
+		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtextextended('join_nid:' || $1::bigint || ':' || encode($2, 'hex'), 0))`,
 			r.CooperativeID, nidHash); err != nil {
 			return err
 		}
