@@ -28,7 +28,9 @@ type JoinStore interface {
 	// card for every admin of the cooperative, or, while it has none, for the office's
 	// staff (the route says which). Errors: conflict "join.duplicate" when a
 	// request of the resident to that cooperative is pending, conflict
-	// "join.already_member" when one was approved, invalid "join.coop.closed" or
+	// "join.already_member" when one was approved, conflict "join.nid.taken" when the
+	// national ID has an open request or a membership there from another account
+	// (checked in the same transaction, and audited), invalid "join.coop.closed" or
 	// "join.share.below_min" when the cooperative closed or raised its minimum share.
 	SubmitJoinRequest(ctx context.Context, r *coopbot.JoinRequest) (int64, coopbot.JoinRoute, error)
 	// JoinRequests lists a resident's requests, newest first, without personal data.
@@ -552,6 +554,10 @@ func (j *joinFlow) submit(ctx context.Context, c *Conv, a *join) (Next, error) {
 			return Next{}, err
 		}
 		return Start(flowJoinMine, mine{Request: open.ID, Note: coopbot.ErrorMsgID(err)}), nil
+	case "join.nid.taken":
+		// The national ID is someone else's there (or mistyped): asked again, and the
+		// request stays unsent.
+		return Goto("nid").Say(coopbot.Text(coopMsg("join.nid.taken", *co))), nil
 	case "join.share.below_min":
 		return Goto("share").Say(coopbot.Text(coopMsg("join.share.again", *co, "Min", text.Number(co.MinShare)))), nil
 	case "join.coop.closed":

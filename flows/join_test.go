@@ -140,6 +140,23 @@ type application struct {
 // answers, submits, and returns the request id.
 func (e *joinEnv) apply(u *chattest.User, a application) int64 {
 	e.t.Helper()
+	e.fill(u, a)
+	before := e.newestRequest(u)
+	u.Press("join.review.submit")
+	id := e.lastRequest(u, before)
+	sent := "join.submitted"
+	if a.office {
+		sent = "join.submitted_office"
+	}
+	u.Sees(sent, coop(a.coopFa, "ID", recordNo(id))...)
+	u.Sees("menu.title")
+	return id
+}
+
+// fill takes a resident (onboarded, at the main menu) through the whole form with valid
+// answers, up to the review.
+func (e *joinEnv) fill(u *chattest.User, a application) {
+	e.t.Helper()
 	u.Press("join.menu")
 	u.Sees("join.coop.prompt")
 	u.Send(a.coopFa) // a typed name is matched too
@@ -160,16 +177,6 @@ func (e *joinEnv) apply(u *chattest.User, a application) int64 {
 	u.Sees("join.consent.rules")
 	u.Press("join.consent.yes")
 	u.Sees("join.review.title")
-	before := e.newestRequest(u)
-	u.Press("join.review.submit")
-	id := e.lastRequest(u, before)
-	sent := "join.submitted"
-	if a.office {
-		sent = "join.submitted_office"
-	}
-	u.Sees(sent, coop(a.coopFa, "ID", recordNo(id))...)
-	u.Sees("menu.title")
-	return id
 }
 
 func (e *joinEnv) residentID(u *chattest.User) int64 {
@@ -942,10 +949,10 @@ func TestJoinPendingReminder(t *testing.T) {
 	}
 	a.Sees("coop.remind", coop(carpetFa, "Count", "۱", "Days", "۳")...)
 
-	// The reminder's button opens the pending list.
+	// The reminder's button opens the pending list, where the request is marked overdue.
 	a.Press("coop.remind.open")
 	a.Sees("coop.pending.title", "Count", "۱")
-	a.Press("coop.pending.open", "ID", recordNo(id), "Name", text.Isolate("کاوه مرادی"))
+	a.Press("coop.pending.open_overdue", "ID", recordNo(id), "Name", text.Isolate("کاوه مرادی"))
 	a.Sees("coop.card.title", coop(carpetFa, "ID", recordNo(id))...)
 
 	// Rejected with a reason in the admin's own words.
