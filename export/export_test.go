@@ -89,6 +89,12 @@ func TestWorkbook(t *testing.T) {
 			if err != nil || !panes.Freeze || panes.YSplit != 1 || panes.XSplit != 0 || panes.TopLeftCell != "A2" {
 				t.Fatalf("header row not frozen: %+v, %v", panes, err)
 			}
+			if p, err := f.GetPageLayout(sheet); err != nil || p.FitToWidth == nil || *p.FitToWidth != 1 || p.Orientation == nil || *p.Orientation != "landscape" {
+				t.Fatalf("not printed one page wide in landscape: %+v, %v", p, err)
+			}
+			if h, err := f.GetRowHeight(sheet, 2); err != nil || h < 30 {
+				t.Fatalf("the row of a long text is %v high, %v", h, err)
+			}
 			rows, err := f.GetRows(sheet)
 			if err != nil {
 				t.Fatal(err)

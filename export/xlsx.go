@@ -2,6 +2,8 @@ package export
 
 import (
 	"fmt"
+	"math"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -13,12 +15,23 @@ import (
 
 // Widths of a column, in the spreadsheet's character units.
 const (
-	minWidth = 8
-	maxWidth = 50
+	minWidth = 8.0
+	maxWidth = 50.0
 )
 
 // maxCellText is the most characters a spreadsheet cell holds.
 const maxCellText = 32767
+
+// A row of wrapped text is made this many points high per line, up to maxLines lines
+// (spreadsheet programs do not grow a row when they open a file).
+const (
+	lineHeight = 15
+	maxLines   = 8
+)
+
+// scriptWidth is how much wider Persian and Azeri letters are than the digit a column's
+// width is counted in (measured in LibreOffice's and Excel's default fonts).
+const scriptWidth = 1.25
 
 // XLSX writes s as a workbook of one right-to-left sheet: the header row in bold and
 // frozen with a filter on it, each column as wide as its longest value (within bounds,
@@ -66,9 +79,13 @@ func XLSX(s *Sheet) ([]byte, error) {
 		}
 	}
 	last := len(s.Rows) + 1
+	widths := make([]float64, len(s.Columns))
+	for j := range s.Columns {
+		widths[j] = width(s, j)
+	}
 	for j := range s.Columns {
 		col, _ := excelize.ColumnNumberToName(j + 1)
-		if err := f.SetColWidth(name, col, col, width(s, j)); err != nil {
+		if err := f.SetColWidth(name, col, col, widths[j]); err != nil {
 			return nil, fmt.Errorf("column width: %w", err)
 		}
 		if err := f.SetCellStyle(name, col+"1", col+"1", st.header); err != nil {
@@ -77,6 +94,13 @@ func XLSX(s *Sheet) ([]byte, error) {
 		if last > 1 {
 			if err := f.SetCellStyle(name, col+"2", fmt.Sprintf("%s%d", col, last), st.columns[j]); err != nil {
 				return nil, fmt.Errorf("column style: %w", err)
+			}
+		}
+	}
+	for i, row := range s.Rows {
+		if lines := rowLines(row, widths); lines > 1 {
+			if err := f.SetRowHeight(name, i+2, float64(min(lines, maxLines))*lineHeight); err != nil {
+				return nil, fmt.Errorf("row height: %w", err)
 			}
 		}
 	}
@@ -89,6 +113,10 @@ func XLSX(s *Sheet) ([]byte, error) {
 		if err := f.AutoFilter(name, "A1:"+end, nil); err != nil {
 			return nil, fmt.Errorf("filter: %w", err)
 		}
+	}
+	// After the filter, which sets the sheet's properties anew.
+	if err := printLayout(f, name, len(s.Columns)); err != nil {
+		return nil, err
 	}
 	buf, err := f.WriteToBuffer()
 	if err != nil {
@@ -145,29 +173,80 @@ func newStyles(f *excelize.File, cols []Column) (styles, error) {
 // width is how wide column j is shown: its longest line, header included, within bounds.
 func width(s *Sheet, j int) float64 {
 	c := s.Columns[j]
-	n := longestLine(c.Header) + 2 // bold, and room for the filter button
+	n := longestLine(c.Header)*1.1 + 3 // bold, and room for the filter button
 	for _, row := range s.Rows {
-		v := row[j]
-		var l int
-		switch {
-		case v.IsNumber:
-			l = len(fmt.Sprintf("%.*f", c.Decimals, v.Number))
-		case !v.At.IsZero():
-			l = utf8.RuneCountInString(moment(v.At, c.Kind, text.FaDigits))
-		default:
-			l = longestLine(v.Text)
-		}
-		n = max(n, l)
+		n = max(n, valueWidth(row[j], c))
 	}
-	return float64(min(max(n+2, minWidth), maxWidth))
+	return min(max(math.Ceil(n+1), minWidth), maxWidth)
 }
 
-func longestLine(s string) int {
-	n := 0
+// valueWidth is the width the longest line of v takes.
+func valueWidth(v Value, c Column) float64 {
+	switch {
+	case v.IsNumber:
+		return float64(len(strconv.FormatFloat(v.Number, 'f', c.Decimals, 64)))
+	case !v.At.IsZero():
+		return float64(utf8.RuneCountInString(moment(v.At, c.Kind, text.FaDigits)))
+	}
+	return longestLine(v.Text)
+}
+
+// longestLine is the width of the longest line of s: letters of the Arabic script count
+// wider than Latin letters and digits.
+func longestLine(s string) float64 {
+	var n float64
 	for line := range strings.SplitSeq(s, "\n") {
-		n = max(n, utf8.RuneCountInString(line))
+		var w float64
+		for _, r := range line {
+			switch {
+			case r >= 0x0600 && r <= 0x06FF && !(r >= 0x06F0 && r <= 0x06F9) && !(r >= 0x0660 && r <= 0x0669):
+				w += scriptWidth
+			case r == 0x200C || r == 0x200D || r == 0x200E || r == 0x200F || (r >= 0x2066 && r <= 0x2069):
+			default:
+				w++
+			}
+		}
+		n = max(n, w)
 	}
 	return n
+}
+
+// rowLines is how many lines the tallest cell of a row takes once wrapped to its column.
+func rowLines(row []Value, widths []float64) int {
+	lines := 1
+	for j, v := range row {
+		if v.IsNumber || !v.At.IsZero() || v.Text == "" {
+			continue
+		}
+		room := widths[j] - 1
+		n := 0
+		for line := range strings.SplitSeq(v.Text, "\n") {
+			n += max(1, int(math.Ceil(longestLine(line)/room)))
+		}
+		lines = max(lines, n)
+	}
+	return lines
+}
+
+// printLayout prints the sheet across as many pages as needed down but one page wide,
+// in landscape when it has many columns, the header row repeated on every page.
+func printLayout(f *excelize.File, sheet string, columns int) error {
+	fit, one, auto := true, 1, 0
+	opts := &excelize.PageLayoutOptions{FitToWidth: &one, FitToHeight: &auto}
+	if columns > 6 {
+		landscape := "landscape"
+		opts.Orientation = &landscape
+	}
+	if err := f.SetSheetProps(sheet, &excelize.SheetPropsOptions{FitToPage: &fit}); err != nil {
+		return fmt.Errorf("fit to page: %w", err)
+	}
+	if err := f.SetPageLayout(sheet, opts); err != nil {
+		return fmt.Errorf("page layout: %w", err)
+	}
+	if err := f.SetDefinedName(&excelize.DefinedName{Name: "_xlnm.Print_Titles", RefersTo: "'" + strings.ReplaceAll(sheet, "'", "''") + "'!$1:$1", Scope: sheet}); err != nil {
+		return fmt.Errorf("print titles: %w", err)
+	}
+	return nil
 }
 
 // sheetName makes a title a valid sheet name: at most 31 characters, none of : \ / ? * [ ].
