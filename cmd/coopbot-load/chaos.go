@@ -23,6 +23,32 @@ type chaosLog struct {
 	kills, pgDown, redisDown   int
 	pgDownFor, redisDownFor    time.Duration
 	restartErrs, exitedRestart int
+	events                     []event
+}
+
+// event is one fault the chaos caused, and when.
+type event struct {
+	at   time.Time
+	kind string // "SIGKILL", "Postgres away", "Redis away"
+}
+
+func (l *chaosLog) record(kind string) {
+	l.mu.Lock()
+	l.events = append(l.events, event{time.Now(), kind})
+	l.mu.Unlock()
+}
+
+// cause names the fault that began within a second after t (the first copy of a reply
+// sent just before it): "" when none did.
+func (l *chaosLog) cause(t time.Time) string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for _, e := range l.events {
+		if d := e.at.Sub(t); d >= -100*time.Millisecond && d <= time.Second {
+			return e.kind
+		}
+	}
+	return ""
 }
 
 // runChaos runs the join scenario on several instances while instances are killed with
@@ -63,6 +89,8 @@ func runChaos(ctx context.Context, o options, dbURL string, env []string, stdout
 		o.instances, o.mode, j.concurrency, o.duration)
 
 	var log chaosLog
+	onSet := func() { log.record("setWebhook by a starting instance") }
+	t.onWebhookSet.Store(&onSet)
 	cctx, stop := context.WithTimeout(ctx, o.duration)
 	defer stop()
 	monkeyDone := make(chan struct{})
@@ -96,18 +124,25 @@ func runChaos(ctx context.Context, o options, dbURL string, env []string, stdout
 	}
 	cards := waitCards(ctx, dbURL)
 	staffGot := t.emu.SentTo(staffID) - staffBefore
-	rep, err := checkReplies(out)
+	rep, err := checkReplies(out, &log)
 	if err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "effects (Postgres): of %d residents who finished, %d have exactly one join request, %d none (lost), %d more than one (doubled)\n",
 		out.completed, c.one, c.none, c.more)
-	fmt.Fprintf(stdout, "  residents who did not finish but have a request: %d; requests in all %d; cards per request: %d with one, %d with none, %d with more (%d jobs not finished); cards the staff received: %d\n",
-		c.unfinishedWithRequest, c.requests, cards.one, cards.none, cards.more, cards.pending, staffGot)
+	fmt.Fprintf(stdout, "  residents who did not finish but have a request: %d; requests in all %d; cards per request: %d with one, %d with none, %d with more (%d jobs not finished %s); cards the staff received: %d\n",
+		c.unfinishedWithRequest, c.requests, cards.one, cards.none, cards.more, cards.pending, cards.states, staffGot)
+	for _, ex := range rep.examples {
+		fmt.Fprintln(stdout, ex)
+	}
 	fmt.Fprintf(stdout, "replies: %d residents reached the end, %d did not (lost); %d submissions confirmed twice, %d replies doubled in a row, %d extra updates sent answering a question again; %d \"unavailable\" and %d \"error\" messages\n",
 		out.completed, out.failed, rep.submittedTwice, rep.doubled, rep.extra, rep.unavailable, rep.internal)
-	if c.none+c.more+out.failed+rep.submittedTwice+cards.none+cards.more > 0 {
-		return fmt.Errorf("chaos: lost or doubled effects or replies")
+	fmt.Fprintf(stdout, "doubled replies by the fault that began just after the first copy: %v\n", rep.causes)
+	if c.none+c.more+out.failed+cards.none+cards.more > 0 {
+		return fmt.Errorf("chaos: lost or doubled effects, or residents who did not reach the end")
+	}
+	if rep.doubled > 0 {
+		return fmt.Errorf("chaos: %d replies doubled (effects were not)", rep.doubled)
 	}
 	return nil
 }
@@ -153,6 +188,7 @@ func monkey(ctx context.Context, t *target, pg, rd *faultproxy.Proxy, log *chaos
 			log.mu.Lock()
 			log.kills++
 			log.mu.Unlock()
+			log.record("SIGKILL")
 			nextKill = now.Add(jitter(3, 7))
 		}
 		if now.After(nextOutage) {
@@ -163,6 +199,11 @@ func monkey(ctx context.Context, t *target, pg, rd *faultproxy.Proxy, log *chaos
 			d := jitter(2, 5)
 			nextOutage = now.Add(d + jitter(4, 8))
 			p.Stop()
+			if isPG {
+				log.record("Postgres away")
+			} else {
+				log.record("Redis away")
+			}
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
@@ -261,7 +302,10 @@ func checkEffects(ctx context.Context, dbURL string, out outcome) (effects, erro
 }
 
 // cardCounts are the join requests by the cards queued for them.
-type cardCounts struct{ one, none, more, pending int }
+type cardCounts struct {
+	one, none, more, pending int
+	states                   string // the unfinished jobs by state
+}
 
 // waitCards waits (up to a minute) for the card jobs to be worked, and counts the cards
 // queued per request.
@@ -277,6 +321,8 @@ func waitCards(ctx context.Context, dbURL string) cardCounts {
 			break
 		}
 	}
+	conn.QueryRow(ctx, `SELECT coalesce(string_agg(state || ' ' || n || ' (attempt ' || a || ')', ', '), '') FROM (SELECT state, count(*) AS n, max(attempt) AS a FROM river_job
+		WHERE kind = 'join_card' AND state NOT IN ('completed', 'discarded', 'cancelled') GROUP BY state) s`).Scan(&c.states)
 	conn.QueryRow(ctx, `SELECT count(*) FILTER (WHERE n = 1), count(*) FILTER (WHERE n = 0), count(*) FILTER (WHERE n > 1)
 		FROM (SELECT j.id, count(k.id) AS n FROM join_requests j
 		LEFT JOIN river_job k ON k.kind = 'join_card' AND (k.args->>'request_id')::bigint = j.id GROUP BY j.id) x`).Scan(&c.one, &c.none, &c.more)
@@ -286,10 +332,12 @@ func waitCards(ctx context.Context, dbURL string) cardCounts {
 // replies is what the residents' chats show.
 type replies struct {
 	submittedTwice, doubled, extra, unavailable, internal int
+	examples                                              []string // the first doubled replies, with what came before
+	causes                                                map[string]int
 }
 
-func checkReplies(out outcome) (replies, error) {
-	var rep replies
+func checkReplies(out outcome, log *chaosLog) (replies, error) {
+	rep := replies{causes: map[string]int{}}
 	cat, err := locales.Load()
 	if err != nil {
 		return rep, err
@@ -320,6 +368,14 @@ func checkReplies(out outcome) (replies, error) {
 			}
 			if i > 0 && m.Text == ms[i-1].Text && m.Text != "" && !has(m.Text, unavailable) {
 				rep.doubled++
+				cause := log.cause(ms[i-1].Date)
+				if cause == "" {
+					cause = "no fault just after the first copy"
+				}
+				rep.causes[cause]++
+				if len(rep.examples) < 2 {
+					rep.examples = append(rep.examples, doubledExample(r, m.ID, cause))
+				}
 			}
 			if has(m.Text, unavailable) {
 				rep.unavailable++
@@ -336,4 +392,32 @@ func checkReplies(out outcome) (replies, error) {
 		}
 	}
 	return rep, nil
+}
+
+// doubledExample is the part of a resident's chat around a reply that came twice.
+func doubledExample(r *resident, id int, cause string) string {
+	tr := r.u.Transcript()
+	at := 0
+	for i := range tr {
+		if tr[i].ID == id {
+			at = i
+		}
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "  doubled reply in chat %d (%s):\n", r.u.ID(), cause)
+	for _, m := range tr[max(0, at-3):min(len(tr), at+2)] {
+		who := "bot "
+		if m.FromUser {
+			who = "user"
+		}
+		t := m.Text
+		if m.Contact != nil {
+			t = "[contact]"
+		}
+		if rs := []rune(t); len(rs) > 60 {
+			t = string(rs[:60]) + "…"
+		}
+		fmt.Fprintf(&b, "    #%d %s %s: %q\n", m.ID, m.Date.Format("15:04:05.000"), who, t)
+	}
+	return b.String()
 }

@@ -228,7 +228,19 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			} else {
 				jr := j
 				jr.firstID, jr.blind = first, t.name == "nullbot"
-				f, _, err = joinPhase(ctx, t, jr)
+				var out outcome
+				f, out, err = joinPhase(ctx, t, jr)
+				if err == nil && !jr.blind {
+					rep, cerr := checkReplies(out, &chaosLog{})
+					if cerr != nil {
+						return cerr
+					}
+					fmt.Fprintf(stdout, "round %d %s: %d residents reached the end; %d replies doubled in a row, %d extra updates, %d \"unavailable\" messages\n",
+						round+1, t.name, out.completed, rep.doubled, rep.extra, rep.unavailable)
+					for _, ex := range rep.examples {
+						fmt.Fprint(stdout, ex)
+					}
+				}
 			}
 			if err != nil {
 				return err

@@ -41,6 +41,8 @@ type target struct {
 	verbose bool
 	stderr  io.Writer
 	mu      sync.Mutex // guards bots while chaos replaces them
+	// onWebhookSet, when set, is told of every setWebhook call (an instance starting).
+	onWebhookSet atomic.Pointer[func()]
 }
 
 // replyMethods write to a chat: the first of them after an update is its reply.
@@ -56,6 +58,9 @@ func newTarget(ctx context.Context, name, bin string, env []string, mode string,
 		if chatID != 0 && replyMethods[method] {
 			t.lat.replied(chatID)
 		}
+		if f := t.onWebhookSet.Load(); f != nil && method == "setWebhook" {
+			(*f)()
+		}
 		return nil
 	})
 	t.emu.SetTakenHook(func(chatID int64, updateID int, waited time.Duration) { t.taken.add(waited) })
@@ -64,7 +69,7 @@ func newTarget(ctx context.Context, name, bin string, env []string, mode string,
 		return nil, err
 	}
 	t.closers = append(t.closers, closeAPI)
-	t.env = append(env, "TELEGRAM_TOKEN="+token, "TELEGRAM_API_URL="+apiURL, "MODE="+mode)
+	t.env = append(env, "TELEGRAM_TOKEN="+token, "TELEGRAM_API_URL="+apiURL)
 	for _, sub := range []string{"migrate", "seed"} {
 		cmd := exec.CommandContext(ctx, bin, sub)
 		cmd.Env = append(os.Environ(), t.env...)
@@ -72,6 +77,7 @@ func newTarget(ctx context.Context, name, bin string, env []string, mode string,
 			return nil, fmt.Errorf("%s %s: %v\n%s", name, sub, err, out)
 		}
 	}
+	t.env = append(t.env, "MODE="+mode)
 	if mode == "webhook" {
 		t.lb = &roundRobin{}
 		lbURL, closeLB, err := serve(t.lb)
