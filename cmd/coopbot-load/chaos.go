@@ -23,32 +23,6 @@ type chaosLog struct {
 	kills, pgDown, redisDown   int
 	pgDownFor, redisDownFor    time.Duration
 	restartErrs, exitedRestart int
-	events                     []event
-}
-
-// event is one fault the chaos caused, and when.
-type event struct {
-	at   time.Time
-	kind string // "SIGKILL", "Postgres away", "Redis away"
-}
-
-func (l *chaosLog) record(kind string) {
-	l.mu.Lock()
-	l.events = append(l.events, event{time.Now(), kind})
-	l.mu.Unlock()
-}
-
-// cause names the fault that began within a second after t (the first copy of a reply
-// sent just before it): "" when none did.
-func (l *chaosLog) cause(t time.Time) string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	for _, e := range l.events {
-		if d := e.at.Sub(t); d >= -100*time.Millisecond && d <= time.Second {
-			return e.kind
-		}
-	}
-	return ""
 }
 
 // runChaos runs the join scenario on several instances while instances are killed with
@@ -89,8 +63,6 @@ func runChaos(ctx context.Context, o options, dbURL string, env []string, stdout
 		o.instances, o.mode, j.concurrency, o.duration)
 
 	var log chaosLog
-	onSet := func() { log.record("setWebhook by a starting instance") }
-	t.onWebhookSet.Store(&onSet)
 	cctx, stop := context.WithTimeout(ctx, o.duration)
 	defer stop()
 	monkeyDone := make(chan struct{})
@@ -124,7 +96,7 @@ func runChaos(ctx context.Context, o options, dbURL string, env []string, stdout
 	}
 	cards := waitCards(ctx, dbURL)
 	staffGot := t.emu.SentTo(staffID) - staffBefore
-	rep, err := checkReplies(out, &log)
+	rep, err := checkReplies(out)
 	if err != nil {
 		return err
 	}
@@ -137,7 +109,6 @@ func runChaos(ctx context.Context, o options, dbURL string, env []string, stdout
 	}
 	fmt.Fprintf(stdout, "replies: %d residents reached the end, %d did not (lost); %d submissions confirmed twice, %d replies doubled in a row, %d extra updates sent answering a question again; %d \"unavailable\" and %d \"error\" messages\n",
 		out.completed, out.failed, rep.submittedTwice, rep.doubled, rep.extra, rep.unavailable, rep.internal)
-	fmt.Fprintf(stdout, "doubled replies by the fault that began just after the first copy: %v\n", rep.causes)
 	if c.none+c.more+out.failed+cards.none+cards.more > 0 {
 		return fmt.Errorf("chaos: lost or doubled effects, or residents who did not reach the end")
 	}
@@ -188,7 +159,6 @@ func monkey(ctx context.Context, t *target, pg, rd *faultproxy.Proxy, log *chaos
 			log.mu.Lock()
 			log.kills++
 			log.mu.Unlock()
-			log.record("SIGKILL")
 			nextKill = now.Add(jitter(3, 7))
 		}
 		if now.After(nextOutage) {
@@ -199,11 +169,6 @@ func monkey(ctx context.Context, t *target, pg, rd *faultproxy.Proxy, log *chaos
 			d := jitter(2, 5)
 			nextOutage = now.Add(d + jitter(4, 8))
 			p.Stop()
-			if isPG {
-				log.record("Postgres away")
-			} else {
-				log.record("Redis away")
-			}
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
@@ -333,11 +298,10 @@ func waitCards(ctx context.Context, dbURL string) cardCounts {
 type replies struct {
 	submittedTwice, doubled, extra, unavailable, internal int
 	examples                                              []string // the first doubled replies, with what came before
-	causes                                                map[string]int
 }
 
-func checkReplies(out outcome, log *chaosLog) (replies, error) {
-	rep := replies{causes: map[string]int{}}
+func checkReplies(out outcome) (replies, error) {
+	var rep replies
 	cat, err := locales.Load()
 	if err != nil {
 		return rep, err
@@ -368,13 +332,8 @@ func checkReplies(out outcome, log *chaosLog) (replies, error) {
 			}
 			if i > 0 && m.Text == ms[i-1].Text && m.Text != "" && !has(m.Text, unavailable) {
 				rep.doubled++
-				cause := log.cause(ms[i-1].Date)
-				if cause == "" {
-					cause = "no fault just after the first copy"
-				}
-				rep.causes[cause]++
 				if len(rep.examples) < 2 {
-					rep.examples = append(rep.examples, doubledExample(r, m.ID, cause))
+					rep.examples = append(rep.examples, doubledExample(r, m.ID))
 				}
 			}
 			if has(m.Text, unavailable) {
@@ -395,7 +354,7 @@ func checkReplies(out outcome, log *chaosLog) (replies, error) {
 }
 
 // doubledExample is the part of a resident's chat around a reply that came twice.
-func doubledExample(r *resident, id int, cause string) string {
+func doubledExample(r *resident, id int) string {
 	tr := r.u.Transcript()
 	at := 0
 	for i := range tr {
@@ -404,7 +363,7 @@ func doubledExample(r *resident, id int, cause string) string {
 		}
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "  doubled reply in chat %d (%s):\n", r.u.ID(), cause)
+	fmt.Fprintf(&b, "  doubled reply in chat %d:\n", r.u.ID())
 	for _, m := range tr[max(0, at-3):min(len(tr), at+2)] {
 		who := "bot "
 		if m.FromUser {

@@ -231,7 +231,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 				var out outcome
 				f, out, err = joinPhase(ctx, t, jr)
 				if err == nil && !jr.blind {
-					rep, cerr := checkReplies(out, &chaosLog{})
+					rep, cerr := checkReplies(out)
 					if cerr != nil {
 						return cerr
 					}

@@ -41,8 +41,6 @@ type target struct {
 	verbose bool
 	stderr  io.Writer
 	mu      sync.Mutex // guards bots while chaos replaces them
-	// onWebhookSet, when set, is told of every setWebhook call (an instance starting).
-	onWebhookSet atomic.Pointer[func()]
 }
 
 // replyMethods write to a chat: the first of them after an update is its reply.
@@ -57,9 +55,6 @@ func newTarget(ctx context.Context, name, bin string, env []string, mode string,
 	t.emu.SetHook(func(method string, chatID int64) *emulator.APIError {
 		if chatID != 0 && replyMethods[method] {
 			t.lat.replied(chatID)
-		}
-		if f := t.onWebhookSet.Load(); f != nil && method == "setWebhook" {
-			(*f)()
 		}
 		return nil
 	})
