@@ -138,8 +138,10 @@ func (s *Server) Handler() http.Handler {
 		h.Set("Content-Security-Policy", csp)
 		h.Set("X-Content-Type-Options", "nosniff")
 		h.Set("X-Frame-Options", "DENY")
-		// The sign-in link's token must never leave in a Referer.
-		h.Set("Referrer-Policy", "no-referrer")
+		// The sign-in link's token never leaves in a Referer to another site; within the
+		// console the browser still names its origin on a form, which is checked below
+		// (with no-referrer at all it would send "Origin: null").
+		h.Set("Referrer-Policy", "same-origin")
 		if !strings.HasPrefix(r.URL.Path, "/static/") {
 			h.Set("Cache-Control", "no-store")
 		}

@@ -62,7 +62,10 @@ func (b *browser) do(method, path string, form url.Values) (int, string) {
 	return resp.StatusCode, string(out)
 }
 
-func (b *browser) get(path string) (int, string) { b.t.Helper(); return b.do(http.MethodGet, path, nil) }
+func (b *browser) get(path string) (int, string) {
+	b.t.Helper()
+	return b.do(http.MethodGet, path, nil)
+}
 
 var csrfRE = regexp.MustCompile(`name="csrf" value="([^"]+)"`)
 
@@ -230,7 +233,7 @@ func TestSessionCookie(t *testing.T) {
 	if resp.StatusCode != http.StatusSeeOther || !strings.Contains(sc, "HttpOnly") || !strings.Contains(sc, "SameSite=Strict") || !strings.Contains(sc, "Expires=") || strings.Contains(sc, "Secure") {
 		t.Fatalf("sign-in: %d, Set-Cookie %q (want HttpOnly, SameSite=Strict, expiring, not Secure over http)", resp.StatusCode, sc)
 	}
-	if p := resp.Header.Get("Referrer-Policy"); p != "no-referrer" {
+	if p := resp.Header.Get("Referrer-Policy"); p != "same-origin" {
 		t.Errorf("Referrer-Policy %q", p)
 	}
 }
