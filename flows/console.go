@@ -31,7 +31,7 @@ func consoleFeature(d Deps) feature {
 	return feature{menu: []MenuItem{{
 		Label:   "console.menu",
 		Value:   "console",
-		Visible: func(p *Profile) bool { return p.CoopAdmin || staffOnly(p) },
+		Visible: func(p *coopbot.Profile) bool { return p.CoopAdmin || staffOnly(p) },
 		Open: func(ctx context.Context, c *Conv) (Next, error) {
 			// The store checks the role again (a role taken away since the menu was
 			// shown) and records a refusal.
