@@ -15,7 +15,7 @@ import (
 // A Commit is a conversation step that commits something to Postgres: a join request
 // submitted, withdrawn or decided, an invite made or redeemed, a need reported or moved,
 // a training published, edited or cancelled, a sign-up, a cancelled seat, attendance, a
-// broadcast sent or cancelled, a staff role granted. Tests make the reply to the update
+// broadcast sent or cancelled, a staff role granted, a web console sign-in link sent. Tests make the reply to the update
 // that takes the step fail (flows), or kill the process before the reply (cmd/coopbot),
 // and check that the step is committed once and its reply still comes.
 //
@@ -102,6 +102,7 @@ func Commits() []Commit {
 		{Name: "neighborhood changed", Prepare: neighborhoodChanged},
 		{Name: "manager appointed", Admins: []int64{1}, Prepare: managerAppointed},
 		{Name: "manager removed", Admins: []int64{1}, Prepare: managerRemoved},
+		{Name: "console link sent", Prepare: consoleLinkSent},
 	}
 }
 
