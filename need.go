@@ -154,16 +154,6 @@ type NeedCount struct {
 	N            int
 }
 
-// The notices of need reports.
-const (
-	// NoticeNeedNew tells the staff responsible for a neighborhood of a new report (ID),
-	// with buttons to open it and to start reviewing it.
-	NoticeNeedNew NoticeKind = "need_new"
-	// NoticeNeedStatus tells a resident that their report (ID) changed status; N: the id
-	// of that change in the report's history (NeedEvent.ID).
-	NoticeNeedStatus NoticeKind = "need_status"
-)
-
 // ParseNeedCode reads a tracking code typed in any digit script, with spaces or dashes:
 // six digits, the first not zero. It returns the code in ASCII digits.
 func ParseNeedCode(s string) (string, bool) {
@@ -178,4 +168,13 @@ func ParseNeedCode(s string) (string, bool) {
 		}
 	}
 	return d, true
+}
+
+// EscalatedNeed is what a reminder of an untouched urgent report shows: no personal data.
+type EscalatedNeed struct {
+	ID             int64
+	Code           string // tracking code, six ASCII digits
+	NeighborhoodID int64
+	Category       string
+	Status         NeedStatus
 }

@@ -39,17 +39,14 @@ const (
 
 // The notices of need reports.
 const (
+	// NoticeNeedNew tells the staff responsible for a neighborhood of a new report (ID),
+	// with buttons to open it and to start reviewing it.
+	NoticeNeedNew NoticeKind = "need_new"
+	// NoticeNeedStatus tells a resident that their report (ID) changed status; N: the id
+	// of that change in the report's history (NeedEvent.ID).
+	NoticeNeedStatus NoticeKind = "need_status"
 	// NoticeNeedEscalation reminds staff of an urgent report (ID) still at "received";
 	// N: the level (1 to the neighborhood's managers, 2 to the office staff) and the
 	// hours it had waited when the reminder was queued.
 	NoticeNeedEscalation NoticeKind = "need_escalation"
 )
-
-// EscalatedNeed is what a reminder of an untouched urgent report shows: no personal data.
-type EscalatedNeed struct {
-	ID             int64
-	Code           string // tracking code, six ASCII digits
-	NeighborhoodID int64
-	Category       string
-	Status         NeedStatus
-}
