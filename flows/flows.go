@@ -21,6 +21,9 @@ type Store interface {
 	ProfileStore
 	RolesStore
 	EscalationStore
+	QuestionStore
+	QuestionAdminStore
+	OfficeMessageStore
 }
 
 // Deps are what the flows need from outside.
@@ -29,6 +32,9 @@ type Deps struct {
 	Labels Labels
 	Log    *slog.Logger
 	Now    func() time.Time
+	// Office is how residents reach the office, shown with the help (the provincial
+	// office's defaults when zero).
+	Office coopbot.Office
 }
 
 // feature is what one flow file contributes: its flows, its out-of-conversation buttons,
@@ -51,6 +57,9 @@ var features = []func(Deps) feature{
 	trainingsFeature,
 	trainingAdminFeature,
 	profileFeature,
+	questionsFeature,
+	officeMessageFeature,
+	helpFeature,
 	rolesFeature,
 	languageFeature,
 }
@@ -70,6 +79,9 @@ func New(d Deps) *Engine {
 	}
 	if d.Log == nil {
 		d.Log = slog.Default()
+	}
+	if d.Office == (coopbot.Office{}) {
+		d.Office = coopbot.DefaultOffice()
 	}
 	var all []flowDef
 	actions := map[string]Action{}
