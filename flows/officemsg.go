@@ -19,8 +19,9 @@ import (
 type OfficeMessageStore interface {
 	// MessageResident writes body to the resident behind a need report or a membership
 	// request, audits it and queues coopbot.NoticeOfficeMessage, in one transaction.
-	// forbidden (audited) when the author may not write about that record.
-	MessageResident(ctx context.Context, authorID int64, about coopbot.OfficeAbout, aboutID int64, body string) (*coopbot.OfficeMessage, error)
+	// It returns the message's id; forbidden (audited) when the author may not write about
+	// that record.
+	MessageResident(ctx context.Context, authorID int64, about coopbot.OfficeAbout, aboutID int64, body string) (int64, error)
 	// OfficeMessage returns a message to a resident (not_found when it is not theirs).
 	OfficeMessage(ctx context.Context, residentID, id int64) (*coopbot.OfficeMessage, error)
 }

@@ -27,9 +27,9 @@ type QuestionAdminStore interface {
 	// AnswerQuestion adds an answer, marks the question answered, audits it and queues
 	// coopbot.NoticeQuestionAnswer to the resident, in one transaction. conflict when the
 	// question is closed; not_found outside the scope.
-	AnswerQuestion(ctx context.Context, s *coopbot.Staff, id int64, body string) (*coopbot.Question, error)
+	AnswerQuestion(ctx context.Context, s *coopbot.Staff, id int64, body string) error
 	// CloseQuestion closes a question, audited. conflict when it was closed already.
-	CloseQuestion(ctx context.Context, s *coopbot.Staff, id int64) (*coopbot.Question, error)
+	CloseQuestion(ctx context.Context, s *coopbot.Staff, id int64) error
 }
 
 // Flows of the staff's side: the inbox, and one question opened from its alert.
@@ -292,7 +292,7 @@ func questionAnswerStep(d Deps) Step[questionInbox] {
 			if !ok {
 				return retry, nil
 			}
-			_, err := d.Store.AnswerQuestion(ctx, c.Staff, a.Question, s)
+			err := d.Store.AnswerQuestion(ctx, c.Staff, a.Question, s)
 			return questionDecided(ctx, d, c, a, "question_answer", err, "questions.answer.sent")
 		},
 	}
@@ -316,7 +316,7 @@ func questionCloseStep(d Deps) Step[questionInbox] {
 			case "no":
 				return Goto("card"), nil
 			case "yes":
-				_, err := d.Store.CloseQuestion(ctx, c.Staff, a.Question)
+				err := d.Store.CloseQuestion(ctx, c.Staff, a.Question)
 				return questionDecided(ctx, d, c, a, "question_close", err, "questions.close.done")
 			}
 			return Retry("questions.card.use_buttons"), nil

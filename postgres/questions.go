@@ -255,17 +255,17 @@ func (db *DB) StaffQuestion(ctx context.Context, s *coopbot.Staff, id int64) (*c
 
 // AnswerQuestion adds a staff answer to a question within the scope, marks it answered,
 // audits it and queues the resident's notice, in one transaction. conflict when the
-// question was closed; not_found outside the scope.
-func (db *DB) AnswerQuestion(ctx context.Context, s *coopbot.Staff, id int64, body string) (*coopbot.Question, error) {
+// question was closed; not_found outside the scope. Nothing of the resident's words is
+// kept with the effect (it is the staff member's, and outlives the resident's erasure).
+func (db *DB) AnswerQuestion(ctx context.Context, s *coopbot.Staff, id int64, body string) error {
 	scope, err := needScope(s)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	if body == "" {
-		return nil, &coopbot.Error{Code: coopbot.EInvalid, Err: errors.New("answer question: empty answer")}
+		return &coopbot.Error{Code: coopbot.EInvalid, Err: errors.New("answer question: empty answer")}
 	}
-	var out *coopbot.Question
-	err = db.once(ctx, "answer question", &out, func(tx pgx.Tx) error {
+	return db.once(ctx, "answer question", nil, func(tx pgx.Tx) error {
 		q, err := db.staffQuestion(ctx, tx, scope, id, true)
 		if err != nil {
 			return err
@@ -286,29 +286,18 @@ func (db *DB) AnswerQuestion(ctx context.Context, s *coopbot.Staff, id int64, bo
 			return err
 		}
 		notice := coopbot.Notice{Kind: coopbot.NoticeQuestionAnswer, ID: id, N: []int64{answer}}
-		if err := db.notify(ctx, tx, NotifyArgs{ResidentID: q.ResidentID, Notice: notice}); err != nil {
-			return err
-		}
-		if out, err = db.staffQuestion(ctx, tx, scope, id, false); err != nil {
-			return err
-		}
-		return nil
+		return db.notify(ctx, tx, NotifyArgs{ResidentID: q.ResidentID, Notice: notice})
 	})
-	if err != nil {
-		return nil, err
-	}
-	return out, nil
 }
 
 // CloseQuestion closes a question within the scope, audited. conflict when it was closed
 // already; not_found outside the scope.
-func (db *DB) CloseQuestion(ctx context.Context, s *coopbot.Staff, id int64) (*coopbot.Question, error) {
+func (db *DB) CloseQuestion(ctx context.Context, s *coopbot.Staff, id int64) error {
 	scope, err := needScope(s)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	var out *coopbot.Question
-	err = db.once(ctx, "close question", &out, func(tx pgx.Tx) error {
+	return db.once(ctx, "close question", nil, func(tx pgx.Tx) error {
 		q, err := db.staffQuestion(ctx, tx, scope, id, true)
 		if err != nil {
 			return err
@@ -316,36 +305,29 @@ func (db *DB) CloseQuestion(ctx context.Context, s *coopbot.Staff, id int64) (*c
 		if q.Status == coopbot.QuestionClosed {
 			return &coopbot.Error{Code: coopbot.EConflict, MsgID: "questions.card.closed_already", Err: fmt.Errorf("question %d is closed", id)}
 		}
-		if err := tx.QueryRow(ctx, `UPDATE questions SET status = 'closed', closed_by = $2, updated_at = now() WHERE id = $1
-			RETURNING status, updated_at`, id, s.ResidentID).Scan(&q.Status, &q.UpdatedAt); err != nil {
+		if _, err := tx.Exec(ctx, `UPDATE questions SET status = 'closed', closed_by = $2, updated_at = now() WHERE id = $1`, id, s.ResidentID); err != nil {
 			return err
 		}
-		if _, err := tx.Exec(ctx, `INSERT INTO audit_log (actor_id, action, subject, allowed, detail) VALUES ($1, 'question_close', $2, true, '{}')`,
-			s.ResidentID, questionSubject(id)); err != nil {
-			return err
-		}
-		out = q
-		return nil
+		_, err = tx.Exec(ctx, `INSERT INTO audit_log (actor_id, action, subject, allowed, detail) VALUES ($1, 'question_close', $2, true, $3)`,
+			s.ResidentID, questionSubject(id), map[string]any{"from": q.Status})
+		return err
 	})
-	if err != nil {
-		return nil, err
-	}
-	return out, nil
 }
 
 // MessageResident writes to the resident behind a need report (staff whose scope covers
 // its neighborhood) or a membership request (its cooperative's admins, or staff whose
 // scope covers the cooperative), audits it and queues the message as a notice, in one
-// transaction. forbidden (and audited) when the author may not, also for a record that
-// does not exist.
-func (db *DB) MessageResident(ctx context.Context, authorID int64, about coopbot.OfficeAbout, aboutID int64, body string) (*coopbot.OfficeMessage, error) {
+// transaction, and returns the message's id. forbidden (and audited) when the author may
+// not, also for a record that does not exist. The effect keeps the id only: the words are
+// the resident's to erase.
+func (db *DB) MessageResident(ctx context.Context, authorID int64, about coopbot.OfficeAbout, aboutID int64, body string) (int64, error) {
 	if body == "" || (about != coopbot.AboutNeed && about != coopbot.AboutJoinRequest) {
-		return nil, &coopbot.Error{Code: coopbot.EInvalid, Err: errors.New("message resident: empty message or unknown record")}
+		return 0, &coopbot.Error{Code: coopbot.EInvalid, Err: errors.New("message resident: empty message or unknown record")}
 	}
 	subject := string(about) + ":" + strconv.FormatInt(aboutID, 10) // need:12, join_request:5
 	var res struct {
-		Allowed bool
-		Message *coopbot.OfficeMessage
+		Allowed bool  `json:"allowed"`
+		ID      int64 `json:"id"`
 	}
 	err := db.once(ctx, "message resident", &res, func(tx pgx.Tx) error {
 		var resident int64
@@ -384,16 +366,16 @@ func (db *DB) MessageResident(ctx context.Context, authorID int64, about coopbot
 		if err := db.notify(ctx, tx, NotifyArgs{ResidentID: resident, Notice: coopbot.Notice{Kind: coopbot.NoticeOfficeMessage, ID: m.ID}}); err != nil {
 			return err
 		}
-		res.Allowed, res.Message = true, m
+		res.Allowed, res.ID = true, m.ID
 		return nil
 	})
 	if err != nil {
-		return nil, err
+		return 0, err
 	}
 	if !res.Allowed {
-		return nil, &coopbot.Error{Code: coopbot.EForbidden, MsgID: "admin.denied", Err: fmt.Errorf("message resident: %d may not write about %s", authorID, subject)}
+		return 0, &coopbot.Error{Code: coopbot.EForbidden, MsgID: "admin.denied", Err: fmt.Errorf("message resident: %d may not write about %s", authorID, subject)}
 	}
-	return res.Message, nil
+	return res.ID, nil
 }
 
 // OfficeMessage returns a message to a resident (not_found when it is not theirs).

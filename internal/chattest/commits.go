@@ -15,7 +15,8 @@ import (
 // A Commit is a conversation step that commits something to Postgres: a join request
 // submitted, withdrawn or decided, an invite made or redeemed, a need reported or moved,
 // a training published, edited or cancelled, a sign-up, a cancelled seat, attendance, a
-// broadcast sent or cancelled, a staff role granted. Tests make the reply to the update
+// broadcast sent or cancelled, a staff role granted, a question to the office asked,
+// answered or closed, a message written to a resident from a need or join card. Tests make the reply to the update
 // that takes the step fail (flows), or kill the process before the reply (cmd/coopbot),
 // and check that the step is committed once and its reply still comes.
 //
@@ -96,6 +97,11 @@ func Commits() []Commit {
 		{Name: "broadcast sent", Prepare: broadcastSent},
 		{Name: "broadcast cancelled", Prepare: broadcastCancelled},
 		{Name: "staff role granted", Admins: []int64{1}, Prepare: staffGranted},
+		{Name: "question asked", Prepare: questionAsked},
+		{Name: "question answered", Prepare: questionAnswered},
+		{Name: "question closed", Prepare: questionClosed},
+		{Name: "resident written to from a need card", Prepare: needResidentWritten},
+		{Name: "applicant written to from a join card", Prepare: applicantWritten},
 	}
 }
 
@@ -742,6 +748,140 @@ func staffGranted(h *Harness, base int64) *Step {
 				"staff": h.count(`SELECT count(*) FROM staff st JOIN residents r ON r.id = st.resident_id
 					WHERE r.platform = 'telegram' AND r.user_id = $1 AND st.source = 'config'`, s.ID),
 				"grant audited": h.count(`SELECT count(*) FROM audit_log WHERE action = 'staff_grant' AND detail->>'ref' = $1`, ref),
+			}
+		},
+	}
+}
+
+// askQuestion takes a resident through "ask the office" to its review (no photo).
+func (u *User) askQuestion(words string) {
+	u.h.T.Helper()
+	u.Press("question.menu.ask")
+	u.SeesLike("question.text.prompt")
+	u.Send(words)
+	u.Sees("question.photo.prompt")
+	u.Press("question.photo.none")
+	u.Sees("question.review.title")
+}
+
+// questionOpened has a resident ask and submit a question, and their neighborhood's
+// manager open it from the inbox; it returns the manager, the resident and the question.
+func questionOpened(h *Harness, base int64, nbhFa, words string) (m, r *User, q int64) {
+	nbh := h.neighborhood(nbhFa)
+	m = h.onboarded(base+2, nbhFa)
+	m.manager(nbh)
+	r = h.onboarded(base+1, nbhFa)
+	r.askQuestion(words)
+	r.Press("question.review.submit")
+	r.SeesLike("question.sent")
+	q = int64(h.count(`SELECT id FROM questions WHERE resident_id = $1`, r.ResidentID()))
+	m.Press("questions.menu.inbox")
+	m.SeesLike("questions.list.title")
+	m.PressContaining(text.FaDigits(fmt.Sprint(q)))
+	m.SeesLike("questions.card.asker")
+	return m, r, q
+}
+
+func questionAsked(h *Harness, base int64) *Step {
+	nbh := h.neighborhood("دوه‌چی")
+	m := h.onboarded(base+2, "دوه‌چی")
+	m.manager(nbh)
+	r := h.onboarded(base+1, "دوه‌چی")
+	r.askQuestion("آب لوله‌کشی کوچهٔ ما یک هفته است قطع است")
+	return &Step{
+		Actor: r,
+		Take:  func() { r.Press("question.review.submit") },
+		Reply: func() { r.SeesLike("question.sent") },
+		Effects: func() map[string]int {
+			return map[string]int{
+				"question":        h.count(`SELECT count(*) FROM questions WHERE resident_id = $1`, r.ResidentID()),
+				"manager alerted": h.notices(m.ResidentID(), coopbot.NoticeQuestionNew),
+				"audited":         h.audited(r.ResidentID(), "question_ask"),
+			}
+		},
+	}
+}
+
+func questionAnswered(h *Harness, base int64) *Step {
+	m, r, q := questionOpened(h, base, "امیرخیز", "وام خوداشتغالی چگونه گرفته می‌شود؟")
+	m.Press("questions.card.answer")
+	m.SeesLike("questions.answer.prompt")
+	return &Step{
+		Actor: m,
+		Take:  func() { m.Send("با کارت ملی به ادارهٔ تعاون مراجعه کنید.") },
+		Reply: func() { m.SeesLike("questions.answer.sent") },
+		Effects: func() map[string]int {
+			return map[string]int{
+				"answer":        h.count(`SELECT count(*) FROM question_answers WHERE question_id = $1`, q),
+				"answered":      h.count(`SELECT count(*) FROM questions WHERE id = $1 AND status = 'answered'`, q),
+				"resident told": h.notices(r.ResidentID(), coopbot.NoticeQuestionAnswer),
+				"audited":       h.audited(m.ResidentID(), "question_answer"),
+			}
+		},
+	}
+}
+
+func questionClosed(h *Harness, base int64) *Step {
+	m, _, q := questionOpened(h, base, "چرنداب", "چراغ‌های پارک محله خاموش است")
+	m.Press("questions.card.close")
+	m.SeesLike("questions.close.confirm")
+	return &Step{
+		Actor: m,
+		Take:  func() { m.Press("questions.close.yes") },
+		Reply: func() { m.SeesLike("questions.close.done") },
+		Effects: func() map[string]int {
+			return map[string]int{
+				"closed":  h.count(`SELECT count(*) FROM questions WHERE id = $1 AND status = 'closed'`, q),
+				"audited": h.audited(m.ResidentID(), "question_close"),
+			}
+		},
+	}
+}
+
+func needResidentWritten(h *Harness, base int64) *Step {
+	nbh := h.neighborhood("باغمیشه")
+	m := h.onboarded(base+2, "باغمیشه")
+	m.manager(nbh)
+	r := h.onboarded(base+1, "باغمیشه")
+	r.reportNeed("برای خرید دارو کمک لازم دارم")
+	r.Press("need.review.submit")
+	r.SeesLike("need.submitted")
+	m.Press("needs.menu.inbox")
+	m.Press("office.message.button")
+	m.SeesLike("office.message.prompt_need")
+	return &Step{
+		Actor: m,
+		Take:  func() { m.Send("لطفاً نسخهٔ پزشک را به سرای محله بیاورید.") },
+		Reply: func() { m.SeesLike("office.message.sent") },
+		Effects: func() map[string]int {
+			return map[string]int{
+				"message":       h.count(`SELECT count(*) FROM office_messages WHERE resident_id = $1`, r.ResidentID()),
+				"resident told": h.notices(r.ResidentID(), coopbot.NoticeOfficeMessage),
+				"audited":       h.audited(m.ResidentID(), "resident_message"),
+			}
+		},
+	}
+}
+
+func applicantWritten(h *Harness, base int64) *Step {
+	nbh := h.neighborhood("راسته‌کوچه")
+	coop := h.cooperative(nbh, "تعاونی کفاشان راسته‌کوچه")
+	admin := h.onboarded(base+2, "راسته‌کوچه")
+	admin.coopAdmin(coop)
+	r := h.onboarded(base+1, "راسته‌کوچه")
+	h.pending(r.ResidentID(), coop)
+	admin.SeesLike("coop.card.title")
+	admin.Press("office.message.button")
+	admin.SeesLike("office.message.prompt_join")
+	return &Step{
+		Actor: admin,
+		Take:  func() { admin.Send("لطفاً برای گفتگو دوشنبه به تعاونی بیایید.") },
+		Reply: func() { admin.SeesLike("office.message.sent") },
+		Effects: func() map[string]int {
+			return map[string]int{
+				"message":        h.count(`SELECT count(*) FROM office_messages WHERE resident_id = $1`, r.ResidentID()),
+				"applicant told": h.notices(r.ResidentID(), coopbot.NoticeOfficeMessage),
+				"audited":        h.audited(admin.ResidentID(), "resident_message"),
 			}
 		},
 	}
