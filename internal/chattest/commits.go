@@ -89,8 +89,10 @@ func Commits() []Commit {
 		{Name: "invite redeemed", Prepare: inviteRedeemed},
 		{Name: "need reported", Prepare: needReported},
 		{Name: "need status changed", Prepare: needMoved},
+		{Name: "need taken from its alert", Prepare: needTakenFromAlert},
 		{Name: "training published", Prepare: trainingPublished},
 		{Name: "training edited", Prepare: trainingEdited},
+		{Name: "training cancelled", Prepare: trainingCancelled},
 		{Name: "signed up for a training", Prepare: signedUp},
 		{Name: "enrolment cancelled", Prepare: enrolmentCancelled},
 		{Name: "attendance marked", Prepare: attendanceMarked},
@@ -102,6 +104,9 @@ func Commits() []Commit {
 		{Name: "question closed", Prepare: questionClosed},
 		{Name: "resident written to from a need card", Prepare: needResidentWritten},
 		{Name: "applicant written to from a join card", Prepare: applicantWritten},
+		{Name: "neighborhood changed", Prepare: neighborhoodChanged},
+		{Name: "manager appointed", Admins: []int64{1}, Prepare: managerAppointed},
+		{Name: "manager removed", Admins: []int64{1}, Prepare: managerRemoved},
 	}
 }
 
@@ -531,6 +536,30 @@ func needMoved(h *Harness, base int64) *Step {
 	}
 }
 
+func needTakenFromAlert(h *Harness, base int64) *Step {
+	nbh := h.neighborhood("باغمیشه")
+	m := h.onboarded(base+2, "باغمیشه")
+	m.manager(nbh)
+	r := h.onboarded(base+1, "باغمیشه")
+	r.reportNeed("برای دارو و درمان پدرم کمک لازم دارم")
+	r.Press("need.review.submit")
+	r.SeesLike("need.submitted")
+	report := int64(h.count(`SELECT id FROM need_reports WHERE resident_id = $1`, r.ResidentID()))
+	m.SeesLike("needs.alert.new")
+	return &Step{
+		Actor: m,
+		Take:  func() { m.Press("needs.alert.review") },
+		Reply: func() { m.Sees("needs.card.changed", "Code", Any, "Status", m.Text("need.status.reviewing")) },
+		Effects: func() map[string]int {
+			return map[string]int{
+				"status changed": h.count(`SELECT count(*) FROM need_events WHERE report_id = $1 AND actor_id = $2`, report, m.ResidentID()),
+				"resident told":  h.notices(r.ResidentID(), coopbot.NoticeNeedStatus),
+				"reviewing":      h.count(`SELECT count(*) FROM need_reports WHERE id = $1 AND status = 'reviewing'`, report),
+			}
+		},
+	}
+}
+
 func trainingPublished(h *Harness, base int64) *Step {
 	nbh := h.neighborhood("منظریه")
 	m := h.onboarded(base+1, "منظریه")
@@ -588,6 +617,30 @@ func trainingEdited(h *Harness, base int64) *Step {
 				"revision":      h.count(`SELECT rev FROM trainings WHERE id = $1`, tr.ID) - tr.Rev,
 				"enrollee told": h.notices(r.ResidentID(), coopbot.NoticeTrainingChanged),
 				"edit audited":  h.audited(m.ResidentID(), "training_edit"),
+			}
+		},
+	}
+}
+
+func trainingCancelled(h *Harness, base int64) *Step {
+	nbh := h.neighborhood("راسته‌کوچه")
+	tr := h.training(nbh, "نان محلی", 10, 7)
+	r := h.onboarded(base+2, "راسته‌کوچه")
+	h.signUp(tr.ID, r.ResidentID())
+	m := h.onboarded(base+1, "راسته‌کوچه")
+	m.manager(nbh)
+	m.staffTraining(tr.TitleFa)
+	m.Press("trainings.manage.cancel")
+	m.SeesLike("trainings.cancel.confirm")
+	return &Step{
+		Actor: m,
+		Take:  func() { m.Press("trainings.cancel.yes") },
+		Reply: func() { m.SeesLike("trainings.cancel.done") },
+		Effects: func() map[string]int {
+			return map[string]int{
+				"cancelled":     h.count(`SELECT count(*) FROM trainings WHERE id = $1 AND cancelled_at IS NOT NULL`, tr.ID),
+				"enrollee told": h.notices(r.ResidentID(), coopbot.NoticeTrainingCancelled),
+				"audited":       h.audited(m.ResidentID(), "training_cancel"),
 			}
 		},
 	}
@@ -783,10 +836,10 @@ func questionOpened(h *Harness, base int64, nbhFa, words string) (m, r *User, q 
 }
 
 func questionAsked(h *Harness, base int64) *Step {
-	nbh := h.neighborhood("دوه‌چی")
-	m := h.onboarded(base+2, "دوه‌چی")
+	nbh := h.neighborhood("ولیعصر")
+	m := h.onboarded(base+2, "ولیعصر")
 	m.manager(nbh)
-	r := h.onboarded(base+1, "دوه‌چی")
+	r := h.onboarded(base+1, "ولیعصر")
 	r.askQuestion("آب لوله‌کشی کوچهٔ ما یک هفته است قطع است")
 	return &Step{
 		Actor: r,
@@ -803,7 +856,7 @@ func questionAsked(h *Harness, base int64) *Step {
 }
 
 func questionAnswered(h *Harness, base int64) *Step {
-	m, r, q := questionOpened(h, base, "امیرخیز", "وام خوداشتغالی چگونه گرفته می‌شود؟")
+	m, r, q := questionOpened(h, base, "آبرسان", "وام خوداشتغالی چگونه گرفته می‌شود؟")
 	m.Press("questions.card.answer")
 	m.SeesLike("questions.answer.prompt")
 	return &Step{
@@ -822,7 +875,7 @@ func questionAnswered(h *Harness, base int64) *Step {
 }
 
 func questionClosed(h *Harness, base int64) *Step {
-	m, _, q := questionOpened(h, base, "چرنداب", "چراغ‌های پارک محله خاموش است")
+	m, _, q := questionOpened(h, base, "زعفرانیه", "چراغ‌های پارک محله خاموش است")
 	m.Press("questions.card.close")
 	m.SeesLike("questions.close.confirm")
 	return &Step{
@@ -839,10 +892,10 @@ func questionClosed(h *Harness, base int64) *Step {
 }
 
 func needResidentWritten(h *Harness, base int64) *Step {
-	nbh := h.neighborhood("باغمیشه")
-	m := h.onboarded(base+2, "باغمیشه")
+	nbh := h.neighborhood("ائل‌گلی")
+	m := h.onboarded(base+2, "ائل‌گلی")
 	m.manager(nbh)
-	r := h.onboarded(base+1, "باغمیشه")
+	r := h.onboarded(base+1, "ائل‌گلی")
 	r.reportNeed("برای خرید دارو کمک لازم دارم")
 	r.Press("need.review.submit")
 	r.SeesLike("need.submitted")
@@ -864,11 +917,11 @@ func needResidentWritten(h *Harness, base int64) *Step {
 }
 
 func applicantWritten(h *Harness, base int64) *Step {
-	nbh := h.neighborhood("راسته‌کوچه")
-	coop := h.cooperative(nbh, "تعاونی کفاشان راسته‌کوچه")
-	admin := h.onboarded(base+2, "راسته‌کوچه")
+	nbh := h.neighborhood("ستارخان")
+	coop := h.cooperative(nbh, "تعاونی کفاشان ستارخان")
+	admin := h.onboarded(base+2, "ستارخان")
 	admin.coopAdmin(coop)
-	r := h.onboarded(base+1, "راسته‌کوچه")
+	r := h.onboarded(base+1, "ستارخان")
 	h.pending(r.ResidentID(), coop)
 	admin.SeesLike("coop.card.title")
 	admin.Press("office.message.button")
@@ -882,6 +935,84 @@ func applicantWritten(h *Harness, base int64) *Step {
 				"message":        h.count(`SELECT count(*) FROM office_messages WHERE resident_id = $1`, r.ResidentID()),
 				"applicant told": h.notices(r.ResidentID(), coopbot.NoticeOfficeMessage),
 				"audited":        h.audited(admin.ResidentID(), "resident_message"),
+			}
+		},
+	}
+}
+
+// rolesManagers takes staff member s to the managers of neighborhood nbh.
+func (s *User) rolesManagers(nbh string) {
+	s.Press("roles.menu")
+	s.SeesLike("roles.home")
+	s.Press("roles.home.managers")
+	s.SeesLike("onboarding.neighborhood.prompt")
+	s.Send(nbh)
+}
+
+func managerAppointed(h *Harness, base int64) *Step {
+	nbh := h.neighborhood("دوه‌چی")
+	s := h.onboarded(base+1, "سرخاب")
+	m := h.onboarded(base+2, "دوه‌چی")
+	s.rolesManagers("دوه‌چی")
+	s.SeesLike("roles.managers.none")
+	s.Press("roles.managers.appoint")
+	s.SeesLike("roles.appoint.title")
+	s.PressLabel(m.E.FirstName())
+	s.SeesLike("roles.appoint.confirm")
+	return &Step{
+		Actor: s,
+		Take:  func() { s.Press("roles.appoint.yes") },
+		Reply: func() { s.SeesLike("roles.appoint.done") },
+		Effects: func() map[string]int {
+			return map[string]int{
+				"manager": h.count(`SELECT count(*) FROM staff WHERE resident_id = $1 AND role = 'neighborhood_manager' AND neighborhood_id = $2`, m.ResidentID(), nbh),
+				"told":    h.notices(m.ResidentID(), coopbot.NoticeManagerGranted),
+				"audited": h.audited(s.ResidentID(), "manager_grant"),
+			}
+		},
+	}
+}
+
+func managerRemoved(h *Harness, base int64) *Step {
+	nbh := h.neighborhood("امیرخیز")
+	s := h.onboarded(base+1, "سرخاب")
+	m := h.onboarded(base+2, "امیرخیز")
+	m.manager(nbh)
+	s.rolesManagers("امیرخیز")
+	s.SeesLike("roles.managers.title")
+	s.PressLabel(s.Text("roles.revoke.button", "Name", text.Shorten(m.E.FirstName(), 40)))
+	s.SeesLike("roles.revoke.confirm")
+	return &Step{
+		Actor: s,
+		Take:  func() { s.Press("roles.revoke.yes") },
+		Reply: func() { s.SeesLike("roles.revoke.done") },
+		Effects: func() map[string]int {
+			return map[string]int{
+				"removed": 1 - h.count(`SELECT count(*) FROM staff WHERE resident_id = $1`, m.ResidentID()),
+				"told":    h.notices(m.ResidentID(), coopbot.NoticeRoleRevoked),
+				"audited": h.audited(s.ResidentID(), "staff_revoke"),
+			}
+		},
+	}
+}
+
+func neighborhoodChanged(h *Harness, base int64) *Step {
+	to := h.neighborhood("ستارخان")
+	r := h.onboarded(base+1, "چرنداب")
+	r.Press("profile.menu")
+	r.SeesLike("profile.neighborhood")
+	r.Press("profile.change_neighborhood")
+	r.Press("profile.neighborhood.choose")
+	r.SeesLike("onboarding.neighborhood.prompt")
+	r.Send("ستارخان")
+	r.SeesLike("profile.neighborhood.confirm")
+	return &Step{
+		Actor: r,
+		Take:  func() { r.Press("profile.neighborhood.yes") },
+		Reply: func() { r.SeesLike("profile.neighborhood.changed") },
+		Effects: func() map[string]int {
+			return map[string]int{
+				"moved": h.count(`SELECT count(*) FROM residents WHERE id = $1 AND neighborhood_id = $2`, r.ResidentID(), to),
 			}
 		},
 	}
