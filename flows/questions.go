@@ -217,7 +217,7 @@ func questionPhotoStep() Step[question] {
 // questionStatusID is the label of a status.
 func questionStatusID(s coopbot.QuestionStatus) string { return "question.status." + string(s) }
 
-// questionLines are a question as its resident (withName false) or staff read it: number,
+// questionLines are a question as its resident or (forStaff) staff read it: number,
 // date, status, the words and the answers.
 func questionLines(q *coopbot.Question, forStaff bool) []coopbot.Msg {
 	out := []coopbot.Msg{
