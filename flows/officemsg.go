@@ -76,7 +76,7 @@ func officeMessageFeature(d Deps) feature {
 	f := &Flow[joinMessage]{Name: flowJoinMessage, Gate: a.deciderGate, Steps: []Step[joinMessage]{{
 		Name: "text",
 		Ask: func(ctx context.Context, c *Conv, m *joinMessage) (coopbot.Reply, error) {
-			return coopbot.Text(coopbot.M("office.message.prompt_join", "ID", ID(m.Request), "Max", text.Number(coopbot.OfficeMessageMax))), nil
+			return coopbot.Text(coopbot.M("office.message.prompt_join", "ID", recordNo(m.Request), "Max", text.Number(coopbot.OfficeMessageMax))), nil
 		},
 		Answer: func(ctx context.Context, c *Conv, m *joinMessage, in Input) (Next, error) {
 			s, retry, ok := officeMessageRules.read(in)
@@ -130,7 +130,7 @@ func renderOfficeMessage(ctx context.Context, s Store, to *coopbot.Resident, n c
 		if err != nil {
 			return coopbot.Reply{}, err
 		}
-		about = coopMsg("office.notify.join", r.Cooperative, "ID", ID(r.ID))
+		about = coopMsg("office.notify.join", r.Cooperative, "ID", recordNo(r.ID))
 	default:
 		return coopbot.Reply{}, fmt.Errorf("office message %d is about %q", m.ID, m.About)
 	}

@@ -373,7 +373,7 @@ func (p *profileFlow) summary(ctx context.Context, c *Conv, s *coopbot.DataSumma
 	} else {
 		out = append(out, coopbot.M("profile.data.questions", "Count", text.Number(int64(n))).WithCount(n))
 		for _, q := range s.Questions[:min(n, summaryShown)] {
-			out = append(out, coopbot.M("profile.data.question", "ID", ID(q.ID), "Status", coopbot.M(questionStatusID(q.Status)),
+			out = append(out, coopbot.M("profile.data.question", "ID", recordNo(q.ID), "Status", coopbot.M(questionStatusID(q.Status)),
 				"Date", text.Date(q.CreatedAt), "Answers", text.Number(int64(q.Answers))).WithCount(q.Answers))
 		}
 		out = append(out, more(n)...)

@@ -119,7 +119,7 @@ func questionForm(d Deps) Form[question] {
 			if err := d.Store.CreateQuestion(ctx, q); err != nil {
 				return Next{}, err
 			}
-			return Done(coopbot.Text(coopbot.M("question.sent", "ID", ID(q.ID)), coopbot.M("question.sent.follow"))), nil
+			return Done(coopbot.Text(coopbot.M("question.sent", "ID", recordNo(q.ID)), coopbot.M("question.sent.follow"))), nil
 		},
 	}
 }
@@ -221,7 +221,7 @@ func questionStatusID(s coopbot.QuestionStatus) string { return "question.status
 // date, status, the words and the answers.
 func questionLines(q *coopbot.Question, forStaff bool) []coopbot.Msg {
 	out := []coopbot.Msg{
-		coopbot.M("question.detail.title", "ID", ID(q.ID), "Date", When(q.CreatedAt)),
+		coopbot.M("question.detail.title", "ID", recordNo(q.ID), "Date", whenText(q.CreatedAt)),
 		coopbot.M("question.detail.status", "Status", coopbot.M(questionStatusID(q.Status))),
 		coopbot.M("question.field.text", "Text", needEcho(q.Body)),
 	}
@@ -232,7 +232,7 @@ func questionLines(q *coopbot.Question, forStaff bool) []coopbot.Msg {
 		return append(out, coopbot.M("question.detail.no_answer"))
 	}
 	for _, a := range q.Answers {
-		out = append(out, coopbot.Raw(""), coopbot.M("question.detail.answer", "Date", When(a.At), "Text", needEcho(a.Body)))
+		out = append(out, coopbot.Raw(""), coopbot.M("question.detail.answer", "Date", whenText(a.At), "Text", needEcho(a.Body)))
 		if forStaff && a.AuthorName != "" {
 			out = append(out, coopbot.M("questions.card.by", "Name", text.Isolate(a.AuthorName)))
 		}
@@ -242,7 +242,7 @@ func questionLines(q *coopbot.Question, forStaff bool) []coopbot.Msg {
 
 // questionPhotoReply shows a question's photo by its file id.
 func questionPhotoReply(q *coopbot.Question) coopbot.Reply {
-	return coopbot.Reply{File: q.Photo, Text: []coopbot.Msg{coopbot.M("question.photo.caption", "ID", ID(q.ID))}}
+	return coopbot.Reply{File: q.Photo, Text: []coopbot.Msg{coopbot.M("question.photo.caption", "ID", recordNo(q.ID))}}
 }
 
 const questionsPerPage = 5
@@ -260,9 +260,9 @@ func questionMineList(d Deps) List[questionMine, coopbot.Question] {
 			return []coopbot.Msg{coopbot.M("question.mine.title", "Count", text.Number(int64(total))).WithCount(total)}, nil
 		},
 		Show: func(c *Conv, _ *questionMine, q coopbot.Question) ([]coopbot.Msg, coopbot.Msg) {
-			return []coopbot.Msg{coopbot.M("question.mine.item", "ID", ID(q.ID), "Date", text.Date(q.CreatedAt),
+			return []coopbot.Msg{coopbot.M("question.mine.item", "ID", recordNo(q.ID), "Date", text.Date(q.CreatedAt),
 					"Status", coopbot.M(questionStatusID(q.Status)), "Text", text.Isolate(text.Shorten(q.Body, 60)))},
-				coopbot.M("question.mine.open", "ID", ID(q.ID))
+				coopbot.M("question.mine.open", "ID", recordNo(q.ID))
 		},
 		ID: func(q coopbot.Question) int64 { return q.ID },
 		Find: func(ctx context.Context, c *Conv, _ *questionMine, id int64) (coopbot.Question, bool, error) {
@@ -334,7 +334,7 @@ func renderQuestionAnswer(ctx context.Context, s Store, to *coopbot.Resident, n 
 		return coopbot.Reply{}, &coopbot.Error{Code: coopbot.ENotFound, Err: fmt.Errorf("question %d has no answer %d", q.ID, num[0])}
 	}
 	return coopbot.Text(
-		coopbot.M("question.notify.answer", "ID", ID(q.ID), "Question", needEcho(text.Shorten(q.Body, 120))),
+		coopbot.M("question.notify.answer", "ID", recordNo(q.ID), "Question", needEcho(text.Shorten(q.Body, 120))),
 		coopbot.M("question.notify.text", "Text", needEcho(q.Answers[i].Body)),
 		coopbot.M("question.notify.footer"),
 	), nil

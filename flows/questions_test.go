@@ -7,7 +7,6 @@ import (
 	"testing"
 
 	"coopbot"
-	"coopbot/flows"
 	"coopbot/internal/chattest"
 	"coopbot/text"
 )
@@ -77,7 +76,7 @@ func TestQuestionAnsweredAndClosed(t *testing.T) {
 	id := qSent(t, h, r)
 
 	// The manager's alert opens the question's card.
-	mgr.Sees("questions.alert.new", "ID", flows.ID(id), "Neighborhood", "سرخاب", "Text", text.Isolate(words))
+	mgr.Sees("questions.alert.new", "ID", recordNo(id), "Neighborhood", "سرخاب", "Text", text.Isolate(words))
 	mgr.Press("questions.alert.open")
 	card := mgr.Sees("questions.card.asker", "Name", chattest.Any)
 	contains(t, mgr, card, msg("question.detail.no_answer"), msg("question.detail.status", "Status", mgr.Text("question.status.open")))
@@ -89,22 +88,22 @@ func TestQuestionAnsweredAndClosed(t *testing.T) {
 
 	// The answer: too long first, then the words; the resident is told in Azeri.
 	mgr.Press("questions.card.answer")
-	mgr.Sees("questions.answer.prompt", "ID", flows.ID(id), "Max", "۱٬۰۰۰")
+	mgr.Sees("questions.answer.prompt", "ID", recordNo(id), "Max", "۱٬۰۰۰")
 	mgr.Send(strings.Repeat("ا", 1001))
 	mgr.Sees("questions.answer.too_long", "Count", "۱٬۰۰۱", "Max", "۱٬۰۰۰")
 	const answer = "همکاران ما فردا برای بازدید می‌آیند."
 	mgr.Send(answer)
-	mgr.Sees("questions.answer.sent", "ID", flows.ID(id))
+	mgr.Sees("questions.answer.sent", "ID", recordNo(id))
 	mgr.Sees("question.detail.status", "Status", mgr.Text("question.status.answered"))
-	note := r.Sees("question.notify.answer", "ID", flows.ID(id), "Question", text.Isolate(words))
+	note := r.Sees("question.notify.answer", "ID", recordNo(id), "Question", text.Isolate(words))
 	contains(t, r, note, msg("question.notify.text", "Text", text.Isolate(answer)), msg("question.notify.footer"))
 
 	r.Send("/menu")
 	r.Sees("menu.title")
 	r.Press("question.menu.mine")
 	r.Sees("question.mine.title", "Count", "۱")
-	r.Press("question.mine.open", "ID", flows.ID(id))
-	detail := r.Sees("question.detail.title", "ID", flows.ID(id), "Date", chattest.Any)
+	r.Press("question.mine.open", "ID", recordNo(id))
+	detail := r.Sees("question.detail.title", "ID", recordNo(id), "Date", chattest.Any)
 	contains(t, r, detail, msg("question.detail.status", "Status", r.Text("question.status.answered")))
 	if !strings.Contains(detail.Text, answer) {
 		t.Fatalf("my question does not show the answer: %q", detail.Text)
@@ -112,12 +111,12 @@ func TestQuestionAnsweredAndClosed(t *testing.T) {
 
 	// Closing: "no" keeps it, "yes" closes it; no more answer button.
 	mgr.Press("questions.card.close")
-	mgr.Sees("questions.close.confirm", "ID", flows.ID(id))
+	mgr.Sees("questions.close.confirm", "ID", recordNo(id))
 	mgr.Press("questions.close.no")
 	mgr.Sees("questions.card.asker", "Name", chattest.Any)
 	mgr.Press("questions.card.close")
 	mgr.Press("questions.close.yes")
-	mgr.Sees("questions.close.done", "ID", flows.ID(id))
+	mgr.Sees("questions.close.done", "ID", recordNo(id))
 	closed := mgr.Sees("question.detail.status", "Status", mgr.Text("question.status.closed"))
 	for _, row := range closed.Inline {
 		for _, b := range row {
@@ -170,14 +169,14 @@ func TestQuestionManagerScope(t *testing.T) {
 	r := h.User(7202)
 	r.Onboard("سرخاب")
 	id := qAsk(t, h, r, "شکایت از تأخیر در پرداخت وام تعاونی")
-	staff.Sees("questions.alert.new", "ID", flows.ID(id), "Neighborhood", "سرخاب", "Text", chattest.Any)
+	staff.Sees("questions.alert.new", "ID", recordNo(id), "Neighborhood", "سرخاب", "Text", chattest.Any)
 
 	// The other neighborhood's manager: nothing in their inbox.
 	other.Press("questions.menu.inbox")
 	list := other.Sees("questions.list.title", "Group", other.Text("questions.group.open"), "Count", "۰")
 	contains(t, other, list, msg("questions.list.none"))
 	for _, m := range other.E.Messages() {
-		if strings.Contains(m.Text, flows.ID(id)) && len(m.Inline) > 0 && m.Inline[0][0].Text == other.Text("questions.alert.open") {
+		if strings.Contains(m.Text, recordNo(id)) && len(m.Inline) > 0 && m.Inline[0][0].Text == other.Text("questions.alert.open") {
 			t.Fatalf("the other manager was alerted: %q", m.Text)
 		}
 	}
@@ -213,11 +212,11 @@ func TestQuestionManagerScope(t *testing.T) {
 	staff.Sees("menu.title")
 	staff.Press("questions.menu.inbox")
 	staff.Sees("questions.list.title", "Group", staff.Text("questions.group.open"), "Count", "۱")
-	staff.PressContaining(flows.ID(id))
+	staff.PressContaining(recordNo(id))
 	staff.Press("questions.card.answer")
 	staff.Send("پرونده شما به کارشناس وام ارجاع شد.")
-	staff.Sees("questions.answer.sent", "ID", flows.ID(id))
-	r.Sees("question.notify.answer", "ID", flows.ID(id), "Question", chattest.Any)
+	staff.Sees("questions.answer.sent", "ID", recordNo(id))
+	r.Sees("question.notify.answer", "ID", recordNo(id), "Question", chattest.Any)
 	staff.Send("/menu")
 	staff.Sees("menu.title")
 	staff.Press("questions.menu.inbox")
@@ -299,12 +298,12 @@ func TestMessageResidentFromCards(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	admin.Sees("coop.card.title", coop(carpetFa, "ID", flows.ID(req))...)
+	admin.Sees("coop.card.title", coop(carpetFa, "ID", recordNo(req))...)
 	admin.Press("office.message.button")
-	admin.Sees("office.message.prompt_join", "ID", flows.ID(req), "Max", "۱٬۰۰۰")
+	admin.Sees("office.message.prompt_join", "ID", recordNo(req), "Max", "۱٬۰۰۰")
 	admin.Send("سلام، لطفاً کپی کارت ملی را بیاورید.")
 	admin.Sees("office.message.sent")
-	applicant.Sees("office.notify.join", coop(carpetFa, "ID", flows.ID(req))...)
+	applicant.Sees("office.notify.join", coop(carpetFa, "ID", recordNo(req))...)
 
 	// Someone with no say over the request, pressing the same (forged) button, is refused.
 	stranger := h.User(7405)
@@ -351,12 +350,12 @@ func TestQuestionErased(t *testing.T) {
 	contains(t, r, review, msg("question.field.photo"))
 	r.Press("question.review.submit")
 	id := qSent(t, h, r)
-	staff.Sees("questions.alert.new", "ID", flows.ID(id), "Neighborhood", chattest.Any, "Text", chattest.Any)
+	staff.Sees("questions.alert.new", "ID", recordNo(id), "Neighborhood", chattest.Any, "Text", chattest.Any)
 	staff.Press("questions.alert.open")
 	staff.Press("questions.card.answer")
 	staff.Send(answer)
-	staff.Sees("questions.answer.sent", "ID", flows.ID(id))
-	r.Sees("question.notify.answer", "ID", flows.ID(id), "Question", chattest.Any)
+	staff.Sees("questions.answer.sent", "ID", recordNo(id))
+	r.Sees("question.notify.answer", "ID", recordNo(id), "Question", chattest.Any)
 
 	r.Send("/menu")
 	r.Sees("menu.title")

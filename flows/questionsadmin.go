@@ -149,9 +149,9 @@ func questionList(d Deps) List[questionInbox, coopbot.Question] {
 				"Count", text.Number(int64(total))).WithCount(total)}, nil
 		},
 		Show: func(c *Conv, _ *questionInbox, q coopbot.Question) ([]coopbot.Msg, coopbot.Msg) {
-			return []coopbot.Msg{coopbot.M("questions.list.item", "ID", ID(q.ID), "Date", text.Date(q.CreatedAt),
+			return []coopbot.Msg{coopbot.M("questions.list.item", "ID", recordNo(q.ID), "Date", text.Date(q.CreatedAt),
 					"Name", text.Isolate(q.AskerName), "Status", coopbot.M(questionStatusID(q.Status)), "Text", text.Isolate(text.Shorten(q.Body, 60)))},
-				coopbot.M("questions.list.open", "ID", ID(q.ID), "Name", text.Isolate(text.Shorten(q.AskerName, 20)))
+				coopbot.M("questions.list.open", "ID", recordNo(q.ID), "Name", text.Isolate(text.Shorten(q.AskerName, 20)))
 		},
 		ID: func(q coopbot.Question) int64 { return q.ID },
 		Find: func(ctx context.Context, c *Conv, _ *questionInbox, id int64) (coopbot.Question, bool, error) {
@@ -266,7 +266,7 @@ func questionCardStep(d Deps) Step[questionInbox] {
 func questionDecided(ctx context.Context, d Deps, c *Conv, a *questionInbox, action string, err error, done string) (Next, error) {
 	switch coopbot.ErrorCode(err) {
 	case "":
-		return Goto("card").Say(coopbot.Text(coopbot.M(done, "ID", ID(a.Question)))), nil
+		return Goto("card").Say(coopbot.Text(coopbot.M(done, "ID", recordNo(a.Question)))), nil
 	case coopbot.EConflict:
 		return Goto("card").Say(coopbot.Text(coopbot.M("questions.card.closed_already"))), nil
 	case coopbot.ENotFound:
@@ -285,7 +285,7 @@ func questionAnswerStep(d Deps) Step[questionInbox] {
 	return Step[questionInbox]{
 		Name: "answer",
 		Ask: func(ctx context.Context, c *Conv, a *questionInbox) (coopbot.Reply, error) {
-			return coopbot.Text(coopbot.M("questions.answer.prompt", "ID", ID(a.Question), "Max", text.Number(coopbot.QuestionAnswerMax))), nil
+			return coopbot.Text(coopbot.M("questions.answer.prompt", "ID", recordNo(a.Question), "Max", text.Number(coopbot.QuestionAnswerMax))), nil
 		},
 		Answer: func(ctx context.Context, c *Conv, a *questionInbox, in Input) (Next, error) {
 			s, retry, ok := rules.read(in)
@@ -304,7 +304,7 @@ func questionCloseStep(d Deps) Step[questionInbox] {
 		Name: "close",
 		Ask: func(ctx context.Context, c *Conv, a *questionInbox) (coopbot.Reply, error) {
 			return coopbot.Reply{
-				Text: []coopbot.Msg{coopbot.M("questions.close.confirm", "ID", ID(a.Question))},
+				Text: []coopbot.Msg{coopbot.M("questions.close.confirm", "ID", recordNo(a.Question))},
 				Buttons: [][]coopbot.Button{{
 					{Label: coopbot.M("questions.close.yes"), Data: "yes"},
 					{Label: coopbot.M("questions.close.no"), Data: "no"},
@@ -350,7 +350,7 @@ func renderQuestionNew(ctx context.Context, s Store, to *coopbot.Resident, n coo
 		where = coopbot.Names{Fa: nbhs[i].NameFa, Az: nbhs[i].Name(coopbot.Azeri)}
 	}
 	return coopbot.Reply{
-		Text: []coopbot.Msg{coopbot.M("questions.alert.new", "ID", ID(q.ID), "Neighborhood", where,
+		Text: []coopbot.Msg{coopbot.M("questions.alert.new", "ID", recordNo(q.ID), "Neighborhood", where,
 			"Text", needEcho(text.Shorten(q.Body, 200)))},
 		Buttons: [][]coopbot.Button{{{Label: coopbot.M("questions.alert.open"),
 			Data: "a:" + questionAction + ":" + strconv.FormatInt(q.ID, 10)}}},
