@@ -14,6 +14,7 @@ type DataSummary struct {
 	Requests       []JoinRequest // newest first; national ID and phone are not opened
 	Enrollments    []Enrollment  // newest first, with their trainings (Training set)
 	Reports        []ReportSummary
+	Questions      []QuestionSummary // newest first: what was asked is not repeated
 }
 
 // ReportSummary is one of a resident's need reports as their data summary names it: what
@@ -32,6 +33,7 @@ type Erasure struct {
 	Withdrawn int `json:"withdrawn"`
 	Cancelled int `json:"cancelled"`
 	Reports   int `json:"reports"`
+	Questions int `json:"questions"` // questions to the office emptied and closed
 }
 
 // Profile is the part of a resident's record every update needs, cached in the

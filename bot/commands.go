@@ -11,6 +11,7 @@ var commands = []struct{ name, msgID string }{
 	{"start", "common.cmd.start"},
 	{"menu", "common.cmd.menu"},
 	{"lang", "common.cmd.lang"},
+	{"help", "common.cmd.help"},
 	{"cancel", "common.cmd.cancel"},
 }
 

@@ -104,7 +104,7 @@ func joinCard(r *coopbot.JoinRequest) coopbot.Reply {
 	return coopbot.Reply{Text: cardText(r), Buttons: [][]coopbot.Button{{
 		{Label: coopbot.M("coop.card.approve"), Data: "a:" + actionDecide + ":" + Data(verdictApprove, r.ID)},
 		{Label: coopbot.M("coop.card.reject"), Data: "a:" + actionDecide + ":" + Data(verdictReject, r.ID)},
-	}}}
+	}, {joinMessageButton(r.ID)}}}
 }
 
 // decidedLines say who decided a request and when (or that the resident withdrew it).

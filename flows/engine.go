@@ -505,6 +505,11 @@ func (t *turn) command(ctx context.Context, cmd string) error {
 		return t.menu(ctx)
 	case "lang", "language":
 		return t.start(ctx, FlowLanguage, nil)
+	case "help":
+		if t.e.flows[FlowHelp] != nil {
+			return t.start(ctx, FlowHelp, nil)
+		}
+		fallthrough
 	default:
 		t.say(coopbot.Text(coopbot.M("conv.unknown_command")))
 		return t.reask(ctx)

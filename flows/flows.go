@@ -22,6 +22,9 @@ type Store interface {
 	RolesStore
 	EscalationStore
 	ConsoleStore
+	QuestionStore
+	QuestionAdminStore
+	OfficeMessageStore
 }
 
 // Deps are what the flows need from outside.
@@ -33,6 +36,9 @@ type Deps struct {
 	// ConsoleURL is the web console's public base URL (WEB_BASE_URL, no trailing slash),
 	// put in the sign-in links it sends; "" when no console is served.
 	ConsoleURL string
+	// Office is how residents reach the office, shown with the help (the provincial
+	// office's defaults when zero).
+	Office coopbot.Office
 }
 
 // feature is what one flow file contributes: its flows, its out-of-conversation buttons,
@@ -55,6 +61,9 @@ var features = []func(Deps) feature{
 	trainingsFeature,
 	trainingAdminFeature,
 	profileFeature,
+	questionsFeature,
+	officeMessageFeature,
+	helpFeature,
 	rolesFeature,
 	consoleFeature,
 	languageFeature,
@@ -75,6 +84,9 @@ func New(d Deps) *Engine {
 	}
 	if d.Log == nil {
 		d.Log = slog.Default()
+	}
+	if d.Office == (coopbot.Office{}) {
+		d.Office = coopbot.DefaultOffice()
 	}
 	var all []flowDef
 	actions := map[string]Action{}

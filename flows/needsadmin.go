@@ -104,7 +104,7 @@ func needLabel(d Deps, lang coopbot.Lang, id string) (string, error) {
 
 func needsAdminFeature(d Deps) feature {
 	inbox := &Flow[needInbox]{Name: FlowNeedsInbox, Gate: needGate(d, "need_inbox"), Steps: []Step[needInbox]{
-		needCardStep(d), needReferToStep(), needNoteStep(d),
+		needCardStep(d), needReferToStep(), needNoteStep(d), needMessageStep(d),
 		needFilterStep(d), needFilterNeighborhoodStep(d), needFilterCategoryStep(d), needFilterStatusStep(d),
 	}}
 	start := func(flow string) func(ctx context.Context, c *Conv) (Next, error) {
@@ -421,7 +421,7 @@ func needCardAsk(ctx context.Context, d Deps, c *Conv, a *needInbox) (coopbot.Re
 		}
 	}
 	r.Buttons = append(r.Buttons, grid(2, row)...)
-	r.Buttons = append(r.Buttons, needFilterRow)
+	r.Buttons = append(r.Buttons, []coopbot.Button{{Label: coopbot.M("office.message.button"), Data: "msg"}}, needFilterRow)
 	return r, nil
 }
 
@@ -463,6 +463,8 @@ func needCardAnswer(ctx context.Context, d Deps, c *Conv, a *needInbox, in Input
 			a.Report = card.Prev
 		}
 		return Again(), nil
+	case "msg":
+		return Goto("message"), nil
 	case "next":
 		switch {
 		case card.Next != 0:

@@ -27,6 +27,9 @@ var noticeRenderers = map[coopbot.NoticeKind]func(ctx context.Context, s Store, 
 	coopbot.NoticeJoinDecision:    renderJoinDecision,
 	coopbot.NoticeBroadcastReport: renderBroadcastReport,
 	coopbot.NoticeNeedEscalation:  renderNeedEscalation,
+	coopbot.NoticeQuestionNew:     renderQuestionNew,
+	coopbot.NoticeQuestionAnswer:  renderQuestionAnswer,
+	coopbot.NoticeOfficeMessage:   renderOfficeMessage,
 	coopbot.NoticeManagerGranted: func(ctx context.Context, s Store, to *coopbot.Resident, n coopbot.Notice) (coopbot.Reply, error) {
 		all, err := s.Neighborhoods(ctx)
 		if err != nil {

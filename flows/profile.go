@@ -307,7 +307,8 @@ func (p *profileFlow) data() Step[profile] {
 	}
 }
 
-// summary is the data summary's paragraphs: residency, requests, enrolments, reports.
+// summary is the data summary's paragraphs: residency, requests, enrolments, reports,
+// questions to the office.
 func (p *profileFlow) summary(ctx context.Context, c *Conv, s *coopbot.DataSummary) ([]coopbot.Msg, error) {
 	lang := c.Lang()
 	nbh, err := p.neighborhoodName(ctx, c, s.NeighborhoodID)
@@ -363,6 +364,20 @@ func (p *profileFlow) summary(ctx context.Context, c *Conv, s *coopbot.DataSumma
 		}
 		out = append(out, more(n)...)
 		out = append(out, coopbot.M("profile.data.reports_hold"))
+	}
+	out = append(out, coopbot.Raw(""))
+
+	n = len(s.Questions)
+	if n == 0 {
+		out = append(out, coopbot.M("profile.data.questions_none"))
+	} else {
+		out = append(out, coopbot.M("profile.data.questions", "Count", text.Number(int64(n))).WithCount(n))
+		for _, q := range s.Questions[:min(n, summaryShown)] {
+			out = append(out, coopbot.M("profile.data.question", "ID", recordNo(q.ID), "Status", coopbot.M(questionStatusID(q.Status)),
+				"Date", text.Date(q.CreatedAt), "Answers", text.Number(int64(q.Answers))).WithCount(q.Answers))
+		}
+		out = append(out, more(n)...)
+		out = append(out, coopbot.M("profile.data.questions_hold"))
 	}
 	return append(out, coopbot.Raw(""), coopbot.M("profile.data.footer")), nil
 }

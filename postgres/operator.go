@@ -171,6 +171,9 @@ var sealedTables = []sealedTable{
 	{table: "join_requests", sealed: []string{"national_id_enc", "phone_enc"},
 		hashes: map[string]string{"national_id_hash": "national_id_enc", "phone_hash": "phone_enc"}},
 	{table: "need_reports", sealed: []string{"description_enc", "address_enc", "location_enc"}},
+	{table: "questions", sealed: []string{"body_enc", "photo_enc"}},
+	{table: "question_answers", sealed: []string{"body_enc"}},
+	{table: "office_messages", sealed: []string{"body_enc"}},
 	// Results of committed effects (they may name personal data), where that table exists.
 	{table: "effects", sealed: []string{"result"}},
 }

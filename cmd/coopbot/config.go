@@ -49,6 +49,9 @@ type config struct {
 	// claim on deliveries holds without renewal.
 	sendRates map[coopbot.Platform]float64
 	claimTTL  time.Duration
+
+	// office is how residents reach the office, shown with /help.
+	office coopbot.Office
 }
 
 // emulatorToken is the token the built-in fake Bot API accepts.
@@ -197,7 +200,49 @@ func loadConfig(getenv func(string) string) (*config, error) {
 		}
 		c.needEscalateHours = n
 	}
+
+	office, err := loadOffice(getenv)
+	if err != nil {
+		return nil, err
+	}
+	c.office = office
 	return c, nil
+}
+
+// officeTextMax bounds each contact detail, in characters: one line of the help.
+const officeTextMax = 300
+
+// loadOffice reads the office's contact details: OFFICE_PHONE, and the address and hours in
+// Persian and Azeri. A text given in Persian only is shown to Azeri readers too (never the
+// default of the other language, which would name another place or time).
+func loadOffice(getenv func(string) string) (coopbot.Office, error) {
+	o := coopbot.DefaultOffice()
+	if s := strings.TrimSpace(getenv("OFFICE_PHONE")); s != "" {
+		if strings.Trim(s, "+0123456789 -()") != "" || strings.Count(s, "+") > 1 || len(s) > 20 {
+			return o, fmt.Errorf("OFFICE_PHONE: want the office's number in digits, such as 04135550000 or +984135550000, got %q", s)
+		}
+		o.Phone = s
+	}
+	for _, v := range []struct {
+		fa, az string
+		to     *coopbot.Names
+	}{{"OFFICE_ADDRESS_FA", "OFFICE_ADDRESS_AZ", &o.Address}, {"OFFICE_HOURS_FA", "OFFICE_HOURS_AZ", &o.Hours}} {
+		fa, az := strings.TrimSpace(getenv(v.fa)), strings.TrimSpace(getenv(v.az))
+		for name, s := range map[string]string{v.fa: fa, v.az: az} {
+			if len([]rune(s)) > officeTextMax || strings.ContainsAny(s, "\n\r") {
+				return o, fmt.Errorf("%s: want one line of at most %d characters", name, officeTextMax)
+			}
+		}
+		switch {
+		case fa != "" && az != "":
+			*v.to = coopbot.Names{Fa: fa, Az: az}
+		case fa != "":
+			*v.to = coopbot.Names{Fa: fa, Az: fa}
+		case az != "":
+			return o, fmt.Errorf("%s: set %s too (the Persian text is shown to Persian readers)", v.az, v.fa)
+		}
+	}
+	return o, nil
 }
 
 func parseKey(s string) ([]byte, error) {

@@ -173,6 +173,7 @@ func serve(ctx context.Context, cfg *config, db *postgres.DB, log *slog.Logger, 
 		Rates:      redis.RateOptions{Rates: cfg.sendRates, OnWait: m.RateLimitWait},
 		Broadcasts: broadcaster.Config{ClaimTTL: cfg.claimTTL, Instance: holder},
 		ConsoleURL: consoleURL,
+		Office:     cfg.office,
 	})
 	if err != nil {
 		wln.Close()

@@ -160,8 +160,8 @@ func TestRunPolling(t *testing.T) {
 	if api.Calls("deleteWebhook") == 0 {
 		t.Error("polling mode did not delete the webhook first")
 	}
-	if fa, az := api.CommandsFor("all_private_chats", "fa"), api.CommandsFor("all_private_chats", "az"); len(fa) != 4 || len(az) != 4 || fa[0].Description == az[0].Description {
-		t.Errorf("command menus: fa %v, az %v; want four commands described in each language", fa, az)
+	if fa, az := api.CommandsFor("all_private_chats", "fa"), api.CommandsFor("all_private_chats", "az"); len(fa) != 5 || len(az) != 5 || fa[0].Description == az[0].Description || fa[3].Command != "help" {
+		t.Errorf("command menus: fa %v, az %v; want five commands (help among them) described in each language", fa, az)
 	}
 	if err := in.stop(); err != nil {
 		t.Fatalf("graceful stop: %v", err)

@@ -36,6 +36,9 @@ type Config struct {
 	// Broadcasts tune the broadcast runner; its store, sender, limiter and wording are
 	// filled in.
 	Broadcasts broadcaster.Config
+	// Office is how residents reach the office, shown with the help (the provincial
+	// office's defaults when zero).
+	Office coopbot.Office
 	// Wrap, when set, stands between the bot and the engine (the harness makes steps fail
 	// with it).
 	Wrap func(bot.Engine) bot.Engine
@@ -76,7 +79,7 @@ func New(cfg Config) (*App, error) {
 		}
 		a.Console = c
 	}
-	a.Engine = flows.New(flows.Deps{Store: db, Labels: cfg.Catalog, Log: log, ConsoleURL: strings.TrimRight(cfg.ConsoleURL, "/")})
+	a.Engine = flows.New(flows.Deps{Store: db, Labels: cfg.Catalog, Log: log, ConsoleURL: strings.TrimRight(cfg.ConsoleURL, "/"), Office: cfg.Office})
 	a.Notices = flows.NewNotices(db)
 	a.Limiter = rdb.RateLimiter(cfg.Rates)
 	a.Bot = a.NewBot(cfg.Bot)

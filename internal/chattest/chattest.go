@@ -104,6 +104,8 @@ type Options struct {
 	// SendTimeout bounds one Bot API call of the harness's bots (bot.Config.SendTimeout):
 	// tests of a send that times out set it short.
 	SendTimeout time.Duration
+	// Office is the office's contact details the help shows (the defaults when zero).
+	Office coopbot.Office
 	// External leaves the bot to a coopbot process the test starts (cmd tests): the
 	// harness makes the database, the Redis key space and the fake Bot API, and runs no
 	// bot, jobs or broadcasts of its own. Env gives the process its environment.
@@ -195,6 +197,7 @@ func New(t testing.TB, opts ...Options) *Harness {
 		Broadcasts: bc,
 		Wrap:       o.Engine,
 		ConsoleURL: h.ConsoleURL,
+		Office:     o.Office,
 	})
 	if err2 != nil {
 		t.Fatal(err2)

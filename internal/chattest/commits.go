@@ -15,7 +15,9 @@ import (
 // A Commit is a conversation step that commits something to Postgres: a join request
 // submitted, withdrawn or decided, an invite made or redeemed, a need reported or moved,
 // a training published, edited or cancelled, a sign-up, a cancelled seat, attendance, a
-// broadcast sent or cancelled, a staff role granted, a web console sign-in link sent. Tests make the reply to the update
+// broadcast sent or cancelled, a role granted or taken back, a web console sign-in link
+// sent, a question to the office asked, answered or closed, a message written to a
+// resident from a need or join card. Tests make the reply to the update
 // that takes the step fail (flows), or kill the process before the reply (cmd/coopbot),
 // and check that the step is committed once and its reply still comes.
 //
@@ -99,6 +101,11 @@ func Commits() []Commit {
 		{Name: "broadcast sent", Prepare: broadcastSent},
 		{Name: "broadcast cancelled", Prepare: broadcastCancelled},
 		{Name: "staff role granted", Admins: []int64{1}, Prepare: staffGranted},
+		{Name: "question asked", Prepare: questionAsked},
+		{Name: "question answered", Prepare: questionAnswered},
+		{Name: "question closed", Prepare: questionClosed},
+		{Name: "resident written to from a need card", Prepare: needResidentWritten},
+		{Name: "applicant written to from a join card", Prepare: applicantWritten},
 		{Name: "neighborhood changed", Prepare: neighborhoodChanged},
 		{Name: "manager appointed", Admins: []int64{1}, Prepare: managerAppointed},
 		{Name: "manager removed", Admins: []int64{1}, Prepare: managerRemoved},
