@@ -364,8 +364,10 @@ func (db *DB) ChangeNeedStatus(ctx context.Context, s *coopbot.Staff, ch coopbot
 	if err != nil {
 		return nil, err
 	}
-	var rep *coopbot.NeedReport
-	err = db.once(ctx, "change need status", &rep, func(tx pgx.Tx) error {
+	// The update's record keeps only the report's id: the report itself (the resident's
+	// words, their name) would outlive an erasure there.
+	var id int64
+	err = db.once(ctx, "change need status", &id, func(tx pgx.Tx) error {
 		r, err := db.needForStaff(ctx, tx, scope, "n.id = $1", ch.ReportID, true)
 		if err != nil {
 			return err
@@ -404,13 +406,17 @@ func (db *DB) ChangeNeedStatus(ctx context.Context, s *coopbot.Staff, ch coopbot
 		if err := db.notify(ctx, tx, NotifyArgs{ResidentID: r.ResidentID, Notice: notice}); err != nil {
 			return err
 		}
-		rep = r
+		id = r.ID
 		return nil
 	})
 	if err != nil {
 		return nil, err
 	}
-	return rep, nil
+	r, err := db.needForStaff(ctx, db.Pool, scope, "n.id = $1", id, false)
+	if err != nil {
+		return nil, err
+	}
+	return r, wrap(db.needHistory(ctx, db.Pool, r), "change need status")
 }
 
 // NeedCounts counts the reports within the staff scope by neighborhood, category and status.

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -357,4 +358,34 @@ func TestNeedCountsMatchInsertedData(t *testing.T) {
 	}
 	check(b.staff, 0)
 	check(b.manager, b.nbhA)
+}
+
+// A status change made in a staff member's update and that update coming again after the
+// resident erased their data: the replay finds the change made and shows nothing of what
+// the resident wrote (the update's record keeps only the report's id).
+func TestNeedStatusChangeReplayAfterErasure(t *testing.T) {
+	t.Parallel()
+	b := needSetup(t)
+	res := b.resident(b.nbhA)
+	r := b.report(t, res, "debt", coopbot.NeedSoon, "replay")
+	ctx := coopbot.WithCause(context.Background(), coopbot.Cause{Platform: coopbot.Telegram, Account: "t", UpdateID: 77, UserID: 9001})
+	ch := coopbot.NeedChange{ReportID: r.ID, From: coopbot.NeedReceived, To: coopbot.NeedReviewing}
+	first, err := b.db.ChangeNeedStatus(ctx, b.staff, ch)
+	if err != nil || first.Description != r.Description {
+		t.Fatalf("first change: %+v, %v", first, err)
+	}
+	if _, err := b.db.EraseResident(context.Background(), res); err != nil {
+		t.Fatal(err)
+	}
+	again, err := b.db.ChangeNeedStatus(coopbot.WithCause(context.Background(), coopbot.Cause{Platform: coopbot.Telegram, Account: "t", UpdateID: 77, UserID: 9001}), b.staff, ch)
+	if err != nil || again.Status != coopbot.NeedReviewing {
+		t.Fatalf("replayed change: %+v, %v", again, err)
+	}
+	if strings.Contains(again.Description, "replay") {
+		t.Fatalf("the replay shows the erased description %q", again.Description)
+	}
+	var events int
+	if err := b.db.Pool.QueryRow(context.Background(), `SELECT count(*) FROM need_events WHERE report_id = $1 AND status = 'reviewing'`, r.ID).Scan(&events); err != nil || events != 1 {
+		t.Fatalf("%d changes to reviewing, want 1 (%v)", events, err)
+	}
 }
