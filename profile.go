@@ -14,6 +14,7 @@ type DataSummary struct {
 	Requests       []JoinRequest // newest first; national ID and phone are not opened
 	Enrollments    []Enrollment  // newest first, with their trainings (Training set)
 	Reports        []ReportSummary
+	Attachments    int // photos and documents attached to their reports
 }
 
 // ReportSummary is one of a resident's need reports as their data summary names it: what
@@ -32,4 +33,6 @@ type Erasure struct {
 	Withdrawn int `json:"withdrawn"`
 	Cancelled int `json:"cancelled"`
 	Reports   int `json:"reports"`
+	// Attachments is how many photos and documents of their reports were forgotten.
+	Attachments int `json:"attachments"`
 }

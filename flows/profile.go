@@ -362,6 +362,9 @@ func (p *profileFlow) summary(ctx context.Context, c *Conv, s *coopbot.DataSumma
 				"Date", text.Date(r.CreatedAt)))
 		}
 		out = append(out, more(n)...)
+		if s.Attachments > 0 {
+			out = append(out, coopbot.M("profile.data.attachments", "Count", text.Number(int64(s.Attachments))).WithCount(s.Attachments))
+		}
 		out = append(out, coopbot.M("profile.data.reports_hold"))
 	}
 	return append(out, coopbot.Raw(""), coopbot.M("profile.data.footer")), nil
@@ -396,7 +399,7 @@ func (p *profileFlow) erase() Step[profile] {
 	return Step[profile]{
 		Name: "erase",
 		Ask: func(ctx context.Context, c *Conv, a *profile) (coopbot.Reply, error) {
-			lines := []coopbot.Msg{coopbot.M("profile.erase.explain")}
+			lines := []coopbot.Msg{coopbot.M("profile.erase.explain"), coopbot.M("profile.erase.explain_files")}
 			if c.Profile.Role != "" || c.Profile.CoopAdmin {
 				lines = append(lines, coopbot.M("profile.erase.roles"))
 			}

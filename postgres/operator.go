@@ -171,6 +171,7 @@ var sealedTables = []sealedTable{
 	{table: "join_requests", sealed: []string{"national_id_enc", "phone_enc"},
 		hashes: map[string]string{"national_id_hash": "national_id_enc", "phone_hash": "phone_enc"}},
 	{table: "need_reports", sealed: []string{"description_enc", "address_enc", "location_enc"}},
+	{table: "need_attachments", sealed: []string{"file_id_enc", "name_enc"}},
 	// Results of committed effects (they may name personal data), where that table exists.
 	{table: "effects", sealed: []string{"result"}},
 }
