@@ -266,6 +266,7 @@ func (u *User) reportNeed(description string) {
 		"need.description.prompt": func() { u.Send(description) },
 		"need.urgency.prompt":     func() { u.Press("need.urgency.urgent") },
 		"need.location.prompt":    func() { u.Send(u.Text("need.location.skip")) },
+		"need.attach.prompt":      func() { u.Press("need.attach.skip") },
 		"need.consent.prompt":     func() { u.Press("need.consent.yes") },
 	})
 }
