@@ -137,7 +137,7 @@ func (b *Bot) one(r *coopbot.Resident, reply coopbot.Reply) (*platform, *rendere
 	if err != nil {
 		return nil, nil, fmt.Errorf("render reply: %w", err)
 	}
-	if len(rr.chunks) != 1 || rr.keys != nil || rr.doc != nil {
+	if len(rr.chunks) != 1 || rr.keys != nil || rr.docs != nil {
 		return nil, nil, fmt.Errorf("reply does not fit one message with inline buttons")
 	}
 	return pl, rr, nil

@@ -188,13 +188,7 @@ func (b *Bot) turn(ctx context.Context, r *request) error {
 		}
 		return err
 	}
-	var saved bool
-	var cerr error
-	if r.forget {
-		saved, cerr = t.Forget(fctx)
-	} else {
-		saved, cerr = t.Commit(fctx, state)
-	}
+	saved, cerr := b.save(fctx, r, t, state)
 	if cerr != nil {
 		return errors.Join(err, fmt.Errorf("state not saved: %w", cerr))
 	}
@@ -202,6 +196,34 @@ func (b *Bot) turn(ctx context.Context, r *request) error {
 		r.log.Warn("chat lock expired before the update finished; state not saved")
 	}
 	return err
+}
+
+// save commits the turn. The replies are sent by now, so a Redis outage here is waited out
+// (with backoff, until ctx ends) instead of given up: an update handled again would send
+// them a second time, and the chat would stay locked by this turn until the lock expires.
+func (b *Bot) save(ctx context.Context, r *request, t Turn, state []byte) (bool, error) {
+	wait := 50 * time.Millisecond
+	for attempt := 1; ; attempt++ {
+		var saved bool
+		var err error
+		if r.forget {
+			saved, err = t.Forget(ctx)
+		} else {
+			saved, err = t.Commit(ctx, state)
+		}
+		if err == nil || !isOutage(err) {
+			return saved, err
+		}
+		if attempt == 1 {
+			r.log.Warn("turn not saved yet: Redis away; trying again", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return saved, err
+		case <-time.After(wait):
+		}
+		wait = min(2*wait, time.Second)
+	}
 }
 
 // step runs the engine and sends the replies. It says whether to save the turn (with

@@ -14,6 +14,7 @@ import (
 
 	"coopbot"
 	"coopbot/bot"
+	"coopbot/emulator"
 	"coopbot/internal/chattest"
 	"coopbot/internal/faultproxy"
 	"coopbot/postgres/postgrestest"
@@ -74,6 +75,42 @@ func waitFor(t *testing.T, d time.Duration, what string, cond func() bool) {
 			t.Fatalf("after %s: %s", d, what)
 		}
 		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// Redis goes away right after the bot has sent its reply, before the turn is saved, and
+// comes back a moment later: the turn is saved then, and the resident gets the reply once
+// (handling the update again would send it twice).
+func TestRedisAwayBetweenReplyAndSaveRepliesOnce(t *testing.T) {
+	t.Parallel()
+	proxy, redisURL := proxyFor(t, chattest.RedisURL())
+	h := chattest.New(t, chattest.Options{RedisURL: redisURL})
+	u := h.User(3311)
+	u.Onboard("سرخاب")
+	u.Press("menu.language")
+	u.Sees("language.prompt")
+	h.Idle()
+
+	var once sync.Once
+	h.API.SetHook(func(method string, chatID int64) *emulator.APIError {
+		if chatID == u.ID && (method == "sendMessage" || method == "editMessageText") {
+			once.Do(func() {
+				proxy.Stop()
+				time.AfterFunc(2*time.Second, func() { t.Log("redis back:", proxy.Start()) })
+			})
+		}
+		return nil
+	})
+	u.Press("lang.az.name")
+	u.Speaks(coopbot.Azeri)
+	u.Sees("language.changed")
+	u.Sees("menu.title")
+	// Once Redis is back the update is confirmed; a second handling would have answered
+	// again by then.
+	waitFor(t, 30*time.Second, "the update confirmed", func() bool { return h.API.Pending() == 0 })
+	h.Idle()
+	if n := count(t, h, u, coopbot.Azeri, "language.changed"); n != 1 {
+		t.Fatalf("the reply came %d times, want once", n)
 	}
 }
 

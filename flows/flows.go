@@ -21,6 +21,7 @@ type Store interface {
 	ProfileStore
 	RolesStore
 	EscalationStore
+	ConsoleStore
 }
 
 // Deps are what the flows need from outside.
@@ -29,6 +30,9 @@ type Deps struct {
 	Labels Labels
 	Log    *slog.Logger
 	Now    func() time.Time
+	// ConsoleURL is the web console's public base URL (WEB_BASE_URL, no trailing slash),
+	// put in the sign-in links it sends; "" when no console is served.
+	ConsoleURL string
 }
 
 // feature is what one flow file contributes: its flows, its out-of-conversation buttons,
@@ -52,6 +56,7 @@ var features = []func(Deps) feature{
 	trainingAdminFeature,
 	profileFeature,
 	rolesFeature,
+	consoleFeature,
 	languageFeature,
 }
 

@@ -178,7 +178,7 @@ var sealedTables = []sealedTable{
 
 // unsealedBytea are bytea columns that hold no sealed value: keyed hashes of data that is
 // not kept (a rekey voids what they guard).
-var unsealedBytea = []string{"coop_invites.code_hash"}
+var unsealedBytea = []string{"coop_invites.code_hash", "console_links.token_hash", "console_sessions.token_hash"}
 
 // sealedTablesIn is sealedTables without the tables this schema lacks.
 func sealedTablesIn(ctx context.Context, tx pgx.Tx) ([]sealedTable, error) {

@@ -190,6 +190,8 @@ func (db *DB) EraseResident(ctx context.Context, residentID int64) (coopbot.Eras
 			{"need notes", `UPDATE need_events SET note = '' WHERE note <> '' AND report_id IN (SELECT id FROM need_reports WHERE resident_id = $1)`, []any{residentID}},
 			{"staff role", `DELETE FROM staff WHERE resident_id = $1`, []any{residentID}},
 			{"cooperative admin rights", `DELETE FROM cooperative_admins WHERE resident_id = $1`, []any{residentID}},
+			{"console sessions", `UPDATE console_sessions SET revoked_at = now() WHERE resident_id = $1 AND revoked_at IS NULL`, []any{residentID}},
+			{"console links", `UPDATE console_links SET used_at = now() WHERE resident_id = $1 AND used_at IS NULL`, []any{residentID}},
 			{"audit details", `UPDATE audit_log SET detail = detail - 'ref' WHERE (actor_id = $1 OR subject = $2) AND detail ? 'ref'`, []any{residentID, subject}},
 			{"notices", `DELETE FROM river_job WHERE kind = 'notify' AND (args->>'resident_id')::bigint = $1 AND state <> 'running'`, []any{residentID}},
 			{"broadcast progress chats", `UPDATE broadcasts SET progress_chat = 0 WHERE created_by = $1`, []any{residentID}},

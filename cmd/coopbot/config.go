@@ -38,7 +38,11 @@ type config struct {
 	pendingRemindDays int
 	needEscalateHours int
 	metricsAddr       string // serves /metrics and /debug/pprof, privately
-	dbName            string // application_name of the database connections ("coopbot serve", …)
+	// The office's web console: its own listener, and the public base URL put in the
+	// bot's sign-in links ("" until the listener is up: then http://<WEB_ADDR>).
+	webAddr    string
+	webBaseURL string
+	dbName     string // application_name of the database connections ("coopbot serve", …)
 
 	// Broadcasts: the messages a second each platform's bot account may send, shared by
 	// every instance (replies count against it but never wait), and how long a runner's
@@ -136,6 +140,14 @@ func loadConfig(getenv func(string) string) (*config, error) {
 	c.metricsAddr = cmp.Or(getenv("METRICS_ADDR"), "127.0.0.1:9090")
 	if getenv("DEBUG_ADDR") != "" {
 		return nil, fmt.Errorf("DEBUG_ADDR: the profiler is served on METRICS_ADDR now (with /metrics, default 127.0.0.1:9090); unset DEBUG_ADDR")
+	}
+	c.webAddr = cmp.Or(getenv("WEB_ADDR"), "127.0.0.1:8081")
+	if b := strings.TrimRight(strings.TrimSpace(getenv("WEB_BASE_URL")), "/"); b != "" {
+		u, err := url.Parse(b)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
+			return nil, fmt.Errorf("WEB_BASE_URL: want the console's public base URL such as https://console.example.org, got %q", b)
+		}
+		c.webBaseURL = b
 	}
 	c.stateTTL = 24 * time.Hour
 	if s := getenv("STATE_TTL"); s != "" {

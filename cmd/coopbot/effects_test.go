@@ -29,6 +29,7 @@ func TestKill9BetweenCommitAndReply(t *testing.T) {
 	f := &fixture{t: t, api: h.API, url: h.URL, token: chattest.Token, env: h.Env(), redis: h.Redis, cat: h.Cat}
 	f.env["LOG_LEVEL"] = "debug"
 	f.env["METRICS_ADDR"] = "127.0.0.1:0"
+	f.env["WEB_ADDR"] = "127.0.0.1:0"
 	f.env["BROADCAST_CLAIM_TTL"] = "2s"
 	p := f.start()
 

@@ -51,19 +51,20 @@ func cutAfter(t *testing.T, addr, head, more string) time.Duration {
 
 // Row "slow clients on an HTTP port": a webhook body sent at one byte a second and
 // headers sent at one byte a second are cut within 10 s, while other requests are answered
-// as usual; metrics and the profiler are not on the public listener but on METRICS_ADDR.
+// as usual; metrics and the profiler are not on the public listener but on METRICS_ADDR,
+// and the web console is on WEB_ADDR.
 func TestSlowClientsAreCutAndMetricsArePrivate(t *testing.T) {
 	t.Parallel()
 	api := emulator.New(emulator.Options{Token: "779:listener-token"})
 	hs := httptest.NewServer(api.Handler())
 	t.Cleanup(hs.Close)
 	t.Cleanup(api.Close)
-	addr, metricsAddr := freeAddr(t), freeAddr(t)
+	addr, metricsAddr, webAddr := freeAddr(t), freeAddr(t), freeAddr(t)
 	const secret = "listener-webhook-secret-0123"
 	in := start(t, map[string]string{
 		"TELEGRAM_TOKEN": "779:listener-token", "TELEGRAM_API_URL": hs.URL, "MODE": "webhook",
 		"HTTP_ADDR": addr, "WEBHOOK_BASE_URL": "http://" + addr, "WEBHOOK_SECRET": secret,
-		"METRICS_ADDR": metricsAddr,
+		"METRICS_ADDR": metricsAddr, "WEB_ADDR": webAddr,
 	})
 
 	type result struct {
@@ -117,6 +118,18 @@ func TestSlowClientsAreCutAndMetricsArePrivate(t *testing.T) {
 	}
 	if code, _ := get(in.addr, "/healthz"); code != http.StatusOK {
 		t.Errorf("/healthz on HTTP_ADDR: %d", code)
+	}
+	// The web console is on WEB_ADDR only, never on the listener that takes webhooks.
+	for _, path := range []string{"/login?t=x", "/needs", "/static/console.css"} {
+		if code, _ := get(in.addr, path); code != http.StatusNotFound {
+			t.Errorf("%s on HTTP_ADDR: %d, want 404 (the console is on WEB_ADDR)", path, code)
+		}
+	}
+	if code, _ := get(webAddr, "/needs"); code != http.StatusUnauthorized {
+		t.Errorf("/needs on WEB_ADDR without a session: %d, want 401", code)
+	}
+	if code, _ := get(webAddr, "/static/console.css"); code != http.StatusOK {
+		t.Errorf("/static/console.css on WEB_ADDR: %d, want 200", code)
 	}
 }
 

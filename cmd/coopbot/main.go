@@ -10,6 +10,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"crypto/hmac"
 	"crypto/rand"
@@ -155,8 +156,15 @@ func serve(ctx context.Context, cfg *config, db *postgres.DB, log *slog.Logger, 
 		RedisRoundTrips: func() float64 { return float64(rdb.RoundTrips()) },
 		Log:             log,
 	})
+	// The web console on an address of its own, never on the listener that takes
+	// webhooks. Without WEB_BASE_URL its links point at the listener itself.
+	wln, err := net.Listen("tcp", cfg.webAddr)
+	if err != nil {
+		return fmt.Errorf("WEB_ADDR: %w", err)
+	}
+	consoleURL := cmp.Or(cfg.webBaseURL, "http://"+localAddr(wln))
 	holder := holderName()
-	svc := app.New(app.Config{
+	svc, err := app.New(app.Config{
 		DB: db, Redis: rdb, Catalog: cat, Log: log,
 		Bot: bot.Config{
 			Platforms: platforms, Webhook: cfg.webhook, WebhookBase: cfg.webhookBase, WebhookSecret: cfg.webhookSecret,
@@ -164,7 +172,12 @@ func serve(ctx context.Context, cfg *config, db *postgres.DB, log *slog.Logger, 
 		},
 		Rates:      redis.RateOptions{Rates: cfg.sendRates, OnWait: m.RateLimitWait},
 		Broadcasts: broadcaster.Config{ClaimTTL: cfg.claimTTL, Instance: holder},
+		ConsoleURL: consoleURL,
 	})
+	if err != nil {
+		wln.Close()
+		return fmt.Errorf("WEB_BASE_URL: %w", err)
+	}
 	b := svc.Bot
 
 	ready := make(chan struct{})
@@ -197,10 +210,14 @@ func serve(ctx context.Context, cfg *config, db *postgres.DB, log *slog.Logger, 
 	if err != nil {
 		return fmt.Errorf("METRICS_ADDR: %w", err)
 	}
-	srv, privSrv := newServer(mux, log), newServer(priv, log)
-	srvErr := make(chan error, 2)
+	srv, privSrv, webSrv := newServer(mux, log), newServer(priv, log), newServer(svc.Console.Handler(), log)
+	srvErr := make(chan error, 3)
 	go func() { srvErr <- srv.Serve(ln) }()
 	go func() { srvErr <- privSrv.Serve(mln) }()
+	go func() { srvErr <- webSrv.Serve(wln) }()
+	if cfg.emulator {
+		fmt.Fprintf(stdout, "coopbot web console: %s/ (sign in with the link from the bot's \"web console\" menu entry)\n", consoleURL)
+	}
 
 	// On the way out every wait shares one budget from the moment ctx ends, so the process
 	// exits within about 10 s even with Postgres or Redis gone.
@@ -213,6 +230,7 @@ func serve(ctx context.Context, cfg *config, db *postgres.DB, log *slog.Logger, 
 		sctx, cancel := stopping()
 		defer cancel()
 		srv.Shutdown(sctx)
+		webSrv.Shutdown(sctx)
 		privSrv.Close()
 	}()
 
@@ -240,7 +258,7 @@ func serve(ctx context.Context, cfg *config, db *postgres.DB, log *slog.Logger, 
 		}
 	}()
 	close(ready)
-	log.Info("coopbot serving", "addr", localAddr(ln), "metrics_addr", localAddr(mln), "platforms", len(platforms), "webhook", cfg.webhook)
+	log.Info("coopbot serving", "addr", localAddr(ln), "metrics_addr", localAddr(mln), "web_addr", localAddr(wln), "platforms", len(platforms), "webhook", cfg.webhook)
 	select {
 	case err := <-running.Bot():
 		return err

@@ -63,6 +63,7 @@ func start(t *testing.T, env map[string]string) *instance {
 		"REDIS_PREFIX": fmt.Sprintf("coopbot-test:%s:%d:", t.Name(), time.Now().UnixNano()),
 		"HTTP_ADDR":    in.addr,
 		"METRICS_ADDR": "127.0.0.1:0",
+		"WEB_ADDR":     "127.0.0.1:0",
 		"DATA_KEY":     "Y29vcGJvdC10ZXN0LWtleS0zMi1ieXRlcy1sb25nISE=",
 		"LOG_LEVEL":    "debug",
 	}

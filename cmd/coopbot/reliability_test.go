@@ -69,6 +69,7 @@ func newFixture(t *testing.T, token string) *fixture {
 		"TELEGRAM_TOKEN":   token,
 		"TELEGRAM_API_URL": hs.URL,
 		"METRICS_ADDR":     "127.0.0.1:0",
+		"WEB_ADDR":         "127.0.0.1:0",
 	}
 	cat, err := locales.Load()
 	if err != nil {

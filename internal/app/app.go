@@ -1,6 +1,6 @@
 // Package app assembles the service from its parts: the store (postgres), the
 // conversation sessions and the send limiter (redis), the engine with every flow, the
-// bot, the durable jobs and the broadcast runner. `coopbot serve` and the test harness
+// bot, the durable jobs, the broadcast runner and the office's web console. `coopbot serve` and the test harness
 // (internal/chattest) both build the service here, so the tests run what production runs.
 // It is wiring only: it owns no behaviour, and nothing imports it but commands and the
 // harness.
@@ -10,6 +10,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"strings"
 
 	"coopbot"
 	"coopbot/bot"
@@ -18,6 +19,7 @@ import (
 	"coopbot/locales"
 	"coopbot/postgres"
 	"coopbot/redis"
+	"coopbot/web"
 )
 
 // Config are the parts the service is built from, and how they are tuned.
@@ -37,6 +39,9 @@ type Config struct {
 	// Wrap, when set, stands between the bot and the engine (the harness makes steps fail
 	// with it).
 	Wrap func(bot.Engine) bot.Engine
+	// ConsoleURL is the web console's public base URL (WEB_BASE_URL): the bot's sign-in
+	// links point there. "" serves no console and offers no link.
+	ConsoleURL string
 }
 
 // App is the assembled service.
@@ -46,11 +51,14 @@ type App struct {
 	Bot     *bot.Bot
 	Limiter *redis.RateLimiter
 	Notices *flows.Notices
+	// Console is the office's web console (nil without Config.ConsoleURL); its handler is
+	// served on a listener of its own.
+	Console *web.Server
 }
 
 // New assembles the service. A resident a send finds unreachable loses their
 // conversation, so that their next update reloads their profile and clears the mark.
-func New(cfg Config) *App {
+func New(cfg Config) (*App, error) {
 	if cfg.Log == nil {
 		cfg.Log = slog.Default()
 	}
@@ -61,11 +69,18 @@ func New(cfg Config) *App {
 		}
 	})
 	a := &App{cfg: cfg}
-	a.Engine = flows.New(flows.Deps{Store: db, Labels: cfg.Catalog, Log: log})
+	if cfg.ConsoleURL != "" {
+		c, err := web.New(web.Config{Store: db, Labels: cfg.Catalog, BaseURL: cfg.ConsoleURL, Log: log})
+		if err != nil {
+			return nil, err
+		}
+		a.Console = c
+	}
+	a.Engine = flows.New(flows.Deps{Store: db, Labels: cfg.Catalog, Log: log, ConsoleURL: strings.TrimRight(cfg.ConsoleURL, "/")})
 	a.Notices = flows.NewNotices(db)
 	a.Limiter = rdb.RateLimiter(cfg.Rates)
 	a.Bot = a.NewBot(cfg.Bot)
-	return a
+	return a, nil
 }
 
 // NewBot builds a bot over the service's engine, sessions and limiter with cfg's

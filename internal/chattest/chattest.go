@@ -52,6 +52,9 @@ type Harness struct {
 
 	Engine *flows.Engine
 	URL    string // the fake Bot API's base URL
+	// ConsoleURL is the web console's base URL (not for External harnesses, whose
+	// process serves its own).
+	ConsoleURL string
 	// Limiter paces broadcasts (Options.SendRate per platform) and counts replies.
 	Limiter *redis.RateLimiter
 	// Holding says that updates are held unanswered on purpose (a test blocks their
@@ -180,14 +183,25 @@ func New(t testing.TB, opts ...Options) *Harness {
 		h.Limiter = h.Redis.RateLimiter(rates)
 		return h
 	}
-	// The service as the program assembles it, on the fake Bot API.
-	h.app = app.New(app.Config{
+	// The service as the program assembles it, on the fake Bot API, with its web console
+	// on a listener of its own (its address is in the bot's sign-in links).
+	console := httptest.NewUnstartedServer(nil)
+	h.ConsoleURL = "http://" + console.Listener.Addr().String()
+	var err2 error
+	h.app, err2 = app.New(app.Config{
 		DB: h.DB, Redis: h.Redis, Catalog: cat, Log: h.Log,
 		Bot:        bot.Config{Platforms: h.platforms(), SendTimeout: o.SendTimeout},
 		Rates:      rates,
 		Broadcasts: bc,
 		Wrap:       o.Engine,
+		ConsoleURL: h.ConsoleURL,
 	})
+	if err2 != nil {
+		t.Fatal(err2)
+	}
+	console.Config.Handler = h.app.Console.Handler()
+	console.Start()
+	t.Cleanup(console.Close)
 	h.Engine, h.Bot, h.Limiter = h.app.Engine, h.app.Bot, h.app.Limiter
 	ctx, cancel := context.WithCancel(context.Background())
 	h.stop, h.ctx = cancel, ctx
@@ -218,6 +232,7 @@ func (h *Harness) Env() map[string]string {
 		"DATA_KEY":         base64.StdEncoding.EncodeToString(postgrestest.Key),
 		"TELEGRAM_TOKEN":   Token,
 		"TELEGRAM_API_URL": h.URL,
+		"WEB_ADDR":         "127.0.0.1:0",
 	}
 }
 
@@ -472,4 +487,29 @@ func (h *Harness) NewBot(cfg bot.Config) *bot.Bot {
 // platforms is the fake Bot API as the bots' one platform.
 func (h *Harness) platforms() []bot.PlatformConfig {
 	return []bot.PlatformConfig{{Platform: h.platform, Token: Token, APIURL: h.URL}}
+}
+
+// Export waits for the two files of an export among the bot messages after the first
+// `after` ones: the Excel workbook, then the same table as CSV. It fails the test when
+// they do not come in that order.
+func (u *User) Export(after int) (xlsx, csv *emulator.Document) {
+	u.h.T.Helper()
+	var docs []*emulator.Document
+	err := u.E.Wait(u.ctx(), func(ms []emulator.Message) bool {
+		docs = docs[:0]
+		for _, m := range ms[min(after, len(ms)):] {
+			if m.Document != nil {
+				docs = append(docs, m.Document)
+			}
+		}
+		return len(docs) >= 2
+	})
+	if err != nil {
+		u.h.T.Fatalf("user %d: expected the two files of an export, got %d: %v", u.ID, len(docs), err)
+	}
+	if !strings.HasSuffix(docs[0].FileName, ".xlsx") || !strings.HasSuffix(docs[1].FileName, ".csv") ||
+		strings.TrimSuffix(docs[0].FileName, ".xlsx") != strings.TrimSuffix(docs[1].FileName, ".csv") {
+		u.h.T.Fatalf("user %d: export files %q and %q, want one name as .xlsx then .csv", u.ID, docs[0].FileName, docs[1].FileName)
+	}
+	return docs[0], docs[1]
 }

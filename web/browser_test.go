@@ -1,0 +1,105 @@
+package web_test
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"coopbot/emulator/browsertest"
+	"coopbot/internal/chattest"
+	"coopbot/text"
+)
+
+// In headless Chromium, as an office expert does: the bot sends the sign-in link, the
+// browser opens it and enters, the overview shows its charts, the need list leads to the
+// report, and the report moves to "reviewing"; the resident reads the notice in the
+// fake Bot API. With COOPBOT_SCREENSHOTS=dir the overview and the need list are saved
+// there as PNG.
+func TestConsoleInBrowser(t *testing.T) {
+	bctx := browsertest.New(t)
+	h := chattest.New(t, chattest.Options{Admins: chattest.Staff(7401)})
+	s := h.User(7401)
+	s.Onboard("سرخاب")
+	r := h.User(7402)
+	r.Onboard("سرخاب")
+	id := r.ReportNeed("برای خرید مواد غذایی کمک لازم داریم")
+	code := count(t, h, `SELECT code::int FROM need_reports WHERE id = $1`, id)
+	link := s.ConsoleLink()
+
+	ctx, cancel := context.WithTimeout(bctx, 60*time.Second)
+	defer cancel()
+	poll := func(js string) chromedp.Action[chromedp.Void] {
+		return chromedp.Poll[chromedp.Void](js, chromedp.WithPollingInterval(50*time.Millisecond),
+			chromedp.WithPollingTimeout(20*time.Second))
+	}
+	step := func(name string, steps ...chromedp.Action[chromedp.Void]) {
+		t.Helper()
+		if err := chromedp.Do(ctx, steps...); err != nil {
+			html, _ := chromedp.Run(ctx, chromedp.OuterHTML(chromedp.CSS("html")))
+			t.Fatalf("%s: %v\n%s", name, err, html)
+		}
+	}
+	// press clicks what navigates: chromedp's Click would see its page go away under it.
+	press := func(sel string) chromedp.Action[chromedp.Void] {
+		return chromedp.Evaluate[chromedp.Void](`setTimeout(() => document.querySelector(` + strconv.Quote(sel) + `).click(), 0)`)
+	}
+	shot := func(name string) {
+		dir := os.Getenv("COOPBOT_SCREENSHOTS")
+		if dir == "" {
+			return
+		}
+		// A laptop's screen for the picture; the test itself runs at a phone's width.
+		if err := chromedp.Do(ctx, chromedp.EmulateViewport(1280, 1350)); err != nil {
+			t.Logf("screenshot %s: %v", name, err)
+			return
+		}
+		defer chromedp.Do(ctx, chromedp.EmulateViewport(420, 800))
+		png, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
+		if err == nil {
+			err = os.WriteFile(filepath.Join(dir, name), png, 0o644)
+		}
+		if err != nil {
+			t.Logf("screenshot %s: %v", name, err)
+		}
+	}
+	step("open the link from the bot and enter",
+		chromedp.Navigate(link),
+		chromedp.WaitVisible(chromedp.CSS("#enter")),
+		poll(`document.documentElement.dir === "rtl"`),
+		press("#enter"),
+		chromedp.WaitVisible(chromedp.CSS("#heat")),
+		poll(`document.querySelector("#heat") !== null && document.querySelector("svg.chart rect") !== null`),
+	)
+	shot("console-overview.png")
+	step("the need list",
+		press(`nav a[href="/needs"]`),
+		chromedp.WaitVisible(chromedp.CSS("#needs")),
+		poll(`document.querySelector("#needs a.code") !== null`),
+	)
+	shot("console-needs.png")
+	step("open the report and move it to reviewing",
+		press(`#needs a[href="/needs/`+strconv.FormatInt(id, 10)+`"]`),
+		chromedp.WaitVisible(chromedp.CSS("#to-reviewing")),
+		chromedp.Click(chromedp.CSS("#to-reviewing")),
+		chromedp.SendKeys(chromedp.CSS(`textarea[name="note"]`), "بررسی را شروع کردیم"),
+		press("#change-submit"),
+		chromedp.WaitVisible(chromedp.CSS("#notice")),
+		poll(`document.querySelector("#notice") !== null && document.querySelector("#status").className === "status-reviewing"`),
+	)
+	if n := count(t, h, `SELECT count(*) FROM need_reports WHERE id = $1 AND status = 'reviewing'`, id); n != 1 {
+		t.Fatal("the report is not at reviewing")
+	}
+	r.Sees("need.notify.title", "Code", text.FaDigits(strconv.Itoa(code)))
+	step("sign out",
+		press("#signout"),
+		chromedp.WaitVisible(chromedp.CSS("#message")),
+		chromedp.Navigate(h.ConsoleURL+"/needs"),
+		chromedp.WaitVisible(chromedp.CSS("#message")),
+		poll(`document.querySelector("#message") !== null && document.querySelector("#needs") === null`),
+	)
+}
