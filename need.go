@@ -33,11 +33,18 @@ type NeedReport struct {
 	CreatedAt      time.Time
 	UpdatedAt      time.Time
 	History        []NeedEvent // oldest first; the first is the submission
+	// Attachments are the photos and documents the resident added (a prescription, a
+	// bill), at most NeedAttachmentsMax, in the order sent: only their file ids are kept,
+	// each on the platform it came from.
+	Attachments []File
 
 	// Filled for staff only (the export: the name, not the phone).
 	ReporterName  string // the name the office knows the resident by
 	ReporterPhone string // E.164 or ""
 }
+
+// NeedAttachmentsMax is how many photos or documents a report may carry.
+const NeedAttachmentsMax = 3
 
 // NeedEvent is one entry of a report's history: its submission or a status change.
 type NeedEvent struct {

@@ -15,6 +15,7 @@ type DataSummary struct {
 	Enrollments    []Enrollment  // newest first, with their trainings (Training set)
 	Reports        []ReportSummary
 	Questions      []QuestionSummary // newest first: what was asked is not repeated
+	Attachments    int               // photos and documents attached to their reports
 }
 
 // ReportSummary is one of a resident's need reports as their data summary names it: what
@@ -34,6 +35,8 @@ type Erasure struct {
 	Cancelled int `json:"cancelled"`
 	Reports   int `json:"reports"`
 	Questions int `json:"questions"` // questions to the office emptied and closed
+	// Attachments is how many photos and documents of their reports were forgotten.
+	Attachments int `json:"attachments"`
 }
 
 // Profile is the part of a resident's record every update needs, cached in the

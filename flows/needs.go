@@ -15,8 +15,8 @@ import (
 )
 
 // Livelihood needs, the resident's side: report a need in a few taps (category → household
-// size → short description → urgency → optional location or typed address → consent →
-// review with an edit button per answer → submit → tracking code), and "my reports" with
+// size → short description → urgency → optional location or typed address → optional
+// photos or documents (up to three, a prescription or a bill) → consent → review with an edit button per answer → submit → tracking code), and "my reports" with
 // each report's status and history. The staff side (inbox, status changes, summary,
 // export) is needsadmin.go.
 
@@ -90,6 +90,8 @@ type need struct {
 	Lat         float64              `json:"la,omitempty"`
 	Lon         float64              `json:"ln,omitempty"`
 	Consent     bool                 `json:"co,omitempty"`
+	// Files are the photos and documents sent so far, in order (file ids only).
+	Files []coopbot.File `json:"fi,omitempty"`
 }
 
 // needsFeature is the whole livelihood-needs area: the resident's flows here and the
@@ -147,7 +149,7 @@ func needResidentFeature(d Deps) feature {
 	}
 }
 
-// needForm is the report: six questions, then the review with an edit button for each
+// needForm is the report: seven questions, then the review with an edit button for each
 // answer but the consent.
 func needForm(d Deps) Form[need] {
 	line := func(m func(a *need) coopbot.Msg) func(context.Context, *Conv, *need) ([]coopbot.Msg, error) {
@@ -160,6 +162,7 @@ func needForm(d Deps) Form[need] {
 			{Step: needDescriptionStep(), Edit: "need.review.edit_description", Review: line(func(a *need) coopbot.Msg { return needDescriptionLine(a.Description) })},
 			{Step: needUrgencyStep(), Edit: "need.review.edit_urgency", Review: line(func(a *need) coopbot.Msg { return needUrgencyLine(a.Urgency) })},
 			{Step: needLocationStep(), Edit: "need.review.edit_location", Review: line(func(a *need) coopbot.Msg { return needPlaceLine(a.draft(0)) })},
+			{Step: needAttachStep(), Edit: "need.review.edit_attachments", Review: line(func(a *need) coopbot.Msg { return needAttachmentsLine(len(a.Files)) })},
 			{Step: needConsentStep()},
 		},
 		Title:       "need.review.title",
@@ -167,7 +170,8 @@ func needForm(d Deps) Form[need] {
 		SubmitLabel: "need.review.submit",
 		Invalid:     "need.review.use_buttons",
 		Check: func(ctx context.Context, c *Conv, a *need) (*Next, error) {
-			if !a.Consent || !a.Category.Valid() || a.Household == 0 || !a.Urgency.Valid() || a.Description == "" || a.Key == "" {
+			if !a.Consent || !a.Category.Valid() || a.Household == 0 || !a.Urgency.Valid() || a.Description == "" || a.Key == "" ||
+				len(a.Files) > coopbot.NeedAttachmentsMax {
 				// Answers lost or tampered with: start the report again.
 				next := Start(FlowNeed, nil).Say(coopbot.Text(coopbot.M("need.review.incomplete")))
 				return &next, nil
@@ -192,7 +196,7 @@ func (a *need) draft(residentID int64) *coopbot.NeedReport {
 	return &coopbot.NeedReport{
 		ResidentID: residentID, SubmitKey: a.Key, Category: a.Category, Household: a.Household,
 		Urgency: a.Urgency, Description: a.Description, Address: a.Address,
-		HasLocation: a.Located, Lat: a.Lat, Lon: a.Lon,
+		HasLocation: a.Located, Lat: a.Lat, Lon: a.Lon, Attachments: a.Files,
 	}
 }
 
@@ -362,6 +366,74 @@ func needLocationStep() Step[need] {
 	}
 }
 
+// needAttachStep takes up to NeedAttachmentsMax photos or documents, one message each:
+// after each the question is asked anew with what was received, a button to remove each
+// and one to go on. A file past the limit is refused, anything but a file or a button
+// gets the question again. Only the file ids are kept; a caption is not read.
+func needAttachStep() Step[need] {
+	return Step[need]{
+		Name: "attach",
+		Ask: func(ctx context.Context, c *Conv, a *need) (coopbot.Reply, error) {
+			n, most := len(a.Files), coopbot.NeedAttachmentsMax
+			if n == 0 {
+				return coopbot.Reply{
+					Text:    []coopbot.Msg{coopbot.M("need.attach.prompt", "Max", text.Number(int64(most)))},
+					Buttons: [][]coopbot.Button{{{Label: coopbot.M("need.attach.skip"), Data: "done"}}},
+				}, nil
+			}
+			r := coopbot.Text(coopbot.M("need.attach.count", "Count", text.Number(int64(n)), "Max", text.Number(int64(most))).WithCount(n))
+			var remove []coopbot.Button
+			for i, f := range a.Files {
+				r.Text = append(r.Text, needAttachmentItem(i, f))
+				remove = append(remove, coopbot.Button{Label: coopbot.M("need.attach.remove", "N", text.Number(int64(i+1))), Data: Data("rm", int64(i))})
+			}
+			r.Text = append(r.Text, coopbot.Raw(""))
+			if n < most {
+				r.Text = append(r.Text, coopbot.M("need.attach.more", "Left", text.Number(int64(most-n))).WithCount(most-n))
+			} else {
+				r.Text = append(r.Text, coopbot.M("need.attach.enough", "Max", text.Number(int64(most))).WithCount(most))
+			}
+			r.Buttons = append(grid(3, remove), []coopbot.Button{{Label: coopbot.M("need.attach.done"), Data: "done"}})
+			return r, nil
+		},
+		Answer: func(ctx context.Context, c *Conv, a *need, in Input) (Next, error) {
+			if in.Choice == "done" {
+				return Forward(), nil
+			}
+			if i, ok := in.PickIndex("rm", len(a.Files)); ok {
+				a.Files = slices.Delete(a.Files, i, i+1)
+				return Again(), nil
+			}
+			if in.Kind != KindFile || in.File == nil || !in.File.Valid() || in.File.Platform != c.Platform {
+				return Retry("need.attach.invalid"), nil
+			}
+			if len(a.Files) >= coopbot.NeedAttachmentsMax {
+				return Retry("need.attach.full", "Max", text.Number(coopbot.NeedAttachmentsMax)).count(coopbot.NeedAttachmentsMax), nil
+			}
+			if slices.ContainsFunc(a.Files, func(f coopbot.File) bool { return f.ID == in.File.ID }) {
+				// The same message delivered again by the platform, or the same file sent
+				// twice: attached once.
+				return Again(), nil
+			}
+			a.Files = append(a.Files, *in.File)
+			return Again(), nil
+		},
+	}
+}
+
+// needAttachmentItem is one attached file as the resident's list shows it.
+func needAttachmentItem(i int, f coopbot.File) coopbot.Msg {
+	n := text.Number(int64(i + 1))
+	if f.Kind == coopbot.FilePhoto {
+		return coopbot.M("need.attach.item_photo", "N", n)
+	}
+	name := ""
+	if f.Name != "" {
+		name = text.Isolate(text.Shorten(f.Name, 40))
+	}
+	return coopbot.M("need.attach.item_document", "N", n, "Name", name)
+}
+
 func needConsentStep() Step[need] {
 	return Step[need]{
 		Name: "consent",
@@ -420,6 +492,14 @@ func needDescriptionLine(s string) coopbot.Msg {
 	return coopbot.M("need.field.description", "Text", needEcho(s))
 }
 
+// needAttachmentsLine says how many photos and documents a report carries.
+func needAttachmentsLine(n int) coopbot.Msg {
+	if n == 0 {
+		return coopbot.M("need.field.no_attachments")
+	}
+	return coopbot.M("need.field.attachments", "Count", text.Number(int64(n))).WithCount(n)
+}
+
 func needPlaceLine(r *coopbot.NeedReport) coopbot.Msg {
 	switch {
 	case r.HasLocation:
@@ -442,12 +522,17 @@ func needEcho(s string) string {
 	return strings.Join(lines, "\n")
 }
 
-// needFields describes a report's answers, one line each.
+// needFields describes a report's answers, one line each (the attachments only when
+// there are some).
 func needFields(r *coopbot.NeedReport) []coopbot.Msg {
-	return []coopbot.Msg{
+	out := []coopbot.Msg{
 		needCategoryLine(r.Category), needHouseholdLine(r.Household), needUrgencyLine(r.Urgency),
 		needDescriptionLine(r.Description), needPlaceLine(r),
 	}
+	if len(r.Attachments) > 0 {
+		out = append(out, needAttachmentsLine(len(r.Attachments)))
+	}
+	return out
 }
 
 // needHistory is a report's history, one line per event, with Jalali dates. withActor

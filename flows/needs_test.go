@@ -73,6 +73,8 @@ func needQuickReport(t *testing.T, u *chattest.User, cat, urgency, description s
 	u.Press(urgency)
 	u.Sees("need.location.prompt")
 	u.Send(u.Text("need.location.skip"))
+	u.Sees("need.attach.prompt", "Max", "۳")
+	u.Press("need.attach.skip")
 	u.Sees("need.consent.prompt")
 	u.Press("need.consent.yes")
 	u.Sees("need.review.title")
@@ -134,6 +136,8 @@ func TestNeedReportPersian(t *testing.T) {
 	u.Sees("need.location.invalid")
 	u.E.ShareLocation(38.079215, 46.288732)
 
+	u.Sees("need.attach.prompt", "Max", "۳")
+	u.Press("need.attach.skip")
 	u.Sees("need.consent.prompt")
 	u.Send("شاید")
 	u.Sees("need.consent.invalid")
@@ -146,6 +150,7 @@ func TestNeedReportPersian(t *testing.T) {
 		u.Text("need.field.urgency", "Urgency", u.Text("need.urgency.urgent")),
 		u.Text("need.field.description", "Text", text.Isolate("نان و برنج برای بچه‌ها نداریم")+"\n\n"+text.Isolate("پدر خانواده بیکار است")),
 		u.Text("need.field.location"),
+		u.Text("need.field.no_attachments"),
 	} {
 		if !strings.Contains(review.Text, want) {
 			t.Fatalf("review %q lacks %q", review.Text, want)
@@ -239,10 +244,16 @@ func TestNeedReportAzeriCancelAndStartAgain(t *testing.T) {
 	u.Press("need.urgency.normal")
 	u.Sees("need.location.prompt")
 	u.Send(u.Text("need.location.skip"))
+	u.Sees("need.attach.prompt", "Max", "۳")
+	u.Press("need.attach.skip")
 	u.Sees("need.consent.prompt")
+	u.Press("common.back")
+	u.Sees("need.attach.prompt", "Max", "۳")
 	u.Press("common.back")
 	u.Sees("need.location.prompt")
 	u.Send("ولیعصر، فلسطین خیابانی")
+	u.Sees("need.attach.prompt", "Max", "۳")
+	u.Press("need.attach.skip")
 	u.Sees("need.consent.prompt")
 	u.Press("need.consent.no")
 	u.Sees("need.consent.declined")
@@ -374,6 +385,8 @@ func TestNeedEchoedTextIsIsolated(t *testing.T) {
 	res.Press("need.urgency.soon")
 	res.Sees("need.location.prompt")
 	res.Send("Şəhid Beheşti (küçə 3)")
+	res.Sees("need.attach.prompt", "Max", "۳")
+	res.Press("need.attach.skip")
 	res.Sees("need.consent.prompt")
 	res.Press("need.consent.yes")
 	review := res.Sees("need.review.title")

@@ -414,6 +414,9 @@ func needCardAsk(ctx context.Context, d Deps, c *Conv, a *needInbox) (coopbot.Re
 	if len(nav) > 0 {
 		r.Buttons = append(r.Buttons, nav)
 	}
+	if n := len(rep.Attachments); n > 0 {
+		r.Buttons = append(r.Buttons, []coopbot.Button{{Label: coopbot.M("needs.card.files", "Count", text.Number(int64(n))).WithCount(n), Data: "files"}})
+	}
 	var row []coopbot.Button
 	for i, to := range coopbot.NeedStatuses {
 		if rep.Status.CanMoveTo(to) {
@@ -473,6 +476,8 @@ func needCardAnswer(ctx context.Context, d Deps, c *Conv, a *needInbox, in Input
 			a.Report = 0 // the first of the filter
 		}
 		return Again(), nil
+	case "files":
+		return needFiles(card.Report), nil
 	}
 	i, ok := in.PickIndex("st", len(coopbot.NeedStatuses))
 	if !ok {
@@ -487,6 +492,25 @@ func needCardAnswer(ctx context.Context, d Deps, c *Conv, a *needInbox, in Input
 		return Goto("referto"), nil
 	}
 	return Goto("note"), nil
+}
+
+// needFiles sends a report's photos and documents by their file ids, each captioned with
+// its place and the report's code, then the card again below them (a file of the other
+// platform is carried over by the bot).
+func needFiles(rep *coopbot.NeedReport) Next {
+	n := len(rep.Attachments)
+	code := text.FaDigits(rep.Code)
+	if n == 0 {
+		return Retry("needs.files.none")
+	}
+	files := make([]coopbot.Reply, n)
+	for i := range rep.Attachments {
+		files[i] = coopbot.Reply{
+			Text: []coopbot.Msg{coopbot.M("needs.files.caption", "N", text.Number(int64(i+1)), "Count", text.Number(int64(n)), "Code", code).WithCount(n)},
+			File: &rep.Attachments[i],
+		}
+	}
+	return RetryMsg(coopbot.M("needs.files.sent", "Code", code, "Count", text.Number(int64(n))).WithCount(n)).Say(files...)
 }
 
 func needReferToStep() Step[needInbox] {

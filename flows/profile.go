@@ -363,6 +363,9 @@ func (p *profileFlow) summary(ctx context.Context, c *Conv, s *coopbot.DataSumma
 				"Date", text.Date(r.CreatedAt)))
 		}
 		out = append(out, more(n)...)
+		if s.Attachments > 0 {
+			out = append(out, coopbot.M("profile.data.attachments", "Count", text.Number(int64(s.Attachments))).WithCount(s.Attachments))
+		}
 		out = append(out, coopbot.M("profile.data.reports_hold"))
 	}
 	out = append(out, coopbot.Raw(""))
@@ -411,7 +414,7 @@ func (p *profileFlow) erase() Step[profile] {
 	return Step[profile]{
 		Name: "erase",
 		Ask: func(ctx context.Context, c *Conv, a *profile) (coopbot.Reply, error) {
-			lines := []coopbot.Msg{coopbot.M("profile.erase.explain")}
+			lines := []coopbot.Msg{coopbot.M("profile.erase.explain"), coopbot.M("profile.erase.explain_files")}
 			if c.Profile.Role != "" || c.Profile.CoopAdmin {
 				lines = append(lines, coopbot.M("profile.erase.roles"))
 			}

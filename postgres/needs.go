@@ -59,12 +59,20 @@ func (db *DB) sealLocation(r *coopbot.NeedReport) []byte {
 	return db.seal(strconv.FormatFloat(r.Lat, 'f', 6, 64) + "," + strconv.FormatFloat(r.Lon, 'f', 6, 64))
 }
 
-// CreateNeedReport saves a resident's report in their current neighborhood, logs its
-// submission and alerts the neighborhood's managers (or, when it has none, the office
+// CreateNeedReport saves a resident's report in their current neighborhood with its
+// attachments (their file ids, sealed), logs its submission and alerts the neighborhood's managers (or, when it has none, the office
 // staff), all in one transaction. The same SubmitKey again returns the first report.
 func (db *DB) CreateNeedReport(ctx context.Context, r *coopbot.NeedReport) error {
 	if !r.Category.Valid() || r.SubmitKey == "" || r.Description == "" {
 		return &coopbot.Error{Code: coopbot.EInvalid, Err: errors.New("create need report: incomplete report")}
+	}
+	if len(r.Attachments) > coopbot.NeedAttachmentsMax {
+		return &coopbot.Error{Code: coopbot.EInvalid, Err: fmt.Errorf("create need report: %d attachments", len(r.Attachments))}
+	}
+	for _, f := range r.Attachments {
+		if !f.Valid() {
+			return &coopbot.Error{Code: coopbot.EInvalid, Err: errors.New("create need report: an attachment names no file")}
+		}
 	}
 	return db.once(ctx, "create need report", r, func(tx pgx.Tx) error {
 		for attempt := 0; ; attempt++ {
@@ -100,7 +108,8 @@ func (db *DB) createNeedReport(ctx context.Context, tx pgx.Tx, r *coopbot.NeedRe
 		code, r.ResidentID, r.SubmitKey, r.Category, r.Household, r.Urgency, db.seal(r.Description), address, db.sealLocation(r)).
 		Scan(&r.ID, &r.Code, &r.NeighborhoodID, &r.Status, &r.CreatedAt, &r.UpdatedAt)
 	if errors.Is(err, pgx.ErrNoRows) {
-		// Submitted before (or no such resident): return what was stored.
+		// Submitted before (or no such resident): return what was stored, which was
+		// logged, attached and alerted then.
 		return tx.QueryRow(ctx, `
 			SELECT id, code, neighborhood_id, status, created_at, updated_at FROM need_reports
 			WHERE resident_id = $1 AND submit_key = $2`, r.ResidentID, r.SubmitKey).
@@ -111,6 +120,16 @@ func (db *DB) createNeedReport(ctx context.Context, tx pgx.Tx, r *coopbot.NeedRe
 	}
 	if _, err := tx.Exec(ctx, `INSERT INTO need_events (report_id, at, status) VALUES ($1, $2, 'received')`, r.ID, r.CreatedAt); err != nil {
 		return err
+	}
+	for i, f := range r.Attachments {
+		var name []byte
+		if f.Name != "" {
+			name = db.seal(f.Name)
+		}
+		if _, err := tx.Exec(ctx, `INSERT INTO need_attachments (report_id, position, platform, kind, file_id_enc, name_enc)
+			VALUES ($1, $2, $3, $4, $5, $6)`, r.ID, i+1, f.Platform, f.Kind, db.seal(f.ID), name); err != nil {
+			return err
+		}
 	}
 	rows, err := tx.Query(ctx, `
 		WITH managers AS (
@@ -184,10 +203,50 @@ func (db *DB) scanNeed(row pgx.Row, reporter needReporter) (*coopbot.NeedReport,
 	return r, nil
 }
 
-// needHistory fills the history of reports.
+// needAttachments fills the attachments of reports.
+func (db *DB) needAttachments(ctx context.Context, q needQuerier, reps ...*coopbot.NeedReport) error {
+	if len(reps) == 0 {
+		return nil
+	}
+	byID := make(map[int64]*coopbot.NeedReport, len(reps))
+	ids := make([]int64, len(reps))
+	for i, r := range reps {
+		byID[r.ID], ids[i] = r, r.ID
+		r.Attachments = nil
+	}
+	rows, err := q.Query(ctx, `SELECT report_id, platform, kind, file_id_enc, name_enc FROM need_attachments
+		WHERE report_id = ANY($1) ORDER BY report_id, position`, ids)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var (
+			id       int64
+			f        coopbot.File
+			fid, fnm []byte
+		)
+		if err := rows.Scan(&id, &f.Platform, &f.Kind, &fid, &fnm); err != nil {
+			return err
+		}
+		if f.ID, err = db.open(fid); err != nil {
+			return err
+		}
+		if f.Name, err = db.open(fnm); err != nil {
+			return err
+		}
+		byID[id].Attachments = append(byID[id].Attachments, f)
+	}
+	return rows.Err()
+}
+
+// needHistory fills the history and the attachments of reports.
 func (db *DB) needHistory(ctx context.Context, q needQuerier, reps ...*coopbot.NeedReport) error {
 	if len(reps) == 0 {
 		return nil
+	}
+	if err := db.needAttachments(ctx, q, reps...); err != nil {
+		return err
 	}
 	byID := make(map[int64]*coopbot.NeedReport, len(reps))
 	ids := make([]int64, len(reps))

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -387,5 +388,100 @@ func TestNeedStatusChangeReplayAfterErasure(t *testing.T) {
 	var events int
 	if err := b.db.Pool.QueryRow(context.Background(), `SELECT count(*) FROM need_events WHERE report_id = $1 AND status = 'reviewing'`, r.ID).Scan(&events); err != nil || events != 1 {
 		t.Fatalf("%d changes to reviewing, want 1 (%v)", events, err)
+	}
+}
+
+// A report's photos and documents are stored with it, in order, their file ids and names
+// sealed; a fourth or one naming no file is refused with nothing written; the same
+// submission again attaches nothing twice; the resident's erasure deletes them and the
+// data summary counts them until then.
+func TestNeedAttachmentsStoredSealedAndErased(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	b := needSetup(t)
+	res := b.resident(b.nbhA)
+	files := []coopbot.File{
+		{Platform: coopbot.Telegram, Kind: coopbot.FilePhoto, ID: "AgACAgQAAxkBphoto-one"},
+		{Platform: coopbot.Telegram, Kind: coopbot.FileDocument, ID: "BQACAgQAAxkBdoc-two", Name: "نسخهٔ دکتر رضایی.pdf"},
+		{Platform: coopbot.Telegram, Kind: coopbot.FilePhoto, ID: "AgACAgQAAxkBphoto-three"},
+	}
+	report := func(key string, att []coopbot.File) (*coopbot.NeedReport, error) {
+		r := &coopbot.NeedReport{ResidentID: res, SubmitKey: key, Category: "health", Household: 2, Urgency: coopbot.NeedUrgent,
+			Description: "داروی پدرم تمام شده", Attachments: att}
+		return r, b.db.CreateNeedReport(ctx, r)
+	}
+	for name, att := range map[string][]coopbot.File{
+		"four files": append(slices.Clone(files), files[0]),
+		"no file id": {{Platform: coopbot.Telegram, Kind: coopbot.FilePhoto}},
+		"no kind":    {{Platform: coopbot.Telegram, ID: "x"}},
+	} {
+		if _, err := report("bad-"+name, att); coopbot.ErrorCode(err) != coopbot.EInvalid {
+			t.Errorf("%s: err = %v, want invalid", name, err)
+		}
+	}
+	if n := count(t, b.db, `SELECT count(*) FROM need_reports WHERE resident_id = $1`, res); n != 0 {
+		t.Fatalf("%d reports after refused submissions", n)
+	}
+	r, err := report("k1", files)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := report("k1", files); err != nil {
+		t.Fatal(err)
+	}
+	if n := count(t, b.db, `SELECT count(*) FROM need_attachments WHERE report_id = $1`, r.ID); n != 3 {
+		t.Fatalf("%d attachment rows after the same submission twice, want 3", n)
+	}
+	rows, err := b.db.Pool.Query(ctx, `SELECT file_id_enc, coalesce(name_enc, '') FROM need_attachments`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sealed, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) ([]byte, error) {
+		var id, name []byte
+		err := row.Scan(&id, &name)
+		return append(id, name...), err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, v := range sealed {
+		for _, plain := range []string{"AgACAgQAAxkB", "BQACAgQAAxkB", "رضایی"} {
+			if bytes.Contains(v, []byte(plain)) {
+				t.Fatalf("%q stored in plain text", plain)
+			}
+		}
+	}
+	mine, err := b.db.MyNeedReport(ctx, res, r.Code)
+	if err != nil || !slices.Equal(mine.Attachments, files) {
+		t.Fatalf("resident reads attachments %+v, %v; want %+v", mine.Attachments, err, files)
+	}
+	card, err := b.db.NeedCard(ctx, b.manager, coopbot.NeedFilter{}, r.ID)
+	if err != nil || !slices.Equal(card.Report.Attachments, files) {
+		t.Fatalf("manager reads attachments %+v, %v; want %+v", card.Report.Attachments, err, files)
+	}
+	if s, err := b.db.DataSummary(ctx, res); err != nil || s.Attachments != 3 {
+		t.Fatalf("data summary counts %d attachments, %v; want 3", s.Attachments, err)
+	}
+
+	// Another resident's report keeps its attachment through the erasure.
+	other := b.resident(b.nbhA)
+	o := &coopbot.NeedReport{ResidentID: other, SubmitKey: "o1", Category: "food", Household: 3, Urgency: coopbot.NeedSoon,
+		Description: "نان نداریم", Attachments: files[:1]}
+	if err := b.db.CreateNeedReport(ctx, o); err != nil {
+		t.Fatal(err)
+	}
+	erased, err := b.db.EraseResident(ctx, res)
+	if err != nil || erased.Attachments != 3 || erased.Reports != 1 {
+		t.Fatalf("erasure = %+v, %v; want 3 attachments of 1 report", erased, err)
+	}
+	if n := count(t, b.db, `SELECT count(*) FROM need_attachments WHERE report_id = $1`, r.ID); n != 0 {
+		t.Fatalf("%d attachments of the erased resident remain", n)
+	}
+	if n := count(t, b.db, `SELECT count(*) FROM need_attachments WHERE report_id = $1`, o.ID); n != 1 {
+		t.Fatalf("the other resident's report has %d attachments, want 1", n)
+	}
+	card, err = b.db.NeedCard(ctx, b.staff, coopbot.NeedFilter{}, r.ID)
+	if err != nil || len(card.Report.Attachments) != 0 {
+		t.Fatalf("staff still read %+v of the erased report, %v", card.Report.Attachments, err)
 	}
 }

@@ -174,6 +174,7 @@ var sealedTables = []sealedTable{
 	{table: "questions", sealed: []string{"body_enc", "photo_enc"}},
 	{table: "question_answers", sealed: []string{"body_enc"}},
 	{table: "office_messages", sealed: []string{"body_enc"}},
+	{table: "need_attachments", sealed: []string{"file_id_enc", "name_enc"}},
 	// Results of committed effects (they may name personal data), where that table exists.
 	{table: "effects", sealed: []string{"result"}},
 }

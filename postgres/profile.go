@@ -56,8 +56,9 @@ func (db *DB) SetPhone(ctx context.Context, residentID int64, phone string) erro
 
 // DataSummary returns what the office holds about a resident: their residency, every
 // membership request (without national ID or phone opened), every enrolment with its
-// training, every need report (what it is about and its status, not its text) and every
-// question to the office (its number, status and how many answers, not its text).
+// training, every need report (what it is about and its status, not its text), how many
+// photos and documents are attached to those reports, and every question to the office
+// (its number, status and how many answers, not its text).
 func (db *DB) DataSummary(ctx context.Context, residentID int64) (*coopbot.DataSummary, error) {
 	s := &coopbot.DataSummary{}
 	var (
@@ -109,6 +110,11 @@ func (db *DB) DataSummary(ctx context.Context, residentID int64) (*coopbot.DataS
 	if err != nil {
 		return nil, wrap(err, "data summary: need reports")
 	}
+	err = db.Pool.QueryRow(ctx, `SELECT count(*) FROM need_attachments a JOIN need_reports n ON n.id = a.report_id
+		WHERE n.resident_id = $1`, residentID).Scan(&s.Attachments)
+	if err != nil {
+		return nil, wrap(err, "data summary: attachments")
+	}
 	if s.Questions, err = db.questionSummaries(ctx, residentID); err != nil {
 		return nil, err
 	}
@@ -121,9 +127,10 @@ func (db *DB) DataSummary(ctx context.Context, residentID int64) (*coopbot.DataS
 // wait-list gets each freed seat and is told), and every personal value the office holds
 // of them is emptied: their name, phone and messenger identity; their requests' name,
 // national ID, phone, own words and the reasons written about them; their need reports'
-// description, address and location and the notes on their history; their questions to
-// the office (closed) with their photos and the answers to them, and the office's messages
-// to them; the details of
+// description, address and location and the notes on their history; the file ids of
+// the photos and documents attached to them (deleted: the files stay only in the
+// messenger's chat history); their questions to the office (closed) with their photos
+// and the answers to them, and the office's messages to them; the details of
 // audit rows that name their messenger identity; the notices waiting for them; the chat of
 // their broadcasts' progress messages; what their updates' effects stored. The records
 // stay, so every count (requests per cooperative, enrolments per training, reports per
@@ -178,6 +185,11 @@ func (db *DB) EraseResident(ctx context.Context, residentID int64) (coopbot.Eras
 			return err
 		}
 		res.Reports = int(tag.RowsAffected())
+		tag, err = tx.Exec(ctx, `DELETE FROM need_attachments WHERE report_id IN (SELECT id FROM need_reports WHERE resident_id = $1)`, residentID)
+		if err != nil {
+			return fmt.Errorf("erase attachments: %w", err)
+		}
+		res.Attachments = int(tag.RowsAffected())
 		if res.Questions, err = eraseQuestions(ctx, tx, residentID); err != nil {
 			return err
 		}
@@ -203,7 +215,7 @@ func (db *DB) EraseResident(ctx context.Context, residentID int64) (coopbot.Eras
 			}
 		}
 		_, err = tx.Exec(ctx, `INSERT INTO audit_log (actor_id, action, subject, detail) VALUES ($1, 'resident_erase', $2, $3)`,
-			residentID, subject, map[string]any{"withdrawn": res.Withdrawn, "cancelled": res.Cancelled, "reports": res.Reports, "questions": res.Questions})
+			residentID, subject, map[string]any{"withdrawn": res.Withdrawn, "cancelled": res.Cancelled, "reports": res.Reports, "attachments": res.Attachments, "questions": res.Questions})
 		return err
 	})
 	return res, err

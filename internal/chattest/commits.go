@@ -280,6 +280,7 @@ func (u *User) reportNeed(description string) {
 		"need.description.prompt": func() { u.Send(description) },
 		"need.urgency.prompt":     func() { u.Press("need.urgency.urgent") },
 		"need.location.prompt":    func() { u.Send(u.Text("need.location.skip")) },
+		"need.attach.prompt":      func() { u.Press("need.attach.skip") },
 		"need.consent.prompt":     func() { u.Press("need.consent.yes") },
 	})
 }
@@ -546,13 +547,22 @@ func needReported(h *Harness, base int64) *Step {
 	m.manager(nbh)
 	r := h.onboarded(base+1, "قراملک")
 	r.reportNeed("سه ماه است کار ندارم و اجاره عقب افتاده")
+	// With a photo (the lease), added from the review.
+	r.Press("need.review.edit_attachments")
+	r.SeesLike("need.attach.prompt")
+	r.E.SendPhoto([]byte("\xff\xd8\xff\xe0 lease"), "")
+	r.SeesLike("need.attach.count")
+	r.Press("need.attach.done")
+	r.SeesLike("need.review.title")
 	return &Step{
 		Actor: r,
 		Take:  func() { r.Press("need.review.submit") },
 		Reply: func() { r.SeesLike("need.submitted") },
 		Effects: func() map[string]int {
 			return map[string]int{
-				"report":          h.count(`SELECT count(*) FROM need_reports WHERE resident_id = $1`, r.ResidentID()),
+				"report": h.count(`SELECT count(*) FROM need_reports WHERE resident_id = $1`, r.ResidentID()),
+				"attachment": h.count(`SELECT count(*) FROM need_attachments a JOIN need_reports n ON n.id = a.report_id
+					WHERE n.resident_id = $1`, r.ResidentID()),
 				"manager alerted": h.notices(m.ResidentID(), coopbot.NoticeNeedNew),
 			}
 		},
