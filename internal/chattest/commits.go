@@ -94,6 +94,7 @@ func Commits() []Commit {
 		{Name: "enrolment cancelled", Prepare: enrolmentCancelled},
 		{Name: "attendance marked", Prepare: attendanceMarked},
 		{Name: "broadcast sent", Prepare: broadcastSent},
+		{Name: "broadcast with a photo and a button sent", Prepare: broadcastWithPhotoSent},
 		{Name: "broadcast cancelled", Prepare: broadcastCancelled},
 		{Name: "staff role granted", Admins: []int64{1}, Prepare: staffGranted},
 	}
@@ -280,6 +281,8 @@ func (u *User) broadcast(nbh, message string, later bool) {
 		"broadcast.audience.prompt": func() { u.Press("broadcast.audience.own", "Name", nbh) },
 		"broadcast.mode.prompt":     func() { u.Press("broadcast.mode.one") },
 		"broadcast.text.prompt_one": func() { u.Send(message) },
+		"broadcast.file.prompt":     func() { u.Press("broadcast.file.none") },
+		"broadcast.button.prompt":   func() { u.Press("broadcast.button.none") },
 		"broadcast.when.prompt": func() {
 			if later {
 				u.Press("broadcast.when.later")
@@ -700,6 +703,60 @@ func broadcastSent(h *Harness, base int64) *Step {
 			return map[string]int{"first resident got": received(residents[0], message), "second resident got": received(residents[1], message)}
 		},
 		Want: map[string]int{"deliveries": 3}, // the two residents and the manager
+	}
+}
+
+// photos counts the photos a user got whose caption contains s.
+func photos(u *User, s string) int {
+	n := 0
+	for _, m := range u.E.Messages() {
+		if m.Photo != nil && strings.Contains(m.Photo.Caption, s) {
+			n++
+		}
+	}
+	return n
+}
+
+func broadcastWithPhotoSent(h *Harness, base int64) *Step {
+	const message = "کارگاه نمدمالی باغمیشه؛ پوستر را ببینید و ثبت‌نام کنید"
+	nbh := h.neighborhood("باغمیشه")
+	tr := h.training(nbh, "نمدمالی سنتی", 10, 6)
+	residents := []*User{h.onboarded(base+2, "باغمیشه"), h.onboarded(base+3, "باغمیشه")}
+	m := h.onboarded(base+1, "باغمیشه")
+	m.manager(nbh)
+	m.Press("broadcast.menu")
+	m.Fill("broadcast.preview.title", map[string]func(){
+		"broadcast.audience.prompt":        func() { m.Press("broadcast.audience.own", "Name", "باغمیشه") },
+		"broadcast.mode.prompt":            func() { m.Press("broadcast.mode.one") },
+		"broadcast.text.prompt_one":        func() { m.Send(message) },
+		"broadcast.file.prompt":            func() { m.E.SendPhoto([]byte("\xff\xd8\xff\xe0 felt poster"), "") },
+		"broadcast.button.prompt":          func() { m.Press("broadcast.button.training") },
+		"broadcast.button.training_prompt": func() { m.PressContaining(tr.TitleFa) },
+		"broadcast.when.prompt":            func() { m.Press("broadcast.when.now") },
+	})
+	return &Step{
+		Actor: m,
+		Take:  func() { m.Press("broadcast.confirm") },
+		Reply: func() {
+			m.Sees("menu.title")
+			for _, r := range residents {
+				r.E.Wait(r.ctx(), func([]emulator.Message) bool { return photos(r, message) > 0 })
+			}
+		},
+		Effects: func() map[string]int {
+			return map[string]int{
+				"broadcast": h.count(`SELECT count(*) FROM broadcasts WHERE created_by = $1 AND file IS NOT NULL
+					AND button = jsonb_build_object('kind', 'training', 'id', $2::bigint)`, m.ResidentID(), tr.ID),
+				"deliveries": h.count(`SELECT count(*) FROM deliveries d JOIN broadcasts b ON b.id = d.broadcast_id WHERE b.created_by = $1`, m.ResidentID()),
+				"audited":    h.audited(m.ResidentID(), "broadcast_create"),
+			}
+		},
+		Shown: func() map[string]int {
+			// The manager's own photos: the preview's and the one they receive.
+			return map[string]int{"first resident's photos": photos(residents[0], message),
+				"second resident's photos": photos(residents[1], message), "manager's photos": photos(m, message)}
+		},
+		Want: map[string]int{"deliveries": 3, "manager's photos": 2},
 	}
 }
 
