@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strconv"
 	"time"
+	"unicode/utf16"
 
 	"coopbot"
 
@@ -133,6 +134,9 @@ func (db *DB) CreateBroadcast(ctx context.Context, b coopbot.NewBroadcast) (int6
 	if b.File != nil && !b.File.Valid() || b.Button != nil && !b.Button.Valid() {
 		return 0, 0, &coopbot.Error{Code: coopbot.EInvalid, Err: errors.New("broadcast with an invalid file or button")}
 	}
+	if b.File != nil && (utf16Len(b.TextFa) > coopbot.MaxCaption || utf16Len(b.TextAz) > coopbot.MaxCaption) {
+		return 0, 0, &coopbot.Error{Code: coopbot.EInvalid, Err: errors.New("broadcast with a file and a text longer than a caption")}
+	}
 	var res struct{ ID, Total int64 }
 	err = db.once(ctx, "create broadcast", &res, func(tx pgx.Tx) error {
 		if err := buttonOpen(ctx, tx, b.Button); err != nil {
@@ -169,6 +173,8 @@ func (db *DB) CreateBroadcast(ctx context.Context, b coopbot.NewBroadcast) (int6
 	}
 	return res.ID, int(res.Total), nil
 }
+
+func utf16Len(s string) int { return len(utf16.Encode([]rune(s))) }
 
 // buttonOpen checks, in the confirming transaction, that what a broadcast's button opens
 // is still open: a published training that has not started, an active cooperative.
