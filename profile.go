@@ -33,3 +33,15 @@ type Erasure struct {
 	Cancelled int `json:"cancelled"`
 	Reports   int `json:"reports"`
 }
+
+// Profile is the part of a resident's record every update needs, cached in the
+// conversation state so that steps touching only Redis need no database read.
+type Profile struct {
+	ResidentID   int64  `json:"r,omitempty"`
+	Lang         Lang   `json:"l,omitempty"`
+	Neighborhood int64  `json:"n,omitempty"`
+	Phone        string `json:"ph,omitempty"` // E.164; stays out of logs
+	Role         Role   `json:"ro,omitempty"`
+	RoleScope    int64  `json:"rs,omitempty"`
+	CoopAdmin    bool   `json:"ca,omitempty"` // admin of at least one cooperative
+}

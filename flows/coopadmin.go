@@ -168,7 +168,7 @@ func coopAdminFeature(d Deps) feature {
 		},
 		menu: []MenuItem{
 			{Label: "coop.pending.menu", Value: "coop_pending",
-				Visible: func(p *Profile) bool { return p.CoopAdmin || staffOnly(p) },
+				Visible: func(p *coopbot.Profile) bool { return p.CoopAdmin || staffOnly(p) },
 				Open: func(ctx context.Context, c *Conv) (Next, error) {
 					return Start(flowCoopPending, nil), nil
 				}},

@@ -91,22 +91,10 @@ type State struct {
 	Keys    bool            `json:"k,omitempty"` // a reply keyboard is showing
 	// What the kit keeps for the step being asked: a list's page and typed filter, and
 	// whether the flow's review was shown.
-	Page    int     `json:"pg,omitempty"`
-	Query   string  `json:"qy,omitempty"`
-	Review  bool    `json:"rv,omitempty"`
-	Profile Profile `json:"p"`
-}
-
-// Profile is the part of a resident's record every update needs, cached in the state so
-// that steps touching only Redis need no database read.
-type Profile struct {
-	ResidentID   int64        `json:"r,omitempty"`
-	Lang         coopbot.Lang `json:"l,omitempty"`
-	Neighborhood int64        `json:"n,omitempty"`
-	Phone        string       `json:"ph,omitempty"` // E.164; stays out of logs
-	Role         coopbot.Role `json:"ro,omitempty"`
-	RoleScope    int64        `json:"rs,omitempty"`
-	CoopAdmin    bool         `json:"ca,omitempty"` // admin of at least one cooperative
+	Page    int             `json:"pg,omitempty"`
+	Query   string          `json:"qy,omitempty"`
+	Review  bool            `json:"rv,omitempty"`
+	Profile coopbot.Profile `json:"p"`
 }
 
 // Conv is what a step works with: who is talking, their profile and the update.
@@ -114,7 +102,7 @@ type Conv struct {
 	Platform coopbot.Platform
 	ChatID   int64
 	UserID   int64
-	Profile  *Profile
+	Profile  *coopbot.Profile
 	Update   *Update
 	Staff    *coopbot.Staff // filled by a flow's Gate
 
@@ -215,7 +203,7 @@ type Labels interface {
 type Profiles interface {
 	// Profile returns the stored profile of a resident, or a zero Profile when the person
 	// never finished onboarding.
-	Profile(ctx context.Context, ref coopbot.UserRef) (Profile, error)
+	Profile(ctx context.Context, ref coopbot.UserRef) (coopbot.Profile, error)
 }
 
 // maxTyped bounds a typed text, in characters: twice the 4,096 a messenger sends in one
@@ -759,7 +747,7 @@ func (t *turn) menu(ctx context.Context) error {
 	if p.ResidentID == 0 {
 		// No record any more: the person erased their data and this copy of their
 		// conversation outlived it. They are a newcomer.
-		t.st.Profile = Profile{}
+		t.st.Profile = coopbot.Profile{}
 		return t.start(ctx, FlowOnboarding, nil)
 	}
 	t.st.Profile = p

@@ -59,7 +59,7 @@ var features = []func(Deps) feature{
 type MenuItem struct {
 	Label   string // message ID
 	Value   string
-	Visible func(p *Profile) bool // nil: everyone
+	Visible func(p *coopbot.Profile) bool // nil: everyone
 	Open    func(ctx context.Context, c *Conv) (Next, error)
 }
 
@@ -93,7 +93,7 @@ type mainMenu struct {
 	audit func(ctx context.Context, actorID int64, action, subject string, allowed bool, detail map[string]any) error
 }
 
-func (m *mainMenu) visible(p *Profile) []MenuItem {
+func (m *mainMenu) visible(p *coopbot.Profile) []MenuItem {
 	var out []MenuItem
 	for _, it := range m.items {
 		if it.Visible == nil || it.Visible(p) {
@@ -145,6 +145,6 @@ func (m *mainMenu) flow() flowDef {
 }
 
 // staffOnly shows a menu item to staff and neighborhood managers.
-func staffOnly(p *Profile) bool {
+func staffOnly(p *coopbot.Profile) bool {
 	return p.Role == coopbot.RoleStaff || p.Role == coopbot.RoleNeighborhoodManager
 }

@@ -17,16 +17,16 @@ import (
 
 // profilesFunc is a Profiles of one function field.
 type profilesFunc struct {
-	ProfileFn func(ctx context.Context, ref coopbot.UserRef) (Profile, error)
+	ProfileFn func(ctx context.Context, ref coopbot.UserRef) (coopbot.Profile, error)
 }
 
-func (p profilesFunc) Profile(ctx context.Context, ref coopbot.UserRef) (Profile, error) {
+func (p profilesFunc) Profile(ctx context.Context, ref coopbot.UserRef) (coopbot.Profile, error) {
 	return p.ProfileFn(ctx, ref)
 }
 
 // known is a resident who finished onboarding.
-var known = profilesFunc{ProfileFn: func(context.Context, coopbot.UserRef) (Profile, error) {
-	return Profile{ResidentID: 7, Lang: coopbot.Persian}, nil
+var known = profilesFunc{ProfileFn: func(context.Context, coopbot.UserRef) (coopbot.Profile, error) {
+	return coopbot.Profile{ResidentID: 7, Lang: coopbot.Persian}, nil
 }}
 
 // toy is the answers of the toy flows.
@@ -95,7 +95,7 @@ func (c *chat) press(data string) Result {
 // start puts the resident into flow name at its first step.
 func (c *chat) start(name string) Result {
 	c.t.Helper()
-	st := State{V: StateVersion, Profile: Profile{ResidentID: 7, Lang: coopbot.Persian}}
+	st := State{V: StateVersion, Profile: coopbot.Profile{ResidentID: 7, Lang: coopbot.Persian}}
 	b, _ := json.Marshal(st)
 	c.state = b
 	t := &turn{e: c.e, st: &st}
@@ -428,7 +428,7 @@ func TestForgetDropsTheConversation(t *testing.T) {
 // survived) starts over as a newcomer's at the menu, instead of acting for a record that
 // is gone.
 func TestMenuWithoutARecordIsANewcomer(t *testing.T) {
-	gone := profilesFunc{ProfileFn: func(context.Context, coopbot.UserRef) (Profile, error) { return Profile{}, nil }}
+	gone := profilesFunc{ProfileFn: func(context.Context, coopbot.UserRef) (coopbot.Profile, error) { return coopbot.Profile{}, nil }}
 	c := newChat(t, nil, gone)
 	c.start(FlowLanguage)
 	c.text("/menu")

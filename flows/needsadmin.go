@@ -232,11 +232,25 @@ func needAlertAction(d Deps) Action {
 		if !review {
 			return Start(FlowNeedsInbox, a), nil
 		}
-		if !card.Report.Status.CanMoveTo(coopbot.NeedReviewing) {
-			return Start(FlowNeedsInbox, a).Say(coopbot.Text(coopbot.M("needs.card.already", "Status", coopbot.M(needStatusID(card.Report.Status))))), nil
+		// An alert is about a new report: it moves from received, and the store alone
+		// decides whether it still can (inside its transaction). Deciding here on the card
+		// just read would go wrong when the press comes again after its reply failed: the
+		// report would then read as reviewing already, because of this very press.
+		_, err = d.Store.ChangeNeedStatus(ctx, s, coopbot.NeedChange{ReportID: id, From: coopbot.NeedReceived, To: coopbot.NeedReviewing})
+		switch coopbot.ErrorCode(err) {
+		case "":
+			return Start(FlowNeedsInbox, a).Say(coopbot.Text(coopbot.M("needs.card.changed", "Code", text.FaDigits(card.Report.Code), "Status", coopbot.M(needStatusID(coopbot.NeedReviewing))))), nil
+		case coopbot.EConflict, coopbot.EInvalid:
+			now, err := d.Store.NeedCard(ctx, s, coopbot.NeedFilter{}, id)
+			if err != nil {
+				return Next{}, err
+			}
+			return Start(FlowNeedsInbox, a).Say(coopbot.Text(coopbot.M("needs.card.already", "Status", coopbot.M(needStatusID(now.Report.Status))))), nil
+		case coopbot.ENotFound:
+			return denied()
+		default:
+			return Next{}, err
 		}
-		return needApply(ctx, d, c, s, &a, coopbot.NeedChange{ReportID: id, From: card.Report.Status, To: coopbot.NeedReviewing},
-			func(a *needInbox) Next { return Start(FlowNeedsInbox, *a) })
 	}
 }
 

@@ -134,7 +134,7 @@ func TestProfileChangeNeighborhood(t *testing.T) {
 }
 
 // prProfile is what the store holds of a chat user.
-func prProfile(t *testing.T, h *chattest.Harness, u *chattest.User) flows.Profile {
+func prProfile(t *testing.T, h *chattest.Harness, u *chattest.User) coopbot.Profile {
 	t.Helper()
 	p, err := h.DB.Profile(context.Background(), coopbot.UserRef{Platform: coopbot.Telegram, UserID: u.ID})
 	if err != nil {

@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"coopbot"
-	"coopbot/flows"
 
 	"github.com/jackc/pgx/v5"
 )
@@ -15,9 +14,9 @@ import (
 // the person never finished onboarding. The engine loads it only for an update of the
 // person themselves, so a resident marked unreachable is reachable again here (one more
 // statement, only when the mark is set).
-func (db *DB) Profile(ctx context.Context, ref coopbot.UserRef) (flows.Profile, error) {
+func (db *DB) Profile(ctx context.Context, ref coopbot.UserRef) (coopbot.Profile, error) {
 	var (
-		p           flows.Profile
+		p           coopbot.Profile
 		phone       []byte
 		nbh         *int64
 		role        *string
@@ -32,7 +31,7 @@ func (db *DB) Profile(ctx context.Context, ref coopbot.UserRef) (flows.Profile, 
 		WHERE r.platform = $1 AND r.user_id = $2 AND r.erased_at IS NULL`, ref.Platform, ref.UserID).
 		Scan(&p.ResidentID, &p.Lang, &nbh, &phone, &role, &scope, &p.CoopAdmin, &unreachable)
 	if err == pgx.ErrNoRows {
-		return flows.Profile{}, nil
+		return coopbot.Profile{}, nil
 	}
 	if err != nil {
 		return p, wrap(err, "load profile")

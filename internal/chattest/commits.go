@@ -88,8 +88,10 @@ func Commits() []Commit {
 		{Name: "invite redeemed", Prepare: inviteRedeemed},
 		{Name: "need reported", Prepare: needReported},
 		{Name: "need status changed", Prepare: needMoved},
+		{Name: "need taken from its alert", Prepare: needTakenFromAlert},
 		{Name: "training published", Prepare: trainingPublished},
 		{Name: "training edited", Prepare: trainingEdited},
+		{Name: "training cancelled", Prepare: trainingCancelled},
 		{Name: "signed up for a training", Prepare: signedUp},
 		{Name: "enrolment cancelled", Prepare: enrolmentCancelled},
 		{Name: "attendance marked", Prepare: attendanceMarked},
@@ -97,6 +99,9 @@ func Commits() []Commit {
 		{Name: "broadcast with a photo and a button sent", Prepare: broadcastWithPhotoSent},
 		{Name: "broadcast cancelled", Prepare: broadcastCancelled},
 		{Name: "staff role granted", Admins: []int64{1}, Prepare: staffGranted},
+		{Name: "neighborhood changed", Prepare: neighborhoodChanged},
+		{Name: "manager appointed", Admins: []int64{1}, Prepare: managerAppointed},
+		{Name: "manager removed", Admins: []int64{1}, Prepare: managerRemoved},
 	}
 }
 
@@ -528,6 +533,30 @@ func needMoved(h *Harness, base int64) *Step {
 	}
 }
 
+func needTakenFromAlert(h *Harness, base int64) *Step {
+	nbh := h.neighborhood("باغمیشه")
+	m := h.onboarded(base+2, "باغمیشه")
+	m.manager(nbh)
+	r := h.onboarded(base+1, "باغمیشه")
+	r.reportNeed("برای دارو و درمان پدرم کمک لازم دارم")
+	r.Press("need.review.submit")
+	r.SeesLike("need.submitted")
+	report := int64(h.count(`SELECT id FROM need_reports WHERE resident_id = $1`, r.ResidentID()))
+	m.SeesLike("needs.alert.new")
+	return &Step{
+		Actor: m,
+		Take:  func() { m.Press("needs.alert.review") },
+		Reply: func() { m.Sees("needs.card.changed", "Code", Any, "Status", m.Text("need.status.reviewing")) },
+		Effects: func() map[string]int {
+			return map[string]int{
+				"status changed": h.count(`SELECT count(*) FROM need_events WHERE report_id = $1 AND actor_id = $2`, report, m.ResidentID()),
+				"resident told":  h.notices(r.ResidentID(), coopbot.NoticeNeedStatus),
+				"reviewing":      h.count(`SELECT count(*) FROM need_reports WHERE id = $1 AND status = 'reviewing'`, report),
+			}
+		},
+	}
+}
+
 func trainingPublished(h *Harness, base int64) *Step {
 	nbh := h.neighborhood("منظریه")
 	m := h.onboarded(base+1, "منظریه")
@@ -585,6 +614,30 @@ func trainingEdited(h *Harness, base int64) *Step {
 				"revision":      h.count(`SELECT rev FROM trainings WHERE id = $1`, tr.ID) - tr.Rev,
 				"enrollee told": h.notices(r.ResidentID(), coopbot.NoticeTrainingChanged),
 				"edit audited":  h.audited(m.ResidentID(), "training_edit"),
+			}
+		},
+	}
+}
+
+func trainingCancelled(h *Harness, base int64) *Step {
+	nbh := h.neighborhood("راسته‌کوچه")
+	tr := h.training(nbh, "نان محلی", 10, 7)
+	r := h.onboarded(base+2, "راسته‌کوچه")
+	h.signUp(tr.ID, r.ResidentID())
+	m := h.onboarded(base+1, "راسته‌کوچه")
+	m.manager(nbh)
+	m.staffTraining(tr.TitleFa)
+	m.Press("trainings.manage.cancel")
+	m.SeesLike("trainings.cancel.confirm")
+	return &Step{
+		Actor: m,
+		Take:  func() { m.Press("trainings.cancel.yes") },
+		Reply: func() { m.SeesLike("trainings.cancel.done") },
+		Effects: func() map[string]int {
+			return map[string]int{
+				"cancelled":     h.count(`SELECT count(*) FROM trainings WHERE id = $1 AND cancelled_at IS NOT NULL`, tr.ID),
+				"enrollee told": h.notices(r.ResidentID(), coopbot.NoticeTrainingCancelled),
+				"audited":       h.audited(m.ResidentID(), "training_cancel"),
 			}
 		},
 	}
@@ -799,6 +852,84 @@ func staffGranted(h *Harness, base int64) *Step {
 				"staff": h.count(`SELECT count(*) FROM staff st JOIN residents r ON r.id = st.resident_id
 					WHERE r.platform = 'telegram' AND r.user_id = $1 AND st.source = 'config'`, s.ID),
 				"grant audited": h.count(`SELECT count(*) FROM audit_log WHERE action = 'staff_grant' AND detail->>'ref' = $1`, ref),
+			}
+		},
+	}
+}
+
+// rolesManagers takes staff member s to the managers of neighborhood nbh.
+func (s *User) rolesManagers(nbh string) {
+	s.Press("roles.menu")
+	s.SeesLike("roles.home")
+	s.Press("roles.home.managers")
+	s.SeesLike("onboarding.neighborhood.prompt")
+	s.Send(nbh)
+}
+
+func managerAppointed(h *Harness, base int64) *Step {
+	nbh := h.neighborhood("دوه‌چی")
+	s := h.onboarded(base+1, "سرخاب")
+	m := h.onboarded(base+2, "دوه‌چی")
+	s.rolesManagers("دوه‌چی")
+	s.SeesLike("roles.managers.none")
+	s.Press("roles.managers.appoint")
+	s.SeesLike("roles.appoint.title")
+	s.PressLabel(m.E.FirstName())
+	s.SeesLike("roles.appoint.confirm")
+	return &Step{
+		Actor: s,
+		Take:  func() { s.Press("roles.appoint.yes") },
+		Reply: func() { s.SeesLike("roles.appoint.done") },
+		Effects: func() map[string]int {
+			return map[string]int{
+				"manager": h.count(`SELECT count(*) FROM staff WHERE resident_id = $1 AND role = 'neighborhood_manager' AND neighborhood_id = $2`, m.ResidentID(), nbh),
+				"told":    h.notices(m.ResidentID(), coopbot.NoticeManagerGranted),
+				"audited": h.audited(s.ResidentID(), "manager_grant"),
+			}
+		},
+	}
+}
+
+func managerRemoved(h *Harness, base int64) *Step {
+	nbh := h.neighborhood("امیرخیز")
+	s := h.onboarded(base+1, "سرخاب")
+	m := h.onboarded(base+2, "امیرخیز")
+	m.manager(nbh)
+	s.rolesManagers("امیرخیز")
+	s.SeesLike("roles.managers.title")
+	s.PressLabel(s.Text("roles.revoke.button", "Name", text.Shorten(m.E.FirstName(), 40)))
+	s.SeesLike("roles.revoke.confirm")
+	return &Step{
+		Actor: s,
+		Take:  func() { s.Press("roles.revoke.yes") },
+		Reply: func() { s.SeesLike("roles.revoke.done") },
+		Effects: func() map[string]int {
+			return map[string]int{
+				"removed": 1 - h.count(`SELECT count(*) FROM staff WHERE resident_id = $1`, m.ResidentID()),
+				"told":    h.notices(m.ResidentID(), coopbot.NoticeRoleRevoked),
+				"audited": h.audited(s.ResidentID(), "staff_revoke"),
+			}
+		},
+	}
+}
+
+func neighborhoodChanged(h *Harness, base int64) *Step {
+	to := h.neighborhood("ستارخان")
+	r := h.onboarded(base+1, "چرنداب")
+	r.Press("profile.menu")
+	r.SeesLike("profile.neighborhood")
+	r.Press("profile.change_neighborhood")
+	r.Press("profile.neighborhood.choose")
+	r.SeesLike("onboarding.neighborhood.prompt")
+	r.Send("ستارخان")
+	r.SeesLike("profile.neighborhood.confirm")
+	return &Step{
+		Actor: r,
+		Take:  func() { r.Press("profile.neighborhood.yes") },
+		Reply: func() { r.SeesLike("profile.neighborhood.changed") },
+		Effects: func() map[string]int {
+			return map[string]int{
+				"moved": h.count(`SELECT count(*) FROM residents WHERE id = $1 AND neighborhood_id = $2`, r.ResidentID(), to),
 			}
 		},
 	}
