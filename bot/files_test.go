@@ -124,7 +124,9 @@ func TestAnnouncementFileCarriedOnceUnderConcurrentSends(t *testing.T) {
 		Buttons: [][]coopbot.Button{{{Label: coopbot.M("broadcast.button.signup"), Data: "a:bct:1"}}}}
 	errs := make(chan error, chats)
 	for i := range chats {
-		go func() { errs <- b.SendAnnouncement(context.Background(), coopbot.Bale, int64(7101+i), coopbot.Azeri, reply) }()
+		go func() {
+			errs <- b.SendAnnouncement(context.Background(), coopbot.Bale, int64(7101+i), coopbot.Azeri, reply)
+		}()
 	}
 	for range chats {
 		if err := <-errs; err != nil {

@@ -337,8 +337,16 @@ func (w *bcWizard) choiceList(name string, list func(context.Context) ([]coopbot
 		PerPage: broadcastChoicePage,
 		Items: func(ctx context.Context, c *Conv, a *broadcast, page, per int) ([]coopbot.AudienceChoice, int, error) {
 			all, err := list(ctx)
+			all = filtered(c, all, choiceNames)
 			return pageItems(all, page, per), len(all), err
 		},
+		// A name typed (in either language) picks the one it matches, or narrows the list.
+		Match: func(ctx context.Context, c *Conv, a *broadcast, typed string) ([]coopbot.AudienceChoice, bool, error) {
+			all, err := list(ctx)
+			found, exact := matchByName(all, typed, choiceNames)
+			return found, exact, err
+		},
+		Unmatched: "broadcast.choice.not_found",
 		Title: func(ctx context.Context, c *Conv, a *broadcast, total int) ([]coopbot.Msg, error) {
 			if total == 0 {
 				return []coopbot.Msg{coopbot.M(none)}, nil

@@ -4,6 +4,7 @@ import (
 	"context"
 	"slices"
 	"strconv"
+	"strings"
 	"unicode/utf16"
 
 	"coopbot"
@@ -69,6 +70,42 @@ func (w *bcWizard) fileStep() Step[broadcast] {
 		},
 	}
 }
+
+// matchByName finds items by a name typed in either language, loosely: those whose whole
+// name matches (exact), else those whose name contains it.
+func matchByName[T any](list []T, typed string, names func(T) (fa, az string)) (found []T, exact bool) {
+	key := text.Key(typed)
+	if key == "" {
+		return nil, false
+	}
+	var partial []T
+	for _, it := range list {
+		fa, az := names(it)
+		fk, ak := labelKey(fa), labelKey(az)
+		switch {
+		case fk == key || ak == key:
+			found = append(found, it)
+		case strings.Contains(fk, key) || ak != "" && strings.Contains(ak, key):
+			partial = append(partial, it)
+		}
+	}
+	if len(found) > 0 {
+		return found, true
+	}
+	return partial, false
+}
+
+// filtered is list narrowed to a typed filter (c.Query) when there is one.
+func filtered[T any](c *Conv, list []T, names func(T) (fa, az string)) []T {
+	if q := c.Query(); q != "" {
+		list, _ = matchByName(list, q, names)
+	}
+	return list
+}
+
+func trainingNames(t coopbot.Training) (string, string)      { return t.TitleFa, t.TitleAz }
+func coopNames(co coopbot.Cooperative) (string, string)      { return co.NameFa, co.NameAz }
+func choiceNames(ch coopbot.AudienceChoice) (string, string) { return ch.NameFa, ch.NameAz }
 
 // bcFileLine names the attached file on the preview.
 func bcFileLine(f *coopbot.File) coopbot.Msg {
@@ -170,8 +207,15 @@ func (w *bcWizard) buttonTrainingList() List[broadcast, coopbot.Training] {
 		PerPage: broadcastChoicePage,
 		Items: func(ctx context.Context, c *Conv, a *broadcast, page, per int) ([]coopbot.Training, int, error) {
 			all, err := w.buttonTrainings(ctx, a)
+			all = filtered(c, all, trainingNames)
 			return pageItems(all, page, per), len(all), err
 		},
+		Match: func(ctx context.Context, c *Conv, a *broadcast, typed string) ([]coopbot.Training, bool, error) {
+			all, err := w.buttonTrainings(ctx, a)
+			found, exact := matchByName(all, typed, trainingNames)
+			return found, exact, err
+		},
+		Unmatched: "broadcast.choice.not_found",
 		Title: func(ctx context.Context, c *Conv, a *broadcast, total int) ([]coopbot.Msg, error) {
 			if total == 0 {
 				return []coopbot.Msg{coopbot.M("broadcast.button.training_none")}, nil
@@ -206,8 +250,15 @@ func (w *bcWizard) buttonCoopList() List[broadcast, coopbot.Cooperative] {
 		PerPage: broadcastChoicePage,
 		Items: func(ctx context.Context, c *Conv, a *broadcast, page, per int) ([]coopbot.Cooperative, int, error) {
 			all, err := w.buttonCooperatives(ctx, c)
+			all = filtered(c, all, coopNames)
 			return pageItems(all, page, per), len(all), err
 		},
+		Match: func(ctx context.Context, c *Conv, a *broadcast, typed string) ([]coopbot.Cooperative, bool, error) {
+			all, err := w.buttonCooperatives(ctx, c)
+			found, exact := matchByName(all, typed, coopNames)
+			return found, exact, err
+		},
+		Unmatched: "broadcast.choice.not_found",
 		Title: func(ctx context.Context, c *Conv, a *broadcast, total int) ([]coopbot.Msg, error) {
 			if total == 0 {
 				return []coopbot.Msg{coopbot.M("broadcast.button.coop_none")}, nil
