@@ -449,8 +449,8 @@ func TestBroadcastToTrainingEnrollees(t *testing.T) {
 	staff.Sees("broadcast.audience.prompt")
 	staff.Press("broadcast.audience.training")
 	staff.Sees("broadcast.training.prompt")
-	staff.Send("دورهٔ دیگری")
-	staff.Sees("broadcast.training.invalid")
+	staff.Send("دورهٔ دیگری") // a typed name that matches no training
+	staff.Sees("broadcast.choice.not_found", "Typed", text.Isolate("دورهٔ دیگری"))
 	staff.PressLabel(title + " — " + text.Date(starts) + " (۲)")
 	staff.Sees("broadcast.mode.prompt")
 	staff.Press("broadcast.mode.one")
