@@ -41,6 +41,31 @@ type JoinRequest struct {
 	ReasonCode    RejectReason // with a rejection
 	ReasonText    string       // rejection reason in the decider's own words
 	CreatedAt     time.Time
+	// Overdue: still pending past the time its cooperative's deciders are reminded of it
+	// (filled by reads).
+	Overdue bool
+	// Elsewhere are the other open requests and memberships under the same national ID,
+	// one per cooperative (filled by the read that opens personal data). What the
+	// cooperative's admins read of them names the cooperatives, never the ID.
+	Elsewhere []JoinElsewhere
+}
+
+// JoinElsewhere is a cooperative where a request's national ID has also applied (a
+// pending request) or is a member (an approved one).
+type JoinElsewhere struct {
+	Cooperative Cooperative
+	Member      bool
+	// Same: the request's own cooperative, under another account (requests from before
+	// a national ID was refused there a second time).
+	Same bool
+}
+
+// DaysWaiting is how many whole days the request has waited at now.
+func (r *JoinRequest) DaysWaiting(now time.Time) int {
+	if d := now.Sub(r.CreatedAt); d > 0 {
+		return int(d / (24 * time.Hour))
+	}
+	return 0
 }
 
 // JoinRoute is who a new request was sent to for a decision.

@@ -53,15 +53,17 @@ type Reply struct {
 	Edit      bool `json:"edit,omitempty"` // edit the message whose button was pressed
 	// EditMessage, with Edit, is an earlier message of the same chat to edit instead of
 	// the pressed one: a card whose decision was given in a later answer.
-	EditMessage int       `json:"edit_message,omitempty"`
-	Toast       *Msg      `json:"toast,omitempty"` // answer to the button press
-	Document    *Document `json:"document,omitempty"`
+	EditMessage int  `json:"edit_message,omitempty"`
+	Toast       *Msg `json:"toast,omitempty"` // answer to the button press
+	// Table is an export: the bot sends it as an Excel workbook, with the text as its
+	// caption, and then as a CSV file.
+	Table *Table `json:"table,omitempty"`
 	// File is a photo or document sent by its file id, with the text as its caption
 	// (the text follows in messages of its own when it is longer than a caption may be).
 	File *File `json:"file,omitempty"`
 }
 
-// Document is a file sent with a reply (CSV exports).
+// Document is a file made for sending: a Table written as a workbook or as CSV.
 type Document struct {
 	Name string `json:"name"`
 	Data []byte `json:"data"`

@@ -2,7 +2,10 @@ package coopbot
 
 import (
 	"slices"
+	"strings"
 	"time"
+
+	"coopbot/text"
 )
 
 // Livelihood needs: a resident reports a need (category, household, description, urgency,
@@ -160,3 +163,19 @@ const (
 	// of that change in the report's history (NeedEvent.ID).
 	NoticeNeedStatus NoticeKind = "need_status"
 )
+
+// ParseNeedCode reads a tracking code typed in any digit script, with spaces or dashes:
+// six digits, the first not zero. It returns the code in ASCII digits.
+func ParseNeedCode(s string) (string, bool) {
+	d := text.Digits(text.Clean(s))
+	d = strings.NewReplacer(" ", "", "-", "", "_", "", "#", "").Replace(d)
+	if len(d) != 6 || d[0] == '0' {
+		return "", false
+	}
+	for i := 0; i < len(d); i++ {
+		if d[i] < '0' || d[i] > '9' {
+			return "", false
+		}
+	}
+	return d, true
+}

@@ -101,7 +101,7 @@ func (b *Bot) SendAnnouncement(ctx context.Context, p coopbot.Platform, chatID i
 		return &coopbot.Error{Code: coopbot.EInvalid, Err: fmt.Errorf("render announcement: %w", err)}
 	}
 	switch {
-	case rr.keys != nil || rr.doc != nil || len(rr.chunks) > 1:
+	case rr.keys != nil || rr.docs != nil || len(rr.chunks) > 1:
 		return &coopbot.Error{Code: coopbot.EInvalid, Err: fmt.Errorf("announcement does not fit one message with inline buttons")}
 	case rr.file != nil && utf16Len(first(rr.chunks)) > maxCaption:
 		return &coopbot.Error{Code: coopbot.EInvalid, Err: fmt.Errorf("caption of %d UTF-16 units: at most %d", utf16Len(first(rr.chunks)), maxCaption)}
@@ -176,7 +176,7 @@ func (b *Bot) one(r *coopbot.Resident, reply coopbot.Reply) (*platform, *rendere
 	if err != nil {
 		return nil, nil, fmt.Errorf("render reply: %w", err)
 	}
-	if len(rr.chunks) != 1 || rr.keys != nil || rr.doc != nil {
+	if len(rr.chunks) != 1 || rr.keys != nil || rr.docs != nil {
 		return nil, nil, fmt.Errorf("reply does not fit one message with inline buttons")
 	}
 	return pl, rr, nil

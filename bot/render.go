@@ -6,6 +6,7 @@ import (
 	"unicode/utf16"
 
 	"coopbot"
+	"coopbot/export"
 
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
 )
@@ -31,8 +32,9 @@ type rendered struct {
 	transient bool
 	toast     string
 	edit      bool
-	editMsg   int // the message to edit; 0: the pressed one
-	doc       *coopbot.Document
+	editMsg   int                // the message to edit; 0: the pressed one
+	docs      []coopbot.Document // an export: the workbook (captioned) and the CSV file
+	docNote   string             // the CSV file's caption
 	file      *coopbot.File
 	hasText   bool
 }
@@ -50,7 +52,7 @@ func renderMsg(cat Catalog, lang coopbot.Lang, m coopbot.Msg) (string, error) {
 // render localizes a reply. Text is plain (no parse mode) on every platform, so whatever
 // residents typed is shown literally.
 func render(cat Catalog, lang coopbot.Lang, r coopbot.Reply) (*rendered, error) {
-	out := &rendered{edit: r.Edit, editMsg: r.EditMessage, remove: r.RemoveKeys, transient: r.Transient, doc: r.Document, file: r.File}
+	out := &rendered{edit: r.Edit, editMsg: r.EditMessage, remove: r.RemoveKeys, transient: r.Transient, file: r.File}
 	var paras []string
 	for _, m := range r.Text {
 		s, err := renderMsg(cat, lang, m)
@@ -62,6 +64,17 @@ func render(cat Catalog, lang coopbot.Lang, r coopbot.Reply) (*rendered, error) 
 	text := strings.TrimSpace(strings.Join(paras, "\n"))
 	out.hasText = text != ""
 	out.chunks = split(text, maxText)
+	if r.Table != nil {
+		docs, err := export.Files(*r.Table, func(m coopbot.Msg) (string, error) { return renderMsg(cat, lang, m) })
+		if err != nil {
+			return nil, fmt.Errorf("export %s: %w", r.Table.Name, err)
+		}
+		note, err := cat.Text(lang, "export.csv.caption", nil, nil)
+		if err != nil {
+			return nil, err
+		}
+		out.docs, out.docNote = docs, note
+	}
 	if r.Toast != nil {
 		s, err := renderMsg(cat, lang, *r.Toast)
 		if err != nil {

@@ -119,14 +119,23 @@ func decode(p coopbot.Platform, u tgbotapi.Update) (flows.Update, bool) {
 // send sends (or, for a pressed button's message or the one the reply names, edits) one
 // rendered reply.
 func (p *platform) send(ctx context.Context, chatID int64, pressedMsg int, r *rendered) error {
-	if r.doc != nil {
-		d := tgbotapi.NewDocument(chatID, tgbotapi.FileBytes{Name: r.doc.Name, Bytes: r.doc.Data})
-		if len(r.chunks) > 0 {
-			d.Caption = r.chunks[0]
+	if r.docs != nil {
+		// An export: the workbook with the text as its caption, then the same table as
+		// CSV for other programs. Resent whole when a send fails (at most one duplicate).
+		for i, doc := range r.docs {
+			d := tgbotapi.NewDocument(chatID, tgbotapi.FileBytes{Name: doc.Name, Bytes: doc.Data})
+			if i == 0 && len(r.chunks) > 0 {
+				d.Caption = r.chunks[0]
+			} else if i > 0 {
+				d.Caption = r.docNote
+			}
+			p.spend()
+			_, err := p.api.Send(d)
+			if err := p.metered(p.classify(err, "sendDocument")); err != nil {
+				return err
+			}
 		}
-		p.spend()
-		_, err := p.api.Send(d)
-		return p.metered(p.classify(err, "sendDocument"))
+		return nil
 	}
 	if r.file != nil {
 		// The text rides as the caption when it fits one, keyboards with it; else the file

@@ -56,6 +56,7 @@ type Server struct {
 	calls          map[string]int
 	sent           int
 	hook           func(method string, chatID int64) *APIError
+	takenHook      func(chatID int64, updateID int, waited time.Duration)
 	rate           float64
 	tokens         float64
 	tokensAt       time.Time
@@ -74,6 +75,8 @@ type pending struct {
 	inflight bool
 	served   bool // handed out by getUpdates at least once
 	again    bool // queued again by Redeliver
+	queued   time.Time
+	taken    bool // handed to the bot once (getUpdates or a webhook request)
 }
 
 type openCallback struct {
@@ -199,6 +202,27 @@ func (s *Server) SetHook(h func(method string, chatID int64) *APIError) {
 	s.mu.Unlock()
 }
 
+// SetTakenHook installs h, called the first time each update is handed to the bot (in a
+// getUpdates answer, or when its webhook request starts) with how long it had been
+// available: the delivery delay. It runs with the server's lock held, so it must be quick
+// and must not call the Server. nil removes it.
+func (s *Server) SetTakenHook(h func(chatID int64, updateID int, waited time.Duration)) {
+	s.mu.Lock()
+	s.takenHook = h
+	s.mu.Unlock()
+}
+
+// takenLocked reports an update handed to the bot for the first time.
+func (s *Server) takenLocked(p *pending, now time.Time) {
+	if p.taken {
+		return
+	}
+	p.taken = true
+	if s.takenHook != nil {
+		s.takenHook(p.user.id, p.id, now.Sub(p.queued))
+	}
+}
+
 // SetSendRate limits sendMessage to perSecond calls per second (token bucket
 // holding one second's worth, at least one call); calls beyond it get 429
 // "Too Many Requests: retry after N" with parameters.retry_after. 0 removes
@@ -302,7 +326,7 @@ func (s *Server) enqueueLocked(u *User, upd *apiUpdate) {
 	if err != nil {
 		panic("emulator: marshal update: " + err.Error())
 	}
-	p := &pending{id: upd.UpdateID, user: u, payload: payload}
+	p := &pending{id: upd.UpdateID, user: u, payload: payload, queued: time.Now()}
 	s.queue = append(s.queue, p)
 	s.pendingN++
 	u.fifo = append(u.fifo, p)

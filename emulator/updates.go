@@ -53,12 +53,14 @@ func (s *Server) getUpdates(r *http.Request, p *params) (any, *apiErr) {
 	}
 	for {
 		var out []json.RawMessage
+		now := time.Now()
 		for _, q := range s.queue {
 			if len(out) == limit {
 				break
 			}
 			if !q.done && !q.inflight {
 				q.served = true
+				s.takenLocked(q, now)
 				out = append(out, q.payload)
 			}
 		}
@@ -251,6 +253,7 @@ func (s *Server) pumpLocked() {
 		}
 		q := u.fifo[0]
 		u.inflight, q.inflight = true, true
+		s.takenLocked(q, time.Now())
 		wh.inflight++
 		s.wg.Add(1)
 		go s.deliver(wh, q)

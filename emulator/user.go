@@ -563,7 +563,7 @@ func (u *User) Redeliver() {
 	if u.last == nil {
 		return
 	}
-	p := &pending{id: u.last.id, user: u, payload: u.last.payload, again: true}
+	p := &pending{id: u.last.id, user: u, payload: u.last.payload, again: true, queued: time.Now()}
 	s.queue = append(s.queue, p)
 	s.pendingN++
 	u.fifo = append(u.fifo, p)
@@ -581,7 +581,7 @@ func (u *User) InjectRaw(build func(updateID int) []byte) int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.nextUpdateID++
-	p := &pending{id: s.nextUpdateID, user: u, payload: build(s.nextUpdateID)}
+	p := &pending{id: s.nextUpdateID, user: u, payload: build(s.nextUpdateID), queued: time.Now()}
 	s.queue = append(s.queue, p)
 	s.pendingN++
 	u.fifo = append(u.fifo, p)

@@ -15,8 +15,9 @@ import (
 // CoopAdminStore keeps cooperative admins, their invite codes and their decisions on
 // membership requests. Every method that acts checks on the server who acts.
 type CoopAdminStore interface {
-	// JoinRequest loads one request with its personal data opened. Callers show it only
-	// to people CanDecideJoin allows.
+	// JoinRequest loads one request with its personal data opened, and Elsewhere: the
+	// other cooperatives where its national ID has applied or is a member. Callers show
+	// it only to people CanDecideJoin allows.
 	JoinRequest(ctx context.Context, id int64) (*coopbot.JoinRequest, error)
 	// CanDecideJoin reports whether a person may decide on a cooperative's requests: one
 	// of its admins, or staff whose scope covers its neighborhood.
@@ -28,7 +29,8 @@ type CoopAdminStore interface {
 	// decision JoinDecision.Check refuses is invalid.
 	DecideJoinRequest(ctx context.Context, d coopbot.JoinDecision) (r *coopbot.JoinRequest, won bool, err error)
 	// PendingJoinRequests lists the pending requests a person may decide, oldest first,
-	// without personal data.
+	// without personal data; Overdue marks those past the time their deciders are
+	// reminded of them.
 	PendingJoinRequests(ctx context.Context, actorID int64) ([]coopbot.JoinRequest, error)
 	// CreateCoopInvite makes a one-time code that turns whoever sends it into an admin
 	// of the cooperative. Only staff whose scope covers the cooperative may (forbidden,
@@ -43,6 +45,7 @@ type CoopAdminStore interface {
 // Flows of cooperative admins and staff.
 const (
 	flowCoopPending = "coop_pending"
+	flowCoopOverdue = "coop_overdue"
 	flowCoopReject  = "coop_reject"
 	flowCoopInvite  = "admin_invite"
 )
@@ -57,18 +60,42 @@ const (
 // cardText is what admins read of a request: every answer, personal data included.
 func cardText(r *coopbot.JoinRequest) []coopbot.Msg {
 	out := []coopbot.Msg{
-		coopMsg("coop.card.title", r.Cooperative, "ID", ID(r.ID)),
+		coopMsg("coop.card.title", r.Cooperative, "ID", recordNo(r.ID)),
 		coopbot.M("coop.card.name", "Name", text.Isolate(r.FullName)),
 		coopbot.M("coop.card.nid", "NationalID", text.NationalID(r.NationalID)),
 		coopbot.M("coop.card.phone", "Phone", text.Phone(r.Phone)),
 		coopbot.M("coop.card.share", "Share", text.Number(r.Share)),
 		coopbot.M("coop.card.skills"),
 	}
-	out = append(out, SkillMsgs(r.Skills, "")...)
+	out = append(out, skillMsgs(r.Skills, "")...)
 	if r.SkillsOther != "" {
 		out = append(out, coopbot.M("coop.card.skills_own", "Text", text.Isolate(r.SkillsOther)))
 	}
-	return append(out, coopbot.M("coop.card.date", "Date", When(r.CreatedAt)))
+	out = append(out, coopbot.M("coop.card.date", "Date", whenText(r.CreatedAt)))
+	if len(r.Elsewhere) > 0 {
+		out = append(out, coopbot.Raw(""))
+		out = append(out, elsewhereMsgs(r.Elsewhere)...)
+	}
+	return out
+}
+
+// elsewhereMsgs say where else a request's national ID has applied or is a member,
+// naming the cooperatives and never the ID.
+func elsewhereMsgs(list []coopbot.JoinElsewhere) []coopbot.Msg {
+	var out []coopbot.Msg
+	for _, e := range list {
+		id := "coop.card.elsewhere.applied"
+		switch {
+		case e.Same && e.Member:
+			id = "coop.card.elsewhere.same_member"
+		case e.Same:
+			id = "coop.card.elsewhere.same_applied"
+		case e.Member:
+			id = "coop.card.elsewhere.member"
+		}
+		out = append(out, coopMsg(id, e.Cooperative))
+	}
+	return out
 }
 
 // joinCard is the card a new request sends to every admin of its cooperative, in the
@@ -84,12 +111,12 @@ func joinCard(r *coopbot.JoinRequest) coopbot.Reply {
 func decidedLines(r *coopbot.JoinRequest) []coopbot.Msg {
 	switch r.Status {
 	case coopbot.JoinApproved:
-		return []coopbot.Msg{coopbot.M("coop.card.approved", "Name", text.Isolate(r.DeciderName), "Date", When(r.DecidedAt))}
+		return []coopbot.Msg{coopbot.M("coop.card.approved", "Name", text.Isolate(r.DeciderName), "Date", whenText(r.DecidedAt))}
 	case coopbot.JoinRejected:
-		return append([]coopbot.Msg{coopbot.M("coop.card.rejected", "Name", text.Isolate(r.DeciderName), "Date", When(r.DecidedAt))},
+		return append([]coopbot.Msg{coopbot.M("coop.card.rejected", "Name", text.Isolate(r.DeciderName), "Date", whenText(r.DecidedAt))},
 			reasonMsgs(r.ReasonCode, r.ReasonText)...)
 	case coopbot.JoinWithdrawn:
-		return []coopbot.Msg{coopbot.M("coop.card.withdrawn", "Date", When(r.DecidedAt))}
+		return []coopbot.Msg{coopbot.M("coop.card.withdrawn", "Date", whenText(r.DecidedAt))}
 	}
 	return nil
 }
@@ -105,9 +132,9 @@ func decidedCard(r *coopbot.JoinRequest) coopbot.Reply {
 func decisionNotice(r *coopbot.JoinRequest) (reply coopbot.Reply, ok bool) {
 	switch r.Status {
 	case coopbot.JoinApproved:
-		return coopbot.Text(coopMsg("join.notify.approved", r.Cooperative, "ID", ID(r.ID))), true
+		return coopbot.Text(coopMsg("join.notify.approved", r.Cooperative, "ID", recordNo(r.ID))), true
 	case coopbot.JoinRejected:
-		return coopbot.Text(append([]coopbot.Msg{coopMsg("join.notify.rejected", r.Cooperative, "ID", ID(r.ID))},
+		return coopbot.Text(append([]coopbot.Msg{coopMsg("join.notify.rejected", r.Cooperative, "ID", recordNo(r.ID))},
 			reasonMsgs(r.ReasonCode, r.ReasonText)...)...), true
 	}
 	return coopbot.Reply{}, false
@@ -161,7 +188,7 @@ type coopInvite struct{}
 func coopAdminFeature(d Deps) feature {
 	a := &coopAdmin{d: d}
 	return feature{
-		flows: []flowDef{a.pending(), a.reject(), a.invite()},
+		flows: []flowDef{a.pending(), a.overdue(), a.reject(), a.invite()},
 		actions: map[string]Action{
 			actionDecide:  a.decide,
 			actionPending: func(ctx context.Context, c *Conv, args string) (Next, error) { return Start(flowCoopPending, nil), nil },
@@ -171,6 +198,10 @@ func coopAdminFeature(d Deps) feature {
 				Visible: func(p *coopbot.Profile) bool { return p.CoopAdmin || staffOnly(p) },
 				Open: func(ctx context.Context, c *Conv) (Next, error) {
 					return Start(flowCoopPending, nil), nil
+				}},
+			{Label: "coop.overdue.menu", Value: "coop_overdue", Visible: staffOnly,
+				Open: func(ctx context.Context, c *Conv) (Next, error) {
+					return Start(flowCoopOverdue, nil), nil
 				}},
 			{Label: "admin.invite.menu", Value: "admin_invite", Visible: staffOnly,
 				Open: func(ctx context.Context, c *Conv) (Next, error) {
@@ -340,7 +371,7 @@ func (a *coopAdmin) reject() flowDef {
 	return &Flow[coopReject]{Name: flowCoopReject, Gate: a.deciderGate, Steps: []Step[coopReject]{{
 		Name: "reason",
 		Ask: func(ctx context.Context, c *Conv, rj *coopReject) (coopbot.Reply, error) {
-			r := coopbot.Text(coopbot.M("coop.reject.prompt", "ID", ID(rj.Request)))
+			r := coopbot.Text(coopbot.M("coop.reject.prompt", "ID", recordNo(rj.Request)))
 			for i, code := range coopbot.RejectReasons {
 				r.Buttons = append(r.Buttons, []coopbot.Button{{Label: reasonMsg(code), Data: Data("r", int64(i))}})
 			}
@@ -389,10 +420,10 @@ func (a *coopAdmin) rejectWith(ctx context.Context, c *Conv, rj *coopReject, cod
 		say = append(say, card)
 	}
 	if won {
-		say = append(say, coopbot.Text(append([]coopbot.Msg{coopbot.M("coop.reject.done", "ID", ID(id), "Name", text.Isolate(after.FullName))},
+		say = append(say, coopbot.Text(append([]coopbot.Msg{coopbot.M("coop.reject.done", "ID", recordNo(id), "Name", text.Isolate(after.FullName))},
 			reasonMsgs(code, own)...)...))
 	} else {
-		say = append(say, coopbot.Text(append([]coopbot.Msg{coopbot.M("coop.decided.already", "ID", ID(id))}, decidedLines(after)...)...))
+		say = append(say, coopbot.Text(append([]coopbot.Msg{coopbot.M("coop.decided.already", "ID", recordNo(id))}, decidedLines(after)...)...))
 	}
 	offer, err := a.nextPending(ctx, c, after)
 	if err != nil {
@@ -403,57 +434,171 @@ func (a *coopAdmin) rejectWith(ctx context.Context, c *Conv, rj *coopReject, cod
 
 const pendingPerPage = 8
 
-// pending lists the requests waiting for this person's decision; each opens its card.
+// pendingFirst are the requests waiting for this person's decision, the overdue ones
+// first, each part oldest first.
+func (a *coopAdmin) pendingFirst(ctx context.Context, c *Conv) ([]coopbot.JoinRequest, error) {
+	all, err := a.d.Store.PendingJoinRequests(ctx, c.Profile.ResidentID)
+	if err != nil {
+		return nil, err
+	}
+	all = slices.Clone(all)
+	slices.SortStableFunc(all, func(p, q coopbot.JoinRequest) int {
+		switch {
+		case p.Overdue == q.Overdue:
+			return 0
+		case p.Overdue:
+			return -1
+		}
+		return 1
+	})
+	return all, nil
+}
+
+// overdueCount is how many of list are overdue.
+func overdueCount(list []coopbot.JoinRequest) int {
+	n := 0
+	for _, q := range list {
+		if q.Overdue {
+			n++
+		}
+	}
+	return n
+}
+
+// openLabel is a pending request's button: marked when it is overdue.
+func openLabel(q coopbot.JoinRequest) coopbot.Msg {
+	if q.Overdue {
+		return coopbot.M("coop.pending.open_overdue", "ID", recordNo(q.ID), "Name", text.Isolate(q.FullName))
+	}
+	return coopbot.M("coop.pending.open", "ID", recordNo(q.ID), "Name", text.Isolate(q.FullName))
+}
+
+// findRequest looks up a request picked from a list. Any request may be asked for: the
+// card shows where it stands now (decided meanwhile, or not this person's to see).
+func (a *coopAdmin) findRequest(ctx context.Context, c *Conv, id int64) (coopbot.JoinRequest, bool, error) {
+	r, err := a.d.Store.JoinRequest(ctx, id)
+	switch {
+	case coopbot.ErrorCode(err) == coopbot.ENotFound:
+		// Forged data naming no request: refused and recorded.
+		return coopbot.JoinRequest{}, false, a.d.Store.Audit(ctx, c.Profile.ResidentID, "join_view", "join_request:"+strconv.FormatInt(id, 10), false, nil)
+	case err != nil:
+		return coopbot.JoinRequest{}, false, err
+	}
+	return *r, true, nil
+}
+
+// openCard shows a request picked from a list: its card to decide on, or where it stands
+// when it was decided meanwhile.
+func (a *coopAdmin) openCard(ctx context.Context, c *Conv, q coopbot.JoinRequest) (Next, error) {
+	r, next, err := a.allowed(ctx, c, &q, "join_view", nil)
+	if r == nil {
+		return next, err
+	}
+	if r.Status != coopbot.JoinPending {
+		card := decidedCard(r)
+		card.Edit = false
+		return Stay(card), nil
+	}
+	return Stay(joinCard(r)), nil
+}
+
+// pending lists the requests waiting for this person's decision, the overdue ones first
+// and marked; each opens its card.
 func (a *coopAdmin) pending() flowDef {
 	list := List[coopPending, coopbot.JoinRequest]{
 		Name:    "list",
 		PerPage: pendingPerPage,
 		Items: func(ctx context.Context, c *Conv, _ *coopPending, page, per int) ([]coopbot.JoinRequest, int, error) {
-			all, err := a.d.Store.PendingJoinRequests(ctx, c.Profile.ResidentID)
+			all, err := a.pendingFirst(ctx, c)
 			return pageItems(all, page, per), len(all), err
 		},
 		Title: func(ctx context.Context, c *Conv, _ *coopPending, total int) ([]coopbot.Msg, error) {
 			if total == 0 {
 				return nil, nil
 			}
-			return []coopbot.Msg{coopbot.M("coop.pending.title", "Count", text.Number(int64(total))).WithCount(total)}, nil
+			out := []coopbot.Msg{coopbot.M("coop.pending.title", "Count", text.Number(int64(total))).WithCount(total)}
+			all, err := a.pendingFirst(ctx, c)
+			if err != nil {
+				return nil, err
+			}
+			if n := overdueCount(all); n > 0 {
+				out = append(out, coopbot.M("coop.pending.overdue", "Count", text.Number(int64(n))).WithCount(n))
+			}
+			return out, nil
 		},
 		Show: func(c *Conv, _ *coopPending, q coopbot.JoinRequest) ([]coopbot.Msg, coopbot.Msg) {
-			return []coopbot.Msg{coopbot.M("coop.pending.item", "ID", ID(q.ID), "Name", text.Isolate(q.FullName),
-					"Coop", q.Cooperative.Name(c.Lang()), "Date", When(q.CreatedAt))},
-				coopbot.M("coop.pending.open", "ID", ID(q.ID), "Name", text.Isolate(q.FullName))
+			if q.Overdue {
+				days := q.DaysWaiting(a.d.Now())
+				return []coopbot.Msg{coopbot.M("coop.pending.item_overdue", "ID", recordNo(q.ID), "Name", text.Isolate(q.FullName),
+					"Coop", q.Cooperative.Name(c.Lang()), "Days", text.Number(int64(days))).WithCount(days)}, openLabel(q)
+			}
+			return []coopbot.Msg{coopbot.M("coop.pending.item", "ID", recordNo(q.ID), "Name", text.Isolate(q.FullName),
+				"Coop", q.Cooperative.Name(c.Lang()), "Date", whenText(q.CreatedAt))}, openLabel(q)
 		},
 		ID: func(q coopbot.JoinRequest) int64 { return q.ID },
-		// Any request may be asked for: the card shows where it stands now (decided
-		// meanwhile, or not this person's to see).
 		Find: func(ctx context.Context, c *Conv, _ *coopPending, id int64) (coopbot.JoinRequest, bool, error) {
-			r, err := a.d.Store.JoinRequest(ctx, id)
-			switch {
-			case coopbot.ErrorCode(err) == coopbot.ENotFound:
-				// Forged data naming no request: refused and recorded.
-				return coopbot.JoinRequest{}, false, a.d.Store.Audit(ctx, c.Profile.ResidentID, "join_view", "join_request:"+strconv.FormatInt(id, 10), false, nil)
-			case err != nil:
-				return coopbot.JoinRequest{}, false, err
-			}
-			return *r, true, nil
+			return a.findRequest(ctx, c, id)
 		},
 		Pick: func(ctx context.Context, c *Conv, _ *coopPending, q coopbot.JoinRequest) (Next, error) {
-			r, next, err := a.allowed(ctx, c, &q, "join_view", nil)
-			if r == nil {
-				return next, err
-			}
-			if r.Status != coopbot.JoinPending {
-				card := decidedCard(r)
-				card.Edit = false
-				return Stay(card), nil
-			}
-			return Stay(joinCard(r)), nil
+			return a.openCard(ctx, c, q)
 		},
 		Empty:   coopbot.M("coop.pending.none"),
 		Gone:    "admin.denied",
 		Invalid: "coop.pending.use_buttons",
 	}
 	return &Flow[coopPending]{Name: flowCoopPending, Gate: a.deciderGate, Steps: []Step[coopPending]{list.Step()}}
+}
+
+// coopOverdue is the staff's list of overdue requests (its page is the kit's).
+type coopOverdue struct{}
+
+// overdue lists, for staff, the requests of every cooperative in their scope that waited
+// past their reminder: cooperative, applicant, days waiting, longest first; each opens
+// its card.
+func (a *coopAdmin) overdue() flowDef {
+	items := func(ctx context.Context, c *Conv) ([]coopbot.JoinRequest, error) {
+		all, err := a.d.Store.PendingJoinRequests(ctx, c.Profile.ResidentID)
+		if err != nil {
+			return nil, err
+		}
+		var out []coopbot.JoinRequest
+		for _, q := range all {
+			if q.Overdue {
+				out = append(out, q)
+			}
+		}
+		return out, nil
+	}
+	list := List[coopOverdue, coopbot.JoinRequest]{
+		Name:    "list",
+		PerPage: pendingPerPage,
+		Items: func(ctx context.Context, c *Conv, _ *coopOverdue, page, per int) ([]coopbot.JoinRequest, int, error) {
+			all, err := items(ctx, c)
+			return pageItems(all, page, per), len(all), err
+		},
+		Title: func(ctx context.Context, c *Conv, _ *coopOverdue, total int) ([]coopbot.Msg, error) {
+			if total == 0 {
+				return nil, nil
+			}
+			return []coopbot.Msg{coopbot.M("coop.overdue.title", "Count", text.Number(int64(total))).WithCount(total)}, nil
+		},
+		Show: func(c *Conv, _ *coopOverdue, q coopbot.JoinRequest) ([]coopbot.Msg, coopbot.Msg) {
+			days := q.DaysWaiting(a.d.Now())
+			return []coopbot.Msg{coopbot.M("coop.overdue.item", "ID", recordNo(q.ID), "Name", text.Isolate(q.FullName),
+				"Coop", q.Cooperative.Name(c.Lang()), "Days", text.Number(int64(days))).WithCount(days)}, openLabel(q)
+		},
+		ID: func(q coopbot.JoinRequest) int64 { return q.ID },
+		Find: func(ctx context.Context, c *Conv, _ *coopOverdue, id int64) (coopbot.JoinRequest, bool, error) {
+			return a.findRequest(ctx, c, id)
+		},
+		Pick: func(ctx context.Context, c *Conv, _ *coopOverdue, q coopbot.JoinRequest) (Next, error) {
+			return a.openCard(ctx, c, q)
+		},
+		Empty:   coopbot.M("coop.overdue.none"),
+		Gone:    "admin.denied",
+		Invalid: "coop.pending.use_buttons",
+	}
+	return &Flow[coopOverdue]{Name: flowCoopOverdue, Gate: a.staffGate, Steps: []Step[coopOverdue]{list.Step()}}
 }
 
 // invite lets staff make a one-time admin invite code for a cooperative.
@@ -504,7 +649,7 @@ func (a *coopAdmin) invite() flowDef {
 				return Next{}, err
 			}
 			return Done(
-				coopbot.Text(coopMsg("admin.invite.created", co, "Date", When(expires))),
+				coopbot.Text(coopMsg("admin.invite.created", co, "Date", whenText(expires))),
 				coopbot.Text(coopbot.Raw(code.Show())),
 			), nil
 		},

@@ -1,13 +1,13 @@
 package flows_test
 
 import (
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"coopbot"
 	"coopbot/emulator"
-	"coopbot/flows"
 	"coopbot/internal/chattest"
 	"coopbot/text"
 )
@@ -59,20 +59,20 @@ func TestCoopRejectEditsTheCardAndOffersTheNext(t *testing.T) {
 	u1 := e.h.User(1101)
 	u1.Onboard("سرخاب")
 	id1 := e.apply(u1, application{coopFa: carpetFa, name: "مریم رحیمی", nid: nid1, phone: "09121112233", share: "۵۰۰ هزار تومان"})
-	card1 := admin.Sees("coop.card.title", coop(carpetFa, "ID", flows.ID(id1))...)
+	card1 := admin.Sees("coop.card.title", coop(carpetFa, "ID", recordNo(id1))...)
 	u2 := e.h.User(1102)
 	u2.Onboard("سرخاب")
 	id2 := e.apply(u2, application{coopFa: carpetFa, name: "فاطمه حسینی", nid: nid2, phone: "09141234567", share: "۵۰۰ هزار تومان"})
-	admin.Sees("coop.card.title", coop(carpetFa, "ID", flows.ID(id2))...)
+	admin.Sees("coop.card.title", coop(carpetFa, "ID", recordNo(id2))...)
 
 	// The admin rejects the first card, giving the reason in their own words.
 	pressOn(t, admin, card1.ID, "coop.card.reject")
-	admin.Sees("coop.reject.prompt", "ID", flows.ID(id1))
+	admin.Sees("coop.reject.prompt", "ID", recordNo(id1))
 	admin.Send("مدارک ناقص است")
-	admin.Sees("coop.reject.done", "ID", flows.ID(id1), "Name", text.Isolate("مریم رحیمی"))
+	admin.Sees("coop.reject.done", "ID", recordNo(id1), "Name", text.Isolate("مریم رحیمی"))
 	// Then the next request of the cooperative is offered, its card ready to decide.
 	offer := admin.Sees("coop.next", coop(carpetFa, "Count", "۱")...)
-	contains(t, admin, offer, msg("coop.card.title", coop(carpetFa, "ID", flows.ID(id2))...),
+	contains(t, admin, offer, msg("coop.card.title", coop(carpetFa, "ID", recordNo(id2))...),
 		msg("coop.card.name", "Name", text.Isolate("فاطمه حسینی")), msg("coop.card.nid", "NationalID", text.NationalID(nid2)))
 	admin.Sees("menu.title")
 
@@ -82,18 +82,18 @@ func TestCoopRejectEditsTheCardAndOffersTheNext(t *testing.T) {
 		t.Fatalf("request %+v", r1)
 	}
 	noButtons(t, e.becomes(admin, card1.ID,
-		msg("coop.card.rejected", "Name", text.Isolate(r1.DeciderName), "Date", flows.When(r1.DecidedAt)),
+		msg("coop.card.rejected", "Name", text.Isolate(r1.DeciderName), "Date", whenText(r1.DecidedAt)),
 		msg("join.reason.own", "Text", text.Isolate("مدارک ناقص است"))))
-	u1.Sees("join.notify.rejected", coop(carpetFa, "ID", flows.ID(id1))...)
+	u1.Sees("join.notify.rejected", coop(carpetFa, "ID", recordNo(id1))...)
 
 	// Approving the offered card edits it too, and says no other request waits.
 	pressOn(t, admin, offer.ID, "coop.card.approve")
 	admin.Sees("coop.next.none", coop(carpetFa)...)
 	r2 := e.decided(id2)
 	noButtons(t, e.becomes(admin, offer.ID,
-		msg("coop.card.approved", "Name", text.Isolate(r2.DeciderName), "Date", flows.When(r2.DecidedAt))))
+		msg("coop.card.approved", "Name", text.Isolate(r2.DeciderName), "Date", whenText(r2.DecidedAt))))
 	e.toasted(admin, "coop.toast.approved")
-	u2.Sees("join.notify.approved", coop(carpetFa, "ID", flows.ID(id2))...)
+	u2.Sees("join.notify.approved", coop(carpetFa, "ID", recordNo(id2))...)
 }
 
 func TestCoopRejectFromThePendingList(t *testing.T) {
@@ -103,21 +103,21 @@ func TestCoopRejectFromThePendingList(t *testing.T) {
 	u := e.h.User(1103)
 	u.Onboard("ائل‌گلی")
 	id := e.apply(u, application{coopFa: shopFa, name: "علی نوروزی", nid: nid1, phone: "09121112233", share: "۲۰۰ هزار تومان"})
-	admin.Sees("coop.card.title", coop(shopFa, "ID", flows.ID(id))...)
+	admin.Sees("coop.card.title", coop(shopFa, "ID", recordNo(id))...)
 
 	admin.Press("coop.pending.menu")
 	admin.Sees("coop.pending.title", "Count", "۱")
-	admin.Press("coop.pending.open", "ID", flows.ID(id), "Name", text.Isolate("علی نوروزی"))
-	card := admin.Sees("coop.card.title", coop(shopFa, "ID", flows.ID(id))...)
+	admin.Press("coop.pending.open", "ID", recordNo(id), "Name", text.Isolate("علی نوروزی"))
+	card := admin.Sees("coop.card.title", coop(shopFa, "ID", recordNo(id))...)
 	pressOn(t, admin, card.ID, "coop.card.reject")
-	admin.Sees("coop.reject.prompt", "ID", flows.ID(id))
+	admin.Sees("coop.reject.prompt", "ID", recordNo(id))
 	admin.Press("coop.reason.not_local")
-	admin.Sees("coop.reject.done", "ID", flows.ID(id), "Name", text.Isolate("علی نوروزی"))
+	admin.Sees("coop.reject.done", "ID", recordNo(id), "Name", text.Isolate("علی نوروزی"))
 	admin.Sees("coop.next.none", coop(shopFa)...)
 
 	r := e.decided(id)
 	noButtons(t, e.becomes(admin, card.ID,
-		msg("coop.card.rejected", "Name", text.Isolate(r.DeciderName), "Date", flows.When(r.DecidedAt)),
+		msg("coop.card.rejected", "Name", text.Isolate(r.DeciderName), "Date", whenText(r.DecidedAt)),
 		msg("coop.reason.not_local")))
 	// A later press on the card the job sent changes nothing.
 	admin.Press("coop.card.approve")
@@ -135,11 +135,11 @@ func TestJoinToACooperativeWithoutAdmins(t *testing.T) {
 	// Nobody at the bakery cooperative decides yet: the resident is told the office has it,
 	// not that its admins do.
 	id := e.apply(u, application{coopFa: breadFa, name: "یوسف نظری", nid: nid1, phone: "09121112233", share: "۳ میلیون تومان", office: true})
-	if n := count(u, "join.submitted", coop(breadFa, "ID", flows.ID(id))...); n != 0 {
+	if n := count(u, "join.submitted", coop(breadFa, "ID", recordNo(id))...); n != 0 {
 		t.Fatal("the resident was told the cooperative's admins got the request")
 	}
 	// Staff get its card at once, by a durable job, once.
-	title := coop(breadFa, "ID", flows.ID(id))
+	title := coop(breadFa, "ID", recordNo(id))
 	e.staff.Sees("coop.card.title", title...)
 	if n := e.sql(`SELECT count(*) FROM river_job WHERE kind = 'join_card' AND (args->>'request_id')::bigint = $1
 		AND (args->>'admin_id')::bigint = $2`, id, e.residentID(e.staff)); n != 1 {
@@ -156,7 +156,7 @@ func TestJoinToACooperativeWithoutAdmins(t *testing.T) {
 	v := e.h.User(1105)
 	v.Onboard("حکم‌آباد")
 	id2 := e.apply(v, application{coopFa: breadFa, name: "رقیه صمدی", nid: nid2, phone: "09141234567", share: "۳ میلیون تومان"})
-	admin.Sees("coop.card.title", coop(breadFa, "ID", flows.ID(id2))...)
+	admin.Sees("coop.card.title", coop(breadFa, "ID", recordNo(id2))...)
 }
 
 func TestMistypedInviteCodes(t *testing.T) {
@@ -181,3 +181,9 @@ func TestMistypedInviteCodes(t *testing.T) {
 	u.Send(code)
 	u.Sees("admin.invite.redeemed", coop(techFa)...)
 }
+
+// recordNo is a record number as the cards show it.
+func recordNo(id int64) string { return text.FaDigits(strconv.FormatInt(id, 10)) }
+
+// whenText is a moment as the cards show it: Jalali date and time.
+func whenText(t time.Time) string { return text.Date(t) + " " + text.Clock(t) }

@@ -28,7 +28,9 @@ type JoinStore interface {
 	// card for every admin of the cooperative, or, while it has none, for the office's
 	// staff (the route says which). Errors: conflict "join.duplicate" when a
 	// request of the resident to that cooperative is pending, conflict
-	// "join.already_member" when one was approved, invalid "join.coop.closed" or
+	// "join.already_member" when one was approved, conflict "join.nid.taken" when the
+	// national ID has an open request or a membership there from another account
+	// (checked in the same transaction, and audited), invalid "join.coop.closed" or
 	// "join.share.below_min" when the cooperative closed or raised its minimum share.
 	SubmitJoinRequest(ctx context.Context, r *coopbot.JoinRequest) (int64, coopbot.JoinRoute, error)
 	// JoinRequests lists a resident's requests, newest first, without personal data.
@@ -125,7 +127,7 @@ func (j *joinFlow) flow() flowDef {
 				return []coopbot.Msg{coopbot.M("join.review.share", "Share", text.Number(a.Share))}, nil
 			}},
 			{Step: j.skillsStep(), Edit: "join.review.edit_skills", Review: func(ctx context.Context, c *Conv, a *join) ([]coopbot.Msg, error) {
-				return append([]coopbot.Msg{coopbot.M("join.review.skills")}, SkillMsgs(a.Skills, a.Own)...), nil
+				return append([]coopbot.Msg{coopbot.M("join.review.skills")}, skillMsgs(a.Skills, a.Own)...), nil
 			}},
 			{Step: consentStep("consent_data", "join.consent.data", "join.consent.data.required")},
 			{Step: consentStep("consent_rules", "join.consent.rules", "join.consent.rules.required")},
@@ -455,7 +457,7 @@ func (j *joinFlow) skillsStep() Step[join] {
 		Name: "skills",
 		Ask: func(ctx context.Context, c *Conv, a *join) (coopbot.Reply, error) {
 			r := coopbot.Text(coopbot.M("join.skills.prompt"))
-			if picked := SkillMsgs(a.Skills, a.Own); len(picked) > 0 {
+			if picked := skillMsgs(a.Skills, a.Own); len(picked) > 0 {
 				r.Text = append(r.Text, coopbot.Raw(""), coopbot.M("join.skills.chosen"))
 				r.Text = append(r.Text, picked...)
 			}
@@ -552,6 +554,10 @@ func (j *joinFlow) submit(ctx context.Context, c *Conv, a *join) (Next, error) {
 			return Next{}, err
 		}
 		return Start(flowJoinMine, mine{Request: open.ID, Note: coopbot.ErrorMsgID(err)}), nil
+	case "join.nid.taken":
+		// The national ID is someone else's there (or mistyped): asked again, and the
+		// request stays unsent.
+		return Goto("nid").Say(coopbot.Text(coopMsg("join.nid.taken", *co))), nil
 	case "join.share.below_min":
 		return Goto("share").Say(coopbot.Text(coopMsg("join.share.again", *co, "Min", text.Number(co.MinShare)))), nil
 	case "join.coop.closed":
@@ -562,9 +568,9 @@ func (j *joinFlow) submit(ctx context.Context, c *Conv, a *join) (Next, error) {
 	}
 	if route == coopbot.JoinToOffice {
 		// Nobody at the cooperative decides yet: say who has it.
-		return Done(coopbot.Text(coopMsg("join.submitted_office", *co, "ID", ID(id)))), nil
+		return Done(coopbot.Text(coopMsg("join.submitted_office", *co, "ID", recordNo(id)))), nil
 	}
-	return Done(coopbot.Text(coopMsg("join.submitted", *co, "ID", ID(id)))), nil
+	return Done(coopbot.Text(coopMsg("join.submitted", *co, "ID", recordNo(id)))), nil
 }
 
 // mine is "my requests": the resident's requests, or one of them with what can be done.
@@ -592,7 +598,7 @@ func (j *joinFlow) mine() flowDef {
 					if a.Note != "" {
 						out.Text = append(out.Text, coopMsg(a.Note, r.Cooperative), coopbot.Raw(""))
 					}
-					out.Text = append(out.Text, coopbot.M("join.mine.detail", "ID", ID(r.ID), "Coop", r.Cooperative.Name(lang), "Date", When(r.CreatedAt)))
+					out.Text = append(out.Text, coopbot.M("join.mine.detail", "ID", recordNo(r.ID), "Coop", r.Cooperative.Name(lang), "Date", whenText(r.CreatedAt)))
 					out.Text = append(out.Text, joinStatusMsgs(r)...)
 					if r.Status == coopbot.JoinPending {
 						out.Buttons = append(out.Buttons, []coopbot.Button{{Label: coopbot.M("join.mine.withdraw"), Data: "wd"}})
@@ -605,12 +611,12 @@ func (j *joinFlow) mine() flowDef {
 						Buttons: [][]coopbot.Button{{{Label: coopbot.M("join.menu"), Data: "join"}}}}, nil
 				}
 				out := coopbot.Text(coopbot.M("join.mine.title", "Count", text.Number(int64(len(all)))).WithCount(len(all)))
-				page, pages := Pages(c.Page(), len(all), requestsPerPage)
+				page, pages := pageCount(c.Page(), len(all), requestsPerPage)
 				for _, r := range pageItems(all, page, requestsPerPage) {
-					out.Text = append(out.Text, coopbot.Raw(""), coopbot.M("join.mine.detail", "ID", ID(r.ID), "Coop", r.Cooperative.Name(lang), "Date", When(r.CreatedAt)))
+					out.Text = append(out.Text, coopbot.Raw(""), coopbot.M("join.mine.detail", "ID", recordNo(r.ID), "Coop", r.Cooperative.Name(lang), "Date", whenText(r.CreatedAt)))
 					out.Text = append(out.Text, joinStatusMsgs(r)...)
 					out.Buttons = append(out.Buttons, []coopbot.Button{{
-						Label: coopbot.M("join.mine.open", "ID", ID(r.ID), "Coop", r.Cooperative.Name(lang)),
+						Label: coopbot.M("join.mine.open", "ID", recordNo(r.ID), "Coop", r.Cooperative.Name(lang)),
 						Data:  Data("r", r.ID),
 					}})
 				}
@@ -644,7 +650,7 @@ func (j *joinFlow) mine() flowDef {
 			Name: "withdraw",
 			Ask: func(ctx context.Context, c *Conv, a *mine) (coopbot.Reply, error) {
 				return coopbot.Reply{
-					Text: []coopbot.Msg{coopbot.M("join.withdraw.confirm", "ID", ID(a.Request))},
+					Text: []coopbot.Msg{coopbot.M("join.withdraw.confirm", "ID", recordNo(a.Request))},
 					Buttons: [][]coopbot.Button{
 						{{Label: coopbot.M("join.withdraw.yes"), Data: "yes"}},
 						{{Label: coopbot.M("join.withdraw.no"), Data: "no"}},
@@ -659,9 +665,9 @@ func (j *joinFlow) mine() flowDef {
 					r, err := j.d.Store.WithdrawJoinRequest(ctx, c.Profile.ResidentID, a.Request)
 					switch coopbot.ErrorCode(err) {
 					case "":
-						return Done(coopbot.Text(coopMsg("join.withdrawn", r.Cooperative, "ID", ID(r.ID)))), nil
+						return Done(coopbot.Text(coopMsg("join.withdrawn", r.Cooperative, "ID", recordNo(r.ID)))), nil
 					case coopbot.EConflict:
-						return Done(coopbot.Text(coopbot.M("join.withdraw.too_late", "ID", ID(r.ID)), coopbot.M(joinStatusMsg[r.Status]))), nil
+						return Done(coopbot.Text(coopbot.M("join.withdraw.too_late", "ID", recordNo(r.ID)), coopbot.M(joinStatusMsg[r.Status]))), nil
 					case coopbot.ENotFound:
 						return Done(coopbot.Text(coopbot.M("join.withdraw.not_found"))), nil
 					}
@@ -673,9 +679,9 @@ func (j *joinFlow) mine() flowDef {
 	}}
 }
 
-// SkillMsgs returns one paragraph per skill of a request (localized labels), then the
+// skillMsgs returns one paragraph per skill of a request (localized labels), then the
 // resident's own words.
-func SkillMsgs(skills []string, other string) []coopbot.Msg {
+func skillMsgs(skills []string, other string) []coopbot.Msg {
 	var out []coopbot.Msg
 	for _, s := range joinSkills {
 		if slices.Contains(skills, s.key) {
@@ -696,29 +702,29 @@ var joinStatusMsg = map[coopbot.JoinStatus]string{
 	coopbot.JoinWithdrawn: "join.status.withdrawn",
 }
 
-// CoopKV is the template data naming a cooperative in both languages: Persian texts use
+// coopKV is the template data naming a cooperative in both languages: Persian texts use
 // Coop, Azeri texts CoopAz. Messages rendered later (notifications) thus read right in
 // whatever language the recipient has then.
-func CoopKV(co coopbot.Cooperative) []any {
+func coopKV(co coopbot.Cooperative) []any {
 	return []any{"Coop", co.Name(coopbot.Persian), "CoopAz", co.Name(coopbot.Azeri)}
 }
 
 // coopMsg is a message naming a cooperative, with more template data.
 func coopMsg(id string, co coopbot.Cooperative, kv ...any) coopbot.Msg {
-	return coopbot.M(id, append(CoopKV(co), kv...)...)
+	return coopbot.M(id, append(coopKV(co), kv...)...)
 }
 
-// When formats a moment as Jalali date and time.
-func When(t time.Time) string { return text.Date(t) + " " + text.Clock(t) }
+// whenText formats a moment as Jalali date and time.
+func whenText(t time.Time) string { return text.Date(t) + " " + text.Clock(t) }
 
-// ID formats a record number for display.
-func ID(id int64) string { return text.FaDigits(strconv.FormatInt(id, 10)) }
+// recordNo formats a record number for display.
+func recordNo(id int64) string { return text.FaDigits(strconv.FormatInt(id, 10)) }
 
 // joinStatusMsgs are the paragraphs saying where a request stands, for its resident.
 func joinStatusMsgs(r coopbot.JoinRequest) []coopbot.Msg {
 	out := []coopbot.Msg{coopbot.M(joinStatusMsg[r.Status])}
 	if r.Status != coopbot.JoinPending && !r.DecidedAt.IsZero() {
-		out = append(out, coopbot.M("join.mine.decided_at", "Date", When(r.DecidedAt)))
+		out = append(out, coopbot.M("join.mine.decided_at", "Date", whenText(r.DecidedAt)))
 	}
 	if r.Status == coopbot.JoinRejected {
 		out = append(out, reasonMsgs(r.ReasonCode, r.ReasonText)...)

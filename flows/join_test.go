@@ -11,7 +11,6 @@ import (
 
 	"coopbot"
 	"coopbot/emulator"
-	"coopbot/flows"
 	"coopbot/internal/chattest"
 	"coopbot/text"
 )
@@ -141,6 +140,23 @@ type application struct {
 // answers, submits, and returns the request id.
 func (e *joinEnv) apply(u *chattest.User, a application) int64 {
 	e.t.Helper()
+	e.fill(u, a)
+	before := e.newestRequest(u)
+	u.Press("join.review.submit")
+	id := e.lastRequest(u, before)
+	sent := "join.submitted"
+	if a.office {
+		sent = "join.submitted_office"
+	}
+	u.Sees(sent, coop(a.coopFa, "ID", recordNo(id))...)
+	u.Sees("menu.title")
+	return id
+}
+
+// fill takes a resident (onboarded, at the main menu) through the whole form with valid
+// answers, up to the review.
+func (e *joinEnv) fill(u *chattest.User, a application) {
+	e.t.Helper()
 	u.Press("join.menu")
 	u.Sees("join.coop.prompt")
 	u.Send(a.coopFa) // a typed name is matched too
@@ -161,16 +177,6 @@ func (e *joinEnv) apply(u *chattest.User, a application) int64 {
 	u.Sees("join.consent.rules")
 	u.Press("join.consent.yes")
 	u.Sees("join.review.title")
-	before := e.newestRequest(u)
-	u.Press("join.review.submit")
-	id := e.lastRequest(u, before)
-	sent := "join.submitted"
-	if a.office {
-		sent = "join.submitted_office"
-	}
-	u.Sees(sent, coop(a.coopFa, "ID", flows.ID(id))...)
-	u.Sees("menu.title")
-	return id
 }
 
 func (e *joinEnv) residentID(u *chattest.User) int64 {
@@ -338,12 +344,12 @@ func TestJoinHappyPathPersian(t *testing.T) {
 		msg("join.skill.carpet"))
 	u.Press("join.review.submit")
 	id := e.lastRequest(u, 0)
-	u.Sees("join.submitted", coop(carpetFa, "ID", flows.ID(id))...)
+	u.Sees("join.submitted", coop(carpetFa, "ID", recordNo(id))...)
 	u.Sees("menu.title")
 
 	// The admin, in another chat, gets the card in Azeri with every answer.
 	r := e.request(id)
-	card := admin.Sees("coop.card.title", coop(carpetFa, "ID", flows.ID(id))...)
+	card := admin.Sees("coop.card.title", coop(carpetFa, "ID", recordNo(id))...)
 	contains(t, admin, card,
 		msg("coop.card.name", "Name", text.Isolate("زهرا احمدی")),
 		msg("coop.card.nid", "NationalID", text.NationalID(nid1)),
@@ -351,21 +357,21 @@ func TestJoinHappyPathPersian(t *testing.T) {
 		msg("coop.card.share", "Share", "۶۰٬۰۰۰٬۰۰۰"),
 		msg("join.skill.carpet"),
 		msg("coop.card.skills_own", "Text", text.Isolate("رنگرزی سنتی پشم")),
-		msg("coop.card.date", "Date", flows.When(r.CreatedAt)))
+		msg("coop.card.date", "Date", whenText(r.CreatedAt)))
 	// The applicant's own words are labelled as theirs, not as the admin's.
 	if strings.Contains(card.Text, admin.Text("join.skills.own", "Text", text.Isolate("رنگرزی سنتی پشم"))) {
 		t.Fatalf("the card speaks to the admin as if they were the applicant:\n%s", card.Text)
 	}
 	admin.Press("coop.card.approve")
 	r = e.decided(id)
-	admin.Sees("coop.card.approved", "Name", text.Isolate("User 9002"), "Date", flows.When(r.DecidedAt))
+	admin.Sees("coop.card.approved", "Name", text.Isolate("User 9002"), "Date", whenText(r.DecidedAt))
 	e.toasted(admin, "coop.toast.approved")
 
 	// The resident reads the decision in Persian, and finds it under "my requests".
-	u.Sees("join.notify.approved", coop(carpetFa, "ID", flows.ID(id))...)
+	u.Sees("join.notify.approved", coop(carpetFa, "ID", recordNo(id))...)
 	u.Press("join.mine.menu")
 	mine := u.Sees("join.mine.title", "Count", "۱")
-	contains(t, u, mine, msg("join.mine.detail", "ID", flows.ID(id), "Coop", carpetFa, "Date", flows.When(r.CreatedAt)),
+	contains(t, u, mine, msg("join.mine.detail", "ID", recordNo(id), "Coop", carpetFa, "Date", whenText(r.CreatedAt)),
 		msg("join.status.approved"))
 	if n := e.sql(`SELECT members FROM cooperatives WHERE name_fa = $1`, carpetFa); n != 35 {
 		t.Fatalf("members = %d, want 35", n)
@@ -422,24 +428,24 @@ func TestJoinHappyPathAzeri(t *testing.T) {
 		msg("join.skill.sales"), msg("join.skill.driving"))
 	u.Press("join.review.submit")
 	id := e.lastRequest(u, 0)
-	u.Sees("join.submitted", coop(shopFa, "ID", flows.ID(id))...)
+	u.Sees("join.submitted", coop(shopFa, "ID", recordNo(id))...)
 
 	// The admin rejects in Persian, with a reason from the list.
-	card := admin.Sees("coop.card.title", coop(shopFa, "ID", flows.ID(id))...)
+	card := admin.Sees("coop.card.title", coop(shopFa, "ID", recordNo(id))...)
 	contains(t, admin, card, msg("coop.card.phone", "Phone", text.Phone(mobile2)), msg("join.skill.sales"), msg("join.skill.driving"))
 	admin.Press("coop.card.reject")
-	admin.Sees("coop.reject.prompt", "ID", flows.ID(id))
+	admin.Sees("coop.reject.prompt", "ID", recordNo(id))
 	admin.Press("coop.reason.capacity")
-	admin.Sees("coop.reject.done", "ID", flows.ID(id), "Name", text.Isolate("Aydın Rəhimi"))
+	admin.Sees("coop.reject.done", "ID", recordNo(id), "Name", text.Isolate("Aydın Rəhimi"))
 	admin.Sees("menu.title")
 
 	// The resident reads it in Azeri, reason included.
-	notice := u.Sees("join.notify.rejected", coop(shopFa, "ID", flows.ID(id))...)
+	notice := u.Sees("join.notify.rejected", coop(shopFa, "ID", recordNo(id))...)
 	contains(t, u, notice, msg("join.reason.title"), msg("coop.reason.capacity"))
 	u.Press("join.mine.menu")
 	u.Sees("join.mine.title", "Count", "۱")
-	u.Press("join.mine.open", "ID", flows.ID(id), "Coop", shopAz)
-	detail := u.Sees("join.mine.detail", "ID", flows.ID(id), "Coop", shopAz, "Date", flows.When(e.request(id).CreatedAt))
+	u.Press("join.mine.open", "ID", recordNo(id), "Coop", shopAz)
+	detail := u.Sees("join.mine.detail", "ID", recordNo(id), "Coop", shopAz, "Date", whenText(e.request(id).CreatedAt))
 	contains(t, u, detail, msg("join.status.rejected"), msg("coop.reason.capacity"))
 	if strings.Contains(strings.Join(u.Buttons(), "|"), u.Text("join.mine.withdraw")) {
 		t.Fatal("a decided request offers withdrawal")
@@ -654,7 +660,7 @@ func TestJoinEditFromReview(t *testing.T) {
 	u.Press("join.review.submit")
 	id := e.lastRequest(u, 0)
 	// The technical services cooperative has no admin yet: the office has the request.
-	u.Sees("join.submitted_office", coop(techFa, "ID", flows.ID(id))...)
+	u.Sees("join.submitted_office", coop(techFa, "ID", recordNo(id))...)
 
 	r := e.request(id)
 	if r.FullName != "حسین کریمی" || r.NationalID != nid2 || r.Phone != mobile2 || r.Share != 4_000_000 ||
@@ -670,25 +676,25 @@ func TestJoinDuplicateAndWithdraw(t *testing.T) {
 	u := e.h.User(1005)
 	u.Onboard("سرخاب")
 	id := e.apply(u, application{coopFa: carpetFa, name: "لیلا نوری", nid: nid1, phone: "09121112233", share: "۵۰۰ هزار تومان"})
-	admin.Sees("coop.card.title", coop(carpetFa, "ID", flows.ID(id))...)
+	admin.Sees("coop.card.title", coop(carpetFa, "ID", recordNo(id))...)
 
 	// A second request to the same cooperative: told so, and shown the open one.
 	u.Press("join.menu")
 	u.Sees("join.coop.prompt")
 	u.PressLabel(carpetFa)
 	open := u.Sees("join.duplicate", coop(carpetFa)...)
-	contains(t, u, open, msg("join.mine.detail", "ID", flows.ID(id), "Coop", carpetFa, "Date", flows.When(e.request(id).CreatedAt)),
+	contains(t, u, open, msg("join.mine.detail", "ID", recordNo(id), "Coop", carpetFa, "Date", whenText(e.request(id).CreatedAt)),
 		msg("join.status.pending"))
 
 	// Withdraw it: asked to confirm; "no" keeps it.
 	u.Press("join.mine.withdraw")
-	u.Sees("join.withdraw.confirm", "ID", flows.ID(id))
+	u.Sees("join.withdraw.confirm", "ID", recordNo(id))
 	u.Press("join.withdraw.no")
-	u.Sees("join.mine.detail", "ID", flows.ID(id), "Coop", carpetFa, "Date", flows.When(e.request(id).CreatedAt))
+	u.Sees("join.mine.detail", "ID", recordNo(id), "Coop", carpetFa, "Date", whenText(e.request(id).CreatedAt))
 	u.Press("join.mine.withdraw")
-	u.Sees("join.withdraw.confirm", "ID", flows.ID(id))
+	u.Sees("join.withdraw.confirm", "ID", recordNo(id))
 	u.Press("join.withdraw.yes")
-	u.Sees("join.withdrawn", coop(carpetFa, "ID", flows.ID(id))...)
+	u.Sees("join.withdrawn", coop(carpetFa, "ID", recordNo(id))...)
 	u.Sees("menu.title")
 	if r := e.request(id); r.Status != coopbot.JoinWithdrawn {
 		t.Fatalf("status = %s", r.Status)
@@ -696,7 +702,7 @@ func TestJoinDuplicateAndWithdraw(t *testing.T) {
 
 	// The admin pressing the old card learns it was withdrawn; nothing is decided.
 	admin.Press("coop.card.approve")
-	admin.Sees("coop.card.withdrawn", "Date", flows.When(e.request(id).DecidedAt))
+	admin.Sees("coop.card.withdrawn", "Date", whenText(e.request(id).DecidedAt))
 	if r := e.request(id); r.Status != coopbot.JoinWithdrawn {
 		t.Fatalf("status after a late approve = %s", r.Status)
 	}
@@ -705,23 +711,23 @@ func TestJoinDuplicateAndWithdraw(t *testing.T) {
 	id2 := e.apply(u, application{coopFa: carpetFa, name: "لیلا نوری", nid: nid1, phone: "09121112233", share: "۵۰۰ هزار تومان"})
 	u.Press("join.mine.menu")
 	list := u.Sees("join.mine.title", "Count", "۲")
-	i1 := strings.Index(list.Text, u.Text("join.mine.detail", "ID", flows.ID(id2), "Coop", carpetFa, "Date", flows.When(e.request(id2).CreatedAt)))
-	i2 := strings.Index(list.Text, u.Text("join.mine.detail", "ID", flows.ID(id), "Coop", carpetFa, "Date", flows.When(e.request(id).CreatedAt)))
+	i1 := strings.Index(list.Text, u.Text("join.mine.detail", "ID", recordNo(id2), "Coop", carpetFa, "Date", whenText(e.request(id2).CreatedAt)))
+	i2 := strings.Index(list.Text, u.Text("join.mine.detail", "ID", recordNo(id), "Coop", carpetFa, "Date", whenText(e.request(id).CreatedAt)))
 	if i1 < 0 || i2 < 0 || i1 > i2 {
 		t.Fatalf("list of requests:\n%s", list.Text)
 	}
 	contains(t, u, list, msg("join.status.pending"), msg("join.status.withdrawn"))
 
 	// Withdrawing after the admin decided: too late.
-	u.Press("join.mine.open", "ID", flows.ID(id2), "Coop", carpetFa)
+	u.Press("join.mine.open", "ID", recordNo(id2), "Coop", carpetFa)
 	u.Sees("join.status.pending")
-	admin.Sees("coop.card.title", coop(carpetFa, "ID", flows.ID(id2))...)
+	admin.Sees("coop.card.title", coop(carpetFa, "ID", recordNo(id2))...)
 	admin.Press("coop.card.approve")
 	e.decided(id2)
 	u.Press("join.mine.withdraw")
-	u.Sees("join.withdraw.confirm", "ID", flows.ID(id2))
+	u.Sees("join.withdraw.confirm", "ID", recordNo(id2))
 	u.Press("join.withdraw.yes")
-	u.Sees("join.withdraw.too_late", "ID", flows.ID(id2))
+	u.Sees("join.withdraw.too_late", "ID", recordNo(id2))
 	if r := e.request(id2); r.Status != coopbot.JoinApproved {
 		t.Fatalf("status = %s", r.Status)
 	}
@@ -735,12 +741,12 @@ func TestJoinConcurrentDecisions(t *testing.T) {
 	u := e.h.User(1006)
 	u.Onboard("سرخاب")
 	id := e.apply(u, application{coopFa: carpetFa, name: "رضا قاسمی", nid: nid2, phone: "09141234567", share: "۶۰۰ هزار تومان"})
-	a.Sees("coop.card.title", coop(carpetFa, "ID", flows.ID(id))...)
-	b.Sees("coop.card.title", coop(carpetFa, "ID", flows.ID(id))...)
+	a.Sees("coop.card.title", coop(carpetFa, "ID", recordNo(id))...)
+	b.Sees("coop.card.title", coop(carpetFa, "ID", recordNo(id))...)
 
 	// B starts rejecting; then A approves and B gives the reason at the same moment.
 	b.Press("coop.card.reject")
-	b.Sees("coop.reject.prompt", "ID", flows.ID(id))
+	b.Sees("coop.reject.prompt", "ID", recordNo(id))
 	approve, reason := a.Text("coop.card.approve"), b.Text("coop.reason.incomplete")
 	var wg sync.WaitGroup
 	start := make(chan struct{})
@@ -763,20 +769,20 @@ func TestJoinConcurrentDecisions(t *testing.T) {
 	r := e.decided(id)
 	switch r.Status {
 	case coopbot.JoinApproved:
-		a.Sees("coop.card.approved", "Name", text.Isolate("User 9005"), "Date", flows.When(r.DecidedAt))
-		late := b.Sees("coop.decided.already", "ID", flows.ID(id))
-		contains(t, b, late, msg("coop.card.approved", "Name", text.Isolate("User 9005"), "Date", flows.When(r.DecidedAt)))
-		u.Sees("join.notify.approved", coop(carpetFa, "ID", flows.ID(id))...)
+		a.Sees("coop.card.approved", "Name", text.Isolate("User 9005"), "Date", whenText(r.DecidedAt))
+		late := b.Sees("coop.decided.already", "ID", recordNo(id))
+		contains(t, b, late, msg("coop.card.approved", "Name", text.Isolate("User 9005"), "Date", whenText(r.DecidedAt)))
+		u.Sees("join.notify.approved", coop(carpetFa, "ID", recordNo(id))...)
 	case coopbot.JoinRejected:
-		b.Sees("coop.reject.done", "ID", flows.ID(id), "Name", text.Isolate("رضا قاسمی"))
-		a.Sees("coop.card.rejected", "Name", text.Isolate("User 9006"), "Date", flows.When(r.DecidedAt))
-		u.Sees("join.notify.rejected", coop(carpetFa, "ID", flows.ID(id))...)
+		b.Sees("coop.reject.done", "ID", recordNo(id), "Name", text.Isolate("رضا قاسمی"))
+		a.Sees("coop.card.rejected", "Name", text.Isolate("User 9006"), "Date", whenText(r.DecidedAt))
+		u.Sees("join.notify.rejected", coop(carpetFa, "ID", recordNo(id))...)
 	default:
 		t.Fatalf("status = %s", r.Status)
 	}
 	e.h.Idle()
 	u.Quiet(700 * time.Millisecond) // one notice, not two
-	if n := count(u, "join.notify.approved", coop(carpetFa, "ID", flows.ID(id))...) + count(u, "join.notify.rejected", coop(carpetFa, "ID", flows.ID(id))...); n != 1 {
+	if n := count(u, "join.notify.approved", coop(carpetFa, "ID", recordNo(id))...) + count(u, "join.notify.rejected", coop(carpetFa, "ID", recordNo(id))...); n != 1 {
 		t.Fatalf("resident got %d decisions", n)
 	}
 	if n := e.sql(`SELECT count(*) FROM audit_log WHERE action = 'join_decide' AND allowed`); n != 1 {
@@ -787,7 +793,7 @@ func TestJoinConcurrentDecisions(t *testing.T) {
 	card := a.E.Messages()
 	var cardID int
 	for _, m := range card {
-		if strings.Contains(m.Text, a.Text("coop.card.title", coop(carpetFa, "ID", flows.ID(id))...)) {
+		if strings.Contains(m.Text, a.Text("coop.card.title", coop(carpetFa, "ID", recordNo(id))...)) {
 			cardID = m.ID
 		}
 	}
@@ -807,7 +813,7 @@ func TestJoinAuthorization(t *testing.T) {
 	u := e.h.User(1007)
 	u.Onboard("ائل‌گلی")
 	idB := e.apply(u, application{coopFa: shopFa, name: "سارا جعفری", nid: nid1, phone: "09121112233", share: "۲۰۰ هزار تومان"})
-	adminB.Sees("coop.card.title", coop(shopFa, "ID", flows.ID(idB))...)
+	adminB.Sees("coop.card.title", coop(shopFa, "ID", recordNo(idB))...)
 	residentID := e.residentID(u)
 	adminAID := e.residentID(adminA)
 
@@ -845,8 +851,8 @@ func TestJoinAuthorization(t *testing.T) {
 	adminA.Sees("coop.pending.none")
 	adminB.Press("coop.pending.menu")
 	adminB.Sees("coop.pending.title", "Count", "۱")
-	adminB.Press("coop.pending.open", "ID", flows.ID(idB), "Name", text.Isolate("سارا جعفری"))
-	adminB.Sees("coop.card.title", coop(shopFa, "ID", flows.ID(idB))...)
+	adminB.Press("coop.pending.open", "ID", recordNo(idB), "Name", text.Isolate("سارا جعفری"))
+	adminB.Sees("coop.card.title", coop(shopFa, "ID", recordNo(idB))...)
 	adminB.Press("coop.card.approve")
 	e.decided(idB)
 	// Staff may decide too (their scope covers every cooperative); the card says who did.
@@ -868,7 +874,7 @@ func TestJoinAdminsNotifiedOnceAfterRestart(t *testing.T) {
 	a.Quiet(300 * time.Millisecond) // nobody works the jobs: the cards wait in Postgres
 
 	e.h.StartJobs() // the process is back
-	title := coop(carpetFa, "ID", flows.ID(id))
+	title := coop(carpetFa, "ID", recordNo(id))
 	a.Sees("coop.card.title", title...)
 	b.Sees("coop.card.title", title...)
 	e.eventually(func() bool {
@@ -896,7 +902,7 @@ func TestJoinBlockedAdminIsNotRetried(t *testing.T) {
 	u := e.h.User(1009)
 	u.Onboard("سرخاب")
 	id := e.apply(u, application{coopFa: carpetFa, name: "مینا عباسی", nid: nid1, phone: "09121112233", share: "۵۰۰ هزار تومان"})
-	a.Sees("coop.card.title", coop(carpetFa, "ID", flows.ID(id))...)
+	a.Sees("coop.card.title", coop(carpetFa, "ID", recordNo(id))...)
 	e.eventually(func() bool {
 		return e.sql(`SELECT count(*) FROM residents WHERE id = $1 AND unreachable_at IS NOT NULL`, bID) == 1
 	})
@@ -915,7 +921,7 @@ func TestJoinPendingReminder(t *testing.T) {
 	u := e.h.User(1010)
 	u.Onboard("سرخاب")
 	id := e.apply(u, application{coopFa: carpetFa, name: "کاوه مرادی", nid: nid2, phone: "09141234567", share: "۵۰۰ هزار تومان"})
-	a.Sees("coop.card.title", coop(carpetFa, "ID", flows.ID(id))...)
+	a.Sees("coop.card.title", coop(carpetFa, "ID", recordNo(id))...)
 	ctx := context.Background()
 
 	now := time.Now().In(text.Tehran)
@@ -943,22 +949,22 @@ func TestJoinPendingReminder(t *testing.T) {
 	}
 	a.Sees("coop.remind", coop(carpetFa, "Count", "۱", "Days", "۳")...)
 
-	// The reminder's button opens the pending list.
+	// The reminder's button opens the pending list, where the request is marked overdue.
 	a.Press("coop.remind.open")
 	a.Sees("coop.pending.title", "Count", "۱")
-	a.Press("coop.pending.open", "ID", flows.ID(id), "Name", text.Isolate("کاوه مرادی"))
-	a.Sees("coop.card.title", coop(carpetFa, "ID", flows.ID(id))...)
+	a.Press("coop.pending.open_overdue", "ID", recordNo(id), "Name", text.Isolate("کاوه مرادی"))
+	a.Sees("coop.card.title", coop(carpetFa, "ID", recordNo(id))...)
 
 	// Rejected with a reason in the admin's own words.
 	a.Press("coop.card.reject")
-	a.Sees("coop.reject.prompt", "ID", flows.ID(id))
+	a.Sees("coop.reject.prompt", "ID", recordNo(id))
 	a.Send(strings.Repeat("خیلی ", 70))
 	a.Sees("coop.reject.too_long", "Max", "۳۰۰")
 	a.E.SendSticker()
 	a.Sees("coop.reject.invalid")
 	a.Send("سهم <b>نقدی</b> لازم است")
-	a.Sees("coop.reject.done", "ID", flows.ID(id), "Name", text.Isolate("کاوه مرادی"))
-	notice := u.Sees("join.notify.rejected", coop(carpetFa, "ID", flows.ID(id))...)
+	a.Sees("coop.reject.done", "ID", recordNo(id), "Name", text.Isolate("کاوه مرادی"))
+	notice := u.Sees("join.notify.rejected", coop(carpetFa, "ID", recordNo(id))...)
 	contains(t, u, notice, msg("join.reason.own", "Text", text.Isolate("سهم <b>نقدی</b> لازم است")))
 	if r := e.request(id); r.ReasonCode != "other" || r.ReasonText != "سهم <b>نقدی</b> لازم است" {
 		t.Fatalf("stored reason %q %q", r.ReasonCode, r.ReasonText)
@@ -1039,5 +1045,5 @@ func TestCoopAdminInvite(t *testing.T) {
 	w.Sees("join.review.title")
 	w.Press("join.review.submit")
 	id := e.lastRequest(w, 0)
-	e.staff.Sees("coop.card.title", coop(breadFa, "ID", flows.ID(id))...)
+	e.staff.Sees("coop.card.title", coop(breadFa, "ID", recordNo(id))...)
 }

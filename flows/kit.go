@@ -156,9 +156,9 @@ func (c *Conv) ShowPage(p int) { c.t.st.Page = p }
 // there lead back to it.
 func (c *Conv) Reviewing() bool { return c.t.st.Review }
 
-// Pages is how a list of total items is cut into pages of per: the page to show (the
+// pageCount is how a list of total items is cut into pages of per: the page to show (the
 // first when page is out of range) and how many there are.
-func Pages(page, total, per int) (int, int) {
+func pageCount(page, total, per int) (int, int) {
 	pages := (total + per - 1) / per
 	if page < 0 || page >= pages {
 		page = 0
@@ -266,14 +266,14 @@ func (l List[A, T]) Step() Step[A] {
 		if err != nil {
 			return nil, 0, 0, err
 		}
-		p, pages := Pages(c.Page(), total, per)
+		p, pages := pageCount(c.Page(), total, per)
 		if p != c.Page() {
 			// Out of range (a forged press, or the list shrank): the first page.
 			c.t.st.Page = p
 			if items, total, err = l.Items(ctx, c, a, p, per); err != nil {
 				return nil, 0, 0, err
 			}
-			p, pages = Pages(p, total, per)
+			p, pages = pageCount(p, total, per)
 		}
 		return items, total, pages, nil
 	}

@@ -92,22 +92,6 @@ type need struct {
 	Consent     bool                 `json:"co,omitempty"`
 }
 
-// ParseNeedCode reads a tracking code typed in any digit script, with spaces or dashes:
-// six digits, the first not zero. It returns the code in ASCII digits.
-func ParseNeedCode(s string) (string, bool) {
-	d := text.Digits(text.Clean(s))
-	d = strings.NewReplacer(" ", "", "-", "", "_", "", "#", "").Replace(d)
-	if len(d) != 6 || d[0] == '0' {
-		return "", false
-	}
-	for i := 0; i < len(d); i++ {
-		if d[i] < '0' || d[i] > '9' {
-			return "", false
-		}
-	}
-	return d, true
-}
-
 // needsFeature is the whole livelihood-needs area: the resident's flows here and the
 // staff's in needsadmin.go.
 func needsFeature(d Deps) feature {
@@ -146,7 +130,7 @@ func needResidentFeature(d Deps) feature {
 		// A tracking code typed at the main menu opens that report.
 		menuText: []func(ctx context.Context, c *Conv, typed string) (Next, bool, error){
 			func(ctx context.Context, c *Conv, typed string) (Next, bool, error) {
-				code, ok := ParseNeedCode(typed)
+				code, ok := coopbot.ParseNeedCode(typed)
 				if !ok {
 					return Next{}, false, nil
 				}

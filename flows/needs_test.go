@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"coopbot"
-	"coopbot/flows"
 	"coopbot/internal/chattest"
 	"coopbot/text"
 )
@@ -51,7 +50,7 @@ func needSubmitted(t *testing.T, u *chattest.User) string {
 	m := u.SeesText(prefix)
 	rest := m.Text[strings.Index(m.Text, prefix)+len(prefix):]
 	fa, _, _ := strings.Cut(rest, "\n")
-	code, ok := flows.ParseNeedCode(fa)
+	code, ok := coopbot.ParseNeedCode(fa)
 	if !ok || fa != text.FaDigits(code) {
 		t.Fatalf("tracking code %q is not six Persian digits (message %q)", fa, m.Text)
 	}

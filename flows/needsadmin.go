@@ -120,7 +120,7 @@ func needsAdminFeature(d Deps) feature {
 		// Staff typing a tracking code at the main menu get that report's card.
 		menuText: []func(ctx context.Context, c *Conv, typed string) (Next, bool, error){
 			func(ctx context.Context, c *Conv, typed string) (Next, bool, error) {
-				code, ok := ParseNeedCode(typed)
+				code, ok := coopbot.ParseNeedCode(typed)
 				if !ok || !staffOnly(c.Profile) {
 					return Next{}, false, nil
 				}
@@ -432,7 +432,7 @@ func needCardAnswer(ctx context.Context, d Deps, c *Conv, a *needInbox, in Input
 	}
 	if in.Kind == KindText && in.Choice == "" {
 		// A tracking code typed here jumps to that report.
-		code, ok := ParseNeedCode(in.Text)
+		code, ok := coopbot.ParseNeedCode(in.Text)
 		if !ok {
 			return Retry("needs.card.invalid"), nil
 		}

@@ -11,8 +11,6 @@ import (
 	"time"
 
 	"coopbot"
-	"coopbot/emulator"
-	"coopbot/flows"
 	"coopbot/internal/chattest"
 	"coopbot/text"
 )
@@ -199,26 +197,12 @@ func TestNeedSummaryAndExport(t *testing.T) {
 	staff.Sees("needs.export.to", "From", yesterday.Fa())
 	staff.Press("needs.export.today")
 
-	var doc *emulator.Document
-	wctx, cancel := context.WithTimeout(ctx, chattest.Wait)
-	defer cancel()
-	err = staff.E.Wait(wctx, func(ms []emulator.Message) bool {
-		for _, m := range ms {
-			if m.Document != nil {
-				doc = m.Document
-				return true
-			}
-		}
-		return false
-	})
-	if err != nil {
-		t.Fatal(err)
+	book, doc := staff.Export(0)
+	if book.Caption != T("needs.export.caption", "From", yesterday.Fa(), "To", today.Fa(), "Count", "۸") {
+		t.Fatalf("caption = %q", book.Caption)
 	}
-	if doc.Caption != T("needs.export.caption", "From", yesterday.Fa(), "To", today.Fa(), "Count", "۸") {
-		t.Fatalf("caption = %q", doc.Caption)
-	}
-	if !strings.HasSuffix(doc.FileName, ".csv") {
-		t.Fatalf("file name %q", doc.FileName)
+	if doc.Caption != T("export.csv.caption") {
+		t.Fatalf("csv caption = %q", doc.Caption)
 	}
 	data, ok := bytes.CutPrefix(doc.Data, []byte("\xEF\xBB\xBF"))
 	if !ok {
@@ -239,7 +223,7 @@ func TestNeedSummaryAndExport(t *testing.T) {
 		if len(r) != len(rows[0]) {
 			t.Fatalf("row %q has %d cells, header %d", r, len(r), len(rows[0]))
 		}
-		if _, ok := flows.ParseNeedCode(r[0]); !ok || r[1] != today.String() {
+		if _, ok := coopbot.ParseNeedCode(r[0]); !ok || r[1] != today.String() {
 			t.Fatalf("row %q: code or date", r)
 		}
 		switch r[9] {
@@ -319,28 +303,16 @@ func needJoin(t *testing.T, h *chattest.Harness, resident int64, name, nid strin
 	}
 }
 
-// needExportRows waits for the export file and returns its rows and caption.
+// needExportRows waits for the export files and returns the rows of the CSV file and the
+// caption of the workbook.
 func needExportRows(t *testing.T, u *chattest.User) ([][]string, string) {
 	t.Helper()
-	var doc *emulator.Document
-	ctx, cancel := context.WithTimeout(context.Background(), chattest.Wait)
-	defer cancel()
-	if err := u.E.Wait(ctx, func(ms []emulator.Message) bool {
-		for _, m := range ms {
-			if m.Document != nil {
-				doc = m.Document
-				return true
-			}
-		}
-		return false
-	}); err != nil {
-		t.Fatal(err)
-	}
+	book, doc := u.Export(0)
 	rows, err := csv.NewReader(bytes.NewReader(bytes.TrimPrefix(doc.Data, []byte("\xEF\xBB\xBF")))).ReadAll()
 	if err != nil {
 		t.Fatalf("export is not valid CSV: %v", err)
 	}
-	return rows, doc.Caption
+	return rows, book.Caption
 }
 
 // The inbox and the export name people as the office knows them: the full name of their

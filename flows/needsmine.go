@@ -69,7 +69,7 @@ func needMineList(d Deps) List[needMine, coopbot.NeedReport] {
 // needTypedCode finds the resident's own report by a typed tracking code; nil with the
 // retry when the text is no code of theirs.
 func needTypedCode(ctx context.Context, d Deps, c *Conv, in Input) (*coopbot.NeedReport, Next, error) {
-	code, ok := ParseNeedCode(in.Text)
+	code, ok := coopbot.ParseNeedCode(in.Text)
 	if !ok {
 		return nil, Retry("need.mine.invalid"), nil
 	}
@@ -107,7 +107,7 @@ func needDetailStep(d Deps) Step[needMine] {
 		},
 		Answer: func(ctx context.Context, c *Conv, a *needMine, in Input) (Next, error) {
 			if in.Kind == KindText {
-				if _, ok := ParseNeedCode(in.Text); ok {
+				if _, ok := coopbot.ParseNeedCode(in.Text); ok {
 					r, next, err := needTypedCode(ctx, d, c, in)
 					if r == nil || err != nil {
 						return next, err

@@ -1,12 +1,9 @@
 package flows
 
 import (
-	"bytes"
 	"cmp"
 	"context"
-	"encoding/csv"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -285,7 +282,8 @@ func needExportToStep(d Deps) Step[needExport] {
 	}.Step()
 }
 
-// needExportRange sends the reports of from..to (both days included) as a CSV file.
+// needExportRange sends the reports of from..to (both days included) as a spreadsheet
+// (an Excel workbook and the same table as CSV).
 func needExportRange(ctx context.Context, d Deps, c *Conv, from, to text.JalaliDate) (Next, error) {
 	rows, err := d.Store.NeedExport(ctx, c.Staff, from.At(0, 0), to.At(0, 0).AddDate(0, 0, 1))
 	if err != nil {
@@ -294,40 +292,42 @@ func needExportRange(ctx context.Context, d Deps, c *Conv, from, to text.JalaliD
 	if len(rows) == 0 {
 		return Retry("needs.export.empty", "From", from.Fa(), "To", to.Fa()), nil
 	}
-	data, err := needCSV(ctx, d, rows)
+	table, err := needTable(ctx, d, c.Lang(), rows)
 	if err != nil {
 		return Next{}, err
 	}
 	if err := d.Store.Audit(ctx, c.Profile.ResidentID, "need_export", "", true, map[string]any{"from": from.String(), "to": to.String(), "rows": len(rows)}); err != nil {
 		return Next{}, err
 	}
-	name := "needs-" + strings.ReplaceAll(from.String(), "/", "") + "-" + strings.ReplaceAll(to.String(), "/", "") + ".csv"
+	table.Name = "needs-" + strings.ReplaceAll(from.String(), "/", "") + "-" + strings.ReplaceAll(to.String(), "/", "")
 	return Done(coopbot.Reply{
-		Text:     []coopbot.Msg{coopbot.M("needs.export.caption", "From", from.Fa(), "To", to.Fa(), "Count", text.Number(int64(len(rows)))).WithCount(len(rows))},
-		Document: &coopbot.Document{Name: name, Data: data},
+		Text:  []coopbot.Msg{coopbot.M("needs.export.caption", "From", from.Fa(), "To", to.Fa(), "Count", text.Number(int64(len(rows)))).WithCount(len(rows))},
+		Table: table,
 	}), nil
 }
 
-// needCSVColumns are the header messages of the export, one per column.
-var needCSVColumns = []string{
-	"needs.csv.code", "needs.csv.date", "needs.csv.time", "needs.csv.neighborhood", "needs.csv.category",
-	"needs.csv.household", "needs.csv.urgency", "needs.csv.status", "needs.csv.referred_to",
-	"needs.csv.description", "needs.csv.address", "needs.csv.lat", "needs.csv.lon", "needs.csv.updated",
-	"needs.csv.reporter",
+// needColumns are the columns of the export.
+var needColumns = []coopbot.Column{
+	{Header: coopbot.M("needs.csv.code"), Kind: coopbot.ColText},
+	{Header: coopbot.M("needs.csv.date"), Kind: coopbot.ColDate},
+	{Header: coopbot.M("needs.csv.time"), Kind: coopbot.ColTime},
+	{Header: coopbot.M("needs.csv.neighborhood"), Kind: coopbot.ColText},
+	{Header: coopbot.M("needs.csv.category"), Kind: coopbot.ColText},
+	{Header: coopbot.M("needs.csv.household"), Kind: coopbot.ColNumber},
+	{Header: coopbot.M("needs.csv.urgency"), Kind: coopbot.ColText},
+	{Header: coopbot.M("needs.csv.status"), Kind: coopbot.ColText},
+	{Header: coopbot.M("needs.csv.referred_to"), Kind: coopbot.ColText},
+	{Header: coopbot.M("needs.csv.description"), Kind: coopbot.ColText},
+	{Header: coopbot.M("needs.csv.address"), Kind: coopbot.ColText},
+	{Header: coopbot.M("needs.csv.lat"), Kind: coopbot.ColNumber, Decimals: 6},
+	{Header: coopbot.M("needs.csv.lon"), Kind: coopbot.ColNumber, Decimals: 6},
+	{Header: coopbot.M("needs.csv.updated"), Kind: coopbot.ColDate},
+	{Header: coopbot.M("needs.csv.reporter"), Kind: coopbot.ColText},
 }
 
-// needCell keeps a cell from being read as a formula by spreadsheet programs.
-func needCell(s string) string {
-	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
-		return "'" + s
-	}
-	return s
-}
-
-// needCSV writes reports as CSV for spreadsheets: UTF-8 with a byte order mark, a Persian
-// header row, Jalali dates and ASCII digits.
-func needCSV(ctx context.Context, d Deps, rows []coopbot.NeedReport) ([]byte, error) {
-	const lang = coopbot.Persian
+// needTable is the export of reports: neighborhoods, categories, urgencies and statuses
+// in the reader's language, days in the Jalali calendar (Tehran).
+func needTable(ctx context.Context, d Deps, lang coopbot.Lang, rows []coopbot.NeedReport) (*coopbot.Table, error) {
 	all, err := d.Store.Neighborhoods(ctx)
 	if err != nil {
 		return nil, err
@@ -336,49 +336,20 @@ func needCSV(ctx context.Context, d Deps, rows []coopbot.NeedReport) ([]byte, er
 	for _, n := range all {
 		names[n.ID] = n.Name(lang)
 	}
-	var b bytes.Buffer
-	b.WriteString("\uFEFF")
-	w := csv.NewWriter(&b)
-	w.UseCRLF = true
-	header := make([]string, len(needCSVColumns))
-	for i, id := range needCSVColumns {
-		if header[i], err = needLabel(d, lang, id); err != nil {
-			return nil, err
-		}
-	}
-	if err := w.Write(header); err != nil {
-		return nil, err
-	}
+	t := &coopbot.Table{Sheet: coopbot.M("needs.export.sheet"), Columns: needColumns}
 	for _, r := range rows {
-		cat, err := needLabel(d, lang, "need.cat."+string(r.Category))
-		if err != nil {
-			return nil, err
-		}
-		urg, err := needLabel(d, lang, needUrgencyID(r.Urgency))
-		if err != nil {
-			return nil, err
-		}
-		st, err := needLabel(d, lang, needStatusID(r.Status))
-		if err != nil {
-			return nil, err
-		}
-		lat, lon := "", ""
+		lat, lon := coopbot.Cell{}, coopbot.Cell{}
 		if r.HasLocation {
-			lat, lon = strconv.FormatFloat(r.Lat, 'f', 6, 64), strconv.FormatFloat(r.Lon, 'f', 6, 64)
+			lat, lon = coopbot.NumberCell(r.Lat), coopbot.NumberCell(r.Lon)
 		}
-		rec := []string{
-			r.Code, text.JalaliOf(r.CreatedAt).String(), r.CreatedAt.In(text.Tehran).Format("15:04"), names[r.NeighborhoodID], cat,
-			strconv.Itoa(r.Household), urg, st, needCell(r.ReferredTo),
-			needCell(r.Description), needCell(r.Address), lat, lon, text.JalaliOf(r.UpdatedAt).String(),
-			needCell(r.ReporterName),
-		}
-		if err := w.Write(rec); err != nil {
-			return nil, err
-		}
+		t.Rows = append(t.Rows, []coopbot.Cell{
+			coopbot.TextCell(r.Code), coopbot.TimeCell(r.CreatedAt), coopbot.TimeCell(r.CreatedAt),
+			coopbot.TextCell(names[r.NeighborhoodID]), coopbot.LabelCell(coopbot.M("need.cat." + string(r.Category))),
+			coopbot.NumberCell(float64(r.Household)), coopbot.LabelCell(coopbot.M(needUrgencyID(r.Urgency))),
+			coopbot.LabelCell(coopbot.M(needStatusID(r.Status))), coopbot.TextCell(r.ReferredTo),
+			coopbot.TextCell(r.Description), coopbot.TextCell(r.Address), lat, lon, coopbot.TimeCell(r.UpdatedAt),
+			coopbot.TextCell(r.ReporterName),
+		})
 	}
-	w.Flush()
-	if err := w.Error(); err != nil {
-		return nil, err
-	}
-	return b.Bytes(), nil
+	return t, nil
 }

@@ -329,7 +329,7 @@ func (p *profileFlow) summary(ctx context.Context, c *Conv, s *coopbot.DataSumma
 	} else {
 		out = append(out, coopbot.M("profile.data.requests", "Count", text.Number(int64(n))).WithCount(n))
 		for _, r := range s.Requests[:min(n, summaryShown)] {
-			out = append(out, coopbot.M("profile.data.request", "ID", ID(r.ID), "Coop", r.Cooperative.Name(lang),
+			out = append(out, coopbot.M("profile.data.request", "ID", recordNo(r.ID), "Coop", r.Cooperative.Name(lang),
 				"Status", coopbot.M(joinStatusMsg[r.Status]), "Date", text.Date(r.CreatedAt)))
 		}
 		out = append(out, more(n)...)

@@ -13,7 +13,6 @@ import (
 
 	"coopbot"
 	"coopbot/emulator"
-	"coopbot/flows"
 	"coopbot/internal/chattest"
 	"coopbot/text"
 
@@ -232,7 +231,7 @@ func prApply(e *joinEnv, u *chattest.User, coopFa, name, nid, phone, own string)
 	if e.sql(`SELECT count(*) FROM cooperative_admins a JOIN cooperatives c ON c.id = a.cooperative_id WHERE c.name_fa = $1`, coopFa) > 0 {
 		sent = "join.submitted"
 	}
-	u.Sees(sent, coop(coopFa, "ID", flows.ID(id))...)
+	u.Sees(sent, coop(coopFa, "ID", recordNo(id))...)
 	u.Sees("menu.title")
 	return id
 }
@@ -303,7 +302,7 @@ func TestProfileDataSummaryShowsOnlyOwnRecords(t *testing.T) {
 		msg("profile.data.residency", "Date", text.Date(time.Now()), "Neighborhood", "سورخاب", "Lang", coopbot.M("lang.az.name")),
 		msg("profile.data.phone", "Phone", coopbot.M("profile.none")),
 		msg("profile.data.requests", "Count", "۱"),
-		msg("profile.data.request", "ID", flows.ID(reqA), "Coop", carpetAz, "Status", coopbot.M("join.status.pending"), "Date", text.Date(ra.CreatedAt)),
+		msg("profile.data.request", "ID", recordNo(reqA), "Coop", carpetAz, "Status", coopbot.M("join.status.pending"), "Date", text.Date(ra.CreatedAt)),
 		msg("profile.data.requests_hold"),
 		msg("profile.data.enrolments", "Count", "۱"),
 		msg("profile.data.enrolment", "Title", text.Isolate(sewing.TitleAz), "Date", text.Date(sewing.StartsAt), "Status", coopbot.M("profile.data.enrol.confirmed")),
@@ -354,7 +353,7 @@ func TestProfileEraseMyData(t *testing.T) {
 	u := h.User(4401)
 	u.Onboard("سرخاب")
 	req := prApply(e, u, carpetFa, prName, nid1, mobileText, prOwn)
-	admin.Sees("coop.card.title", coop(carpetFa, "ID", flows.ID(req))...)
+	admin.Sees("coop.card.title", coop(carpetFa, "ID", recordNo(req))...)
 	u.Press("profile.menu")
 	u.Press("profile.change_phone")
 	u.E.ShareContact(prPhone, u.ID)
@@ -418,7 +417,7 @@ func TestProfileEraseMyData(t *testing.T) {
 		t.Fatalf("promoted %d times", n)
 	}
 	admin.Press("coop.card.approve")
-	admin.Sees("coop.card.withdrawn", "Date", flows.When(e.request(req).DecidedAt))
+	admin.Sees("coop.card.withdrawn", "Date", whenText(e.request(req).DecidedAt))
 
 	// Nothing personal is left in any column of any table, sealed or not.
 	for v, where := range prFind(t, h, personal) {

@@ -365,8 +365,8 @@ func rolesFeature(d Deps) feature {
 			return []coopbot.Msg{coopbot.M("roles.invites.title")}, nil
 		},
 		Show: func(c *Conv, a *roles, v coopbot.Invite) ([]coopbot.Msg, coopbot.Msg) {
-			return []coopbot.Msg{coopbot.M("roles.invites.item", "Name", text.Isolate(v.CreatedBy), "Made", When(v.CreatedAt), "Ends", When(v.ExpiresAt))},
-				coopbot.M("roles.invites.revoke", "Made", When(v.CreatedAt))
+			return []coopbot.Msg{coopbot.M("roles.invites.item", "Name", text.Isolate(v.CreatedBy), "Made", whenText(v.CreatedAt), "Ends", whenText(v.ExpiresAt))},
+				coopbot.M("roles.invites.revoke", "Made", whenText(v.CreatedAt))
 		},
 		ID: func(v coopbot.Invite) int64 { return v.ID },
 		Find: func(ctx context.Context, c *Conv, a *roles, id int64) (coopbot.Invite, bool, error) {

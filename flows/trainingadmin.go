@@ -1,9 +1,7 @@
 package flows
 
 import (
-	"bytes"
 	"context"
-	"encoding/csv"
 	"fmt"
 	"slices"
 	"strconv"
@@ -266,8 +264,8 @@ func (ts *trainingStaff) answerCard(ctx context.Context, c *Conv, a *trainingAdm
 	return Retry("training.invalid"), nil
 }
 
-// export sends the enrollees of the training on screen as a CSV file (UTF-8 with a byte
-// order mark, so that Excel shows Persian) and shows the same question again.
+// export sends the enrollees of the training on screen as a spreadsheet (an Excel
+// workbook and the same table as CSV) and shows the same question again.
 func (ts *trainingStaff) export(ctx context.Context, c *Conv, a *trainingAdmin) (Next, error) {
 	t, err := ts.training(ctx, c, a.Training, "training_export")
 	if err != nil || t == nil {
@@ -277,85 +275,74 @@ func (ts *trainingStaff) export(ctx context.Context, c *Conv, a *trainingAdmin) 
 	if err != nil {
 		return Next{}, err
 	}
-	data, err := trainingCSV(ctx, ts.d, c.Lang(), list)
+	table, err := trainingTable(ctx, ts.d, c.Lang(), t, list)
 	if err != nil {
 		return Next{}, err
 	}
 	if err := ts.audit(ctx, c, "training_export", t.ID, map[string]any{"rows": len(list)}); err != nil {
 		return Next{}, err
 	}
-	name := fmt.Sprintf("training-%d-%s.csv", t.ID, strings.ReplaceAll(text.JalaliOf(t.StartsAt).String(), "/", "-"))
 	doc := coopbot.Reply{
-		Text:     []coopbot.Msg{coopbot.M("trainings.csv.caption", "Title", t.Title(c.Lang()), "Count", text.Number(int64(len(list))))},
-		Document: &coopbot.Document{Name: name, Data: data},
+		Text:  []coopbot.Msg{coopbot.M("trainings.csv.caption", "Title", t.Title(c.Lang()), "Count", text.Number(int64(len(list))))},
+		Table: table,
 	}
 	return Again().Say(doc), nil
 }
 
-// trainingCSV renders enrollees as CSV for Excel: a BOM, CRLF line ends, column names and
-// statuses in the reader's language, dates in the Jalali calendar (Tehran).
-func trainingCSV(ctx context.Context, d Deps, l coopbot.Lang, list []coopbot.Enrollee) ([]byte, error) {
-	var firstErr error
-	label := func(id string) string {
-		s, err := d.Labels.Text(l, id, nil, nil)
-		if err != nil && firstErr == nil {
-			firstErr = err
-		}
-		return s
-	}
+// trainingColumns are the columns of the enrollee export.
+var trainingColumns = []coopbot.Column{
+	{Header: coopbot.M("trainings.csv.row"), Kind: coopbot.ColNumber},
+	{Header: coopbot.M("trainings.csv.name"), Kind: coopbot.ColText},
+	{Header: coopbot.M("trainings.csv.phone"), Kind: coopbot.ColText},
+	{Header: coopbot.M("trainings.csv.neighborhood"), Kind: coopbot.ColText},
+	{Header: coopbot.M("trainings.csv.lang"), Kind: coopbot.ColText},
+	{Header: coopbot.M("trainings.csv.status"), Kind: coopbot.ColText},
+	{Header: coopbot.M("trainings.csv.position"), Kind: coopbot.ColNumber},
+	{Header: coopbot.M("trainings.csv.signed_up"), Kind: coopbot.ColDateTime},
+	{Header: coopbot.M("trainings.csv.attended"), Kind: coopbot.ColText},
+}
+
+// trainingTable is the enrollee export: one row per enrollee, confirmed ones first, with
+// statuses and attendance in the reader's language and the sign-up time in Tehran.
+func trainingTable(ctx context.Context, d Deps, l coopbot.Lang, t *coopbot.Training, list []coopbot.Enrollee) (*coopbot.Table, error) {
 	names, err := trainingNeighborhoodNames(ctx, d, l)
 	if err != nil {
 		return nil, err
 	}
-	var buf bytes.Buffer
-	buf.WriteString("\ufeff")
-	w := csv.NewWriter(&buf)
-	w.UseCRLF = true
-	w.Write([]string{label("trainings.csv.row"), label("trainings.csv.name"), label("trainings.csv.phone"),
-		label("trainings.csv.neighborhood"), label("trainings.csv.lang"), label("trainings.csv.status"),
-		label("trainings.csv.position"), label("trainings.csv.signed_up"), label("trainings.csv.attended")})
+	table := &coopbot.Table{
+		Name:    fmt.Sprintf("training-%d-%s", t.ID, strings.ReplaceAll(text.JalaliOf(t.StartsAt).String(), "/", "-")),
+		Sheet:   coopbot.M("trainings.export.sheet"),
+		Columns: trainingColumns,
+	}
 	for i, e := range list {
-		status, position := label("trainings.csv.confirmed"), ""
+		status, position := coopbot.LabelCell(coopbot.M("trainings.csv.confirmed")), coopbot.Cell{}
 		if e.Status == coopbot.EnrollmentWaitlisted {
-			status, position = label("trainings.csv.waitlisted"), strconv.Itoa(e.Position)
+			status, position = coopbot.LabelCell(coopbot.M("trainings.csv.waitlisted")), coopbot.NumberCell(float64(e.Position))
 		}
-		lang := label("lang.fa.name")
+		lang := coopbot.LabelCell(coopbot.M("lang.fa.name"))
 		if e.Lang == coopbot.Azeri {
-			lang = label("lang.az.name")
+			lang = coopbot.LabelCell(coopbot.M("lang.az.name"))
 		}
-		attended := ""
+		var attended coopbot.Cell
 		if e.Attended != nil && *e.Attended {
-			attended = label("trainings.csv.present")
+			attended = coopbot.LabelCell(coopbot.M("trainings.csv.present"))
 		} else if e.Attended != nil {
-			attended = label("trainings.csv.absent")
+			attended = coopbot.LabelCell(coopbot.M("trainings.csv.absent"))
 		}
-		signed := text.JalaliOf(e.CreatedAt).String() + " " + e.CreatedAt.In(text.Tehran).Format("15:04")
-		w.Write([]string{strconv.Itoa(i + 1), trainingCSVCell(e.Name), trainingCSVPhone(e.Phone),
-			names[e.NeighborhoodID], lang, status, position, signed, attended})
+		table.Rows = append(table.Rows, []coopbot.Cell{coopbot.NumberCell(float64(i + 1)), coopbot.TextCell(e.Name),
+			coopbot.TextCell(trainingPhone(e.Phone)), coopbot.TextCell(names[e.NeighborhoodID]), lang, status, position,
+			coopbot.TimeCell(e.CreatedAt), attended})
 	}
-	w.Flush()
-	if err := w.Error(); err != nil {
-		return nil, fmt.Errorf("write csv: %w", err)
-	}
-	return buf.Bytes(), firstErr
+	return table, nil
 }
 
-// trainingCSVCell keeps a resident's own words from being read as a spreadsheet formula.
-func trainingCSVCell(s string) string {
-	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
-		return "'" + s
-	}
-	return s
-}
-
-// trainingCSVPhone writes an E.164 mobile number the way staff dial it, with spaces so
-// that Excel keeps the leading zero: "0912 123 4567".
-func trainingCSVPhone(e164 string) string {
+// trainingPhone writes an E.164 mobile number the way staff dial it: "0912 123 4567".
+func trainingPhone(e164 string) string {
 	if m, r := text.ParseMobile(e164); r == text.OK {
 		local := "0" + m[3:]
 		return local[:4] + " " + local[4:7] + " " + local[7:]
 	}
-	return trainingCSVCell(e164)
+	return e164
 }
 
 // askEnrollees lists the confirmed enrollees and the wait-list by name, then the
@@ -464,7 +451,7 @@ func (ts *trainingStaff) askAttendance(ctx context.Context, c *Conv, a *training
 	}
 	r.Text = append(r.Text, coopbot.M("trainings.attendance.summary", "Present", text.Number(int64(present)),
 		"Absent", text.Number(int64(absent)), "Unmarked", text.Number(int64(len(list)-present-absent))))
-	page, pages := Pages(c.Page(), len(list), trainingAttendPerPage)
+	page, pages := pageCount(c.Page(), len(list), trainingAttendPerPage)
 	for _, e := range pageItems(list, page, trainingAttendPerPage) {
 		mark := "⬜ "
 		if e.Attended != nil && *e.Attended {

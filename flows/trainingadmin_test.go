@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"coopbot"
-	"coopbot/emulator"
 	"coopbot/internal/chattest"
 	"coopbot/text"
 )
@@ -430,21 +429,7 @@ func trExport(t *testing.T, u *chattest.User) [][]string {
 	t.Helper()
 	n := len(u.E.Messages())
 	u.Press("trainings.manage.export")
-	var doc *emulator.Document
-	ctx, cancel := context.WithTimeout(context.Background(), chattest.Wait)
-	defer cancel()
-	err := u.E.Wait(ctx, func(ms []emulator.Message) bool {
-		for _, m := range ms[min(n, len(ms)):] {
-			if m.Document != nil {
-				doc = m.Document
-				return true
-			}
-		}
-		return false
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, doc := u.Export(n)
 	rows, err := csv.NewReader(bytes.NewReader(bytes.TrimPrefix(doc.Data, []byte("\ufeff")))).ReadAll()
 	if err != nil {
 		t.Fatal(err)

@@ -16,6 +16,8 @@ import (
 	"coopbot/internal/chattest"
 	"coopbot/postgres"
 	"coopbot/text"
+
+	"github.com/xuri/excelize/v2"
 )
 
 // trHarness starts the bot for a trainings test, with these users as staff.
@@ -686,31 +688,50 @@ func TestTrainingEnrolleesExportAttendance(t *testing.T) {
 		}
 	}
 
+	var book *emulator.Document
 	export := func() *emulator.Document {
 		t.Helper()
 		n := len(s.E.Messages())
 		s.Press("trainings.manage.export")
 		var doc *emulator.Document
-		wctx, cancel := context.WithTimeout(ctx, chattest.Wait)
-		defer cancel()
-		err := s.E.Wait(wctx, func(ms []emulator.Message) bool {
-			for _, m := range ms[min(n, len(ms)):] {
-				if m.Document != nil {
-					doc = m.Document
-					return true
-				}
-			}
-			return false
-		})
-		if err != nil {
-			t.Fatal(err)
+		book, doc = s.Export(n)
+		if !strings.Contains(book.Caption, tr.TitleFa) {
+			t.Fatalf("workbook caption %q", book.Caption)
 		}
 		return doc
 	}
 	doc := export()
+	// The workbook: row numbers and wait-list places are numbers, the phone is text as
+	// staff dial it, the sign-up time is the Jalali day and time in Persian digits.
+	wb, err := excelize.OpenReader(bytes.NewReader(book.Data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sheet := wb.GetSheetName(0)
+	if sheet != s.Text("trainings.export.sheet") {
+		t.Fatalf("sheet %q", sheet)
+	}
+	for cell, want := range map[string]string{"A2": "1", "A4": "3", "G4": "1"} {
+		v, _ := wb.GetCellValue(sheet, cell, excelize.Options{RawCellValue: true})
+		if typ, _ := wb.GetCellType(sheet, cell); v != want || (typ != excelize.CellTypeUnset && typ != excelize.CellTypeNumber) {
+			t.Fatalf("%s = %q of type %v, want the number %s", cell, v, typ, want)
+		}
+	}
+	if v, _ := wb.GetCellValue(sheet, "C2"); v != "0912 123 4567" {
+		t.Fatalf("phone cell %q", v)
+	}
+	enrolled, err := h.DB.Enrollees(ctx, tr.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	signed, _ := wb.GetCellValue(sheet, "H2")
+	if want := text.FaDigits(text.JalaliOf(enrolled[0].CreatedAt).String()) + " " + text.Clock(enrolled[0].CreatedAt); signed != want {
+		t.Fatalf("sign-up cell %q, want %q", signed, want)
+	}
+	wb.Close()
 	wantName := fmt.Sprintf("training-%d-%s.csv", tr.ID, strings.ReplaceAll(text.JalaliOf(tr.StartsAt).String(), "/", "-"))
-	if doc.FileName != wantName || !bytes.HasPrefix(doc.Data, []byte("\ufeff")) || !strings.Contains(doc.Caption, tr.TitleFa) {
-		t.Fatalf("document %q (caption %q), starts %q", doc.FileName, doc.Caption, doc.Data[:min(8, len(doc.Data))])
+	if doc.FileName != wantName || !bytes.HasPrefix(doc.Data, []byte("\ufeff")) {
+		t.Fatalf("document %q, starts %q", doc.FileName, doc.Data[:min(8, len(doc.Data))])
 	}
 	readCSV := func(d *emulator.Document) [][]string {
 		t.Helper()

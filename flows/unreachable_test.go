@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"coopbot"
-	"coopbot/flows"
 	"coopbot/internal/chattest"
 )
 
@@ -50,8 +49,8 @@ func TestBlockedAdminWhoWritesAgainGetsTheNextCard(t *testing.T) {
 	v := e.h.User(1032)
 	v.Onboard("سرخاب")
 	second := e.apply(v, application{coopFa: carpetFa, name: "کاوه مرادی", nid: nid2, phone: "09141234567", share: "۵۰۰ هزار تومان"})
-	a.Sees("coop.card.title", coop(carpetFa, "ID", flows.ID(second))...)
-	missed := a.Text("coop.card.title", coop(carpetFa, "ID", flows.ID(first))...)
+	a.Sees("coop.card.title", coop(carpetFa, "ID", recordNo(second))...)
+	missed := a.Text("coop.card.title", coop(carpetFa, "ID", recordNo(first))...)
 	for _, m := range a.E.Messages() {
 		if strings.Contains(m.Text, missed) {
 			t.Fatal("the card sent while the admin had blocked the bot was delivered")
@@ -90,7 +89,7 @@ func TestBlockedResidentWhoWritesAgainGetsBroadcasts(t *testing.T) {
 		staff.Press("broadcast.when.now")
 		staff.Sees("broadcast.preview.total", "Total", total)
 		staff.Press("broadcast.confirm")
-		staff.Sees("broadcast.report.title", "ID", flows.ID(int64(n)))
+		staff.Sees("broadcast.report.title", "ID", recordNo(int64(n)))
 	}
 
 	h.API.Block(r.ID)

@@ -88,6 +88,7 @@ func (db *DB) scanJoin(row pgx.Row, open bool) (*coopbot.JoinRequest, error) {
 	if decidedAt != nil {
 		r.DecidedAt = *decidedAt
 	}
+	r.Overdue = r.Status == coopbot.JoinPending && time.Since(r.CreatedAt) > db.remindAge()
 	if open {
 		if r.NationalID, err = db.open(nid); err != nil {
 			return nil, err
@@ -99,10 +100,58 @@ func (db *DB) scanJoin(row pgx.Row, open bool) (*coopbot.JoinRequest, error) {
 	return &r, nil
 }
 
-// JoinRequest loads one request with its personal data opened.
+// remindAge is how long a request waits before its deciders are reminded of it: from
+// then on it is overdue.
+func (db *DB) remindAge() time.Duration {
+	days := db.remindDays
+	if days <= 0 {
+		days = DefaultPendingRemindDays
+	}
+	return time.Duration(days) * 24 * time.Hour
+}
+
+// JoinRequest loads one request with its personal data opened, and where else its
+// national ID has applied or is a member.
 func (db *DB) JoinRequest(ctx context.Context, id int64) (*coopbot.JoinRequest, error) {
 	r, err := db.scanJoin(db.Pool.QueryRow(ctx, `SELECT `+joinColumns+joinFrom+`WHERE j.id = $1`, id), true)
-	return r, wrap(err, "load join request")
+	if err != nil {
+		return nil, wrap(err, "load join request")
+	}
+	if r.Elsewhere, err = db.joinElsewhere(ctx, r); err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+// maxElsewhere bounds the cooperatives a card names, so that it stays one message.
+const maxElsewhere = 10
+
+// joinElsewhere finds the open requests and memberships under r's national ID other than
+// r and other than its own resident's at its own cooperative: one per cooperative (a
+// membership before a request), members first, by name. An erased request's empty hash
+// matches nothing.
+func (db *DB) joinElsewhere(ctx context.Context, r *coopbot.JoinRequest) ([]coopbot.JoinElsewhere, error) {
+	rows, err := db.Pool.Query(ctx, `
+		SELECT o.member, `+cooperativeColumns+` FROM (
+			SELECT DISTINCT ON (o.cooperative_id) o.cooperative_id, o.status = 'approved' AS member
+			FROM join_requests j JOIN join_requests o ON o.national_id_hash = j.national_id_hash
+			WHERE j.id = $1 AND j.national_id_hash <> '' AND o.id <> j.id
+			  AND o.status IN ('pending', 'approved')
+			  AND NOT (o.cooperative_id = j.cooperative_id AND o.resident_id = j.resident_id)
+			ORDER BY o.cooperative_id, o.status = 'approved' DESC) o
+		JOIN cooperatives c ON c.id = o.cooperative_id
+		ORDER BY c.id <> $2, o.member DESC, c.name_fa LIMIT $3`, r.ID, r.CooperativeID, maxElsewhere)
+	if err != nil {
+		return nil, wrap(err, "find the national ID elsewhere")
+	}
+	list, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (coopbot.JoinElsewhere, error) {
+		var e coopbot.JoinElsewhere
+		co := &e.Cooperative
+		err := row.Scan(&e.Member, &co.ID, &co.NeighborhoodID, &co.NameFa, &co.NameAz, &co.ActivityFa, &co.ActivityAz, &co.MinShare, &co.Members)
+		e.Same = co.ID == r.CooperativeID
+		return e, err
+	})
+	return list, wrap(err, "find the national ID elsewhere")
 }
 
 // JoinRequests lists a resident's requests, newest first, without personal data.
@@ -277,6 +326,24 @@ func (db *DB) SubmitJoinRequest(ctx context.Context, r *coopbot.JoinRequest) (in
 		if member {
 			return coopbot.Errorf(coopbot.EConflict, "join.already_member")
 		}
+		// One national ID is one person: at a cooperative it has one open request or one
+		// membership, whichever account it comes from. Submissions of the same ID to the
+		// same cooperative wait for each other here, so two accounts sending it at once
+		// cannot both pass.
+		nidHash := db.hash(r.NationalID)
+		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtextextended('join_nid:' || $1::bigint || ':' || encode($2, 'hex'), 0))`,
+			r.CooperativeID, nidHash); err != nil {
+			return err
+		}
+		var taken bool
+		if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM join_requests WHERE national_id_hash = $1 AND cooperative_id = $2
+				AND resident_id <> $3 AND status IN ('pending', 'approved'))`,
+			nidHash, r.CooperativeID, r.ResidentID).Scan(&taken); err != nil {
+			return err
+		}
+		if taken {
+			return coopbot.Errorf(coopbot.EConflict, "join.nid.taken")
+		}
 		skills := r.Skills
 		if skills == nil {
 			skills = []string{}
@@ -287,7 +354,7 @@ func (db *DB) SubmitJoinRequest(ctx context.Context, r *coopbot.JoinRequest) (in
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
 			ON CONFLICT (cooperative_id, resident_id) WHERE status = 'pending' DO NOTHING
 			RETURNING id`,
-			r.CooperativeID, r.ResidentID, r.FullName, db.seal(r.NationalID), db.hash(r.NationalID),
+			r.CooperativeID, r.ResidentID, r.FullName, db.seal(r.NationalID), nidHash,
 			db.seal(r.Phone), db.hash(r.Phone), r.Share, skills, r.SkillsOther).Scan(id)
 		if errors.Is(err, pgx.ErrNoRows) {
 			return coopbot.Errorf(coopbot.EConflict, "join.duplicate")
@@ -312,6 +379,12 @@ func (db *DB) SubmitJoinRequest(ctx context.Context, r *coopbot.JoinRequest) (in
 		}
 		return nil
 	})
+	if coopbot.ErrorMsgID(err) == "join.nid.taken" {
+		// Recorded, without the ID: the office may want to know who tried.
+		if aerr := db.Audit(ctx, r.ResidentID, "join_nid_taken", "cooperative:"+strconv.FormatInt(r.CooperativeID, 10), false, nil); aerr != nil {
+			return 0, "", aerr
+		}
+	}
 	if coopbot.ErrorMsgID(err) != "" {
 		return 0, "", err
 	}
@@ -515,10 +588,8 @@ func (db *DB) RemindPendingJoins(ctx context.Context, now time.Time) (int, error
 		return 0, nil
 	}
 	today := time.Date(local.Year(), local.Month(), local.Day(), 0, 0, 0, 0, time.UTC)
-	days := db.remindDays
-	if days <= 0 {
-		days = DefaultPendingRemindDays
-	}
+	age := db.remindAge()
+	days := int(age / (24 * time.Hour))
 	reminded := 0
 	err := pgx.BeginFunc(ctx, db.Pool, func(tx pgx.Tx) error {
 		rows, err := tx.Query(ctx, `
@@ -527,7 +598,7 @@ func (db *DB) RemindPendingJoins(ctx context.Context, now time.Time) (int, error
 				WHERE status = 'pending' AND created_at < $1
 				GROUP BY cooperative_id) due
 			JOIN cooperatives c ON c.id = due.cooperative_id
-			ORDER BY c.id`, now.Add(-time.Duration(days)*24*time.Hour))
+			ORDER BY c.id`, now.Add(-age))
 		if err != nil {
 			return err
 		}

@@ -3,6 +3,7 @@ package postgres_test
 import (
 	"bytes"
 	"context"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -411,5 +412,162 @@ func TestJoinNobodyDecidesOnTheirOwnRequest(t *testing.T) {
 	}
 	if _, won, err := b.db.DecideJoinRequest(b.ctx, coopbot.JoinDecision{RequestID: id, ActorID: b.staff, Approve: true}); err != nil || !won {
 		t.Fatalf("staff decision: %v %v", won, err)
+	}
+}
+
+func TestJoinNationalIDIsOnePersonPerCooperative(t *testing.T) {
+	t.Parallel()
+	b := setupJoin(t)
+	const nid = "0012345679"
+	req := func(resident, coopID int64) *coopbot.JoinRequest {
+		return &coopbot.JoinRequest{CooperativeID: coopID, ResidentID: resident, FullName: "زهرا احمدی", NationalID: nid,
+			Phone: "+989121112233", Share: 6_000_000}
+	}
+	// Ten accounts send the same national ID to one cooperative at once: one request
+	// stands, the others are refused, each refusal audited.
+	accounts := make([]int64, 10)
+	for i := range accounts {
+		accounts[i] = residentAt(t, b.db, int64(200+i), b.carpet.NeighborhoodID)
+	}
+	var (
+		wg      sync.WaitGroup
+		mu      sync.Mutex
+		won     []int64
+		refused int
+	)
+	for _, a := range accounts {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			id, _, err := b.db.SubmitJoinRequest(b.ctx, req(a, b.carpet.ID))
+			mu.Lock()
+			defer mu.Unlock()
+			switch {
+			case err == nil:
+				won = append(won, id)
+			case coopbot.ErrorMsgID(err) == "join.nid.taken" && coopbot.ErrorCode(err) == coopbot.EConflict:
+				refused++
+			default:
+				t.Error(err)
+			}
+		}()
+	}
+	wg.Wait()
+	if len(won) != 1 || refused != 9 {
+		t.Fatalf("%d requests stored, %d refused; want 1 and 9", len(won), refused)
+	}
+	if n := b.count(t, `SELECT count(*) FROM join_requests WHERE cooperative_id = $1`, b.carpet.ID); n != 1 {
+		t.Fatalf("%d requests stored", n)
+	}
+	if n := b.count(t, `SELECT count(*) FROM audit_log WHERE action = 'join_nid_taken' AND NOT allowed AND subject = $1`, "cooperative:"+strconv.FormatInt(b.carpet.ID, 10)); n != 9 {
+		t.Fatalf("%d refusals audited, want 9", n)
+	}
+	first := won[0]
+	r, err := b.db.JoinRequest(b.ctx, first)
+	if err != nil || len(r.Elsewhere) != 0 {
+		t.Fatalf("request %+v, %v", r, err)
+	}
+	var owner int64
+	for _, a := range accounts {
+		if r.ResidentID == a {
+			owner = a
+		}
+	}
+	// The others, in order.
+	var spare []int64
+	for _, a := range accounts {
+		if a != owner {
+			spare = append(spare, a)
+		}
+	}
+	other := spare[0]
+
+	// Another cooperative takes the ID from another account; each card names the other.
+	shopReq, _, err := b.db.SubmitJoinRequest(b.ctx, req(other, b.shop.ID))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r, err = b.db.JoinRequest(b.ctx, shopReq); err != nil || len(r.Elsewhere) != 1 ||
+		r.Elsewhere[0].Cooperative.ID != b.carpet.ID || r.Elsewhere[0].Member || r.Elsewhere[0].Same {
+		t.Fatalf("shop's request elsewhere %+v, %v", r.Elsewhere, err)
+	}
+	if _, won, err := b.db.DecideJoinRequest(b.ctx, coopbot.JoinDecision{RequestID: first, ActorID: b.admin, Approve: true}); err != nil || !won {
+		t.Fatal(won, err)
+	}
+	if r, err = b.db.JoinRequest(b.ctx, shopReq); err != nil || len(r.Elsewhere) != 1 || !r.Elsewhere[0].Member {
+		t.Fatalf("after the approval: %+v, %v", r.Elsewhere, err)
+	}
+	// A member's ID is refused too.
+	if _, _, err := b.db.SubmitJoinRequest(b.ctx, req(other, b.carpet.ID)); coopbot.ErrorMsgID(err) != "join.nid.taken" {
+		t.Fatalf("a member's ID from another account: %v", err)
+	}
+
+	// Rejected and withdrawn requests hold nothing: the shop's request rejected, another
+	// account may send the ID there.
+	if _, won, err := b.db.DecideJoinRequest(b.ctx, coopbot.JoinDecision{RequestID: shopReq, ActorID: b.other, ReasonCode: coopbot.RejectCapacity}); err != nil || !won {
+		t.Fatal(won, err)
+	}
+	again, _, err := b.db.SubmitJoinRequest(b.ctx, req(spare[2], b.shop.ID))
+	if err != nil {
+		t.Fatalf("after a rejection: %v", err)
+	}
+	if _, err := b.db.WithdrawJoinRequest(b.ctx, spare[2], again); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := b.db.SubmitJoinRequest(b.ctx, req(spare[3], b.shop.ID)); err != nil {
+		t.Fatalf("after a withdrawal: %v", err)
+	}
+
+	// An erased member's ID is gone with them: nobody is refused for it, no card names it.
+	if _, err := b.db.EraseResident(b.ctx, owner); err != nil {
+		t.Fatal(err)
+	}
+	fresh, _, err := b.db.SubmitJoinRequest(b.ctx, req(spare[4], b.carpet.ID))
+	if err != nil {
+		t.Fatalf("after the member's erasure: %v", err)
+	}
+	if r, err = b.db.JoinRequest(b.ctx, fresh); err != nil || len(r.Elsewhere) != 1 || r.Elsewhere[0].Cooperative.ID != b.shop.ID {
+		t.Fatalf("after the erasure: %+v, %v", r.Elsewhere, err)
+	}
+}
+
+func TestJoinOverdue(t *testing.T) {
+	t.Parallel()
+	b := setupJoin(t)
+	resident := residentAt(t, b.db, 100, b.carpet.NeighborhoodID)
+	id := b.submit(t, resident, b.carpet.ID)
+	pending := func() coopbot.JoinRequest {
+		t.Helper()
+		list, err := b.db.PendingJoinRequests(b.ctx, b.admin)
+		if err != nil || len(list) != 1 {
+			t.Fatalf("pending %+v, %v", list, err)
+		}
+		return list[0]
+	}
+	if r := pending(); r.Overdue {
+		t.Fatal("a fresh request is overdue")
+	}
+	// Just under the default three days, then just over.
+	backdate := func(d time.Duration) {
+		t.Helper()
+		if _, err := b.db.Pool.Exec(b.ctx, `UPDATE join_requests SET created_at = now() - $2::interval WHERE id = $1`, id, d.String()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	backdate(3*24*time.Hour - time.Minute)
+	if r := pending(); r.Overdue {
+		t.Fatal("overdue before the reminder")
+	}
+	backdate(3*24*time.Hour + time.Minute)
+	r := pending()
+	if !r.Overdue || r.DaysWaiting(time.Now()) != 3 {
+		t.Fatalf("overdue %v, %d days", r.Overdue, r.DaysWaiting(time.Now()))
+	}
+	// A decided request is not overdue, however old.
+	if _, won, err := b.db.DecideJoinRequest(b.ctx, coopbot.JoinDecision{RequestID: id, ActorID: b.admin, Approve: true}); err != nil || !won {
+		t.Fatal(won, err)
+	}
+	if r, err := b.db.JoinRequest(b.ctx, id); err != nil || r.Overdue {
+		t.Fatalf("decided request overdue: %+v, %v", r, err)
 	}
 }

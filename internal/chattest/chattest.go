@@ -473,3 +473,28 @@ func (h *Harness) NewBot(cfg bot.Config) *bot.Bot {
 func (h *Harness) platforms() []bot.PlatformConfig {
 	return []bot.PlatformConfig{{Platform: h.platform, Token: Token, APIURL: h.URL}}
 }
+
+// Export waits for the two files of an export among the bot messages after the first
+// `after` ones: the Excel workbook, then the same table as CSV. It fails the test when
+// they do not come in that order.
+func (u *User) Export(after int) (xlsx, csv *emulator.Document) {
+	u.h.T.Helper()
+	var docs []*emulator.Document
+	err := u.E.Wait(u.ctx(), func(ms []emulator.Message) bool {
+		docs = docs[:0]
+		for _, m := range ms[min(after, len(ms)):] {
+			if m.Document != nil {
+				docs = append(docs, m.Document)
+			}
+		}
+		return len(docs) >= 2
+	})
+	if err != nil {
+		u.h.T.Fatalf("user %d: expected the two files of an export, got %d: %v", u.ID, len(docs), err)
+	}
+	if !strings.HasSuffix(docs[0].FileName, ".xlsx") || !strings.HasSuffix(docs[1].FileName, ".csv") ||
+		strings.TrimSuffix(docs[0].FileName, ".xlsx") != strings.TrimSuffix(docs[1].FileName, ".csv") {
+		u.h.T.Fatalf("user %d: export files %q and %q, want one name as .xlsx then .csv", u.ID, docs[0].FileName, docs[1].FileName)
+	}
+	return docs[0], docs[1]
+}

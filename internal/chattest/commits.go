@@ -81,6 +81,7 @@ func (s *Step) Committed() bool {
 func Commits() []Commit {
 	return []Commit{
 		{Name: "join request submitted", Prepare: joinSubmitted},
+		{Name: "join request refused: the national ID is another account's", Prepare: joinNIDTaken},
 		{Name: "join request withdrawn", Prepare: joinWithdrawn},
 		{Name: "join request approved", Prepare: joinApproved},
 		{Name: "join request rejected", Prepare: joinRejected},
@@ -347,6 +348,52 @@ func joinSubmitted(h *Harness, base int64) *Step {
 					AND (args->>'request_id')::bigint IN (SELECT id FROM join_requests WHERE resident_id = $1)`, resident),
 			}
 		},
+	}
+}
+
+// joinNIDTaken: a resident submits a national ID that another account's request to the
+// cooperative holds. The request is refused; the refusal is audited once.
+func joinNIDTaken(h *Harness, base int64) *Step {
+	nbh := h.neighborhood("چرنداب")
+	const name = "تعاونی سبزی چرنداب"
+	coop := h.cooperative(nbh, name)
+	admin := h.onboarded(base+2, "چرنداب")
+	admin.coopAdmin(coop)
+	holder := h.onboarded(base+3, "چرنداب")
+	h.pending(holder.ResidentID(), coop) // national ID 0012345679
+	r := h.onboarded(base+1, "چرنداب")
+	r.Press("join.menu")
+	r.Fill("join.review.title", map[string]func(){
+		"join.coop.prompt":  func() { r.Send(name) },
+		"join.name.prompt":  func() { r.Send("مریم رضایی") },
+		"join.nid.prompt":   func() { r.Send("0012345679") },
+		"join.phone.prompt": func() { r.Send("۰۹۱۲ ۱۱۱ ۲۲۳۳") },
+		"join.share.prompt": func() { r.Send("۲۰۰۰۰۰۰") },
+		"join.skills.prompt": func() {
+			r.Press("join.skill.cooking")
+			r.SeesLike("join.skills.chosen")
+			r.Press("join.skills.done")
+		},
+		"join.consent.data":  func() { r.Press("join.consent.yes") },
+		"join.consent.rules": func() { r.Press("join.consent.yes") },
+	})
+	resident := r.ResidentID()
+	return &Step{
+		Actor: r,
+		Take:  func() { r.Press("join.review.submit") },
+		Reply: func() {
+			r.Sees("join.nid.taken", "Coop", name)
+			r.Sees("join.nid.prompt")
+		},
+		Effects: func() map[string]int {
+			return map[string]int{
+				"refusal audited": h.count(`SELECT count(*) FROM audit_log WHERE actor_id = $1 AND action = 'join_nid_taken' AND NOT allowed`, resident),
+			}
+		},
+		Shown: func() map[string]int {
+			return map[string]int{"request stored": h.count(`SELECT count(*) FROM join_requests WHERE resident_id = $1`, resident)}
+		},
+		Want: map[string]int{"request stored": 0},
 	}
 }
 

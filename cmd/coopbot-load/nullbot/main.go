@@ -1,6 +1,7 @@
 // Command nullbot is the baseline for coopbot-load: a bot that does no work at all. It polls
 // with the same go-telegram-bot-api client (and an HTTP client keeping idle connections) and
-// answers every update with one message echoing the text, with no Redis, no Postgres and no
+// answers every update with one message echoing the text (a button press is answered with
+// answerCallbackQuery first, as any bot must), with no Redis, no Postgres and no
 // conversation. Its CPU per update is the floor that the client library and HTTP set on a
 // machine; coopbot's own cost is what it needs above that.
 //
@@ -60,6 +61,8 @@ func main() {
 				case u.Message != nil:
 					bot.Request(tgbotapi.NewMessage(u.Message.Chat.ID, "«"+u.Message.Text+"»"))
 				case u.CallbackQuery != nil:
+					// As a bot must: the press is answered, then the reply sent.
+					bot.Request(tgbotapi.NewCallback(u.CallbackQuery.ID, ""))
 					bot.Request(tgbotapi.NewMessage(u.CallbackQuery.From.ID, "ok"))
 				}
 				handled.Add(1)
