@@ -828,8 +828,15 @@ func broadcastWithPhotoSent(h *Harness, base int64) *Step {
 	tr := h.training(nbh, "نمدمالی سنتی", 10, 6)
 	h.onboarded(base+4, "باغمیشه").coopAdmin(coop) // join cards go to them, no one else
 	members := []*User{h.onboarded(base+2, "باغمیشه"), h.onboarded(base+3, "باغمیشه")}
-	for _, r := range members {
-		h.exec(`UPDATE join_requests SET status = 'approved', decided_at = now() WHERE id = $1`, h.pending(r.ResidentID(), coop))
+	for i, r := range members {
+		id, _, err := h.DB.SubmitJoinRequest(context.Background(), &coopbot.JoinRequest{
+			CooperativeID: coop, ResidentID: r.ResidentID(), FullName: "عضو تعاونی", NationalID: []string{"0012345679", "0023456787"}[i],
+			Phone: "+989141234567", Share: 2_000_000, Skills: []string{"handicraft"},
+		})
+		if err != nil {
+			h.T.Fatal(err)
+		}
+		h.exec(`UPDATE join_requests SET status = 'approved', decided_at = now() WHERE id = $1`, id)
 	}
 	s := h.User(base + 1)
 	s.Onboard("باغمیشه")
