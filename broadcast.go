@@ -77,8 +77,39 @@ type NewBroadcast struct {
 	Audience  Audience
 	TextFa    string // what Persian readers get; empty when no Persian reader is addressed
 	TextAz    string // what Azeri readers get
-	StartAt   time.Time
-	Progress  ProgressMessage
+	// File, when set, is a photo or document sent with the text as its caption (the text
+	// then fits a caption: MaxCaption).
+	File *File
+	// Button, when set, is the button under the announcement.
+	Button   *BroadcastButton
+	StartAt  time.Time
+	Progress ProgressMessage
+}
+
+// MaxCaption is the platforms' limit for a photo's or document's caption, in UTF-16
+// code units: the text of a broadcast with a file fits it.
+const MaxCaption = 1024
+
+// ButtonKind is what a broadcast's button opens for the resident who presses it.
+type ButtonKind string
+
+// Button kinds: the sign-up of a training, the membership form of a cooperative.
+const (
+	ButtonTraining    ButtonKind = "training"
+	ButtonCooperative ButtonKind = "cooperative"
+)
+
+// BroadcastButton is the button under an announcement: it opens, for whoever presses
+// it, the sign-up of training ID or the form to join cooperative ID (checked to be still
+// open when pressed).
+type BroadcastButton struct {
+	Kind ButtonKind `json:"kind"`
+	ID   int64      `json:"id"`
+}
+
+// Valid reports whether b names a kind the bot knows and a record id.
+func (b BroadcastButton) Valid() bool {
+	return (b.Kind == ButtonTraining || b.Kind == ButtonCooperative) && b.ID > 0
 }
 
 // BroadcastState is where a broadcast stands.
@@ -133,7 +164,12 @@ type RunningBroadcast struct {
 	ID     int64
 	TextFa string
 	TextAz string
+	File   *File            // sent with the text as its caption; nil for text alone
+	Button *BroadcastButton // nil: none
 }
+
+// Plain reports whether the broadcast is text alone (no file, no button).
+func (b *RunningBroadcast) Plain() bool { return b.File == nil && b.Button == nil }
 
 // Text is what a reader of l gets: their language's text, or the other one when the
 // broadcast has only that.

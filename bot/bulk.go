@@ -83,6 +83,45 @@ func (b *Bot) SendText(ctx context.Context, p coopbot.Platform, chatID int64, te
 	return pl.classify(err, "sendMessage")
 }
 
+// SendAnnouncement sends one announcement of a broadcast to a chat of platform p, in the
+// reader's language lang: its text as one plain-text message, or as the caption of its
+// file (sent by file id; a file of the other platform is carried over once, then sent by
+// the id it got here), with its inline buttons. Like SendText it is a bulk send, paced by
+// the caller and not counted by the Meter, with the same error codes. A reply that does
+// not fit one message (a text longer than a caption with a file) is refused, so that a
+// delivery is one request: all of it was sent, or none, or it is unknown.
+func (b *Bot) SendAnnouncement(ctx context.Context, p coopbot.Platform, chatID int64, lang coopbot.Lang, reply coopbot.Reply) (err error) {
+	defer b.recoverSend("send announcement", &err)
+	pl := b.platforms[p]
+	if pl == nil {
+		return &coopbot.Error{Code: coopbot.EUnreachable, Err: fmt.Errorf("platform %s not configured", p)}
+	}
+	rr, err := render(b.cat, lang, reply)
+	if err != nil {
+		return &coopbot.Error{Code: coopbot.EInvalid, Err: fmt.Errorf("render announcement: %w", err)}
+	}
+	switch {
+	case rr.keys != nil || rr.docs != nil || len(rr.chunks) > 1:
+		return &coopbot.Error{Code: coopbot.EInvalid, Err: fmt.Errorf("announcement does not fit one message with inline buttons")}
+	case rr.file != nil && utf16Len(first(rr.chunks)) > maxCaption:
+		return &coopbot.Error{Code: coopbot.EInvalid, Err: fmt.Errorf("caption of %d UTF-16 units: at most %d", utf16Len(first(rr.chunks)), maxCaption)}
+	case rr.file == nil && !rr.hasText:
+		return &coopbot.Error{Code: coopbot.EInvalid, Err: fmt.Errorf("announcement without text or file")}
+	}
+	if err := ctx.Err(); err != nil {
+		return &coopbot.Error{Code: coopbot.EUnavailable, Err: fmt.Errorf("send: %w", err)}
+	}
+	if rr.file != nil {
+		return pl.sendFile(ctx, chatID, rr, first(rr.chunks), true, true)
+	}
+	msg := tgbotapi.NewMessage(chatID, rr.chunks[0])
+	if rr.inline != nil {
+		msg.ReplyMarkup = rr.inline
+	}
+	_, err = pl.api.Request(msg)
+	return pl.classify(err, "sendMessage")
+}
+
 // Post is Send for a reply of one message and returns that message's id, so that it can be
 // edited later (a broadcast's progress). Replies longer than one message are refused.
 func (b *Bot) Post(ctx context.Context, r *coopbot.Resident, reply coopbot.Reply) (id int, err error) {

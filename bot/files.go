@@ -33,9 +33,29 @@ func first(s []string) string {
 }
 
 // carried remembers, per platform, the file ids it gave to files of the other platform.
+// Carrying one is done by one send at a time (uploading), so that the sends of a
+// broadcast that start together upload the file once: the others wait, then find its id.
 type carried struct {
-	mu  sync.Mutex
-	ids map[string]string // source platform + ":" + source id → id here
+	mu        sync.Mutex
+	ids       map[string]string // source platform + ":" + source id → id here
+	uploading chan struct{}     // held (one token) while a file is carried here
+}
+
+// hold takes the right to carry a file here, waiting for a carry under way; release
+// gives it back.
+func (c *carried) hold(ctx context.Context) (release func(), err error) {
+	c.mu.Lock()
+	if c.uploading == nil {
+		c.uploading = make(chan struct{}, 1)
+	}
+	ch := c.uploading
+	c.mu.Unlock()
+	select {
+	case ch <- struct{}{}:
+		return func() { <-ch }, nil
+	case <-ctx.Done():
+		return nil, &coopbot.Error{Code: coopbot.EUnavailable, Err: fmt.Errorf("wait for a file upload: %w", ctx.Err())}
+	}
 }
 
 // maxCarriedIDs bounds the memory: past it the oldest half is forgotten (a forgotten file
@@ -59,27 +79,41 @@ func (c *carried) put(f coopbot.File, id string) {
 }
 
 // fileRef returns what to send for f here: its id when it is this platform's (or was
-// carried here before), else its bytes fetched from the platform it came from.
-func (p *platform) fileRef(ctx context.Context, f coopbot.File) (tgbotapi.RequestFileData, error) {
+// carried here before), else its bytes fetched from the platform it came from. release
+// (never nil) is called once the send is done and its id remembered: until then other
+// sends of a file to carry wait, so a file is carried once however many sends start at
+// the same time.
+func (p *platform) fileRef(ctx context.Context, f coopbot.File) (ref tgbotapi.RequestFileData, release func(), err error) {
+	none := func() {}
 	if f.Platform == p.name {
-		return tgbotapi.FileID(f.ID), nil
+		return tgbotapi.FileID(f.ID), none, nil
 	}
 	if id, ok := p.carried.get(f); ok {
-		return tgbotapi.FileID(id), nil
+		return tgbotapi.FileID(id), none, nil
 	}
 	src := p.peers[f.Platform]
 	if src == nil {
-		return nil, &coopbot.Error{Code: coopbot.EInvalid, Err: fmt.Errorf("file of %s, which this process does not serve", f.Platform)}
+		return nil, none, &coopbot.Error{Code: coopbot.EInvalid, Err: fmt.Errorf("file of %s, which this process does not serve", f.Platform)}
+	}
+	release, err = p.carried.hold(ctx)
+	if err != nil {
+		return nil, none, err
+	}
+	if id, ok := p.carried.get(f); ok {
+		// Carried by the send that held it before.
+		release()
+		return tgbotapi.FileID(id), none, nil
 	}
 	data, err := src.download(ctx, f.ID)
 	if err != nil {
-		return nil, err
+		release()
+		return nil, none, err
 	}
 	name := f.Name
 	if name == "" {
 		name = "photo.jpg"
 	}
-	return tgbotapi.FileBytes{Name: name, Bytes: data}, nil
+	return tgbotapi.FileBytes{Name: name, Bytes: data}, release, nil
 }
 
 // download fetches a file of this platform by its id (getFile, then the file URL, which
@@ -118,12 +152,14 @@ func (p *platform) download(ctx context.Context, id string) ([]byte, error) {
 }
 
 // sendFile sends a reply's file with its caption (or none, when the text goes on in
-// messages of its own) and, with withKeys, the reply's keyboard.
-func (p *platform) sendFile(ctx context.Context, chatID int64, r *rendered, caption string, withKeys bool) error {
-	ref, err := p.fileRef(ctx, *r.file)
+// messages of its own) and, with withKeys, the reply's keyboard. A bulk send (a
+// broadcast, paced by its own limiter) is not counted by the meter.
+func (p *platform) sendFile(ctx context.Context, chatID int64, r *rendered, caption string, withKeys, bulk bool) error {
+	ref, release, err := p.fileRef(ctx, *r.file)
 	if err != nil {
 		return err
 	}
+	defer release()
 	var c tgbotapi.Chattable
 	var method string
 	markup := func() any {
@@ -148,9 +184,19 @@ func (p *platform) sendFile(ctx context.Context, chatID int64, r *rendered, capt
 		d.Caption, d.ReplyMarkup = caption, markup
 		c, method = d, "sendDocument"
 	}
-	p.spend()
-	m, err := p.api.Send(c)
-	if err := p.metered(p.classify(err, method)); err != nil {
+	if err := ctx.Err(); err != nil {
+		return &coopbot.Error{Code: coopbot.EUnavailable, Err: fmt.Errorf("%s: %w", method, err)}
+	}
+	var m tgbotapi.Message
+	if bulk {
+		m, err = p.api.Send(c)
+		err = p.classify(err, method)
+	} else {
+		p.spend()
+		m, err = p.api.Send(c)
+		err = p.metered(p.classify(err, method))
+	}
+	if err != nil {
 		return err
 	}
 	if _, uploaded := ref.(tgbotapi.FileBytes); uploaded {

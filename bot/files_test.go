@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"net/http/httptest"
+	"strings"
 	"testing"
 	"time"
 
@@ -88,5 +89,67 @@ func TestFileOfTheOtherPlatformIsUploadedOnceThenSentByID(t *testing.T) {
 	}
 	if n := h.API.Calls("getFile"); n != 1 {
 		t.Errorf("telegram getFile called %d times, want once", n)
+	}
+}
+
+// An announcement's photo from Telegram sent to many Bale chats at once (a broadcast's
+// concurrent sends) is carried over once: one download from Telegram, one upload to Bale,
+// then Bale's own id for every other chat; each chat gets the photo once, with its
+// caption and button.
+func TestAnnouncementFileCarriedOnceUnderConcurrentSends(t *testing.T) {
+	t.Parallel()
+	h := chattest.New(t)
+	tg := h.User(3603)
+	tg.Send("/start")
+	tg.Sees("onboarding.welcome")
+	photo := []byte("\xff\xd8\xff\xe0 workshop poster")
+	id := tg.E.SendPhoto(photo, "")
+
+	bale := emulator.New(emulator.Options{Token: chattest.Token, Bale: true})
+	srv := httptest.NewServer(bale.Handler())
+	t.Cleanup(func() { bale.Close(); srv.Close() })
+	b := bot.New(bot.Config{Platforms: []bot.PlatformConfig{
+		{Platform: coopbot.Telegram, Token: chattest.Token, APIURL: h.URL},
+		{Platform: coopbot.Bale, Token: chattest.Token, APIURL: srv.URL},
+	}, Log: h.Log}, h.Engine, bot.Sessions(h.Redis.Begin), h.Cat)
+	if err := b.Connect(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	f := &coopbot.File{Platform: coopbot.Telegram, Kind: coopbot.FilePhoto, ID: id}
+	const chats = 8
+	for i := range chats {
+		bale.User(int64(7101 + i)).Send("/start")
+	}
+	reply := coopbot.Reply{Text: []coopbot.Msg{coopbot.Raw("کارگاه")}, File: f,
+		Buttons: [][]coopbot.Button{{{Label: coopbot.M("broadcast.button.signup"), Data: "a:bct:1"}}}}
+	errs := make(chan error, chats)
+	for i := range chats {
+		go func() {
+			errs <- b.SendAnnouncement(context.Background(), coopbot.Bale, int64(7101+i), coopbot.Azeri, reply)
+		}()
+	}
+	for range chats {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i := range chats {
+		msgs := bale.User(int64(7101 + i)).Messages()
+		got := msgs[len(msgs)-1]
+		if got.Photo == nil || !bytes.Equal(got.Photo.Data, photo) || got.Photo.Caption != "کارگاه" || len(got.Inline) != 1 {
+			t.Fatalf("bale chat %d got %+v, want the photo with its caption and button", 7101+i, got)
+		}
+	}
+	if n := h.API.Calls("getFile"); n != 1 {
+		t.Errorf("telegram getFile called %d times, want once", n)
+	}
+	if n := bale.Calls("sendPhoto"); n != chats {
+		t.Errorf("bale sendPhoto called %d times for %d chats", n, chats)
+	}
+	// A text too long for a caption is refused before anything is sent.
+	long := reply
+	long.Text = []coopbot.Msg{coopbot.Raw(strings.Repeat("ب", 1025))}
+	if err := b.SendAnnouncement(context.Background(), coopbot.Bale, 7101, coopbot.Azeri, long); coopbot.ErrorCode(err) != coopbot.EInvalid {
+		t.Errorf("a 1,025-character caption: %v, want invalid", err)
 	}
 }

@@ -141,9 +141,9 @@ func (p *platform) send(ctx context.Context, chatID int64, pressedMsg int, r *re
 		// The text rides as the caption when it fits one, keyboards with it; else the file
 		// goes first and the text follows as usual.
 		if len(r.chunks) <= 1 && utf16Len(first(r.chunks)) <= maxCaption {
-			return p.sendFile(ctx, chatID, r, first(r.chunks), true)
+			return p.sendFile(ctx, chatID, r, first(r.chunks), true, false)
 		}
-		if err := p.sendFile(ctx, chatID, r, "", false); err != nil {
+		if err := p.sendFile(ctx, chatID, r, "", false, false); err != nil {
 			return err
 		}
 	}

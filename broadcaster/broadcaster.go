@@ -92,6 +92,9 @@ type Sender interface {
 	// EUnreachable, ERateLimited (RetryAfter), EUncertain (maybe delivered), EUnavailable
 	// (not sent), anything else (refused).
 	SendText(ctx context.Context, p coopbot.Platform, chatID int64, text string) error
+	// SendAnnouncement sends one message of a broadcast that carries a file (by its id,
+	// the text as its caption) or a button, rendered in lang; its errors are SendText's.
+	SendAnnouncement(ctx context.Context, p coopbot.Platform, chatID int64, lang coopbot.Lang, reply coopbot.Reply) error
 	// Post sends a reply and returns its message id.
 	Post(ctx context.Context, r *coopbot.Resident, reply coopbot.Reply) (int, error)
 	// Edit replaces a message's text and inline buttons.
@@ -114,6 +117,9 @@ type Messages interface {
 	// BroadcastProgress is the progress message of a broadcast as it stands at now: while
 	// it is scheduled or runs, and its final counts once it ended.
 	BroadcastProgress(s coopbot.BroadcastStatus, now time.Time) coopbot.Reply
+	// Announcement is what a reader of l gets of a broadcast that is not text alone: its
+	// text with its file and its button.
+	Announcement(b *coopbot.RunningBroadcast, l coopbot.Lang) coopbot.Reply
 }
 
 // Config configures a Runner.

@@ -142,7 +142,11 @@ func (b *Runner) deliver(ctx context.Context, p coopbot.Platform, account string
 	if !ok {
 		return // cancelled, or the claim was lost and taken by another instance
 	}
-	err = b.cfg.Sender.SendText(rctx, p, row.ChatID, row.broadcast.Text(row.Lang))
+	if row.broadcast.Plain() {
+		err = b.cfg.Sender.SendText(rctx, p, row.ChatID, row.broadcast.Text(row.Lang))
+	} else {
+		err = b.cfg.Sender.SendAnnouncement(rctx, p, row.ChatID, row.Lang, b.cfg.Messages.Announcement(row.broadcast, row.Lang))
+	}
 	switch coopbot.ErrorCode(err) {
 	case "":
 		b.fine(p)

@@ -65,13 +65,15 @@ const (
 
 // broadcast is what the staff member chose so far.
 type broadcast struct {
-	Audience coopbot.Audience `json:"aud"`
-	Mode     bcMode           `json:"mode,omitempty"`
-	Fa       string           `json:"fa,omitempty"`
-	Az       string           `json:"az,omitempty"`
-	One      string           `json:"one,omitempty"`
-	Day      string           `json:"day,omitempty"`   // a later start's Jalali day, "1404/09/17"
-	Start    int64            `json:"start,omitempty"` // a later start (Unix seconds); 0: at once
+	Audience coopbot.Audience         `json:"aud"`
+	Mode     bcMode                   `json:"mode,omitempty"`
+	Fa       string                   `json:"fa,omitempty"`
+	Az       string                   `json:"az,omitempty"`
+	One      string                   `json:"one,omitempty"`
+	File     *coopbot.File            `json:"file,omitempty"`  // sent with the text as its caption
+	Button   *coopbot.BroadcastButton `json:"btn,omitempty"`   // under the announcement
+	Day      string                   `json:"day,omitempty"`   // a later start's Jalali day, "1404/09/17"
+	Start    int64                    `json:"start,omitempty"` // a later start (Unix seconds); 0: at once
 }
 
 // texts are what Persian and Azeri readers get ("" for a language not addressed).
@@ -102,6 +104,10 @@ func broadcastFeature(d Deps) feature {
 			{Step: w.textStep("text_fa", "broadcast.text.prompt_fa", func(a *broadcast) *string { return &a.Fa })},
 			{Step: w.textStep("text_az", "broadcast.text.prompt_az", func(a *broadcast) *string { return &a.Az })},
 			{Step: w.textStep("text_one", "broadcast.text.prompt_one", func(a *broadcast) *string { return &a.One })},
+			{Step: w.fileStep(), Review: w.reviewFile},
+			{Step: w.buttonStep(), Review: w.reviewButton},
+			{Step: w.buttonTrainingList().Step()},
+			{Step: w.buttonCoopList().Step()},
 			{Step: w.whenStep(), Review: w.reviewWhen},
 			{Step: w.dateStep()},
 			{Step: w.gregorianStep()},
@@ -115,8 +121,9 @@ func broadcastFeature(d Deps) feature {
 	}
 	f := &Flow[broadcast]{Name: FlowBroadcast, Gate: w.gate, Steps: form.Steps()}
 	return feature{
-		flows:   []flowDef{f},
-		actions: map[string]Action{broadcastCancelAction: w.cancel},
+		flows: []flowDef{f},
+		actions: map[string]Action{broadcastCancelAction: w.cancel,
+			bcTrainingAction: w.openTraining, bcJoinAction: w.openJoin, bcAnnounceAction: w.announceTraining},
 		menu: []MenuItem{{Label: "broadcast.menu", Value: FlowBroadcast, Visible: staffOnly, Open: func(ctx context.Context, c *Conv) (Next, error) {
 			s, err := w.staff(ctx, c, "broadcast_open")
 			if err != nil || s == nil {
@@ -330,8 +337,16 @@ func (w *bcWizard) choiceList(name string, list func(context.Context) ([]coopbot
 		PerPage: broadcastChoicePage,
 		Items: func(ctx context.Context, c *Conv, a *broadcast, page, per int) ([]coopbot.AudienceChoice, int, error) {
 			all, err := list(ctx)
+			all = filtered(c, all, choiceNames)
 			return pageItems(all, page, per), len(all), err
 		},
+		// A name typed (in either language) picks the one it matches, or narrows the list.
+		Match: func(ctx context.Context, c *Conv, a *broadcast, typed string) ([]coopbot.AudienceChoice, bool, error) {
+			all, err := list(ctx)
+			found, exact := matchByName(all, typed, choiceNames)
+			return found, exact, err
+		},
+		Unmatched: "broadcast.choice.not_found",
 		Title: func(ctx context.Context, c *Conv, a *broadcast, total int) ([]coopbot.Msg, error) {
 			if total == 0 {
 				return []coopbot.Msg{coopbot.M(none)}, nil
@@ -413,7 +428,7 @@ func (w *bcWizard) textStep(name, prompt string, field func(a *broadcast) *strin
 		if name == "text_fa" && a.Mode == bcBoth {
 			return Goto("text_az")
 		}
-		return Goto("when")
+		return Goto("file")
 	}
 	return Step[broadcast]{
 		Name: name,
@@ -433,8 +448,12 @@ func (w *bcWizard) textStep(name, prompt string, field func(a *broadcast) *strin
 			if in.Kind != KindText || s == "" {
 				return Retry("broadcast.text.not_text"), nil
 			}
-			if n := len(utf16.Encode([]rune(s))); n > maxBroadcastText {
-				return Retry("broadcast.text.too_long", "Max", text.Number(maxBroadcastText), "Len", text.Number(int64(n))), nil
+			limit := maxBroadcastText
+			if a.File != nil {
+				limit = coopbot.MaxCaption // the caption of the file attached
+			}
+			if n := len(utf16.Encode([]rune(s))); n > limit {
+				return Retry("broadcast.text.too_long", "Max", text.Number(int64(limit)), "Len", text.Number(int64(n))), nil
 			}
 			*field(a) = s
 			return next(a), nil

@@ -131,18 +131,20 @@ func (w *bcWizard) clockStep() Step[broadcast] {
 	}
 }
 
-// toPreview shows the texts exactly as residents will get them, then the summary.
+// toPreview shows the texts exactly as residents will get them (with the file, the text
+// as its caption), then the summary, which names the button.
 func (w *bcWizard) toPreview(a *broadcast) Next {
 	fa, az := a.texts()
+	as := func(s string) coopbot.Reply { return coopbot.Reply{Text: []coopbot.Msg{coopbot.Raw(s)}, File: a.File} }
 	next := Goto(StepReview)
 	switch {
 	case a.Mode == bcOne:
-		return next.Say(coopbot.Text(coopbot.M("broadcast.preview.label_one")), coopbot.Text(coopbot.Raw(fa)))
+		return next.Say(coopbot.Text(coopbot.M("broadcast.preview.label_one")), as(fa))
 	case fa != "":
-		next = next.Say(coopbot.Text(coopbot.M("broadcast.preview.label_fa")), coopbot.Text(coopbot.Raw(fa)))
+		next = next.Say(coopbot.Text(coopbot.M("broadcast.preview.label_fa")), as(fa))
 	}
 	if az != "" {
-		next = next.Say(coopbot.Text(coopbot.M("broadcast.preview.label_az")), coopbot.Text(coopbot.Raw(az)))
+		next = next.Say(coopbot.Text(coopbot.M("broadcast.preview.label_az")), as(az))
 	}
 	return next
 }
@@ -228,6 +230,10 @@ func (w *bcWizard) check(ctx context.Context, c *Conv, a *broadcast) (*Next, err
 		next := Goto("mode")
 		return &next, nil
 	}
+	if a.File != nil && !a.captionFits() {
+		next := Goto("file").Say(coopbot.Text(coopbot.M("broadcast.file.text_too_long", "Max", text.Number(coopbot.MaxCaption))))
+		return &next, nil
+	}
 	counts, err := w.d.Store.AudienceCounts(ctx, a.Audience)
 	if err != nil || bcTotal(counts) > 0 {
 		return nil, err
@@ -245,7 +251,7 @@ func (w *bcWizard) submit(ctx context.Context, c *Conv, a *broadcast) (Next, err
 	}
 	fa, az := a.texts()
 	nb := coopbot.NewBroadcast{
-		CreatedBy: c.Profile.ResidentID, Audience: a.Audience, TextFa: fa, TextAz: az,
+		CreatedBy: c.Profile.ResidentID, Audience: a.Audience, TextFa: fa, TextAz: az, File: a.File, Button: a.Button,
 		Progress: coopbot.ProgressMessage{Platform: c.Platform, ChatID: c.ChatID, Lang: c.Lang()},
 	}
 	if c.Update.Kind == KindCallback {
@@ -255,10 +261,21 @@ func (w *bcWizard) submit(ctx context.Context, c *Conv, a *broadcast) (Next, err
 		nb.StartAt = time.Unix(a.Start, 0)
 	}
 	id, total, err := w.d.Store.CreateBroadcast(ctx, nb)
+	if coopbot.ErrorMsgID(err) == "broadcast.button.gone" {
+		// The training started or was cancelled, or the cooperative closed, since it was chosen.
+		return Goto("button").Say(coopbot.Text(coopbot.M("broadcast.button.gone"))), nil
+	}
 	if err != nil {
 		return Next{}, err
 	}
-	if err := w.d.Store.Audit(ctx, c.Profile.ResidentID, "broadcast_create", broadcastSubject(id), true, map[string]any{"audience": a.Audience, "recipients": total}); err != nil {
+	detail := map[string]any{"audience": a.Audience, "recipients": total}
+	if a.File != nil {
+		detail["file"] = a.File.Kind
+	}
+	if a.Button != nil {
+		detail["button"] = a.Button
+	}
+	if err := w.d.Store.Audit(ctx, c.Profile.ResidentID, "broadcast_create", broadcastSubject(id), true, detail); err != nil {
 		return Next{}, err
 	}
 	st := coopbot.BroadcastStatus{ID: id, Status: coopbot.BroadcastRunning, Total: total, Pending: total, StartAt: nb.StartAt}

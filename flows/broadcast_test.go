@@ -88,6 +88,15 @@ func bcResidents(t *testing.T, h *chattest.Harness, first int64, n int, neighbor
 	return users
 }
 
+// bcNoExtras answers the wizard's questions on a file and a button: neither.
+func bcNoExtras(t *testing.T, u *chattest.User) {
+	t.Helper()
+	u.Sees("broadcast.file.prompt", "Max", "۱٬۰۲۴")
+	u.Press("broadcast.file.none")
+	u.Sees("broadcast.button.prompt")
+	u.Press("broadcast.button.none")
+}
+
 const (
 	bcTextFa = "کارگاه رایگان <b>قالی‌بافی</b> از شنبه ۱۵ آذر در سرای محلهٔ سرخاب.\nثبت‌نام: دفتر تعاون & سرای محله"
 	bcTextAz = "سورخاب محله ائوینده شنبه گونو پولسوز <b>خالچا توخوما</b> کارگاهی.\nیازیلماق: تعاون دفتری & محله ائوی"
@@ -141,6 +150,7 @@ func TestBroadcastToNeighborhood(t *testing.T) {
 	staff.Send(bcTextFa)
 	staff.Sees("broadcast.text.prompt_az")
 	staff.Send(bcTextAz)
+	bcNoExtras(t, staff)
 	staff.Sees("broadcast.when.prompt")
 	staff.Press("broadcast.when.now")
 
@@ -220,6 +230,7 @@ func TestBroadcastProgressAndCancel(t *testing.T) {
 	staff.Press("broadcast.mode.one")
 	staff.Sees("broadcast.text.prompt_one")
 	staff.Send("جلسهٔ مجمع عمومی تعاونی، پنجشنبه ساعت ۱۷")
+	bcNoExtras(t, staff)
 	staff.Sees("broadcast.when.prompt")
 	staff.Press("broadcast.when.now")
 	staff.Sees("broadcast.preview.label_one")
@@ -296,6 +307,7 @@ func TestBroadcastScheduledToOneLanguage(t *testing.T) {
 	staff.Press("lang.az.name")
 	staff.Sees("broadcast.text.prompt_az") // one language addressed: one text
 	staff.Send("تعاونی‌نین ایللیک ییغینجاغی")
+	bcNoExtras(t, staff)
 	staff.Sees("broadcast.when.prompt")
 	staff.Press("broadcast.when.later")
 	staff.Sees("broadcast.date.prompt", "Today", text.Date(time.Now()))
@@ -375,6 +387,7 @@ func TestBroadcastNeighborhoodManager(t *testing.T) {
 	mgr.Press("broadcast.mode.one")
 	mgr.Sees("broadcast.text.prompt_one")
 	mgr.Send("آب محله فردا قطع است.")
+	bcNoExtras(t, mgr)
 	mgr.Sees("broadcast.when.prompt")
 	mgr.Press("broadcast.when.now")
 	mgr.Sees("broadcast.preview.total", "Total", "۲")
@@ -391,6 +404,7 @@ func TestBroadcastNeighborhoodManager(t *testing.T) {
 	mgr.Press("broadcast.mode.one")
 	mgr.Sees("broadcast.text.prompt_one")
 	mgr.Send("پیام دوم")
+	bcNoExtras(t, mgr)
 	mgr.Sees("broadcast.when.prompt")
 	mgr.Press("broadcast.when.now")
 	mgr.Sees("broadcast.preview.title")
@@ -435,13 +449,14 @@ func TestBroadcastToTrainingEnrollees(t *testing.T) {
 	staff.Sees("broadcast.audience.prompt")
 	staff.Press("broadcast.audience.training")
 	staff.Sees("broadcast.training.prompt")
-	staff.Send("دورهٔ دیگری")
-	staff.Sees("broadcast.training.invalid")
+	staff.Send("دورهٔ دیگری") // a typed name that matches no training
+	staff.Sees("broadcast.choice.not_found", "Typed", text.Isolate("دورهٔ دیگری"))
 	staff.PressLabel(title + " — " + text.Date(starts) + " (۲)")
 	staff.Sees("broadcast.mode.prompt")
 	staff.Press("broadcast.mode.one")
 	staff.Sees("broadcast.text.prompt_one")
 	staff.Send("محل برگزاری دوره به سرای محلهٔ سرخاب منتقل شد.")
+	bcNoExtras(t, staff)
 	staff.Sees("broadcast.when.prompt")
 	staff.Press("broadcast.when.now")
 	preview := staff.Sees("broadcast.who.training", "Name", title, "Date", text.Date(starts))
@@ -475,6 +490,7 @@ func TestBroadcastOnBale(t *testing.T) {
 	staff.Sees("broadcast.text.prompt_one")
 	const msg = "<b>مهم</b> _فردا_ *جلسه* [اینجا](https://example.org) & <i>"
 	staff.Send(msg)
+	bcNoExtras(t, staff)
 	staff.Sees("broadcast.when.prompt")
 	staff.Press("broadcast.when.now")
 	preview := staff.Sees("broadcast.preview.count_bale", "Fa", "۲", "Az", "۰")

@@ -141,6 +141,7 @@ type Next struct {
 	kind    nextKind
 	step    string
 	flow    string
+	back    []string // with StartAt: the steps Back returns through
 	answers any
 	hint    coopbot.Msg
 	say     []coopbot.Reply
@@ -169,6 +170,14 @@ func Done(say ...coopbot.Reply) Next { return Next{kind: nextDone, say: say} }
 // answers type, or nil).
 func Start(flow string, answers any) Next {
 	return Next{kind: nextStart, flow: flow, answers: answers}
+}
+
+// StartAt starts another flow at one of its steps with that flow's answers (a button
+// that opens a record: a training's sign-up from an announcement, a prepared broadcast's
+// preview). back are the flow's steps Back returns through, nearest last; without them
+// Back leads to the main menu.
+func StartAt(flow, step string, answers any, back ...string) Next {
+	return Next{kind: nextStart, flow: flow, step: step, answers: answers, back: back}
 }
 
 // Forget ends the conversation of a person whose data was just erased: the replies are
@@ -674,7 +683,7 @@ func (t *turn) apply(ctx context.Context, n Next) error {
 		}
 		return nil
 	case nextStart:
-		return t.start(ctx, n.flow, n.answers)
+		return t.startAt(ctx, n.flow, n.step, n.answers, n.back)
 	case nextDone:
 		return t.menu(ctx)
 	case nextForget:
@@ -685,11 +694,24 @@ func (t *turn) apply(ctx context.Context, n Next) error {
 }
 
 func (t *turn) start(ctx context.Context, flow string, answers any) error {
+	return t.startAt(ctx, flow, "", answers, nil)
+}
+
+// startAt starts flow at step (its first when ""), with back as the Back stack.
+func (t *turn) startAt(ctx context.Context, flow, step string, answers any, back []string) error {
 	f := t.e.flows[flow]
 	if f == nil {
 		return fmt.Errorf("no flow %s", flow)
 	}
-	t.st.Flow, t.st.Step, t.st.Back = f.flowName(), f.first(), nil
+	if step == "" {
+		step = f.first()
+	}
+	for _, s := range append([]string{step}, back...) {
+		if !f.has(s) {
+			return fmt.Errorf("flow %s: no step %s", flow, s)
+		}
+	}
+	t.st.Flow, t.st.Step, t.st.Back = f.flowName(), step, slices.Clone(back)
 	t.st.Page, t.st.Query, t.st.Review = 0, "", false
 	if err := t.setAnswers(answers); err != nil {
 		return err

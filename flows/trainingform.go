@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"strconv"
 	"time"
 
 	"coopbot"
@@ -432,7 +433,11 @@ func (ts *trainingStaff) publish(ctx context.Context, c *Conv, a *trainingForm) 
 	if err := ts.audit(ctx, c, "training_create", id, map[string]any{"neighborhood_id": t.NeighborhoodID, "capacity": t.Capacity}); err != nil {
 		return Next{}, err
 	}
-	return Done(coopbot.Text(coopbot.M("trainings.new.published", trainingData(c, t)...))), nil
+	// In one press, the broadcast to its neighborhood, prepared (broadcast_extras.go).
+	return Done(coopbot.Reply{
+		Text:    []coopbot.Msg{coopbot.M("trainings.new.published", trainingData(c, t)...)},
+		Buttons: [][]coopbot.Button{{{Label: coopbot.M("trainings.new.announce"), Data: "a:" + bcAnnounceAction + ":" + strconv.FormatInt(id, 10)}}},
+	}), nil
 }
 
 func (ts *trainingStaff) save(ctx context.Context, c *Conv, a *trainingForm) (Next, error) {

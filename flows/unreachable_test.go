@@ -84,6 +84,7 @@ func TestBlockedResidentWhoWritesAgainGetsBroadcasts(t *testing.T) {
 		staff.Press("broadcast.mode.one")
 		staff.Sees("broadcast.text.prompt_one")
 		staff.Send(text)
+		bcNoExtras(t, staff)
 		staff.Sees("broadcast.when.prompt")
 		staff.Press("broadcast.when.now")
 		staff.Sees("broadcast.preview.total", "Total", total)

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strconv"
 	"time"
+	"unicode/utf16"
 
 	"coopbot"
 
@@ -130,14 +131,23 @@ func (db *DB) CreateBroadcast(ctx context.Context, b coopbot.NewBroadcast) (int6
 	if !b.StartAt.IsZero() {
 		start = &b.StartAt
 	}
+	if b.File != nil && !b.File.Valid() || b.Button != nil && !b.Button.Valid() {
+		return 0, 0, &coopbot.Error{Code: coopbot.EInvalid, Err: errors.New("broadcast with an invalid file or button")}
+	}
+	if b.File != nil && (utf16Len(b.TextFa) > coopbot.MaxCaption || utf16Len(b.TextAz) > coopbot.MaxCaption) {
+		return 0, 0, &coopbot.Error{Code: coopbot.EInvalid, Err: errors.New("broadcast with a file and a text longer than a caption")}
+	}
 	var res struct{ ID, Total int64 }
 	err = db.once(ctx, "create broadcast", &res, func(tx pgx.Tx) error {
+		if err := buttonOpen(ctx, tx, b.Button); err != nil {
+			return err
+		}
 		err := tx.QueryRow(ctx, `
 			INSERT INTO broadcasts (created_by, audience, neighborhood_id, text_fa, text_az, start_at,
-				progress_platform, progress_chat, progress_message, progress_lang)
-			VALUES ($1, $2, $3, $4, $5, COALESCE($6, now()), $7, $8, $9, $10) RETURNING id`,
+				progress_platform, progress_chat, progress_message, progress_lang, file, button)
+			VALUES ($1, $2, $3, $4, $5, COALESCE($6, now()), $7, $8, $9, $10, $11, $12) RETURNING id`,
 			b.CreatedBy, b.Audience, nbh, b.TextFa, b.TextAz, start,
-			b.Progress.Platform, b.Progress.ChatID, b.Progress.MessageID, b.Progress.Lang).Scan(&res.ID)
+			b.Progress.Platform, b.Progress.ChatID, b.Progress.MessageID, b.Progress.Lang, b.File, b.Button).Scan(&res.ID)
 		if err != nil {
 			return err
 		}
@@ -162,6 +172,29 @@ func (db *DB) CreateBroadcast(ctx context.Context, b coopbot.NewBroadcast) (int6
 		return 0, 0, err
 	}
 	return res.ID, int(res.Total), nil
+}
+
+func utf16Len(s string) int { return len(utf16.Encode([]rune(s))) }
+
+// buttonOpen checks, in the confirming transaction, that what a broadcast's button opens
+// is still open: a published training that has not started, an active cooperative.
+// Otherwise the confirm is refused (invalid, "broadcast.button.gone").
+func buttonOpen(ctx context.Context, tx pgx.Tx, b *coopbot.BroadcastButton) error {
+	if b == nil {
+		return nil
+	}
+	q := `SELECT EXISTS (SELECT 1 FROM trainings WHERE id = $1 AND status = 'published' AND starts_at > now())`
+	if b.Kind == coopbot.ButtonCooperative {
+		q = `SELECT EXISTS (SELECT 1 FROM cooperatives WHERE id = $1 AND status = 'active')`
+	}
+	var open bool
+	if err := tx.QueryRow(ctx, q, b.ID).Scan(&open); err != nil {
+		return err
+	}
+	if !open {
+		return &coopbot.Error{Code: coopbot.EInvalid, MsgID: "broadcast.button.gone", Err: fmt.Errorf("%s %d of the button is not open", b.Kind, b.ID)}
+	}
+	return nil
 }
 
 // BroadcastStatus returns a broadcast's counts.
@@ -280,13 +313,13 @@ func (db *DB) StartDueBroadcasts(ctx context.Context) error {
 
 // RunningBroadcasts lists the running broadcasts with their texts, oldest first.
 func (db *DB) RunningBroadcasts(ctx context.Context) ([]coopbot.RunningBroadcast, error) {
-	rows, err := db.Pool.Query(ctx, `SELECT id, text_fa, text_az FROM broadcasts WHERE status = 'running' ORDER BY id`)
+	rows, err := db.Pool.Query(ctx, `SELECT id, text_fa, text_az, file, button FROM broadcasts WHERE status = 'running' ORDER BY id`)
 	if err != nil {
 		return nil, wrap(err, "list running broadcasts")
 	}
 	list, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (coopbot.RunningBroadcast, error) {
 		var b coopbot.RunningBroadcast
-		err := row.Scan(&b.ID, &b.TextFa, &b.TextAz)
+		err := row.Scan(&b.ID, &b.TextFa, &b.TextAz, &b.File, &b.Button)
 		return b, err
 	})
 	return list, wrap(err, "list running broadcasts")

@@ -3,6 +3,7 @@ package postgres_test
 import (
 	"context"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -193,5 +194,67 @@ func TestBroadcastAudiences(t *testing.T) {
 	if _, _, err := b.db.CreateBroadcast(b.ctx, coopbot.NewBroadcast{CreatedBy: b.staff, Audience: coopbot.Audience{Kind: "nobody"}, TextFa: "x",
 		Progress: coopbot.ProgressMessage{Platform: coopbot.Telegram, ChatID: staffChat, Lang: coopbot.Persian}}); coopbot.ErrorCode(err) != coopbot.EInvalid {
 		t.Fatalf("unknown audience kind: %v, want invalid", err)
+	}
+}
+
+// A broadcast keeps its file and button for the runners; a button whose training has
+// started or was cancelled, or whose cooperative closed, is refused on confirm, and so is
+// a file with a text longer than a caption.
+func TestBroadcastFileAndButton(t *testing.T) {
+	t.Parallel()
+	b := newStore(t)
+	b.residents(50_000, 50_002)
+	var nbh, training, coop int64
+	if err := b.db.Pool.QueryRow(b.ctx, `INSERT INTO neighborhoods (city, name_fa, name_az) VALUES ('تبریز', 'سرخاب', 'سورخاب') RETURNING id`).Scan(&nbh); err != nil {
+		t.Fatal(err)
+	}
+	tr := &coopbot.Training{NeighborhoodID: nbh, TitleFa: "قالی‌بافی", TitleAz: "خالچا", DescriptionFa: "شرح", DescriptionAz: "شرح",
+		VenueName: "سرا", VenueAddress: "کوچه", StartsAt: time.Now().Add(72 * time.Hour), Duration: time.Hour, Capacity: 5}
+	training, err := b.db.CreateTraining(b.ctx, tr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := b.db.Pool.QueryRow(b.ctx, `INSERT INTO cooperatives (neighborhood_id, name_fa, name_az, activity_fa, activity_az, min_share)
+		VALUES ($1, 'تعاونی', 'تعاونی', 'فرش', 'خالچا', 1) RETURNING id`, nbh).Scan(&coop); err != nil {
+		t.Fatal(err)
+	}
+	file := &coopbot.File{Platform: coopbot.Bale, Kind: coopbot.FilePhoto, ID: "AgACAgQAAx-poster"}
+	create := func(text string, btn *coopbot.BroadcastButton) error {
+		_, _, err := b.db.CreateBroadcast(b.ctx, coopbot.NewBroadcast{
+			CreatedBy: b.staff, Audience: coopbot.Audience{Kind: coopbot.AudienceAll}, TextFa: text, TextAz: text, File: file, Button: btn,
+			Progress: coopbot.ProgressMessage{Platform: coopbot.Telegram, ChatID: staffChat, Lang: coopbot.Persian},
+		})
+		return err
+	}
+	if err := create(textFa, &coopbot.BroadcastButton{Kind: coopbot.ButtonTraining, ID: training}); err != nil {
+		t.Fatal(err)
+	}
+	running, err := b.db.RunningBroadcasts(b.ctx)
+	if err != nil || len(running) != 1 {
+		t.Fatalf("running %+v, %v", running, err)
+	}
+	if got := running[0]; got.File == nil || *got.File != *file || got.Button == nil || got.Button.ID != training || got.Plain() {
+		t.Fatalf("read back file %+v and button %+v", got.File, got.Button)
+	}
+	if err := create(textFa, &coopbot.BroadcastButton{Kind: coopbot.ButtonCooperative, ID: coop}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.db.Pool.Exec(b.ctx, `UPDATE trainings SET status = 'cancelled' WHERE id = $1`, training); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.db.Pool.Exec(b.ctx, `UPDATE cooperatives SET status = 'closed' WHERE id = $1`, coop); err != nil {
+		t.Fatal(err)
+	}
+	for _, btn := range []coopbot.BroadcastButton{{Kind: coopbot.ButtonTraining, ID: training}, {Kind: coopbot.ButtonCooperative, ID: coop}} {
+		if err := create(textFa, &btn); coopbot.ErrorMsgID(err) != "broadcast.button.gone" {
+			t.Errorf("button of a closed %s: %v, want broadcast.button.gone", btn.Kind, err)
+		}
+	}
+	if err := create(strings.Repeat("ب", 1100), nil); coopbot.ErrorCode(err) != coopbot.EInvalid {
+		t.Errorf("a file with a 1,100-character text: %v, want invalid", err)
+	}
+	var n int
+	if err := b.db.Pool.QueryRow(b.ctx, `SELECT count(*) FROM broadcasts`).Scan(&n); err != nil || n != 2 {
+		t.Errorf("%d broadcasts (%v), want the two confirmed", n, err)
 	}
 }

@@ -99,6 +99,7 @@ func Commits() []Commit {
 		{Name: "enrolment cancelled", Prepare: enrolmentCancelled},
 		{Name: "attendance marked", Prepare: attendanceMarked},
 		{Name: "broadcast sent", Prepare: broadcastSent},
+		{Name: "broadcast with a photo and a button sent", Admins: []int64{1}, Prepare: broadcastWithPhotoSent},
 		{Name: "broadcast cancelled", Prepare: broadcastCancelled},
 		{Name: "staff role granted", Admins: []int64{1}, Prepare: staffGranted},
 		{Name: "question asked", Prepare: questionAsked},
@@ -295,6 +296,8 @@ func (u *User) broadcast(nbh, message string, later bool) {
 		"broadcast.audience.prompt": func() { u.Press("broadcast.audience.own", "Name", nbh) },
 		"broadcast.mode.prompt":     func() { u.Press("broadcast.mode.one") },
 		"broadcast.text.prompt_one": func() { u.Send(message) },
+		"broadcast.file.prompt":     func() { u.Press("broadcast.file.none") },
+		"broadcast.button.prompt":   func() { u.Press("broadcast.button.none") },
 		"broadcast.when.prompt": func() {
 			if later {
 				u.Press("broadcast.when.later")
@@ -818,6 +821,76 @@ func broadcastSent(h *Harness, base int64) *Step {
 			return map[string]int{"first resident got": received(residents[0], message), "second resident got": received(residents[1], message)}
 		},
 		Want: map[string]int{"deliveries": 3}, // the two residents and the manager
+	}
+}
+
+// photos counts the photos a user got whose caption contains s.
+func photos(u *User, s string) int {
+	n := 0
+	for _, m := range u.E.Messages() {
+		if m.Photo != nil && strings.Contains(m.Photo.Caption, s) {
+			n++
+		}
+	}
+	return n
+}
+
+// broadcastWithPhotoSent: staff send the members of a cooperative of its own a photo
+// with a button that opens a training's sign-up (names typed at both lists, which the
+// other steps' cooperatives and trainings share).
+func broadcastWithPhotoSent(h *Harness, base int64) *Step {
+	const message = "کارگاه نمدمالی برای اعضای تعاونی؛ پوستر را ببینید و ثبت‌نام کنید"
+	const coopName = "تعاونی نمدمالان باغمیشه"
+	nbh := h.neighborhood("باغمیشه")
+	coop := h.cooperative(nbh, coopName)
+	tr := h.training(nbh, "نمدمالی سنتی", 10, 6)
+	h.onboarded(base+4, "باغمیشه").coopAdmin(coop) // join cards go to them, no one else
+	members := []*User{h.onboarded(base+2, "باغمیشه"), h.onboarded(base+3, "باغمیشه")}
+	for i, r := range members {
+		id, _, err := h.DB.SubmitJoinRequest(context.Background(), &coopbot.JoinRequest{
+			CooperativeID: coop, ResidentID: r.ResidentID(), FullName: "عضو تعاونی", NationalID: []string{"0012345679", "0023456787"}[i],
+			Phone: "+989141234567", Share: 2_000_000, Skills: []string{"handicraft"},
+		})
+		if err != nil {
+			h.T.Fatal(err)
+		}
+		h.exec(`UPDATE join_requests SET status = 'approved', decided_at = now() WHERE id = $1`, id)
+	}
+	s := h.User(base + 1)
+	s.Onboard("باغمیشه")
+	s.Press("broadcast.menu")
+	s.Fill("broadcast.preview.title", map[string]func(){
+		"broadcast.audience.prompt":        func() { s.Press("broadcast.audience.cooperative") },
+		"broadcast.cooperative.prompt":     func() { s.Send(coopName) },
+		"broadcast.mode.prompt":            func() { s.Press("broadcast.mode.one") },
+		"broadcast.text.prompt_one":        func() { s.Send(message) },
+		"broadcast.file.prompt":            func() { s.E.SendPhoto([]byte("\xff\xd8\xff\xe0 felt poster"), "") },
+		"broadcast.button.prompt":          func() { s.Press("broadcast.button.training") },
+		"broadcast.button.training_prompt": func() { s.Send(tr.TitleFa) },
+		"broadcast.when.prompt":            func() { s.Press("broadcast.when.now") },
+	})
+	return &Step{
+		Actor: s,
+		Take:  func() { s.Press("broadcast.confirm") },
+		Reply: func() {
+			s.Sees("menu.title")
+			for _, r := range members {
+				r.E.Wait(r.ctx(), func([]emulator.Message) bool { return photos(r, message) > 0 })
+			}
+		},
+		Effects: func() map[string]int {
+			return map[string]int{
+				"broadcast": h.count(`SELECT count(*) FROM broadcasts WHERE created_by = $1 AND file IS NOT NULL
+					AND button = jsonb_build_object('kind', 'training', 'id', $2::bigint)`, s.ResidentID(), tr.ID),
+				"deliveries": h.count(`SELECT count(*) FROM deliveries d JOIN broadcasts b ON b.id = d.broadcast_id WHERE b.created_by = $1`, s.ResidentID()),
+				"audited":    h.audited(s.ResidentID(), "broadcast_create"),
+			}
+		},
+		Shown: func() map[string]int {
+			return map[string]int{"first member's photos": photos(members[0], message),
+				"second member's photos": photos(members[1], message), "staff's (the preview)": photos(s, message)}
+		},
+		Want: map[string]int{"deliveries": 2},
 	}
 }
 
