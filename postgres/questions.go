@@ -134,12 +134,7 @@ func (db *DB) questionAnswers(ctx context.Context, q needQuerier, qs ...*coopbot
 	if len(qs) == 0 {
 		return nil
 	}
-	byID := make(map[int64]*coopbot.Question, len(qs))
-	ids := make([]int64, len(qs))
-	for i, x := range qs {
-		byID[x.ID], ids[i] = x, x.ID
-		x.Answers = nil
-	}
+	byID, ids := indexByID(qs, func(x *coopbot.Question) int64 { x.Answers = nil; return x.ID })
 	rows, err := q.Query(ctx, `
 		SELECT a.question_id, a.id, a.created_at, a.body_enc, a.author_id, COALESCE(n.name, '')
 		FROM question_answers a LEFT JOIN resident_names n ON n.resident_id = a.author_id
