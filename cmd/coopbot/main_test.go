@@ -101,9 +101,15 @@ func start(t *testing.T, env map[string]string) *instance {
 			t.Logf("coopbot logs:\n%s", in.logs.String())
 		}
 	})
+	ready := "http://" + in.addr + "/readyz"
+	if strings.HasPrefix(in.addr, ":") {
+		// A port alone is served on loopback; "http://:port" would be sent to the proxy
+		// of the environment (http_proxy), if there is one.
+		ready = "http://127.0.0.1" + in.addr + "/readyz"
+	}
 	deadline := time.Now().Add(30 * time.Second)
 	for {
-		resp, err := http.Get("http://" + in.addr + "/readyz")
+		resp, err := http.Get(ready)
 		if err == nil {
 			resp.Body.Close()
 			if resp.StatusCode == http.StatusOK {
