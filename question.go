@@ -79,16 +79,19 @@ type OfficeAbout string
 const (
 	AboutNeed        OfficeAbout = "need"
 	AboutJoinRequest OfficeAbout = "join_request"
+	AboutEnrollment  OfficeAbout = "enrollment" // a training enrolment (AboutID: training_enrollments.id)
 )
 
-// OfficeMessage is a message staff (or a cooperative's admins, for a membership request)
-// wrote to the resident behind a record.
+// OfficeMessage is a message staff (or a cooperative's admins, for a membership request;
+// or a training neighborhood's manager, for an enrolment) wrote to the resident behind a
+// record.
 type OfficeMessage struct {
 	ID         int64
 	ResidentID int64 // the addressee
 	AuthorID   int64
 	About      OfficeAbout
 	AboutID    int64
+	TrainingID int64 // the enrolment's training, for a message about an enrolment
 	Body       string
 	CreatedAt  time.Time
 }

@@ -18,7 +18,6 @@ import (
 	"coopbot/flows"
 	"coopbot/internal/chattest"
 	"coopbot/locales"
-	"coopbot/postgres"
 	"coopbot/postgres/postgrestest"
 	"coopbot/redis"
 )
@@ -35,42 +34,6 @@ import (
 
 const benchResidents = 300_000
 
-// benchDB is a database with 300,000 residents on Telegram (every third Azeri) and a
-// staff member (user 1).
-func benchDB(b *testing.B) (*postgres.DB, int64) {
-	b.Helper()
-	ctx := context.Background()
-	db := postgrestest.New(b)
-	var staff int64
-	if err := db.Pool.QueryRow(ctx, `INSERT INTO residents (platform, user_id, chat_id, lang, name, unreachable_at)
-		VALUES ('telegram', 1, 1, 'fa', 'staff', now()) RETURNING id`).Scan(&staff); err != nil {
-		b.Fatal(err)
-	}
-	if _, err := db.Pool.Exec(ctx, `INSERT INTO residents (platform, user_id, chat_id, lang, name)
-		SELECT 'telegram', g, g, CASE WHEN g % 3 = 0 THEN 'az' ELSE 'fa' END, 'resident ' || g
-		FROM generate_series(100001::bigint, $1::bigint) g`, 100000+benchResidents); err != nil {
-		b.Fatal(err)
-	}
-	if _, err := db.Pool.Exec(ctx, `ANALYZE residents`); err != nil {
-		b.Fatal(err)
-	}
-	return db, staff
-}
-
-func benchBroadcast(b *testing.B, db *postgres.DB, staff int64) (int64, time.Duration) {
-	b.Helper()
-	start := time.Now()
-	id, total, err := db.CreateBroadcast(context.Background(), coopbot.NewBroadcast{
-		CreatedBy: staff, Audience: coopbot.Audience{Kind: coopbot.AudienceAll}, TextFa: textFa, TextAz: textAz,
-		Progress: coopbot.ProgressMessage{Platform: coopbot.Telegram, ChatID: 1, Lang: coopbot.Persian},
-	})
-	took := time.Since(start)
-	if err != nil || total != benchResidents {
-		b.Fatalf("queued %d, %v", total, err)
-	}
-	return id, took
-}
-
 func BenchmarkBroadcastSustainedRate(b *testing.B) {
 	window := 60 * time.Second
 	if s := os.Getenv("BROADCAST_BENCH_SECONDS"); s != "" {
@@ -81,7 +44,7 @@ func BenchmarkBroadcastSustainedRate(b *testing.B) {
 		window = time.Duration(n) * time.Second
 	}
 	const limit, warmup = 30.0, 5 * time.Second
-	db, staff := benchDB(b)
+	db, staff := postgrestest.NewAudience(b, benchResidents)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 
@@ -108,7 +71,7 @@ func BenchmarkBroadcastSustainedRate(b *testing.B) {
 	if err := tg.Connect(ctx); err != nil {
 		b.Fatal(err)
 	}
-	_, queued := benchBroadcast(b, db, staff)
+	_, queued := postgrestest.QueueBroadcast(b, db, staff, textFa, textAz, benchResidents)
 	b.Logf("queued 300,000 recipients in %v", queued.Round(time.Millisecond))
 
 	// The fake Bot API runs in this process and keeps every message it delivered: its

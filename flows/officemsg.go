@@ -10,7 +10,8 @@ import (
 )
 
 // Writing to a resident from a record's card: "✉️ message the resident" on a need report's
-// card in the staff's inbox and on a membership request's card. The words go to the
+// card in the staff's inbox and on a membership request's card (and from a training's
+// enrollees, trainingmsg.go). The words go to the
 // resident as a notice, with what it is about, in their language; the store checks who
 // writes (staff covering the report's neighborhood; the cooperative's admins or staff
 // covering it for a request) and audits it.
@@ -131,6 +132,12 @@ func renderOfficeMessage(ctx context.Context, s Store, to *coopbot.Resident, n c
 			return coopbot.Reply{}, err
 		}
 		about = coopMsg("office.notify.join", r.Cooperative, "ID", recordNo(r.ID))
+	case coopbot.AboutEnrollment:
+		t, err := s.Training(ctx, m.TrainingID)
+		if err != nil {
+			return coopbot.Reply{}, err
+		}
+		about = coopbot.M("office.notify.enrollment", trainingDataIn(to.Lang, t)...)
 	default:
 		return coopbot.Reply{}, fmt.Errorf("office message %d is about %q", m.ID, m.About)
 	}

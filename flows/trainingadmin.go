@@ -53,6 +53,10 @@ const (
 // trainingAdmin is where staff are among the trainings.
 type trainingAdmin struct {
 	Training int64 `json:"t,omitempty"` // the training on screen
+	// The enrollee being written to (trainingmsg.go), and the words while they are sent.
+	Enrollee     int64  `json:"e,omitempty"`
+	EnrolleeName string `json:"n,omitempty"`
+	body         string
 }
 
 // trainingStaff is the conversation of staff and neighborhood managers with trainings.
@@ -195,11 +199,16 @@ func (ts *trainingStaff) hub() flowDef {
 		list.Step(),
 		{Name: "card", Ask: ts.askCard, Answer: ts.answerCard},
 		{Name: "enrollees", Ask: ts.askEnrollees, Answer: func(ctx context.Context, c *Conv, a *trainingAdmin, in Input) (Next, error) {
-			if in.Choice == "export" {
+			switch in.Choice {
+			case "export":
 				return ts.export(ctx, c, a)
+			case "write":
+				return Goto("write_to"), nil
 			}
 			return Retry("training.invalid"), nil
 		}},
+		{Name: "write_to", Ask: ts.askWriteTo, Answer: ts.answerWriteTo},
+		ts.writeStep(),
 		{Name: "attendance", Ask: ts.askAttendance, Answer: ts.answerAttendance},
 		{Name: "cancel", Ask: ts.askCancel, Answer: ts.answerCancel},
 	}}
@@ -400,6 +409,9 @@ func (ts *trainingStaff) askEnrollees(ctx context.Context, c *Conv, a *trainingA
 			"Pending", text.Number(int64(sl.Pending)), "Done", text.Number(int64(sl.Done))))
 	}
 	r.Buttons = [][]coopbot.Button{{{Label: coopbot.M("trainings.manage.export"), Data: "export"}}}
+	if len(list) > 0 {
+		r.Buttons = append(r.Buttons, []coopbot.Button{{Label: coopbot.M("office.message.button"), Data: "write"}})
+	}
 	return r, nil
 }
 

@@ -298,3 +298,15 @@ func errorCode(err error) string {
 	}
 	return coopbot.EInternal
 }
+
+// indexByID indexes records by their id (id may also clear what is about to be filled in) and
+// lists the ids, for filling in the records' parts with one query.
+func indexByID[T any](list []*T, id func(*T) int64) (map[int64]*T, []int64) {
+	m := make(map[int64]*T, len(list))
+	ids := make([]int64, len(list))
+	for i, x := range list {
+		ids[i] = id(x)
+		m[ids[i]] = x
+	}
+	return m, ids
+}

@@ -208,12 +208,7 @@ func (db *DB) needAttachments(ctx context.Context, q needQuerier, reps ...*coopb
 	if len(reps) == 0 {
 		return nil
 	}
-	byID := make(map[int64]*coopbot.NeedReport, len(reps))
-	ids := make([]int64, len(reps))
-	for i, r := range reps {
-		byID[r.ID], ids[i] = r, r.ID
-		r.Attachments = nil
-	}
+	byID, ids := indexByID(reps, func(r *coopbot.NeedReport) int64 { r.Attachments = nil; return r.ID })
 	rows, err := q.Query(ctx, `SELECT report_id, platform, kind, file_id_enc, name_enc FROM need_attachments
 		WHERE report_id = ANY($1) ORDER BY report_id, position`, ids)
 	if err != nil {
@@ -248,12 +243,7 @@ func (db *DB) needHistory(ctx context.Context, q needQuerier, reps ...*coopbot.N
 	if err := db.needAttachments(ctx, q, reps...); err != nil {
 		return err
 	}
-	byID := make(map[int64]*coopbot.NeedReport, len(reps))
-	ids := make([]int64, len(reps))
-	for i, r := range reps {
-		byID[r.ID], ids[i] = r, r.ID
-		r.History = nil
-	}
+	byID, ids := indexByID(reps, func(r *coopbot.NeedReport) int64 { r.History = nil; return r.ID })
 	rows, err := q.Query(ctx, `
 		SELECT e.report_id, e.id, e.at, e.status, e.referred_to, e.note, COALESCE(e.actor_id, 0), COALESCE(a.name, '')
 		FROM need_events e LEFT JOIN resident_names a ON a.resident_id = e.actor_id

@@ -134,12 +134,7 @@ func (db *DB) questionAnswers(ctx context.Context, q needQuerier, qs ...*coopbot
 	if len(qs) == 0 {
 		return nil
 	}
-	byID := make(map[int64]*coopbot.Question, len(qs))
-	ids := make([]int64, len(qs))
-	for i, x := range qs {
-		byID[x.ID], ids[i] = x, x.ID
-		x.Answers = nil
-	}
+	byID, ids := indexByID(qs, func(x *coopbot.Question) int64 { x.Answers = nil; return x.ID })
 	rows, err := q.Query(ctx, `
 		SELECT a.question_id, a.id, a.created_at, a.body_enc, a.author_id, COALESCE(n.name, '')
 		FROM question_answers a LEFT JOIN resident_names n ON n.resident_id = a.author_id
@@ -315,16 +310,17 @@ func (db *DB) CloseQuestion(ctx context.Context, s *coopbot.Staff, id int64) err
 }
 
 // MessageResident writes to the resident behind a need report (staff whose scope covers
-// its neighborhood) or a membership request (its cooperative's admins, or staff whose
-// scope covers the cooperative), audits it and queues the message as a notice, in one
+// its neighborhood), a membership request (its cooperative's admins, or staff whose
+// scope covers the cooperative) or a confirmed or wait-listed training enrolment (staff
+// whose scope covers the training's neighborhood), audits it and queues the message as a notice, in one
 // transaction, and returns the message's id. forbidden (and audited) when the author may
 // not, also for a record that does not exist. The effect keeps the id only: the words are
 // the resident's to erase.
 func (db *DB) MessageResident(ctx context.Context, authorID int64, about coopbot.OfficeAbout, aboutID int64, body string) (int64, error) {
-	if body == "" || (about != coopbot.AboutNeed && about != coopbot.AboutJoinRequest) {
+	if body == "" || (about != coopbot.AboutNeed && about != coopbot.AboutJoinRequest && about != coopbot.AboutEnrollment) {
 		return 0, &coopbot.Error{Code: coopbot.EInvalid, Err: errors.New("message resident: empty message or unknown record")}
 	}
-	subject := string(about) + ":" + strconv.FormatInt(aboutID, 10) // need:12, join_request:5
+	subject := string(about) + ":" + strconv.FormatInt(aboutID, 10) // need:12, join_request:5, enrollment:7
 	var res struct {
 		Allowed bool  `json:"allowed"`
 		ID      int64 `json:"id"`
@@ -345,6 +341,11 @@ func (db *DB) MessageResident(ctx context.Context, authorID int64, about coopbot
 					err = pgx.ErrNoRows
 				}
 			}
+		case coopbot.AboutEnrollment:
+			err = tx.QueryRow(ctx, `SELECT e.resident_id FROM training_enrollments e JOIN trainings t ON t.id = e.training_id
+				WHERE e.id = $1 AND e.status IN ('confirmed', 'waitlisted') AND EXISTS (
+				SELECT 1 FROM staff s WHERE s.resident_id = $2 AND (s.role = 'staff' OR s.neighborhood_id = t.neighborhood_id))`,
+				aboutID, authorID).Scan(&resident)
 		}
 		if errors.Is(err, pgx.ErrNoRows) || (err == nil && resident == authorID) {
 			_, err := tx.Exec(ctx, `INSERT INTO audit_log (actor_id, action, subject, allowed, detail) VALUES ($1, 'resident_message', $2, false, '{}')`,
@@ -382,9 +383,10 @@ func (db *DB) MessageResident(ctx context.Context, authorID int64, about coopbot
 func (db *DB) OfficeMessage(ctx context.Context, residentID, id int64) (*coopbot.OfficeMessage, error) {
 	m := &coopbot.OfficeMessage{}
 	var body []byte
-	err := db.Pool.QueryRow(ctx, `SELECT id, resident_id, author_id, about_kind, about_id, body_enc, created_at
-		FROM office_messages WHERE id = $1 AND resident_id = $2`, id, residentID).
-		Scan(&m.ID, &m.ResidentID, &m.AuthorID, &m.About, &m.AboutID, &body, &m.CreatedAt)
+	err := db.Pool.QueryRow(ctx, `SELECT m.id, m.resident_id, m.author_id, m.about_kind, m.about_id, m.body_enc, m.created_at,
+			coalesce((SELECT e.training_id FROM training_enrollments e WHERE m.about_kind = 'enrollment' AND e.id = m.about_id), 0)
+		FROM office_messages m WHERE m.id = $1 AND m.resident_id = $2`, id, residentID).
+		Scan(&m.ID, &m.ResidentID, &m.AuthorID, &m.About, &m.AboutID, &body, &m.CreatedAt, &m.TrainingID)
 	if err != nil {
 		return nil, wrap(err, "load office message")
 	}

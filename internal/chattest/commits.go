@@ -107,6 +107,7 @@ func Commits() []Commit {
 		{Name: "question closed", Prepare: questionClosed},
 		{Name: "resident written to from a need card", Prepare: needResidentWritten},
 		{Name: "applicant written to from a join card", Prepare: applicantWritten},
+		{Name: "enrollee written to from a training's enrollees", Prepare: enrolleeWritten},
 		{Name: "neighborhood changed", Prepare: neighborhoodChanged},
 		{Name: "manager appointed", Admins: []int64{1}, Prepare: managerAppointed},
 		{Name: "manager removed", Admins: []int64{1}, Prepare: managerRemoved},

@@ -144,3 +144,30 @@ func applicantWritten(h *Harness, base int64) *Step {
 		},
 	}
 }
+
+func enrolleeWritten(h *Harness, base int64) *Step {
+	nbh := h.neighborhood("سرخاب")
+	tr := h.training(nbh, "گلیم‌بافی", 10, 3)
+	r := h.onboarded(base+2, "سرخاب")
+	h.signUp(tr.ID, r.ResidentID())
+	m := h.onboarded(base+1, "سرخاب")
+	m.manager(nbh)
+	m.staffTraining(tr.TitleFa)
+	m.Press("trainings.manage.enrollees")
+	m.Press("office.message.button")
+	m.SeesLike("trainings.message.pick")
+	m.PressContaining(r.E.FirstName())
+	m.SeesLike("trainings.message.prompt")
+	return &Step{
+		Actor: m,
+		Take:  func() { m.Send("لطفاً دار قالی کوچک خود را بیاورید.") },
+		Reply: func() { m.SeesLike("office.message.sent") },
+		Effects: func() map[string]int {
+			return map[string]int{
+				"message":       h.count(`SELECT count(*) FROM office_messages WHERE resident_id = $1 AND about_kind = 'enrollment'`, r.ResidentID()),
+				"enrollee told": h.notices(r.ResidentID(), coopbot.NoticeOfficeMessage),
+				"audited":       h.audited(m.ResidentID(), "resident_message"),
+			}
+		},
+	}
+}
