@@ -207,3 +207,20 @@ const (
 // NoticeBroadcastReport is the final report of broadcast ID to the staff member who sent
 // it, queued when the broadcast ended.
 const NoticeBroadcastReport NoticeKind = "broadcast_report"
+
+// BroadcastRecipient is one delivery of a broadcast as its export lists it: who it was
+// for and what became of it.
+type BroadcastRecipient struct {
+	Name         string // the resident's real name (the one of their latest membership request, or their profile's)
+	Neighborhood Names  // empty when the resident has none (or is gone)
+	// State is the delivery's outcome (sent, unreachable, failed, unknown) once tried;
+	// DeliveryNotSent when it was cancelled, DeliveryWaiting while not tried yet.
+	State DeliveryOutcome
+	At    time.Time // when the outcome was recorded; zero while there is none
+}
+
+// States of a delivery that has no outcome (yet).
+const (
+	DeliveryWaiting DeliveryOutcome = "waiting"   // pending, claimed or on its way
+	DeliveryNotSent DeliveryOutcome = "cancelled" // the broadcast was cancelled before it
+)

@@ -411,5 +411,6 @@ func renderBroadcastReport(ctx context.Context, s Store, _ *coopbot.Resident, n 
 	if st.Unknown > 0 {
 		r.Text = append(r.Text, coopbot.M("broadcast.report.unknown_note"))
 	}
+	r.Buttons = [][]coopbot.Button{{broadcastExportButton(st.ID)}}
 	return r, nil
 }

@@ -428,6 +428,16 @@ func (a *coopAdmin) pending() flowDef {
 		Pick: func(ctx context.Context, c *Conv, _ *coopPending, q coopbot.JoinRequest) (Next, error) {
 			return a.openCard(ctx, c, q)
 		},
+		// A cooperative's admins take all its requests away as a spreadsheet; staff do so
+		// from the cooperative's screen of people and roles.
+		More: func(ctx context.Context, c *Conv, _ *coopPending) ([]coopbot.Button, error) {
+			coops, err := a.d.Store.AdminCooperatives(ctx, c.Profile.ResidentID)
+			var out []coopbot.Button
+			for _, co := range coops {
+				out = append(out, joinExportButton(co, len(coops) > 1))
+			}
+			return out, err
+		},
 		Empty:   coopbot.M("coop.pending.none"),
 		Gone:    "admin.denied",
 		Invalid: "coop.pending.use_buttons",

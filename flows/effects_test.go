@@ -28,7 +28,7 @@ type replyWindow struct {
 func newReplyFaults(h *chattest.Harness, fault emulator.APIError) *replyFaults {
 	f := &replyFaults{fault: fault, chats: map[int64]*replyWindow{}}
 	h.API.SetHook(func(method string, chat int64) *emulator.APIError {
-		if method != "sendMessage" && method != "editMessageText" {
+		if method != "sendMessage" && method != "editMessageText" && method != "sendDocument" {
 			return nil
 		}
 		f.mu.Lock()

@@ -25,6 +25,7 @@ type Store interface {
 	QuestionStore
 	QuestionAdminStore
 	OfficeMessageStore
+	ExportStore
 }
 
 // Deps are what the flows need from outside.
@@ -66,6 +67,7 @@ var features = []func(Deps) feature{
 	helpFeature,
 	rolesFeature,
 	consoleFeature,
+	exportsFeature,
 	languageFeature,
 }
 

@@ -326,7 +326,8 @@ func rolesFeature(d Deps) feature {
 			return Goto("revoke_admin"), nil
 		},
 		More: func(ctx context.Context, c *Conv, a *roles) ([]coopbot.Button, error) {
-			return []coopbot.Button{{Label: coopbot.M("roles.invites.button"), Data: "invites"}}, nil
+			return []coopbot.Button{{Label: coopbot.M("roles.invites.button"), Data: "invites"},
+				joinExportButton(coopbot.Cooperative{ID: a.Coop}, false)}, nil
 		},
 		Other: func(ctx context.Context, c *Conv, a *roles, in Input) (Next, bool, error) {
 			if in.Choice == "invites" {

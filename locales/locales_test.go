@@ -22,6 +22,7 @@ var sameByDesign = map[string]bool{
 	"lang.fa.name":  true,
 	"lang.az.name":  true,
 	"common.ticked": true,
+	"common.list":   true,
 }
 
 type message struct {

@@ -52,7 +52,7 @@ func TestKill9BetweenCommitAndReply(t *testing.T) {
 	letGo := func() { released.Do(func() { close(release) }) }
 	t.Cleanup(letGo) // before the fake Bot API closes, which waits for its requests
 	h.API.SetHook(func(method string, chat int64) *emulator.APIError {
-		if !held[chat] || (method != "sendMessage" && method != "editMessageText") {
+		if !held[chat] || (method != "sendMessage" && method != "editMessageText" && method != "sendDocument") {
 			return nil
 		}
 		mu.Lock()

@@ -112,6 +112,8 @@ func Commits() []Commit {
 		{Name: "manager appointed", Admins: []int64{1}, Prepare: managerAppointed},
 		{Name: "manager removed", Admins: []int64{1}, Prepare: managerRemoved},
 		{Name: "console link sent", Prepare: consoleLinkSent},
+		{Name: "join requests exported", Prepare: joinExported},
+		{Name: "broadcast recipients exported", Admins: []int64{1}, Prepare: broadcastExported},
 	}
 }
 
@@ -323,6 +325,65 @@ func received(u *User, s string) int {
 }
 
 // ---- the steps ----
+
+// files counts the files a user got whose name ends with ext.
+func files(u *User, ext string) int {
+	n := 0
+	for _, m := range u.E.Messages() {
+		if m.Document != nil && strings.HasSuffix(m.Document.FileName, ext) {
+			n++
+		}
+	}
+	return n
+}
+
+func joinExported(h *Harness, base int64) *Step {
+	admin, _, _, _ := decider(h, base, "منظریه", "تعاونی گلیم‌بافی منظریه")
+	admin.Press("coop.pending.menu")
+	admin.SeesLike("coop.pending.title")
+	var before int
+	return &Step{
+		Actor: admin,
+		Take:  func() { before = len(admin.E.Messages()); admin.Press("coop.export.button") },
+		Reply: func() { admin.Export(before) },
+		Effects: func() map[string]int {
+			return map[string]int{"audited": h.audited(admin.ResidentID(), "join_export")}
+		},
+	}
+}
+
+// broadcastExported: office staff press the export button on the final report of a
+// broadcast to the one enrollee of a training (an audience nobody else's is part of).
+func broadcastExported(h *Harness, base int64) *Step {
+	nbh := h.neighborhood("قراملک")
+	s := h.onboarded(base+1, "قراملک")
+	r := h.onboarded(base+2, "قراملک")
+	t := h.training(nbh, "کارگاه گلیم‌بافی قراملک", 10, 5)
+	h.signUp(t.ID, r.ResidentID())
+	if _, _, err := h.DB.CreateBroadcast(context.Background(), coopbot.NewBroadcast{
+		CreatedBy: s.ResidentID(), Audience: coopbot.Audience{Kind: coopbot.AudienceTraining, IDs: []int64{t.ID}},
+		TextFa: "کارگاه فردا برگزار می‌شود", StartAt: time.Now(),
+		Progress: coopbot.ProgressMessage{Platform: h.platform, ChatID: s.ID, Lang: coopbot.Persian},
+	}); err != nil {
+		h.T.Fatal(err)
+	}
+	r.SeesText("کارگاه فردا برگزار می‌شود")
+	report := s.SeesLike("broadcast.report.title")
+	var before int
+	return &Step{
+		Actor: s,
+		Take: func() {
+			before = len(s.E.Messages())
+			if err := s.E.PressOn(report.ID, s.Text("broadcast.export.button")); err != nil {
+				h.T.Fatal(err)
+			}
+		},
+		Reply: func() { s.Export(before) },
+		Effects: func() map[string]int {
+			return map[string]int{"audited": h.audited(s.ResidentID(), "broadcast_export")}
+		},
+	}
+}
 
 func joinSubmitted(h *Harness, base int64) *Step {
 	nbh := h.neighborhood("ولیعصر")
