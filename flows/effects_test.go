@@ -100,7 +100,9 @@ func TestCommittedStepsHappenOnceWhenTheirReplyFails(t *testing.T) {
 					if failed() == 0 {
 						t.Fatal("no reply failed")
 					}
-					deadline := time.Now().Add(chattest.Wait)
+					// A 429 pauses the bot's sending for its retry_after, so with every step of the
+					// deployment answered 429 a broadcast reaches its audience later: wait long enough.
+					deadline := time.Now().Add(3 * chattest.Wait)
 					for step.Check() != "" && time.Now().Before(deadline) {
 						time.Sleep(20 * time.Millisecond)
 					}
