@@ -99,6 +99,13 @@ func TestKill9BetweenCommitAndReply(t *testing.T) {
 		s.Reply()
 	}
 	f.idle(30 * time.Second)
+	// What chats show of a step (a broadcast's copies) may still be on its way.
+	deadline = time.Now().Add(30 * time.Second)
+	for _, s := range steps {
+		for s.Check() != "" && time.Now().Before(deadline) {
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
 	time.Sleep(300 * time.Millisecond)
 	for i, s := range steps {
 		if wrong := s.Check(); wrong != "" {

@@ -866,12 +866,9 @@ func broadcastSent(h *Harness, base int64) *Step {
 	return &Step{
 		Actor: m,
 		Take:  func() { m.Press("broadcast.confirm") },
-		Reply: func() {
-			m.Sees("menu.title")
-			for _, r := range residents {
-				r.SeesText(message)
-			}
-		},
+		// The residents' copies are counted by Shown, which the tests wait for: with every
+		// step answered 429 the bot's sending pauses often, and they may come late.
+		Reply: func() { m.Sees("menu.title") },
 		Effects: func() map[string]int {
 			return map[string]int{
 				"broadcast":  h.count(`SELECT count(*) FROM broadcasts WHERE created_by = $1`, m.ResidentID()),
