@@ -228,8 +228,12 @@ func startInstance(bin string, env []string, ready, verbose bool, stderr io.Writ
 	if err != nil {
 		return nil, err
 	}
+	waddr, err := freePort() // the web console of each instance
+	if err != nil {
+		return nil, err
+	}
 	cmd := exec.Command(bin, "serve")
-	cmd.Env = append(append(os.Environ(), env...), "HTTP_ADDR="+addr, "METRICS_ADDR="+maddr)
+	cmd.Env = append(append(os.Environ(), env...), "HTTP_ADDR="+addr, "METRICS_ADDR="+maddr, "WEB_ADDR="+waddr)
 	cmd.Stdout = io.Discard
 	cmd.Stderr = io.Discard
 	if verbose {
