@@ -448,9 +448,6 @@ func (db *DB) ChangeNeedStatus(ctx context.Context, s *coopbot.Staff, ch coopbot
 			s.ResidentID, "need:"+strconv.FormatInt(r.ID, 10), map[string]any{"from": ch.From, "to": ch.To}); err != nil {
 			return err
 		}
-		if err := db.needHistory(ctx, tx, r); err != nil {
-			return err
-		}
 		notice := coopbot.Notice{Kind: coopbot.NoticeNeedStatus, ID: r.ID, N: []int64{event}}
 		if err := db.notify(ctx, tx, NotifyArgs{ResidentID: r.ResidentID, Notice: notice}); err != nil {
 			return err
@@ -461,11 +458,8 @@ func (db *DB) ChangeNeedStatus(ctx context.Context, s *coopbot.Staff, ch coopbot
 	if err != nil {
 		return nil, err
 	}
-	r, err := db.needForStaff(ctx, db.Pool, scope, "n.id = $1", id, false)
-	if err != nil {
-		return nil, err
-	}
-	return r, wrap(db.needHistory(ctx, db.Pool, r), "change need status")
+	r, err := db.needForStaff(ctx, db.Pool, scope, "n.id = $1", id, false) // with its history
+	return r, wrap(err, "change need status")
 }
 
 // NeedCounts counts the reports within the staff scope by neighborhood, category and status.
