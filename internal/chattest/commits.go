@@ -860,7 +860,9 @@ func broadcastSent(h *Harness, base int64) *Step {
 	const message = "جلسهٔ اهالی مارالان پنجشنبه ساعت ۱۸ در مسجد محله"
 	nbh := h.neighborhood("مارالان")
 	residents := []*User{h.onboarded(base+2, "مارالان"), h.onboarded(base+3, "مارالان")}
-	m := h.onboarded(base+1, "مارالان")
+	// The manager lives elsewhere: the faults made for their replies would otherwise also
+	// hit their own copy of the broadcast and hold the residents' copies up behind it.
+	m := h.onboarded(base+1, "سرخاب")
 	m.manager(nbh)
 	m.broadcast("مارالان", message, false)
 	return &Step{
@@ -879,7 +881,7 @@ func broadcastSent(h *Harness, base int64) *Step {
 		Shown: func() map[string]int {
 			return map[string]int{"first resident got": received(residents[0], message), "second resident got": received(residents[1], message)}
 		},
-		Want: map[string]int{"deliveries": 3}, // the two residents and the manager
+		Want: map[string]int{"deliveries": 2}, // the two residents
 	}
 }
 
