@@ -105,8 +105,16 @@ func New(cfg Config) (*Server, error) {
 		return nil, errors.New("web console: want an http(s) base URL, got " + cfg.BaseURL)
 	}
 	s := &Server{cfg: cfg, secure: u.Scheme == "https", origin: u.Scheme + "://" + u.Host, pages: map[string]*template.Template{}}
-	for _, name := range []string{"overview", "needs", "need", "audit", "login", "message"} {
-		t, err := template.New(name).ParseFS(files, "templates/layout.html", "templates/"+name+".html")
+	names, err := fs.Glob(files, "templates/*.html")
+	if err != nil {
+		return nil, err
+	}
+	for _, path := range names {
+		name := strings.TrimSuffix(strings.TrimPrefix(path, "templates/"), ".html")
+		if name == "layout" {
+			continue
+		}
+		t, err := template.New(name).ParseFS(files, "templates/layout.html", path)
 		if err != nil {
 			return nil, err
 		}
