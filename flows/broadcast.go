@@ -5,7 +5,6 @@ import (
 	"errors"
 	"slices"
 	"strconv"
-	"strings"
 	"time"
 	"unicode/utf16"
 
@@ -298,7 +297,7 @@ func (w *bcWizard) neighborhoodList() List[broadcast, coopbot.Neighborhood] {
 			return []coopbot.Msg{coopbot.M("broadcast.neighborhoods.prompt"), coopbot.M("broadcast.neighborhoods.none")}, nil
 		}
 		return []coopbot.Msg{coopbot.M("broadcast.neighborhoods.prompt"),
-			coopbot.M("broadcast.neighborhoods.chosen", "Names", strings.Join(names, "، ")).WithCount(len(names))}, nil
+			coopbot.M("broadcast.neighborhoods.chosen", "Names", rawList(names)).WithCount(len(names))}, nil
 	}
 	l.Show = func(c *Conv, a *broadcast, n coopbot.Neighborhood) ([]coopbot.Msg, coopbot.Msg) {
 		if slices.Contains(a.Audience.IDs, n.ID) {

@@ -167,7 +167,7 @@ func (w *bcWizard) describe(ctx context.Context, c *Conv, a coopbot.Audience) (c
 				names = append(names, n.Name(c.Lang()))
 			}
 		}
-		return coopbot.M("broadcast.who.neighborhoods", "Names", strings.Join(names, "، ")).WithCount(len(names)), err
+		return coopbot.M("broadcast.who.neighborhoods", "Names", rawList(names)).WithCount(len(names)), err
 	case coopbot.AudienceCooperative:
 		co, err := choice(w.d.Store.AudienceCooperatives)
 		return coopbot.M("broadcast.who.cooperative", "Name", co.Names()), err

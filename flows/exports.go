@@ -157,11 +157,28 @@ func listCell(items []coopbot.Msg) coopbot.Cell {
 	if len(items) == 0 {
 		return coopbot.Cell{}
 	}
+	return coopbot.LabelCell(listOf(items))
+}
+
+// listOf is several items as one list, "a، b، c", with the reader's language's separator.
+func listOf(items []coopbot.Msg) coopbot.Msg {
+	if len(items) == 0 {
+		return coopbot.Raw("")
+	}
 	m := items[len(items)-1]
 	for i := len(items) - 2; i >= 0; i-- {
 		m = coopbot.M("common.list", "First", items[i], "Rest", m)
 	}
-	return coopbot.LabelCell(m)
+	return m
+}
+
+// rawList is listOf for names already in the reader's language.
+func rawList(names []string) coopbot.Msg {
+	items := make([]coopbot.Msg, len(names))
+	for i, n := range names {
+		items[i] = coopbot.Raw(n)
+	}
+	return listOf(items)
 }
 
 // broadcastExport sends the deliveries of the broadcast named by the button, when the

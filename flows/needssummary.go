@@ -60,7 +60,7 @@ func needSummaryText(ctx context.Context, d Deps, lang coopbot.Lang, s *coopbot.
 	if total == 0 {
 		return append(out, coopbot.M("needs.summary.empty")), nil
 	}
-	items := func(prefix string, keys []string, m map[string]int) (string, error) {
+	items := func(prefix string, keys []string, m map[string]int) (coopbot.Msg, error) {
 		var parts []string
 		for _, k := range keys {
 			if m[k] == 0 {
@@ -68,11 +68,11 @@ func needSummaryText(ctx context.Context, d Deps, lang coopbot.Lang, s *coopbot.
 			}
 			label, err := needLabel(d, lang, prefix+k)
 			if err != nil {
-				return "", err
+				return coopbot.Msg{}, err
 			}
 			parts = append(parts, label+" "+text.Number(int64(m[k])))
 		}
-		return strings.Join(parts, "، "), nil
+		return rawList(parts), nil
 	}
 	statuses, categories := needStrings(coopbot.NeedStatuses), needStrings(coopbot.NeedCategories)
 	st, err := items("need.status.", statuses, byStatus)
