@@ -209,3 +209,17 @@ func (p *platform) sendFile(ctx context.Context, chatID int64, r *rendered, capt
 	}
 	return nil
 }
+
+// Download fetches the bytes of a file someone sent, from the platform that holds it (the
+// web console shows a report's attachments this way: a file id means nothing to a
+// browser).
+func (b *Bot) Download(ctx context.Context, f coopbot.File) ([]byte, error) {
+	if !f.Valid() {
+		return nil, &coopbot.Error{Code: coopbot.EInvalid, Err: fmt.Errorf("download: not a file")}
+	}
+	p := b.platforms[f.Platform]
+	if p == nil {
+		return nil, &coopbot.Error{Code: coopbot.EUnavailable, Err: fmt.Errorf("download: %s is not connected", f.Platform)}
+	}
+	return p.download(ctx, f.ID)
+}

@@ -43,6 +43,28 @@ func Files(t coopbot.Table, render Render) ([]coopbot.Document, error) {
 	return []coopbot.Document{{Name: name + ".xlsx", Data: x}, {Name: name + ".csv", Data: c}}, nil
 }
 
+// File writes t in one format, "xlsx" or "csv", named t.Name plus the extension (a
+// download from the web console takes one file, not both).
+func File(t coopbot.Table, render Render, format string) (coopbot.Document, error) {
+	s, err := resolve(t, render)
+	if err != nil {
+		return coopbot.Document{}, err
+	}
+	var data []byte
+	switch format {
+	case "xlsx":
+		data, err = XLSX(s)
+	case "csv":
+		data, err = CSV(s)
+	default:
+		return coopbot.Document{}, fmt.Errorf("export: unknown format %q", format)
+	}
+	if err != nil {
+		return coopbot.Document{}, err
+	}
+	return coopbot.Document{Name: fileName(t.Name) + "." + format, Data: data}, nil
+}
+
 // Sheet is a Table in words: headers and labels rendered, values typed.
 type Sheet struct {
 	Title   string

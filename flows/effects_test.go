@@ -101,8 +101,10 @@ func TestCommittedStepsHappenOnceWhenTheirReplyFails(t *testing.T) {
 						t.Fatal("no reply failed")
 					}
 					// A 429 pauses the bot's sending for its retry_after, so with every step of the
-					// deployment answered 429 a broadcast reaches its audience later: wait long enough.
-					deadline := time.Now().Add(3 * chattest.Wait)
+					// deployment answered 429 (about forty steps, each pausing the platform for a
+					// second, overlapping) a broadcast reaches its audience later: wait long enough
+					// (a busy CI machine once took more than 30 s).
+					deadline := time.Now().Add(6 * chattest.Wait)
 					for step.Check() != "" && time.Now().Before(deadline) {
 						time.Sleep(20 * time.Millisecond)
 					}

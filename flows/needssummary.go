@@ -325,15 +325,21 @@ var needColumns = []coopbot.Column{
 	{Header: coopbot.M("needs.csv.reporter"), Kind: coopbot.ColText},
 }
 
-// needTable is the export of reports: neighborhoods, categories, urgencies and statuses
-// in the reader's language, days in the Jalali calendar (Tehran).
+// needTable is the export of reports in the reader's language.
 func needTable(ctx context.Context, d Deps, lang coopbot.Lang, rows []coopbot.NeedReport) (*coopbot.Table, error) {
 	all, err := d.Store.Neighborhoods(ctx)
 	if err != nil {
 		return nil, err
 	}
+	return NeedTable(lang, all, rows), nil
+}
+
+// NeedTable is the export of need reports, the chat's and the web console's:
+// neighborhoods, categories, urgencies and statuses in the reader's language, days in the
+// Jalali calendar (Tehran).
+func NeedTable(lang coopbot.Lang, nbhs []coopbot.Neighborhood, rows []coopbot.NeedReport) *coopbot.Table {
 	names := map[int64]string{}
-	for _, n := range all {
+	for _, n := range nbhs {
 		names[n.ID] = n.Name(lang)
 	}
 	t := &coopbot.Table{Sheet: coopbot.M("needs.export.sheet"), Columns: needColumns}
@@ -351,5 +357,5 @@ func needTable(ctx context.Context, d Deps, lang coopbot.Lang, rows []coopbot.Ne
 			coopbot.TextCell(r.ReporterName),
 		})
 	}
-	return t, nil
+	return t
 }

@@ -159,26 +159,41 @@ type needsData struct {
 	Nbhs        []coopbot.Neighborhood // the neighborhood filter: office staff only
 	Prev, Next  string                 // links to the neighboring pages, "" when none
 	First       int                    // the number of the first row shown
+	// The export of the filtered list: the days from–to as typed (Jalali) and what was
+	// wrong with them.
+	From, To    string
+	ExportError string
 }
 
 func (s *Server) needs(w http.ResponseWriter, q *req) error {
-	ctx := q.r.Context()
 	if q.staff == nil {
-		return s.denied(ctx, q, "need_list", "", nil)
+		return s.denied(q.r.Context(), q, "need_list", "", nil)
 	}
+	d, f, err := s.needFilter(q)
+	if err != nil {
+		return err
+	}
+	return s.needList(w, q, d, f, http.StatusOK)
+}
+
+// needFilter reads the list's filters from the address: a manager's list is their
+// neighborhood's whatever the address says.
+func (s *Server) needFilter(q *req) (*needsData, coopbot.NeedFilter, error) {
 	v := q.r.URL.Query()
-	d := needsData{Status: v.Get("status"), Cat: v.Get("cat"), Sort: v.Get("sort"), Page: 1,
+	d := &needsData{Status: v.Get("status"), Cat: v.Get("cat"), Sort: v.Get("sort"), Page: 1,
+		From: text.Clean(v.Get("from")), To: text.Clean(v.Get("to")),
 		Statuses: coopbot.NeedStatuses, Cats: coopbot.NeedCategories, Sorts: coopbot.NeedSorts}
 	var f coopbot.NeedFilter
+	bad := refuse(http.StatusBadRequest, "console.error.bad_request")
 	if d.Status != "" {
 		if !coopbot.NeedStatus(d.Status).Valid() {
-			return refuse(http.StatusBadRequest, "console.error.bad_request")
+			return nil, f, bad
 		}
 		f.Statuses = []coopbot.NeedStatus{coopbot.NeedStatus(d.Status)}
 	}
 	if d.Cat != "" {
 		if !coopbot.NeedCategory(d.Cat).Valid() {
-			return refuse(http.StatusBadRequest, "console.error.bad_request")
+			return nil, f, bad
 		}
 		f.Category = coopbot.NeedCategory(d.Cat)
 	}
@@ -186,12 +201,12 @@ func (s *Server) needs(w http.ResponseWriter, q *req) error {
 		d.Sort = string(coopbot.NeedByUrgency)
 	}
 	if !coopbot.NeedSort(d.Sort).Valid() {
-		return refuse(http.StatusBadRequest, "console.error.bad_request")
+		return nil, f, bad
 	}
 	if p := v.Get("page"); p != "" {
 		n, err := strconv.Atoi(p)
 		if err != nil || n < 1 || n > 100000 {
-			return refuse(http.StatusBadRequest, "console.error.bad_request")
+			return nil, f, bad
 		}
 		d.Page = n
 	}
@@ -199,7 +214,7 @@ func (s *Server) needs(w http.ResponseWriter, q *req) error {
 		if n := v.Get("nbh"); n != "" {
 			id, err := strconv.ParseInt(n, 10, 64)
 			if err != nil || !slices.ContainsFunc(q.nbhs, func(x coopbot.Neighborhood) bool { return x.ID == id }) {
-				return refuse(http.StatusBadRequest, "console.error.bad_request")
+				return nil, f, bad
 			}
 			d.Nbh = id
 		}
@@ -207,11 +222,15 @@ func (s *Server) needs(w http.ResponseWriter, q *req) error {
 		l := &words{s: s, lang: q.lang, nbhs: q.nbhs}
 		text.SortFunc(text.Lang(q.lang), d.Nbhs, func(n coopbot.Neighborhood) string { return l.Nbh(n.ID) })
 	} else {
-		// A manager's list is their neighborhood's, whatever the address says.
 		d.Nbh = q.staff.NeighborhoodID
 	}
 	f.Neighborhood = d.Nbh
-	list, total, err := s.cfg.Store.NeedList(ctx, q.staff, f, coopbot.NeedSort(d.Sort), (d.Page-1)*needsPerPage, needsPerPage)
+	return d, f, nil
+}
+
+// needList shows a page of the filtered list.
+func (s *Server) needList(w http.ResponseWriter, q *req, d *needsData, f coopbot.NeedFilter, code int) error {
+	list, total, err := s.cfg.Store.NeedList(q.r.Context(), q.staff, f, coopbot.NeedSort(d.Sort), (d.Page-1)*needsPerPage, needsPerPage)
 	if err != nil {
 		return err
 	}
@@ -237,7 +256,7 @@ func (s *Server) needs(w http.ResponseWriter, q *req) error {
 	if d.Page < d.Pages {
 		d.Next = link(d.Page + 1)
 	}
-	s.render(w, q.r, q, http.StatusOK, "needs", d)
+	s.render(w, q.r, q, code, "needs", d)
 	return nil
 }
 

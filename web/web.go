@@ -52,6 +52,7 @@ type Store interface {
 	NeedCounts(ctx context.Context, s *coopbot.Staff) ([]coopbot.NeedCount, error)
 	NeedList(ctx context.Context, s *coopbot.Staff, f coopbot.NeedFilter, sort coopbot.NeedSort, offset, limit int) ([]coopbot.NeedReport, int, error)
 	NeedCard(ctx context.Context, s *coopbot.Staff, f coopbot.NeedFilter, id int64) (coopbot.NeedCard, error)
+	NeedExport(ctx context.Context, s *coopbot.Staff, from, to time.Time) ([]coopbot.NeedReport, error)
 	ChangeNeedStatus(ctx context.Context, s *coopbot.Staff, ch coopbot.NeedChange) (*coopbot.NeedReport, error)
 	AuditLog(ctx context.Context, actorID int64, f coopbot.AuditFilter, offset, limit int) ([]coopbot.AuditEntry, int, error)
 	AuditActions(ctx context.Context, actorID int64) ([]string, error)
@@ -69,7 +70,9 @@ type Config struct {
 	// BaseURL is the console's public base URL (WEB_BASE_URL): the cookie is Secure when
 	// it is https, and a form posted from any other origin is refused.
 	BaseURL string
-	Log     *slog.Logger
+	// Files fetches a report's photos and documents from the platform they were sent on.
+	Files Files
+	Log   *slog.Logger
 }
 
 // Server is the console.
@@ -130,7 +133,9 @@ func New(cfg Config) (*Server, error) {
 	m.HandleFunc("POST /login", s.login)
 	m.HandleFunc("GET /{$}", s.page(s.overview))
 	m.HandleFunc("GET /needs", s.page(s.needs))
+	m.HandleFunc("GET /needs/export", s.page(s.needsExport))
 	m.HandleFunc("GET /needs/{id}", s.page(s.need))
+	m.HandleFunc("GET /needs/{id}/files/{n}", s.page(s.attachment))
 	m.HandleFunc("POST /needs/{id}/status", s.page(s.needStatus))
 	m.HandleFunc("GET /audit", s.page(s.audit))
 	m.HandleFunc("POST /lang", s.page(s.lang))

@@ -72,17 +72,17 @@ func New(cfg Config) (*App, error) {
 		}
 	})
 	a := &App{cfg: cfg}
+	a.Engine = flows.New(flows.Deps{Store: db, Labels: cfg.Catalog, Log: log, ConsoleURL: strings.TrimRight(cfg.ConsoleURL, "/"), Office: cfg.Office})
+	a.Notices = flows.NewNotices(db)
+	a.Limiter = rdb.RateLimiter(cfg.Rates)
+	a.Bot = a.NewBot(cfg.Bot)
 	if cfg.ConsoleURL != "" {
-		c, err := web.New(web.Config{Store: db, Labels: cfg.Catalog, BaseURL: cfg.ConsoleURL, Log: log})
+		c, err := web.New(web.Config{Store: db, Labels: cfg.Catalog, BaseURL: cfg.ConsoleURL, Files: a.Bot, Log: log})
 		if err != nil {
 			return nil, err
 		}
 		a.Console = c
 	}
-	a.Engine = flows.New(flows.Deps{Store: db, Labels: cfg.Catalog, Log: log, ConsoleURL: strings.TrimRight(cfg.ConsoleURL, "/"), Office: cfg.Office})
-	a.Notices = flows.NewNotices(db)
-	a.Limiter = rdb.RateLimiter(cfg.Rates)
-	a.Bot = a.NewBot(cfg.Bot)
 	return a, nil
 }
 

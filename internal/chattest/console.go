@@ -4,6 +4,7 @@ import (
 	"regexp"
 
 	"coopbot"
+	"coopbot/emulator"
 	"coopbot/text"
 )
 
@@ -72,4 +73,30 @@ func consoleLinkSent(h *Harness, base int64) *Step {
 			}
 		},
 	}
+}
+
+// ReportNeedWithFiles reports like ReportNeed, sending each attachment (a photo or a
+// document the resident's messenger uploads) at the attachments question; it returns
+// the report's id.
+func (u *User) ReportNeedWithFiles(description string, attach ...func(*emulator.User)) int64 {
+	u.h.T.Helper()
+	u.Press("need.menu.report")
+	u.Fill("need.review.title", map[string]func(){
+		"need.category.prompt":    func() { u.Press("need.cat.health") },
+		"need.household.prompt":   func() { u.PressLabel(text.FaDigits("3")) },
+		"need.description.prompt": func() { u.Send(description) },
+		"need.urgency.prompt":     func() { u.Press("need.urgency.urgent") },
+		"need.location.prompt":    func() { u.Send(u.Text("need.location.skip")) },
+		"need.attach.prompt": func() {
+			for _, a := range attach {
+				a(u.E)
+				u.SeesLike("need.attach.count")
+			}
+			u.Press("need.attach.done")
+		},
+		"need.consent.prompt": func() { u.Press("need.consent.yes") },
+	})
+	u.Press("need.review.submit")
+	u.SeesLike("need.submitted")
+	return int64(u.h.count(`SELECT max(id) FROM need_reports WHERE resident_id = $1`, u.ResidentID()))
 }
