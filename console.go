@@ -40,6 +40,17 @@ type ResidentsCount struct {
 	N            int
 }
 
+// WeekActivity is what happened in one week (Saturday to Friday, Tehran) within a staff
+// scope: residents who signed up, need reports, membership requests and training
+// sign-ups.
+type WeekActivity struct {
+	Start       time.Time // Saturday 00:00, Tehran
+	Residents   int
+	Needs       int
+	Joins       int
+	Enrollments int
+}
+
 // PendingJoins is how many membership requests of a cooperative wait for a decision.
 type PendingJoins struct {
 	Cooperative Cooperative

@@ -5,10 +5,13 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"errors"
+	"fmt"
 	"strconv"
 	"strings"
+	"time"
 
 	"coopbot"
+	"coopbot/text"
 
 	"github.com/jackc/pgx/v5"
 )
@@ -322,4 +325,48 @@ func (db *DB) AuditActions(ctx context.Context, actorID int64) ([]string, error)
 	}
 	list, err := pgx.CollectRows(rows, pgx.RowTo[string])
 	return list, wrap(err, "audit actions")
+}
+
+// WeeklyActivity counts, for each of the weeks weeks ending with the one that holds now
+// (weeks start on Saturday, Tehran), the residents who signed up, the need reports, the
+// membership requests and the training sign-ups within the staff scope, oldest week
+// first.
+func (db *DB) WeeklyActivity(ctx context.Context, s *coopbot.Staff, now time.Time, weeks int) ([]coopbot.WeekActivity, error) {
+	scope, err := needScope(s)
+	if err != nil {
+		return nil, err
+	}
+	if weeks < 1 || weeks > 104 {
+		return nil, &coopbot.Error{Code: coopbot.EInvalid, Err: fmt.Errorf("weekly activity: %d weeks", weeks)}
+	}
+	local := now.In(text.Tehran)
+	day := time.Date(local.Year(), local.Month(), local.Day(), 0, 0, 0, 0, text.Tehran)
+	// Go's Saturday is 6: days since the last Saturday.
+	first := day.AddDate(0, 0, -((int(day.Weekday())+1)%7)-7*(weeks-1))
+	starts := make([]time.Time, weeks+1)
+	for i := range starts {
+		starts[i] = first.AddDate(0, 0, 7*i)
+	}
+	rows, err := db.Pool.Query(ctx, `
+		WITH w AS (SELECT s AS since, lead(s) OVER (ORDER BY s) AS until FROM unnest($2::timestamptz[]) s)
+		SELECT w.since,
+			(SELECT count(*) FROM residents r WHERE r.erased_at IS NULL AND r.created_at >= w.since AND r.created_at < w.until
+				AND ($1::bigint IS NULL OR r.neighborhood_id = $1)),
+			(SELECT count(*) FROM need_reports n WHERE n.created_at >= w.since AND n.created_at < w.until
+				AND ($1::bigint IS NULL OR n.neighborhood_id = $1)),
+			(SELECT count(*) FROM join_requests j JOIN cooperatives c ON c.id = j.cooperative_id
+				WHERE j.created_at >= w.since AND j.created_at < w.until AND ($1::bigint IS NULL OR c.neighborhood_id = $1)),
+			(SELECT count(*) FROM training_enrollments e JOIN trainings t ON t.id = e.training_id
+				WHERE e.created_at >= w.since AND e.created_at < w.until AND ($1::bigint IS NULL OR t.neighborhood_id = $1))
+		FROM w WHERE w.until IS NOT NULL ORDER BY w.since`, scope, starts)
+	if err != nil {
+		return nil, wrap(err, "weekly activity")
+	}
+	list, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (coopbot.WeekActivity, error) {
+		var a coopbot.WeekActivity
+		err := row.Scan(&a.Start, &a.Residents, &a.Needs, &a.Joins, &a.Enrollments)
+		a.Start = a.Start.In(text.Tehran)
+		return a, err
+	})
+	return list, wrap(err, "weekly activity")
 }

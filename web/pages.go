@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"slices"
 	"strconv"
+	"time"
 	"unicode/utf8"
 
 	"coopbot"
@@ -21,7 +22,24 @@ type overviewData struct {
 	JoinTotal int
 	Heat      *heat
 	Cats      *chart
+	Trainings []trainingFill
+	Fill      *chart
+	Weeks     []coopbot.WeekActivity
+	Trends    []*columns
 }
+
+// trainingFill is an upcoming training with its seats taken as a share of its capacity.
+type trainingFill struct {
+	T       coopbot.Training
+	Percent int
+}
+
+// overviewTrainings is how many upcoming trainings the overview shows; overviewWeeks how
+// many weeks its trends go back.
+const (
+	overviewTrainings = 10
+	overviewWeeks     = 12
+)
 
 func (s *Server) overview(w http.ResponseWriter, q *req) error {
 	ctx := q.r.Context()
@@ -62,9 +80,86 @@ func (s *Server) overview(w http.ResponseWriter, q *req) error {
 			cats = append(cats, bar{Label: name, N: d.Heat.ColTotals[i]})
 		}
 		d.Cats = newChart(cats)
+		if err := s.overviewTrainings(q, l, &d); err != nil {
+			return err
+		}
+		if err := s.overviewTrends(q, l, &d); err != nil {
+			return err
+		}
 	}
 	s.render(w, q.r, q, http.StatusOK, "overview", d)
 	return nil
+}
+
+// overviewTrainings fills the soonest upcoming trainings of the scope and how full they are.
+func (s *Server) overviewTrainings(q *req, l *words, d *overviewData) error {
+	scope := int64(0)
+	if !q.office() {
+		scope = q.staff.NeighborhoodID
+	}
+	list, _, err := s.cfg.Store.StaffTrainings(q.r.Context(), scope, 0, 3*overviewTrainings)
+	if err != nil {
+		return err
+	}
+	now := time.Now()
+	var bars []bar
+	for _, t := range list {
+		if t.Status != coopbot.TrainingPublished || !t.StartsAt.After(now) || len(d.Trainings) == overviewTrainings {
+			continue
+		}
+		f := trainingFill{T: t}
+		if t.Capacity > 0 {
+			f.Percent = t.SeatsTaken * 100 / t.Capacity
+		}
+		d.Trainings = append(d.Trainings, f)
+		bars = append(bars, bar{Label: truncateLabel(t.Title(q.lang)), N: f.Percent, Num: text.Number(int64(f.Percent)) + "٪"})
+	}
+	if len(bars) > 0 {
+		d.Fill = newScaledChart(bars, 100)
+	}
+	return nil
+}
+
+// overviewTrends fills the weekly counts of the last weeks and a column chart of each.
+func (s *Server) overviewTrends(q *req, l *words, d *overviewData) error {
+	weeks, err := s.cfg.Store.WeeklyActivity(q.r.Context(), q.staff, time.Now(), overviewWeeks)
+	if err != nil {
+		return err
+	}
+	d.Weeks = weeks
+	series := []struct {
+		title string
+		n     func(coopbot.WeekActivity) int
+	}{
+		{"console.trend.residents", func(a coopbot.WeekActivity) int { return a.Residents }},
+		{"console.trend.needs", func(a coopbot.WeekActivity) int { return a.Needs }},
+		{"console.trend.joins", func(a coopbot.WeekActivity) int { return a.Joins }},
+		{"console.trend.enrollments", func(a coopbot.WeekActivity) int { return a.Enrollments }},
+	}
+	for _, se := range series {
+		title, err := l.T(se.title)
+		if err != nil {
+			return err
+		}
+		var cols []column
+		for _, w := range weeks {
+			// The week's Saturday as Jalali month/day under its column.
+			j := text.JalaliOf(w.Start)
+			cols = append(cols, column{Label: text.Number(int64(j.Month)) + "/" + text.Number(int64(j.Day)), N: se.n(w)})
+		}
+		d.Trends = append(d.Trends, newColumns(title, cols))
+	}
+	return nil
+}
+
+// truncateLabel shortens a chart label that would run into its bar.
+func truncateLabel(s string) string {
+	const most = 24
+	if utf8.RuneCountInString(s) <= most {
+		return s
+	}
+	r := []rune(s)
+	return string(r[:most-1]) + "…"
 }
 
 // heat is the table of need reports by neighborhood (rows) and category (columns), each

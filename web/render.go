@@ -54,6 +54,9 @@ func (l *words) Num64(n int64) string { return text.Number(n) }
 // Phone shows a phone number as one unbroken run of digits.
 func (l *words) Phone(e164 string) string { return text.Phone(e164) }
 
+// TrainingTitle is a training's title in the reader's language.
+func (l *words) TrainingTitle(t coopbot.Training) string { return t.Title(l.lang) }
+
 // Inc is i+1: the place of the i-th item (from 0) counted from 1.
 func (l *words) Inc(i int) int { return i + 1 }
 

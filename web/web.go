@@ -50,6 +50,8 @@ type Store interface {
 	ResidentsByNeighborhood(ctx context.Context, s *coopbot.Staff) ([]coopbot.ResidentsCount, error)
 	PendingJoinCounts(ctx context.Context, actorID int64) ([]coopbot.PendingJoins, error)
 	NeedCounts(ctx context.Context, s *coopbot.Staff) ([]coopbot.NeedCount, error)
+	WeeklyActivity(ctx context.Context, s *coopbot.Staff, now time.Time, weeks int) ([]coopbot.WeekActivity, error)
+	StaffTrainings(ctx context.Context, scope int64, offset, limit int) ([]coopbot.Training, int, error)
 	NeedList(ctx context.Context, s *coopbot.Staff, f coopbot.NeedFilter, sort coopbot.NeedSort, offset, limit int) ([]coopbot.NeedReport, int, error)
 	NeedCard(ctx context.Context, s *coopbot.Staff, f coopbot.NeedFilter, id int64) (coopbot.NeedCard, error)
 	NeedExport(ctx context.Context, s *coopbot.Staff, from, to time.Time) ([]coopbot.NeedReport, error)

@@ -100,3 +100,12 @@ func (u *User) ReportNeedWithFiles(description string, attach ...func(*emulator.
 	u.SeesLike("need.submitted")
 	return int64(u.h.count(`SELECT max(id) FROM need_reports WHERE resident_id = $1`, u.ResidentID()))
 }
+
+// Training publishes a training of the office in a neighborhood, days from now at 10:00.
+func (h *Harness) Training(nbh int64, title string, capacity, days int) *coopbot.Training {
+	h.T.Helper()
+	return h.training(nbh, title, capacity, days)
+}
+
+// SignUp enrols a resident in a training in the store.
+func (h *Harness) SignUp(training, resident int64) { h.T.Helper(); h.signUp(training, resident) }
