@@ -1,7 +1,9 @@
 // Package redis keeps what coopbot may lose: conversation state (one JSON value per chat
 // and user, with a TTL), the ids of recently handled updates (duplicate markers) and the
 // per-chat locks that keep one chat's updates in order across instances. It is the only
-// package that imports go-redis. One update costs two round trips: Begin and Commit.
+// package that imports go-redis. One update costs two script calls, Begin and Commit; the
+// calls of conversations handled at the same time share pipelines (batch.go), so under
+// load an update costs less than two round trips.
 package redis
 
 import (
@@ -45,6 +47,7 @@ type Client struct {
 	o     Options
 	aead  cipher.AEAD
 	trips atomic.Int64
+	batch *batcher // the turns' script calls, pipelined under load
 }
 
 // Open connects to Redis at url ("redis://127.0.0.1:6379/0").
@@ -91,6 +94,7 @@ func Open(url string, o Options) (*Client, error) {
 	}
 	c := &Client{rdb: goredis.NewClient(opt), o: o, aead: aead}
 	c.rdb.AddHook(roundTrips{&c.trips})
+	c.batch = newBatcher(c.rdb)
 	return c, nil
 }
 
@@ -135,7 +139,10 @@ func (c *Client) open(sealed []byte) ([]byte, error) {
 }
 
 // Close closes the connection pool.
-func (c *Client) Close() error { return c.rdb.Close() }
+func (c *Client) Close() error {
+	c.batch.close()
+	return c.rdb.Close()
+}
 
 // Ping checks that Redis answers.
 func (c *Client) Ping(ctx context.Context) error { return wrap(c.rdb.Ping(ctx).Err(), "ping") }
@@ -279,7 +286,7 @@ func (c *Client) Begin(ctx context.Context, p coopbot.Platform, chatID, userID, 
 }
 
 func (c *Client) begin(ctx context.Context, t *Turn) error {
-	res, err := begin.Run(ctx, c.rdb, []string{t.key, t.lock, t.flood}, t.token,
+	res, err := c.batch.run(ctx, begin, []string{t.key, t.lock, t.flood}, t.token,
 		c.o.LockTTL.Milliseconds(), c.o.FloodWindow.Milliseconds(), t.updateID, c.o.Seen, c.o.StateTTL.Milliseconds()).Slice()
 	if errors.Is(err, goredis.Nil) {
 		return errBusy
@@ -315,7 +322,7 @@ func (c *Client) begin(ctx context.Context, t *Turn) error {
 // LockTTL): nothing was saved.
 func (t *Turn) Commit(ctx context.Context, state []byte) (bool, error) {
 	c := t.c
-	n, err := commit.Run(ctx, c.rdb, []string{t.key, t.lock, c.active()}, t.token, c.seal(state), t.seenWith(),
+	n, err := c.batch.run(ctx, commit, []string{t.key, t.lock, c.active()}, t.token, c.seal(state), t.seenWith(),
 		c.o.StateTTL.Milliseconds(), time.Now().UnixMilli(), t.id).Int()
 	if err != nil {
 		return false, wrap(err, "commit turn")
@@ -328,7 +335,7 @@ func (t *Turn) Commit(ctx context.Context, state []byte) (bool, error) {
 // lock. It reports false when the lock had expired: nothing was changed.
 func (t *Turn) Forget(ctx context.Context) (bool, error) {
 	c := t.c
-	n, err := forget.Run(ctx, c.rdb, []string{t.key, t.lock, c.active()}, t.token, t.seenWith(),
+	n, err := c.batch.run(ctx, forget, []string{t.key, t.lock, c.active()}, t.token, t.seenWith(),
 		c.o.StateTTL.Milliseconds(), t.id).Int()
 	if err != nil {
 		return false, wrap(err, "forget conversation")

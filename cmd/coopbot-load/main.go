@@ -75,6 +75,8 @@ type options struct {
 	durationSet, usersSet                  bool
 	mode, bin, nullBin, adminURL, redisURL string
 	nullbot, chaos, keep                   bool
+	profile                                string
+	profileFor                             time.Duration
 }
 
 func parse(args []string) (options, error) {
@@ -97,6 +99,8 @@ func parse(args []string) (options, error) {
 	fs.StringVar(&o.adminURL, "database-url", "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable", "Postgres admin URL; a database coopbot_load is created anew")
 	fs.StringVar(&o.redisURL, "redis-url", "redis://127.0.0.1:6379/0", "Redis")
 	fs.BoolVar(&o.keep, "v", false, "show the bots' logs")
+	fs.StringVar(&o.profile, "cpuprofile", "", "join: write a CPU profile of the first coopbot instance, taken over the start of each measured phase, to this file")
+	fs.DurationVar(&o.profileFor, "cpuprofile-for", 10*time.Second, "how long the CPU profile runs")
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
@@ -179,6 +183,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	defer bot.close()
 	bot.dbURL = dbURL
+	bot.profile, bot.profileFor = o.profile, o.profileFor
 	targets := []*target{bot}
 	if o.nullbot {
 		null, err := newTarget(ctx, "nullbot", o.nullBin, nil, "polling", o.instances, o.keep, stderr)

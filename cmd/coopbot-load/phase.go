@@ -122,7 +122,16 @@ func joinPhase(ctx context.Context, t *target, j joinRun) (figures, outcome, err
 	}
 	t.lat.reset()
 	t.taken.reset()
+	profiled := make(chan error, 1)
+	if t.profile != "" {
+		go func() { profiled <- t.cpuProfile(ctx, t.profile, t.profileFor) }()
+	} else {
+		profiled <- nil
+	}
 	out, elapsed := j.walkAll(ctx, t)
+	if err := <-profiled; err != nil {
+		fmt.Fprintln(t.stderr, "coopbot-load:", err)
+	}
 	after, err := t.measure(ctx)
 	if err != nil {
 		return figures{}, out, err

@@ -41,6 +41,10 @@ type target struct {
 	verbose bool
 	stderr  io.Writer
 	mu      sync.Mutex // guards bots while chaos replaces them
+	// profile, when set, is where a CPU profile of the first instance is written, taken
+	// over the first profileFor of each measured phase (the file of the last phase stays).
+	profile    string
+	profileFor time.Duration
 }
 
 // replyMethods write to a chat: the first of them after an update is its reply.
@@ -388,4 +392,31 @@ func since(before, after sample) figures {
 		f.xacts = after.xacts - before.xacts
 	}
 	return f
+}
+
+// cpuProfile takes a CPU profile of the first instance over d (its /debug/pprof on the
+// private metrics address) and writes it to path.
+func (t *target) cpuProfile(ctx context.Context, path string, d time.Duration) error {
+	bots := t.instances()
+	if len(bots) == 0 {
+		return errors.New("cpu profile: no instance")
+	}
+	u := fmt.Sprintf("%s/debug/pprof/profile?seconds=%d", bots[0].metrics, max(1, int(d.Seconds())))
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+	if err != nil {
+		return err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return fmt.Errorf("cpu profile: %w", err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("cpu profile: %s", resp.Status)
+	}
+	data, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return fmt.Errorf("cpu profile: %w", err)
+	}
+	return os.WriteFile(path, data, 0o644)
 }
