@@ -4,7 +4,7 @@ import (
 	"context"
 	"mime"
 	"net/http"
-		"strconv"
+	"strconv"
 	"strings"
 	"time"
 
