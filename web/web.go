@@ -58,6 +58,8 @@ type Store interface {
 	ChangeNeedStatus(ctx context.Context, s *coopbot.Staff, ch coopbot.NeedChange) (*coopbot.NeedReport, error)
 	AuditLog(ctx context.Context, actorID int64, f coopbot.AuditFilter, offset, limit int) ([]coopbot.AuditEntry, int, error)
 	AuditActions(ctx context.Context, actorID int64) ([]string, error)
+
+	peopleStore
 }
 
 // Labels renders message IDs in a language (locales.Catalog).
@@ -142,6 +144,15 @@ func New(cfg Config) (*Server, error) {
 	m.HandleFunc("GET /audit", s.page(s.audit))
 	m.HandleFunc("POST /lang", s.page(s.lang))
 	m.HandleFunc("POST /logout", s.page(s.logout))
+	m.HandleFunc("GET /people", s.page(s.people))
+	m.HandleFunc("POST /people/staff/{id}/revoke", s.page(s.revokeStaff))
+	m.HandleFunc("POST /people/coops/{coop}/admins/{id}/revoke", s.page(s.revokeCoopAdmin))
+	m.HandleFunc("POST /people/invites/{id}/revoke", s.page(s.revokeInvite))
+	m.HandleFunc("GET /people/find", s.page(s.findPage))
+	m.HandleFunc("POST /people/find", s.page(s.find))
+	m.HandleFunc("POST /people/{id}/manager", s.page(s.grantManager))
+	m.HandleFunc("POST /people/invite", s.page(s.createInvite))
+	m.HandleFunc("GET /people/invite", s.page(s.inviteBack))
 	s.mux = m
 	return s, nil
 }
