@@ -55,6 +55,7 @@ type Store interface {
 	ChangeNeedStatus(ctx context.Context, s *coopbot.Staff, ch coopbot.NeedChange) (*coopbot.NeedReport, error)
 	AuditLog(ctx context.Context, actorID int64, f coopbot.AuditFilter, offset, limit int) ([]coopbot.AuditEntry, int, error)
 	AuditActions(ctx context.Context, actorID int64) ([]string, error)
+	joinStore
 }
 
 // Labels renders message IDs in a language (locales.Catalog).
@@ -135,6 +136,10 @@ func New(cfg Config) (*Server, error) {
 	m.HandleFunc("GET /audit", s.page(s.audit))
 	m.HandleFunc("POST /lang", s.page(s.lang))
 	m.HandleFunc("POST /logout", s.page(s.logout))
+	m.HandleFunc("GET /joins", s.page(s.joins))
+	m.HandleFunc("GET /joins/export", s.page(s.joinExport))
+	m.HandleFunc("GET /joins/{id}", s.page(s.join))
+	m.HandleFunc("POST /joins/{id}/decide", s.page(s.joinDecide))
 	s.mux = m
 	return s, nil
 }
