@@ -338,3 +338,89 @@ func TestJoinExportInConsole(t *testing.T) {
 		t.Errorf("an unknown format: %d, want 400", c)
 	}
 }
+
+// Each person lists what they may decide on: office staff every cooperative's requests,
+// a neighborhood manager their neighborhood's, a cooperative's admin their cooperative's.
+// Requests past their reminder are marked (⏰, as in the chat) and listed first, their
+// cooperative first; decided requests follow under their status.
+func TestJoinListOverdueFirstByScope(t *testing.T) {
+	t.Parallel()
+	h := chattest.New(t, chattest.Options{Admins: chattest.Staff(7801)})
+	nbhA, nbhB := h.Neighborhood("باغمیشه"), h.Neighborhood("خیابان")
+	a1 := h.Cooperative(nbhA, "تعاونی الف میز کار باغمیشه")
+	a2 := h.Cooperative(nbhA, "تعاونی ب میز کار باغمیشه")
+	b1 := h.Cooperative(nbhB, "تعاونی میز کار خیابان")
+	s := h.User(7801)
+	s.Onboard("باغمیشه")
+	m := h.User(7802)
+	m.Onboard("باغمیشه")
+	m.Manager(nbhA)
+	ad := h.User(7803)
+	ad.Onboard("باغمیشه")
+	ad.CoopAdmin(a1)
+	var ids []int64
+	for i, c := range []int64{a2, a1, a1, b1} {
+		u := h.User(int64(7810 + i))
+		u.Onboard("باغمیشه")
+		ids = append(ids, applies(t, h, u.ResidentID(), c, "متقاضی "+strconv.Itoa(i+1), "00"+strconv.Itoa(12345670+i)))
+	}
+	inA2, newA1, oldA1, inB1 := ids[0], ids[1], ids[2], ids[3]
+	// The last request to a1 was sent ten days ago: past its reminder.
+	if _, err := h.DB.Pool.Exec(context.Background(), `UPDATE join_requests SET created_at = now() - interval '10 days' WHERE id = $1`, oldA1); err != nil {
+		t.Fatal(err)
+	}
+	href := func(id int64) string { return `href="/joins/` + strconv.FormatInt(id, 10) + `"` }
+	at := func(page string, id int64) int { return strings.Index(page, href(id)) }
+
+	mb := newBrowser(t, h)
+	mb.signIn(m.ConsoleLink())
+	code, page := mb.get("/joins")
+	if code != http.StatusOK || at(page, inA2) < 0 || at(page, newA1) < 0 || at(page, oldA1) < 0 || at(page, inB1) >= 0 {
+		t.Fatalf("the manager's list (%d) should hold their neighborhood's three requests:\n%s", code, page)
+	}
+	if !(at(page, oldA1) < at(page, newA1) && at(page, newA1) < at(page, inA2)) {
+		t.Errorf("the overdue request and its cooperative are not first: %d, %d, %d", at(page, oldA1), at(page, newA1), at(page, inA2))
+	}
+	row := page[at(page, oldA1):]
+	row = row[:strings.Index(row, "</tr>")]
+	if !strings.Contains(row, "⏰") || !strings.Contains(row, mb.text(coopbot.Persian, "console.joins.overdue")) ||
+		!strings.Contains(row, mb.text(coopbot.Persian, "console.joins.waiting", "Days", "۱۰")) {
+		t.Errorf("the overdue request is not marked: %s", row)
+	}
+	if !strings.Contains(page, mb.text(coopbot.Persian, "coop.pending.overdue", "Count", "۱")) {
+		t.Errorf("the cooperative does not say how many are overdue")
+	}
+	newRow := page[at(page, newA1):]
+	if newRow = newRow[:strings.Index(newRow, "</tr>")]; strings.Contains(newRow, "⏰") {
+		t.Errorf("a request on time is marked overdue: %s", newRow)
+	}
+
+	sb := newBrowser(t, h)
+	sb.signIn(s.ConsoleLink())
+	if _, page := sb.get("/joins"); at(page, inB1) < 0 || at(page, inA2) < 0 {
+		t.Errorf("office staff do not see every cooperative's requests:\n%s", page)
+	}
+	ab := newBrowser(t, h)
+	ab.signIn(ad.ConsoleLink())
+	if _, page := ab.get("/joins"); at(page, oldA1) < 0 || at(page, newA1) < 0 || at(page, inA2) >= 0 || at(page, inB1) >= 0 {
+		t.Errorf("the admin's list holds other cooperatives' requests:\n%s", page)
+	}
+
+	// Decided: listed with the recent ones by default and under their status.
+	if _, _, err := h.DB.DecideJoinRequest(context.Background(), coopbot.JoinDecision{RequestID: inA2, ActorID: m.ResidentID(), Approve: true}); err != nil {
+		t.Fatal(err)
+	}
+	_, page = mb.get("/joins")
+	if i := strings.Index(page, `class="list decided"`); i < 0 || !strings.Contains(page[i:], href(inA2)) || !strings.Contains(page[i:], mb.text(coopbot.Persian, "coop.export.status.approved")) {
+		t.Errorf("the decided request is not listed as decided:\n%s", page)
+	}
+	if _, page = mb.get("/joins?status=pending"); at(page, inA2) >= 0 || at(page, oldA1) < 0 {
+		t.Errorf("pending only lists a decided request")
+	}
+	if _, page = mb.get("/joins?status=rejected"); at(page, inA2) >= 0 || at(page, oldA1) >= 0 || !strings.Contains(page, `id="none"`) {
+		t.Errorf("rejected lists what is not rejected")
+	}
+	if c, _ := mb.get("/joins?status=lost"); c != http.StatusBadRequest {
+		t.Errorf("a malformed status: %d, want 400", c)
+	}
+}
