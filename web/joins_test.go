@@ -90,7 +90,9 @@ func TestJoinDecidedInConsole(t *testing.T) {
 	r2.Onboard("سرخاب")
 	id1 := applies(t, h, r1.ResidentID(), coop, "مریم رضایی", "0012345679")
 	id2 := applies(t, h, r2.ResidentID(), coop, "آیدین حسن‌زاده", "0023456780")
-	kv := func(id int64) []any { return []any{"Coop", coopFa, "CoopAz", coopFa + " تعاونیسی", "ID", reqNo(id)} }
+	kv := func(id int64) []any {
+		return []any{"Coop", coopFa, "CoopAz", coopFa + " تعاونیسی", "ID", reqNo(id)}
+	}
 
 	b := newBrowser(t, h)
 	overview := b.signIn(a.ConsoleLink())
