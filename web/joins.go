@@ -296,7 +296,12 @@ func (s *Server) join(w http.ResponseWriter, q *req) error {
 func (s *Server) joinDecide(w http.ResponseWriter, q *req) error {
 	form := q.r.PostForm
 	verdict := form.Get("verdict")
-	r, err := s.joinRequest(q, "join_decide", map[string]any{"verdict": verdict})
+	// Refusals are recorded with the verdict as the chat's card names it.
+	logged := map[string]string{"approve": "ok", "reject": "no"}[verdict]
+	if logged == "" {
+		logged = "?"
+	}
+	r, err := s.joinRequest(q, "join_decide", map[string]any{"verdict": logged})
 	if err != nil {
 		return err
 	}

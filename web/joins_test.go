@@ -90,6 +90,9 @@ func TestJoinDecidedInConsole(t *testing.T) {
 	r2.Onboard("سرخاب")
 	id1 := applies(t, h, r1.ResidentID(), coop, "مریم رضایی", "0012345679")
 	id2 := applies(t, h, r2.ResidentID(), coop, "آیدین حسن‌زاده", "0023456780")
+	// The first applicant applied to another cooperative too, under the same national ID.
+	const elsewhereFa = "تعاونی دوم میز کار سرخاب"
+	applies(t, h, r1.ResidentID(), h.Cooperative(nbh, elsewhereFa), "مریم رضایی", "0012345679")
 	kv := func(id int64) []any {
 		return []any{"Coop", coopFa, "CoopAz", coopFa + " تعاونیسی", "ID", reqNo(id)}
 	}
@@ -114,6 +117,7 @@ func TestJoinDecidedInConsole(t *testing.T) {
 		b.text(coopbot.Persian, "coop.card.phone", "Phone", text.Phone("+989141234567")),
 		b.text(coopbot.Persian, "coop.card.name", "Name", text.Isolate("مریم رضایی")),
 		b.text(coopbot.Persian, "coop.reason.capacity"),
+		b.text(coopbot.Persian, "coop.card.elsewhere.applied", "Coop", elsewhereFa, "CoopAz", elsewhereFa+" تعاونیسی"),
 	} {
 		if code != http.StatusOK || !strings.Contains(page, want) {
 			t.Fatalf("the request page (%d) lacks %q:\n%s", code, want, page)
