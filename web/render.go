@@ -28,6 +28,7 @@ type me struct {
 	Nbh    string // a manager's neighborhood
 	Staff  bool   // staff or a neighborhood manager: the needs pages
 	Office bool   // office-wide staff: the audit log
+	Joins  bool   // staff, a manager or a cooperative admin: the join requests
 	CSRF   string
 	Lang   coopbot.Lang
 }
@@ -118,11 +119,12 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, q *req, code int
 	v := view{L: &words{s: s, lang: coopbot.Persian}, Path: r.URL.RequestURI(), D: data}
 	if r.Method != http.MethodGet {
 		// A form's answer page: the language switch leads back to the page of the form.
-		v.Path = strings.TrimSuffix(r.URL.Path, "/status")
+		v.Path = strings.TrimSuffix(strings.TrimSuffix(r.URL.Path, "/status"), "/decide")
 	}
 	if q != nil {
 		v.L.lang, v.L.nbhs, v.Notice = q.lang, q.nbhs, q.notice
-		v.Me = &me{Name: q.name, Staff: q.staff != nil, Office: q.office(), CSRF: q.csrf(), Lang: q.lang}
+		v.Me = &me{Name: q.name, Staff: q.staff != nil, Office: q.office(), CSRF: q.csrf(), Lang: q.lang,
+			Joins: q.staff != nil || len(q.coops) > 0}
 		switch {
 		case q.office():
 			v.Me.Role = "console.role.staff"

@@ -60,6 +60,7 @@ type Store interface {
 	AuditActions(ctx context.Context, actorID int64) ([]string, error)
 
 	peopleStore
+	joinStore
 }
 
 // Labels renders message IDs in a language (locales.Catalog).
@@ -153,6 +154,10 @@ func New(cfg Config) (*Server, error) {
 	m.HandleFunc("POST /people/{id}/manager", s.page(s.grantManager))
 	m.HandleFunc("POST /people/invite", s.page(s.createInvite))
 	m.HandleFunc("GET /people/invite", s.page(s.inviteBack))
+	m.HandleFunc("GET /joins", s.page(s.joins))
+	m.HandleFunc("GET /joins/export", s.page(s.joinExport))
+	m.HandleFunc("GET /joins/{id}", s.page(s.join))
+	m.HandleFunc("POST /joins/{id}/decide", s.page(s.joinDecide))
 	s.mux = m
 	return s, nil
 }
