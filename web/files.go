@@ -23,16 +23,8 @@ type Files interface {
 // download sends a table as a file to save, in one format: "xlsx" (the workbook the chat
 // sends) or "csv".
 func (s *Server) download(w http.ResponseWriter, q *req, t *coopbot.Table, format string) error {
-	doc, err := export.File(*t, func(m coopbot.Msg) (string, error) {
-		if m.ID == "" {
-			return m.Raw, nil
-		}
-		lang := q.lang
-		if m.Lang.Valid() {
-			lang = m.Lang
-		}
-		return s.cfg.Labels.Text(lang, m.ID, m.Data, m.Count)
-	}, format)
+	l := &words{s: s, lang: q.lang, nbhs: q.nbhs}
+	doc, err := export.File(*t, l.Msg, format)
 	if err != nil {
 		return err
 	}

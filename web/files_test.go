@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/csv"
-	"io"
 	"net/http"
 	"slices"
 	"strconv"
@@ -17,21 +16,6 @@ import (
 	"coopbot/emulator"
 	"coopbot/internal/chattest"
 )
-
-// fetch gets a file from the console and returns the response (body read) and its bytes.
-func (b *browser) fetch(path string) (*http.Response, []byte) {
-	b.t.Helper()
-	resp, err := b.http.Get(b.h.ConsoleURL + path)
-	if err != nil {
-		b.t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	data, err := io.ReadAll(resp.Body)
-	if err != nil {
-		b.t.Fatal(err)
-	}
-	return resp, data
-}
 
 // sheetRows reads the first sheet of a workbook.
 func sheetRows(t *testing.T, data []byte) (string, [][]string) {
@@ -80,23 +64,23 @@ func TestReportAttachmentsInConsole(t *testing.T) {
 		!strings.Contains(page, b.text(coopbot.Persian, "console.need.files", "Count", "۲")) {
 		t.Fatalf("report page (%d) without its photo and document:\n%s", code, page)
 	}
-	resp, data := b.fetch(path + "/files/1")
-	if resp.StatusCode != http.StatusOK || !bytes.Equal(data, photo) || resp.Header.Get("Content-Type") != "image/jpeg" {
-		t.Fatalf("photo: %d %q, %d bytes", resp.StatusCode, resp.Header.Get("Content-Type"), len(data))
+	code, hdr, data := b.file(path + "/files/1")
+	if code != http.StatusOK || !bytes.Equal(data, photo) || hdr.Get("Content-Type") != "image/jpeg" {
+		t.Fatalf("photo: %d %q, %d bytes", code, hdr.Get("Content-Type"), len(data))
 	}
-	resp, data = b.fetch(path + "/files/2")
-	if cd := resp.Header.Get("Content-Disposition"); resp.StatusCode != http.StatusOK || !bytes.Equal(data, pdf) ||
-		resp.Header.Get("Content-Type") != "application/octet-stream" || !strings.HasPrefix(cd, "attachment") {
-		t.Fatalf("document: %d %q %q", resp.StatusCode, resp.Header.Get("Content-Type"), cd)
+	code, hdr, data = b.file(path + "/files/2")
+	if cd := hdr.Get("Content-Disposition"); code != http.StatusOK || !bytes.Equal(data, pdf) ||
+		hdr.Get("Content-Type") != "application/octet-stream" || !strings.HasPrefix(cd, "attachment") {
+		t.Fatalf("document: %d %q %q", code, hdr.Get("Content-Type"), cd)
 	}
-	if resp, _ := b.fetch(path + "/files/3"); resp.StatusCode != http.StatusNotFound {
-		t.Errorf("a third file: %d, want 404", resp.StatusCode)
+	if code, _, _ := b.file(path + "/files/3"); code != http.StatusNotFound {
+		t.Errorf("a third file: %d, want 404", code)
 	}
 
 	ob := newBrowser(t, h)
 	ob.signIn(o.ConsoleLink())
-	if resp, data := ob.fetch(path + "/files/1"); resp.StatusCode != http.StatusForbidden || bytes.Contains(data, photo) {
-		t.Fatalf("another neighborhood's manager got the photo: %d", resp.StatusCode)
+	if code, _, data := ob.file(path + "/files/1"); code != http.StatusForbidden || bytes.Contains(data, photo) {
+		t.Fatalf("another neighborhood's manager got the photo: %d", code)
 	}
 	if n := refused(t, h, o.ResidentID(), "need_file"); n != 1 {
 		t.Errorf("refused file recorded %d times, want 1", n)
@@ -125,7 +109,7 @@ func TestNeedListExport(t *testing.T) {
 	r := h.User(7720)
 	r.Onboard("مارالان")
 	r.ReportNeed("سقف خانه چکه می‌کند و پول تعمیر نداریم")
-	code := func(id int64) string {
+	codeOf := func(id int64) string {
 		var c string
 		if err := h.DB.Pool.QueryRow(context.Background(), `SELECT code FROM need_reports WHERE id = $1`, id).Scan(&c); err != nil {
 			t.Fatal(err)
@@ -139,9 +123,9 @@ func TestNeedListExport(t *testing.T) {
 	if !strings.Contains(page, `id="export-form"`) {
 		t.Fatalf("no export form on the list:\n%s", page)
 	}
-	resp, data := b.fetch("/needs/export?nbh=" + strconv.FormatInt(h.Neighborhood("سرخاب"), 10) + "&format=xlsx")
-	if resp.StatusCode != http.StatusOK || !strings.HasSuffix(strings.Trim(resp.Header.Get("Content-Disposition"), `"`), ".xlsx") {
-		t.Fatalf("xlsx export: %d %q", resp.StatusCode, resp.Header.Get("Content-Disposition"))
+	code, hdr, data := b.file("/needs/export?nbh=" + strconv.FormatInt(h.Neighborhood("سرخاب"), 10) + "&format=xlsx")
+	if code != http.StatusOK || !strings.HasSuffix(strings.Trim(hdr.Get("Content-Disposition"), `"`), ".xlsx") {
+		t.Fatalf("xlsx export: %d %q", code, hdr.Get("Content-Disposition"))
 	}
 	sheet, rows := sheetRows(t, data)
 	if sheet != b.text(coopbot.Azeri, "needs.export.sheet") || len(rows) != 4 || rows[0][0] != b.text(coopbot.Azeri, "needs.csv.code") {
@@ -152,14 +136,14 @@ func TestNeedListExport(t *testing.T) {
 		codes = append(codes, row[0])
 	}
 	for _, id := range sorkhab {
-		if !slices.Contains(codes, code(id)) {
-			t.Errorf("report %s missing from the export %q", code(id), codes)
+		if !slices.Contains(codes, codeOf(id)) {
+			t.Errorf("report %s missing from the export %q", codeOf(id), codes)
 		}
 	}
-	resp, data = b.fetch("/needs/export?format=csv")
+	code, _, data = b.file("/needs/export?format=csv")
 	recs, err := csv.NewReader(bytes.NewReader(bytes.TrimPrefix(data, []byte("\xef\xbb\xbf")))).ReadAll()
-	if err != nil || resp.StatusCode != http.StatusOK || len(recs) != 5 {
-		t.Fatalf("csv of all reports: %d, %d records, %v", resp.StatusCode, len(recs), err)
+	if err != nil || code != http.StatusOK || len(recs) != 5 {
+		t.Fatalf("csv of all reports: %d, %d records, %v", code, len(recs), err)
 	}
 	if n := count(t, h, `SELECT count(*) FROM audit_log WHERE actor_id = $1 AND action = 'need_export' AND allowed`, s.ResidentID()); n != 2 {
 		t.Errorf("exports audited %d times, want 2", n)
@@ -172,7 +156,7 @@ func TestNeedListExport(t *testing.T) {
 	mb := newBrowser(t, h)
 	mb.signIn(m.ConsoleLink())
 	// The manager's export is their neighborhood's, whatever the address asks for.
-	_, data = mb.fetch("/needs/export?nbh=" + strconv.FormatInt(h.Neighborhood("سرخاب"), 10) + "&format=xlsx")
+	_, _, data = mb.file("/needs/export?nbh=" + strconv.FormatInt(h.Neighborhood("سرخاب"), 10) + "&format=xlsx")
 	if _, rows := sheetRows(t, data); len(rows) != 2 || !strings.Contains(strings.Join(rows[1], " "), "سقف خانه") {
 		t.Fatalf("manager's export: %q", rows)
 	}

@@ -8,7 +8,6 @@ package web
 
 import (
 	"context"
-	"fmt"
 	"net/http"
 	"slices"
 	"strconv"
@@ -17,7 +16,6 @@ import (
 	"unicode/utf8"
 
 	"coopbot"
-	"coopbot/export"
 	"coopbot/flows"
 	"coopbot/text"
 )
@@ -51,17 +49,6 @@ const (
 // joinStatuses are the list's status filter's choices, after "pending and recent".
 var joinStatuses = []coopbot.JoinStatus{coopbot.JoinPending, coopbot.JoinApproved, coopbot.JoinRejected, coopbot.JoinWithdrawn}
 
-// Msg renders a message of the chat in the reader's language (Raw as it is).
-func (l *words) Msg(m coopbot.Msg) (string, error) {
-	if m.ID == "" {
-		return m.Raw, nil
-	}
-	lang := l.lang
-	if m.Lang.Valid() {
-		lang = m.Lang
-	}
-	return l.s.cfg.Labels.Text(lang, m.ID, m.Data, m.Count)
-}
 
 // Lines renders messages as the chat shows them: one paragraph a line.
 func (l *words) Lines(ms []coopbot.Msg) (string, error) {
@@ -384,29 +371,9 @@ func (s *Server) joinExport(w http.ResponseWriter, q *req) error {
 	if len(list) == 0 {
 		return refuse(http.StatusNotFound, "console.joins.export_empty")
 	}
-	l := &words{s: s, lang: q.lang, nbhs: q.nbhs}
-	docs, err := export.Files(*flows.JoinTable(*co, list, time.Now()), l.Msg)
-	if err != nil {
-		return err
-	}
 	if err := s.cfg.Store.Audit(ctx, q.sess.ResidentID, "join_export", "cooperative:"+strconv.FormatInt(co.ID, 10), true,
 		map[string]any{"rows": len(list), "format": format}); err != nil {
 		return err
 	}
-	for _, doc := range docs {
-		if !strings.HasSuffix(doc.Name, "."+format) {
-			continue
-		}
-		h := w.Header()
-		if format == "xlsx" {
-			h.Set("Content-Type", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-		} else {
-			h.Set("Content-Type", "text/csv; charset=utf-8")
-		}
-		h.Set("Content-Disposition", `attachment; filename="`+doc.Name+`"`)
-		w.WriteHeader(http.StatusOK)
-		_, err := w.Write(doc.Data)
-		return err
-	}
-	return fmt.Errorf("join export of cooperative %d: no %s file built", co.ID, format)
+	return s.download(w, q, flows.JoinTable(*co, list, time.Now()), format)
 }

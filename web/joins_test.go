@@ -302,7 +302,7 @@ func TestJoinExportInConsole(t *testing.T) {
 	b := newBrowser(t, h)
 	b.signIn(a.ConsoleLink())
 	c, hdr, body := b.file("/joins/export?coop=" + strconv.FormatInt(coop, 10) + "&format=xlsx")
-	if c != http.StatusOK || !strings.Contains(hdr.Get("Content-Type"), "spreadsheetml") || !strings.Contains(hdr.Get("Content-Disposition"), `.xlsx"`) {
+	if c != http.StatusOK || !strings.Contains(hdr.Get("Content-Type"), "spreadsheetml") || !strings.HasSuffix(strings.Trim(hdr.Get("Content-Disposition"), `"`), ".xlsx") {
 		t.Fatalf("workbook: %d %q %q\n%s", c, hdr.Get("Content-Type"), hdr.Get("Content-Disposition"), body)
 	}
 	f, err := excelize.OpenReader(bytes.NewReader(body))

@@ -55,6 +55,18 @@ func (l *words) Num64(n int64) string { return text.Number(n) }
 // Phone shows a phone number as one unbroken run of digits.
 func (l *words) Phone(e164 string) string { return text.Phone(e164) }
 
+// Msg renders a message of the chat in the reader's language (Raw as it is).
+func (l *words) Msg(m coopbot.Msg) (string, error) {
+	if m.ID == "" {
+		return m.Raw, nil
+	}
+	lang := l.lang
+	if m.Lang.Valid() {
+		lang = m.Lang
+	}
+	return l.s.cfg.Labels.Text(lang, m.ID, m.Data, m.Count)
+}
+
 // TrainingTitle is a training's title in the reader's language.
 func (l *words) TrainingTitle(t coopbot.Training) string { return t.Title(l.lang) }
 
