@@ -94,6 +94,19 @@ type Config struct {
 	FloodLimit   int      // updates one chat may send within the session store's flood window (20)
 	Leases       Leases   // polling: one instance polls each token; nil polls without a lease
 	Holder       string   // this instance's name in leases
+	// Journal keeps the polled updates until they are finished (the redis package), so
+	// that a poll confirms them at once and polling goes on while they are handled; nil
+	// confirms an update only once it and every earlier one are finished.
+	Journal Journal
+}
+
+// Journal keeps, per token (its account), the updates a poller took in and has not
+// finished yet, so that a poller starting after a crash, or taking over the lease,
+// handles them (the redis package).
+type Journal interface {
+	Keep(ctx context.Context, account string, updates map[int64][]byte) error
+	Finished(ctx context.Context, account string, ids []int64) error
+	Left(ctx context.Context, account string) (map[int64][]byte, error)
 }
 
 // Leases are named exclusive holds with expiry (the redis package).

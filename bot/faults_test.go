@@ -299,8 +299,10 @@ func TestPostgresDownThenBack(t *testing.T) {
 	u.E.ShareContact("+98 912 111 2233", 3401)
 	u.Sees("error.unavailable")
 	time.Sleep(outage)
-	if h.API.Pending() == 0 {
-		t.Fatal("the poll loop confirmed an update it could not handle")
+	// The update is kept while it cannot be handled: in the journal (confirmed to the
+	// platform, which need not hold it any more) or, without one, unconfirmed.
+	if h.API.Pending() == 0 && journaled(t, h) == 0 {
+		t.Fatal("the poll loop let go of an update it could not handle")
 	}
 	if err := proxy.Start(); err != nil {
 		t.Fatal(err)
@@ -373,4 +375,14 @@ func TestPostgresSlowIsBoundedAndRetried(t *testing.T) {
 	if n := count(t, h, u, coopbot.Persian, "error.unavailable"); n != 1 {
 		t.Fatalf("%d 'try again later' notes, want 1", n)
 	}
+}
+
+// journaled counts the updates kept in the journals of the harness's bots.
+func journaled(t *testing.T, h *chattest.Harness) int {
+	t.Helper()
+	n, err := h.Redis.Journaled(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
 }

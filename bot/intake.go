@@ -16,10 +16,15 @@ import (
 // outage) stays at the head of its queue and is tried after a backoff, keeping the order of
 // that conversation while the others go on.
 //
-// The offset the poll loop confirms is a watermark: the lowest update id not finished yet.
-// Updates above it that finished come again from getUpdates until the watermark passes
-// them; they are recognised as taken (every id up to the highest taken one was taken) and
-// skipped.
+// With a journal (Config.Journal), the updates of a poll are written there before they are
+// taken, and the next poll confirms them at once: polling goes on while they are handled,
+// and a finished update is taken out of the journal. A poller that starts handles first
+// what its predecessor left in the journal.
+//
+// Without one (or while it is unavailable), the offset the poll loop confirms is a
+// watermark: the lowest update id not finished yet. Updates above it that finished come
+// again from getUpdates until the watermark passes them; they are recognised as taken
+// (every id up to the highest taken one was taken) and skipped.
 type intake struct {
 	b   *Bot
 	p   *platform
@@ -27,11 +32,18 @@ type intake struct {
 
 	mu       sync.Mutex
 	chats    map[convKey]*queue
-	inFlight map[int64]struct{} // taken, not finished
-	left     int64              // the lowest id left unfinished on the way out (MaxInt64: none)
+	inFlight map[int64]struct{} // taken, not finished and not in the journal: the offset stays below them
+	left     int64              // the lowest such id left unfinished on the way out (MaxInt64: none)
 	top      int64              // the highest id taken (or skipped); 0 before the first
 	changed  chan struct{}      // signalled when an update finishes
 	wg       sync.WaitGroup     // conversation goroutines
+
+	// The journal's side: updates taken from it at the start (skipped when a poll brings
+	// them again), and the finished ones on their way out of it.
+	replayed  map[int64]struct{}
+	finished  chan int64
+	stopped   bool          // finished is closed
+	forgotten chan struct{} // closed when the forgetter has stopped
 
 	// The updates the last poll brought: polling again waits for them (or batchWait), so
 	// that a poll normally brings only new updates, not again the ones still in flight.
@@ -45,13 +57,26 @@ type convKey struct{ chat, user int64 }
 type queue struct{ items []*queued }
 
 type queued struct {
-	up    flows.Update
-	batch int
+	up        flows.Update
+	batch     int
+	journaled bool
 }
 
+// maxForget bounds the finished updates waiting to be taken out of the journal; past it
+// they stay there (a poller starting later finds them handled already).
+const maxForget = 4096
+
 func newIntake(ctx context.Context, b *Bot, p *platform) *intake {
-	return &intake{b: b, p: p, ctx: ctx, chats: map[convKey]*queue{}, inFlight: map[int64]struct{}{},
-		left: math.MaxInt64, changed: make(chan struct{}, 1), batchDone: make(chan struct{}, 1)}
+	in := &intake{b: b, p: p, ctx: ctx, chats: map[convKey]*queue{}, inFlight: map[int64]struct{}{},
+		left: math.MaxInt64, changed: make(chan struct{}, 1), batchDone: make(chan struct{}, 1),
+		replayed: map[int64]struct{}{}, forgotten: make(chan struct{})}
+	if b.cfg.Journal != nil {
+		in.finished = make(chan int64, maxForget)
+		go in.forget()
+	} else {
+		close(in.forgotten)
+	}
+	return in
 }
 
 // watermark is the offset to confirm: every update below it is finished.
@@ -72,7 +97,8 @@ func (in *intake) highest() int64 {
 	return in.top
 }
 
-// taken reports whether update id was taken already; otherwise it becomes the highest taken.
+// taken reports whether update id was taken already (below the highest taken, or from
+// the journal at the start); it becomes the highest taken.
 func (in *intake) taken(id int64) bool {
 	in.mu.Lock()
 	defer in.mu.Unlock()
@@ -80,7 +106,8 @@ func (in *intake) taken(id int64) bool {
 		return true
 	}
 	in.top = id
-	return false
+	_, replayed := in.replayed[id]
+	return replayed
 }
 
 // newBatch starts counting the updates of a poll, n of them; the ones taken after it
@@ -96,21 +123,26 @@ func (in *intake) newBatch(n int) {
 	}
 }
 
-// take queues an update behind the earlier ones of its conversation. It waits for a slot
-// while MaxInFlight updates are in flight, and reports false when ctx ended first (the
-// update is then left unfinished, so the watermark stays below it).
-func (in *intake) take(ctx context.Context, up flows.Update) bool {
+// take queues an update behind the earlier ones of its conversation; journaled: it is in
+// the journal, so the offset may pass it. It waits for a slot while MaxInFlight updates
+// are in flight, and reports false when ctx ended first (the update is then left
+// unfinished: in the journal, or with the watermark below it).
+func (in *intake) take(ctx context.Context, up flows.Update, journaled bool) bool {
 	select {
 	case in.b.slots <- struct{}{}:
 	case <-ctx.Done():
-		in.mu.Lock()
-		in.left = min(in.left, up.ID)
-		in.mu.Unlock()
+		if !journaled {
+			in.mu.Lock()
+			in.left = min(in.left, up.ID)
+			in.mu.Unlock()
+		}
 		return false
 	}
 	in.mu.Lock()
 	defer in.mu.Unlock()
-	in.inFlight[up.ID] = struct{}{}
+	if !journaled {
+		in.inFlight[up.ID] = struct{}{}
+	}
 	key := convKey{up.ChatID, up.UserID}
 	q := in.chats[key]
 	if q == nil {
@@ -119,7 +151,7 @@ func (in *intake) take(ctx context.Context, up flows.Update) bool {
 		in.wg.Add(1)
 		go in.work(key, q)
 	}
-	q.items = append(q.items, &queued{up: up, batch: in.batch})
+	q.items = append(q.items, &queued{up: up, batch: in.batch, journaled: journaled})
 	return true
 }
 
@@ -140,7 +172,15 @@ func (in *intake) work(key convKey, q *queue) {
 		q.items[0] = nil
 		q.items = q.items[1:]
 		delete(in.inFlight, it.up.ID)
-		if !finished {
+		switch {
+		case finished && it.journaled:
+			if !in.stopped {
+				select {
+				case in.finished <- it.up.ID:
+				default: // full: it stays in the journal, known as handled when found again
+				}
+			}
+		case !finished && !it.journaled:
 			in.left = min(in.left, it.up.ID)
 		}
 		if it.batch == in.batch {
@@ -179,6 +219,74 @@ func (in *intake) handle(up flows.Update) bool {
 func retryDelay(n int) time.Duration {
 	d := min(500*time.Millisecond<<min(n-1, 4), 5*time.Second)
 	return d + time.Duration(rand.Int64N(int64(d/4)+1))
+}
+
+// forget takes the finished updates out of the journal, those finished together in one
+// round trip; while the journal is unavailable it keeps them and tries again. It stops
+// once finished is closed and what it holds is out (or could not be taken out).
+func (in *intake) forget() {
+	defer close(in.forgotten)
+	var ids []int64
+	closed := false
+	failing := false
+	for {
+		if len(ids) == 0 {
+			id, ok := <-in.finished
+			if !ok {
+				return
+			}
+			ids = append(ids, id)
+		}
+	more:
+		for len(ids) < 1000 && !closed {
+			select {
+			case id, ok := <-in.finished:
+				if !ok {
+					closed = true
+					break more
+				}
+				ids = append(ids, id)
+			default:
+				break more
+			}
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		err := in.b.cfg.Journal.Finished(ctx, in.p.account, ids)
+		cancel()
+		if err == nil {
+			if failing {
+				in.p.log.Info("journal reachable again", "platform", in.p.name)
+			}
+			ids, failing = ids[:0], false
+			if closed {
+				return
+			}
+			continue
+		}
+		if !failing {
+			in.p.log.Warn("finished updates not taken out of the journal; trying again", "platform", in.p.name, "err", err)
+			failing = true
+		}
+		if closed {
+			return // left there: a poller starting later finds them handled already
+		}
+		time.Sleep(500 * time.Millisecond)
+	}
+}
+
+// stopForgetting closes the journal's side once the conversations are done (or given
+// up on), and waits at most d for the finished updates to be taken out of it.
+func (in *intake) stopForgetting(d time.Duration) {
+	in.mu.Lock()
+	if in.finished != nil && !in.stopped {
+		in.stopped = true
+		close(in.finished)
+	}
+	in.mu.Unlock()
+	select {
+	case <-in.forgotten:
+	case <-time.After(d):
+	}
 }
 
 // drain waits for the conversation goroutines, at most d.

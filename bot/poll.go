@@ -2,6 +2,8 @@ package bot
 
 import (
 	"context"
+	"maps"
+	"slices"
 	"time"
 
 	"coopbot/flows"
@@ -106,7 +108,11 @@ func (b *Bot) pollHeld(ctx context.Context, p *platform) error {
 	}
 	in := newIntake(ctx, b, p)
 	defer b.stopPolling(p, in)
+	if !b.resume(ctx, p, in) {
+		return nil
+	}
 	backoff := time.Second
+	journalDown := false
 	unreadable := 0 // consecutive polls ending in an update whose id could not be read
 	for ctx.Err() == nil {
 		started := time.Now()
@@ -131,6 +137,7 @@ func (b *Bot) pollHeld(ctx context.Context, p *platform) error {
 			continue
 		}
 		var fresh []flows.Update
+		raws := map[int64][]byte{}
 		prevNew := offset > in.highest() // the update before this one was not taken before
 		endsUnreadable := false
 		for i, raw := range list {
@@ -164,15 +171,34 @@ func (b *Bot) pollHeld(ctx context.Context, p *platform) error {
 				continue
 			}
 			fresh = append(fresh, up)
+			raws[up.ID] = raw
 		}
 		if endsUnreadable {
 			unreadable++
 		} else {
 			unreadable = 0
 		}
+		// In the journal, this poll's updates are confirmed by the next poll, at once.
+		journaled := false
+		if b.cfg.Journal != nil && len(fresh) > 0 {
+			jctx, cancel := context.WithTimeout(ctx, journalTimeout)
+			err := b.cfg.Journal.Keep(jctx, p.account, raws)
+			cancel()
+			switch {
+			case err == nil:
+				journaled = true
+				if journalDown {
+					p.log.Info("journal reachable again: updates confirmed as they are taken", "platform", p.name)
+				}
+				journalDown = false
+			case !journalDown:
+				p.log.Warn("journal unavailable: updates confirmed once finished", "platform", p.name, "err", err)
+				journalDown = true
+			}
+		}
 		in.newBatch(len(fresh))
 		for _, up := range fresh {
-			if !in.take(ctx, up) {
+			if !in.take(ctx, up, journaled) {
 				return nil
 			}
 		}
@@ -189,15 +215,18 @@ func (b *Bot) pollHeld(ctx context.Context, p *platform) error {
 			t.Stop()
 			continue
 		}
-		// Wait for this poll's updates, so that the next poll brings new ones rather than
-		// these again, but at most batchWait: a slow or stuck update holds up only itself.
-		t := time.NewTimer(batchWait)
-		select {
-		case <-ctx.Done():
-		case <-in.batchDone:
-		case <-t.C:
+		if !journaled {
+			// Wait for this poll's updates, so that the next poll brings new ones rather
+			// than these again, but at most batchWait: a slow or stuck update holds up only
+			// itself.
+			t := time.NewTimer(batchWait)
+			select {
+			case <-ctx.Done():
+			case <-in.batchDone:
+			case <-t.C:
+			}
+			t.Stop()
 		}
-		t.Stop()
 		if len(fresh) < pollLingerBelow {
 			// Under steady load a poll right away would fetch one update at a time: wait
 			// a moment so the next poll takes several (less CPU per update, about a
@@ -208,12 +237,69 @@ func (b *Bot) pollHeld(ctx context.Context, p *platform) error {
 	return nil
 }
 
+// journalTimeout bounds a write to or read of the journal.
+const journalTimeout = 2 * time.Second
+
+// resume takes in what the poller before left in the journal (it crashed, or lost its
+// lease), oldest first, before the first poll: each is handled, or found handled already.
+// While the journal cannot be read it waits: what is there was confirmed to the platform
+// and comes from nowhere else. It reports false when ctx ended first.
+func (b *Bot) resume(ctx context.Context, p *platform, in *intake) bool {
+	if b.cfg.Journal == nil {
+		return true
+	}
+	backoff := 500 * time.Millisecond
+	var left map[int64][]byte
+	for {
+		jctx, cancel := context.WithTimeout(ctx, journalTimeout)
+		var err error
+		left, err = b.cfg.Journal.Left(jctx, p.account)
+		cancel()
+		if err == nil {
+			break
+		}
+		p.log.Warn("journal unreadable; waiting for it before polling", "platform", p.name, "err", err)
+		if !sleep(ctx, backoff) {
+			return false
+		}
+		backoff = min(backoff*2, 5*time.Second)
+	}
+	if len(left) == 0 {
+		return true
+	}
+	ids := slices.Sorted(maps.Keys(left))
+	p.log.Info("resuming the updates left in the journal", "platform", p.name, "updates", len(ids))
+	var drop []int64
+	for _, id := range ids {
+		_, u, err := parseUpdate(left[id])
+		up, ok := decode(p.name, u)
+		if err != nil || !ok {
+			drop = append(drop, id)
+			continue
+		}
+		in.replayed[id] = struct{}{}
+		if !in.take(ctx, up, true) {
+			return false
+		}
+	}
+	if len(drop) > 0 {
+		jctx, cancel := context.WithTimeout(ctx, journalTimeout)
+		if err := b.cfg.Journal.Finished(jctx, p.account, drop); err != nil {
+			p.log.Warn("unreadable journal entries not dropped", "platform", p.name, "err", err)
+		}
+		cancel()
+	}
+	return true
+}
+
 // stopPolling lets the updates taken in finish (at most DrainTimeout), then confirms the
-// watermark, so the next poller does not get them again.
+// watermark, so the next poller does not get them again (those in the journal it finds
+// there).
 func (b *Bot) stopPolling(p *platform, in *intake) {
 	if !in.drain(b.cfg.DrainTimeout) {
 		p.log.Warn("updates still in flight on the way out: left for the next process", "platform", p.name)
 	}
+	in.stopForgetting(confirmTimeout)
 	ctx, cancel := context.WithTimeout(context.Background(), confirmTimeout)
 	defer cancel()
 	if _, err := p.getUpdates(ctx, in.watermark(), 1, 0); err != nil {

@@ -168,7 +168,7 @@ func serve(ctx context.Context, cfg *config, db *postgres.DB, log *slog.Logger, 
 		DB: db, Redis: rdb, Catalog: cat, Log: log,
 		Bot: bot.Config{
 			Platforms: platforms, Webhook: cfg.webhook, WebhookBase: cfg.webhookBase, WebhookSecret: cfg.webhookSecret,
-			Metrics: m, Leases: rdb, Holder: holder,
+			Metrics: m, Leases: rdb, Journal: rdb, Holder: holder,
 		},
 		Rates:      redis.RateOptions{Rates: cfg.sendRates, OnWait: m.RateLimitWait},
 		Broadcasts: broadcaster.Config{ClaimTTL: cfg.claimTTL, Instance: holder},

@@ -192,7 +192,7 @@ func New(t testing.TB, opts ...Options) *Harness {
 	var err2 error
 	h.app, err2 = app.New(app.Config{
 		DB: h.DB, Redis: h.Redis, Catalog: cat, Log: h.Log,
-		Bot:        bot.Config{Platforms: h.platforms(), SendTimeout: o.SendTimeout},
+		Bot:        bot.Config{Platforms: h.platforms(), SendTimeout: o.SendTimeout, Journal: h.Redis},
 		Rates:      rates,
 		Broadcasts: bc,
 		Wrap:       o.Engine,
@@ -465,13 +465,20 @@ func (u *User) ctx() context.Context {
 }
 
 // Idle waits until the bot has finished every update sent so far (the fake Bot API saw them
-// confirmed), so that their state is saved.
+// confirmed, and none is left unfinished in the journal), so that their state is saved.
 func (h *Harness) Idle() {
 	h.T.Helper()
 	deadline := time.Now().Add(Wait)
-	for h.API.Pending() > 0 {
+	for {
+		pending := h.API.Pending()
+		// With Redis away the journal cannot be read, nor written: updates then stay
+		// unconfirmed until finished, and pending says it all.
+		journaled, err := h.Redis.Journaled(context.Background())
+		if pending == 0 && (journaled == 0 || err != nil) {
+			return
+		}
 		if time.Now().After(deadline) {
-			h.T.Fatalf("bot still has %d updates unconfirmed", h.API.Pending())
+			h.T.Fatalf("bot still has %d updates unconfirmed and %d unfinished in the journal (%v)", pending, journaled, err)
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
