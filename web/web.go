@@ -55,6 +55,8 @@ type Store interface {
 	ChangeNeedStatus(ctx context.Context, s *coopbot.Staff, ch coopbot.NeedChange) (*coopbot.NeedReport, error)
 	AuditLog(ctx context.Context, actorID int64, f coopbot.AuditFilter, offset, limit int) ([]coopbot.AuditEntry, int, error)
 	AuditActions(ctx context.Context, actorID int64) ([]string, error)
+
+	trainingStore
 }
 
 // Labels renders message IDs in a language (locales.Catalog).
@@ -135,6 +137,16 @@ func New(cfg Config) (*Server, error) {
 	m.HandleFunc("GET /audit", s.page(s.audit))
 	m.HandleFunc("POST /lang", s.page(s.lang))
 	m.HandleFunc("POST /logout", s.page(s.logout))
+	m.HandleFunc("GET /trainings", s.page(s.trainings))
+	m.HandleFunc("GET /trainings/new", s.page(s.trainingNew))
+	m.HandleFunc("POST /trainings", s.page(s.trainingCreate))
+	m.HandleFunc("GET /trainings/{id}", s.page(s.training))
+	m.HandleFunc("GET /trainings/{id}/edit", s.page(s.trainingEdit))
+	m.HandleFunc("POST /trainings/{id}/edit", s.page(s.trainingSave))
+	m.HandleFunc("GET /trainings/{id}/cancel", s.page(s.trainingCancel))
+	m.HandleFunc("POST /trainings/{id}/cancel", s.page(s.trainingCancel))
+	m.HandleFunc("POST /trainings/{id}/attendance", s.page(s.trainingAttendance))
+	m.HandleFunc("GET /trainings/{id}/export", s.page(s.trainingExport))
 	s.mux = m
 	return s, nil
 }
