@@ -262,6 +262,18 @@ func (s *Server) trainingAttendance(w http.ResponseWriter, q *req) error {
 	return nil
 }
 
+// trainingClosed is why a training can no longer be edited or cancelled (the store's
+// words for it), nil while it can.
+func trainingClosed(t *coopbot.Training) *coopbot.Msg {
+	switch {
+	case t.Status == coopbot.TrainingCancelled:
+		return &coopbot.Msg{ID: "trainings.edit.cancelled"}
+	case t.Started(time.Now()):
+		return &coopbot.Msg{ID: "trainings.edit.started"}
+	}
+	return nil
+}
+
 // ---- cancel ----
 
 type trainingCancelData struct {
@@ -275,6 +287,9 @@ func (s *Server) trainingCancel(w http.ResponseWriter, q *req) error {
 	t, err := s.openTraining(q, "training_cancel")
 	if err != nil {
 		return err
+	}
+	if closed := trainingClosed(t); closed != nil {
+		return s.trainingPage(w, q, http.StatusUnprocessableEntity, t, closed)
 	}
 	d := &trainingCancelData{T: t, Count: t.SeatsTaken + t.Waitlisted}
 	if q.r.Method != http.MethodPost || q.r.PostForm.Get("confirm") != "yes" {
@@ -412,8 +427,8 @@ func (s *Server) trainingEdit(w http.ResponseWriter, q *req) error {
 	if err != nil {
 		return err
 	}
-	if t.Status != coopbot.TrainingPublished || t.Started(time.Now()) {
-		return s.trainingPage(w, q, http.StatusUnprocessableEntity, t, &coopbot.Msg{ID: "trainings.edit.started"})
+	if closed := trainingClosed(t); closed != nil {
+		return s.trainingPage(w, q, http.StatusUnprocessableEntity, t, closed)
 	}
 	at := t.StartsAt.In(text.Tehran)
 	v := map[string]string{

@@ -319,6 +319,9 @@ func TestTrainingAttendanceSaved(t *testing.T) {
 	trSignUp(t, h, tr.ID, came.ResidentID())
 	trSignUp(t, h, tr.ID, waiting.ResidentID())
 	enrol := int64(count(t, h, `SELECT id::int FROM training_enrollments WHERE training_id = $1 AND resident_id = $2`, tr.ID, came.ResidentID()))
+	if err := h.DB.SetPhone(context.Background(), came.ResidentID(), "+989121234567"); err != nil {
+		t.Fatal(err)
+	}
 
 	b := newBrowser(t, h)
 	b.signIn(s.ConsoleLink())
@@ -355,6 +358,22 @@ func TestTrainingAttendanceSaved(t *testing.T) {
 	}
 	if n := count(t, h, `SELECT count(*) FROM training_enrollments WHERE id = $1 AND attended`, enrol); n != 1 {
 		t.Fatal("a form without its token changed the attendance")
+	}
+	// The page names the enrollees without their phones, as the chat's list does; the
+	// spreadsheet, as the chat's, has the phone and the attendance.
+	if strings.Contains(page, "0912") || strings.Contains(page, "۰۹۱۲") || strings.Contains(page, "9121234567") {
+		t.Errorf("the training's page shows a phone number")
+	}
+	code, csv := b.get(trPath(tr.ID, "/export?format=csv"))
+	if code != http.StatusOK || !strings.Contains(csv, b.text(coopbot.Persian, "trainings.csv.phone")) ||
+		!strings.Contains(csv, "0912 123 4567") || !strings.Contains(csv, b.text(coopbot.Persian, "trainings.csv.present")) {
+		t.Errorf("the CSV export: %d\n%s", code, csv)
+	}
+	if code, _ := b.get(trPath(tr.ID, "/export?format=pdf")); code != http.StatusBadRequest {
+		t.Errorf("an unknown export format: %d, want 400", code)
+	}
+	if n := count(t, h, `SELECT count(*) FROM audit_log WHERE actor_id = $1 AND action = 'training_export' AND allowed`, s.ResidentID()); n != 1 {
+		t.Errorf("the export audited %d times, want 1", n)
 	}
 	// The wait-listed resident has no seat: no attendance for them.
 	other := int64(count(t, h, `SELECT id::int FROM training_enrollments WHERE training_id = $1 AND resident_id = $2`, tr.ID, waiting.ResidentID()))

@@ -145,6 +145,7 @@ func New(cfg Config) (*Server, error) {
 	m.HandleFunc("POST /trainings/{id}/edit", s.page(s.trainingSave))
 	m.HandleFunc("GET /trainings/{id}/cancel", s.page(s.trainingCancel))
 	m.HandleFunc("POST /trainings/{id}/cancel", s.page(s.trainingCancel))
+	m.HandleFunc("GET /trainings/{id}/attendance", s.page(s.training))
 	m.HandleFunc("POST /trainings/{id}/attendance", s.page(s.trainingAttendance))
 	m.HandleFunc("GET /trainings/{id}/export", s.page(s.trainingExport))
 	s.mux = m
