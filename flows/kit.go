@@ -553,12 +553,8 @@ func (s TextStep[A]) Step() Step[A] {
 			if s.Multiline {
 				v = text.CleanMultiline(in.Raw)
 			}
-			n := runeCount(v)
-			switch {
-			case n < max(s.Min, 1):
-				return Retry("input.too_short", "Min", text.Number(int64(max(s.Min, 1)))).count(max(s.Min, 1)), nil
-			case s.Max > 0 && n > s.Max:
-				return Retry("input.too_long_max", "Max", text.Number(int64(s.Max)), "Len", text.Number(int64(n))).count(s.Max), nil
+			if wrong := TextLength(v, s.Min, s.Max); wrong != nil {
+				return RetryMsg(*wrong), nil
 			}
 			if s.Parse != nil {
 				parsed, wrong := s.Parse(v)
@@ -571,6 +567,30 @@ func (s TextStep[A]) Step() Step[A] {
 			return Forward(), nil
 		},
 	}
+}
+
+// TextLength refuses a text shorter than min characters (at least one) or, when max is
+// above zero, longer than max: the rule of every free-text question.
+func TextLength(v string, min, max int) *coopbot.Msg {
+	min = maxInt(min, 1)
+	n := runeCount(v)
+	var m coopbot.Msg
+	switch {
+	case n < min:
+		m = coopbot.M("input.too_short", "Min", text.Number(int64(min))).WithCount(min)
+	case max > 0 && n > max:
+		m = coopbot.M("input.too_long_max", "Max", text.Number(int64(max)), "Len", text.Number(int64(n))).WithCount(max)
+	default:
+		return nil
+	}
+	return &m
+}
+
+func maxInt(a, b int) int {
+	if a > b {
+		return a
+	}
+	return b
 }
 
 func runeCount(s string) int { return len([]rune(s)) }

@@ -92,39 +92,29 @@ func (ts *trainingStaff) gate(ctx context.Context, c *Conv) (*coopbot.Msg, error
 	return nil, nil
 }
 
-// refused records a staff action refused to this person (on training id, 0 for none).
-func (ts *trainingStaff) refused(ctx context.Context, c *Conv, action string, id int64) error {
-	subject := ""
-	if id != 0 {
-		subject = "training:" + strconv.FormatInt(id, 10)
-	}
-	if err := ts.d.Store.Audit(ctx, c.Profile.ResidentID, action, subject, false, nil); err != nil {
-		return err
-	}
-	ts.d.Log.Info("staff action denied", "resident_id", c.Profile.ResidentID, "action", action, "subject", subject)
-	return nil
+// desk is the person's staff desk of trainings (trainingdesk.go), with the role the gate
+// found.
+func (ts *trainingStaff) desk(c *Conv) TrainingDesk {
+	return TrainingDesk{Store: ts.d.Store, Log: ts.d.Log, ActorID: c.Profile.ResidentID, Staff: c.Staff}
 }
 
-// audit records an allowed staff action on a training.
-func (ts *trainingStaff) audit(ctx context.Context, c *Conv, action string, id int64, detail map[string]any) error {
-	return ts.d.Store.Audit(ctx, c.Profile.ResidentID, action, "training:"+strconv.FormatInt(id, 10), true, detail)
+// refused records a staff action refused to this person (on training id, 0 for none).
+func (ts *trainingStaff) refused(ctx context.Context, c *Conv, action string, id int64) error {
+	if err := ts.desk(c).Refuse(ctx, action, id); err != ErrTrainingDenied {
+		return err
+	}
+	return nil
 }
 
 // training loads training id for action and checks that the person (c.Staff, from the
 // gate) may act on its neighborhood. nil means refused (forged data, a scope that changed):
 // audited, and the caller says trainings.denied.
 func (ts *trainingStaff) training(ctx context.Context, c *Conv, id int64, action string) (*coopbot.Training, error) {
-	t, err := ts.d.Store.Training(ctx, id)
-	if coopbot.ErrorCode(err) == coopbot.ENotFound {
-		return nil, ts.refused(ctx, c, action, id)
+	t, err := ts.desk(c).Open(ctx, id, action)
+	if err == ErrTrainingDenied {
+		return nil, nil
 	}
-	if err != nil {
-		return nil, err
-	}
-	if !c.Staff.CanSee(t.NeighborhoodID) {
-		return nil, ts.refused(ctx, c, action, id)
-	}
-	return t, nil
+	return t, err
 }
 
 // trainingDenied ends the conversation with the refusal.
@@ -280,19 +270,12 @@ func (ts *trainingStaff) export(ctx context.Context, c *Conv, a *trainingAdmin) 
 	if err != nil || t == nil {
 		return trainingDenied(), err
 	}
-	list, err := ts.d.Store.Enrollees(ctx, t.ID)
+	table, n, err := ts.desk(c).Export(ctx, t, c.Lang())
 	if err != nil {
-		return Next{}, err
-	}
-	table, err := trainingTable(ctx, ts.d, c.Lang(), t, list)
-	if err != nil {
-		return Next{}, err
-	}
-	if err := ts.audit(ctx, c, "training_export", t.ID, map[string]any{"rows": len(list)}); err != nil {
 		return Next{}, err
 	}
 	doc := coopbot.Reply{
-		Text:  []coopbot.Msg{coopbot.M("trainings.csv.caption", "Title", t.Title(c.Lang()), "Count", text.Number(int64(len(list))))},
+		Text:  []coopbot.Msg{coopbot.M("trainings.csv.caption", "Title", t.Title(c.Lang()), "Count", text.Number(int64(n)))},
 		Table: table,
 	}
 	return Again().Say(doc), nil
@@ -313,11 +296,7 @@ var trainingColumns = []coopbot.Column{
 
 // trainingTable is the enrollee export: one row per enrollee, confirmed ones first, with
 // statuses and attendance in the reader's language and the sign-up time in Tehran.
-func trainingTable(ctx context.Context, d Deps, l coopbot.Lang, t *coopbot.Training, list []coopbot.Enrollee) (*coopbot.Table, error) {
-	names, err := trainingNeighborhoodNames(ctx, d, l)
-	if err != nil {
-		return nil, err
-	}
+func trainingTable(names map[int64]string, t *coopbot.Training, list []coopbot.Enrollee) *coopbot.Table {
 	table := &coopbot.Table{
 		Name:    fmt.Sprintf("training-%d-%s", t.ID, strings.ReplaceAll(text.JalaliOf(t.StartsAt).String(), "/", "-")),
 		Sheet:   coopbot.M("trainings.export.sheet"),
@@ -342,7 +321,7 @@ func trainingTable(ctx context.Context, d Deps, l coopbot.Lang, t *coopbot.Train
 			coopbot.TextCell(trainingPhone(e.Phone)), coopbot.TextCell(names[e.NeighborhoodID]), lang, status, position,
 			coopbot.TimeCell(e.CreatedAt), attended})
 	}
-	return table, nil
+	return table
 }
 
 // trainingPhone writes an E.164 mobile number the way staff dial it: "0912 123 4567".
@@ -427,9 +406,8 @@ func trainingAttendMark(a *bool) string {
 }
 
 // attendees are the confirmed enrollees of a training, whose attendance is marked.
-func (ts *trainingStaff) attendees(ctx context.Context, t *coopbot.Training) ([]coopbot.Enrollee, error) {
-	list, err := ts.d.Store.Enrollees(ctx, t.ID)
-	return slices.DeleteFunc(list, func(e coopbot.Enrollee) bool { return e.Status != coopbot.EnrollmentConfirmed }), err
+func (ts *trainingStaff) attendees(ctx context.Context, c *Conv, t *coopbot.Training) ([]coopbot.Enrollee, error) {
+	return ts.desk(c).Attendees(ctx, t)
 }
 
 // askAttendance shows a button per confirmed enrollee, a page at a time: a press turns
@@ -442,7 +420,7 @@ func (ts *trainingStaff) askAttendance(ctx context.Context, c *Conv, a *training
 	if !t.Started(ts.d.Now()) || t.Status != coopbot.TrainingPublished {
 		return coopbot.Text(coopbot.M("trainings.attendance.not_started")), nil
 	}
-	list, err := ts.attendees(ctx, t)
+	list, err := ts.attendees(ctx, c, t)
 	if err != nil {
 		return coopbot.Reply{}, err
 	}
@@ -492,16 +470,7 @@ func (ts *trainingStaff) answerAttendance(ctx context.Context, c *Conv, a *train
 	if err != nil || t == nil {
 		return trainingDenied(), err
 	}
-	list, err := ts.attendees(ctx, t)
-	if err != nil {
-		return Next{}, err
-	}
-	i := slices.IndexFunc(list, func(e coopbot.Enrollee) bool { return e.ID == id })
-	if i < 0 {
-		return Retry("trainings.attendance.not_allowed"), nil
-	}
-	came := list[i].Attended == nil || !*list[i].Attended
-	err = ts.d.Store.SetAttendance(ctx, c.Profile.ResidentID, t.ID, id, came)
+	_, err = ts.desk(c).MarkAttendance(ctx, t, id, nil)
 	if coopbot.ErrorCode(err) == coopbot.EForbidden {
 		return trainingDenied(), nil
 	}
@@ -509,9 +478,6 @@ func (ts *trainingStaff) answerAttendance(ctx context.Context, c *Conv, a *train
 		return Retry(msg), nil
 	}
 	if err != nil {
-		return Next{}, err
-	}
-	if err := ts.audit(ctx, c, "training_attendance", t.ID, map[string]any{"enrollment_id": id, "attended": came}); err != nil {
 		return Next{}, err
 	}
 	return Again(), nil
@@ -550,14 +516,11 @@ func (ts *trainingStaff) answerCancel(ctx context.Context, c *Conv, a *trainingA
 	if err != nil || t == nil {
 		return trainingDenied(), err
 	}
-	n, err := ts.d.Store.CancelTraining(ctx, c.Profile.ResidentID, t.ID)
+	n, err := ts.desk(c).Cancel(ctx, t.ID)
 	if next, ok := trainingStoreRefusal(err); ok {
 		return next, nil
 	}
 	if err != nil {
-		return Next{}, err
-	}
-	if err := ts.audit(ctx, c, "training_cancel", t.ID, map[string]any{"notified": n}); err != nil {
 		return Next{}, err
 	}
 	return Done(coopbot.Text(coopbot.M("trainings.cancel.done", append(trainingData(c, t), "Count", text.Number(int64(n)))...).WithCount(n))), nil

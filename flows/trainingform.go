@@ -2,8 +2,6 @@ package flows
 
 import (
 	"context"
-	"fmt"
-	"math"
 	"strconv"
 	"time"
 
@@ -254,9 +252,9 @@ func (ts *trainingStaff) answerDate(ctx context.Context, c *Conv, a *trainingFor
 	if in.Kind != KindText {
 		return Retry("input.text_expected"), nil
 	}
-	p, reason := text.ParseDate(in.Text)
-	if reason != text.OK {
-		return Retry(string(reason)), nil
+	p, wrong := TrainingDateTyped(in.Text)
+	if wrong != nil {
+		return RetryMsg(*wrong), nil
 	}
 	if p.Gregorian {
 		// (Typed again at the confirmation, this asks it anew with the new day.)
@@ -271,15 +269,16 @@ func (ts *trainingStaff) answerDate(ctx context.Context, c *Conv, a *trainingFor
 // from the review a past instant.
 func (ts *trainingStaff) setDate(c *Conv, a *trainingForm, day text.JalaliDate) (Next, error) {
 	now := ts.d.Now()
-	today := text.JalaliOf(now)
-	if day.String() < today.String() {
-		return Retry("trainings.form.date_past", "Today", today.Fa()), nil
+	if wrong := TrainingDayAhead(day, now); wrong != nil {
+		return RetryMsg(*wrong), nil
 	}
 	prev := a.Date
 	a.Date = day
-	if start, ok := a.start(); ok && !start.After(now) {
-		a.Date = prev
-		return Retry("trainings.form.time_past", "Day", text.LongDate(start, text.Lang(c.Lang())), "Time", text.Clock(start)), nil
+	if start, ok := a.start(); ok {
+		if wrong := TrainingStartAhead(start, now, c.Lang()); wrong != nil {
+			a.Date = prev
+			return RetryMsg(*wrong), nil
+		}
 	}
 	return Forward(), nil
 }
@@ -322,18 +321,18 @@ func (ts *trainingStaff) timeStep() Step[trainingForm] {
 			if in.Kind != KindText {
 				return Retry("input.text_expected"), nil
 			}
-			h, m, reason := text.ParseClock(in.Text)
-			if reason != text.OK {
-				return Retry(string(reason)), nil
+			clock, wrong := TrainingClockTyped(in.Text)
+			if wrong != nil {
+				return RetryMsg(*wrong), nil
 			}
 			if !a.Date.Valid() {
 				return Goto("date"), nil
 			}
-			start := a.Date.At(h, m)
-			if !start.After(ts.d.Now()) {
-				return Retry("trainings.form.time_past", "Day", text.LongDate(start, text.Lang(c.Lang())), "Time", text.Clock(start)), nil
+			h, m, _ := text.ParseClock(clock)
+			if wrong := TrainingStartAhead(a.Date.At(h, m), ts.d.Now(), c.Lang()); wrong != nil {
+				return RetryMsg(*wrong), nil
 			}
-			a.Clock = fmt.Sprintf("%02d:%02d", h, m)
+			a.Clock = clock
 			return Forward(), nil
 		},
 	}
@@ -355,15 +354,11 @@ func durationStep() Step[trainingForm] {
 			if in.Kind != KindText {
 				return Retry("input.text_expected"), nil
 			}
-			v, reason := text.ParseDuration(in.Text)
-			minutes := int64(v / time.Minute)
-			switch {
-			case reason == text.NumberRange || reason == text.OK && (minutes < trainingMinMinutes || minutes > trainingMaxMinutes):
-				return Retry("trainings.form.duration_range", "Min", text.Number(trainingMinMinutes), "Max", text.Number(trainingMaxMinutes/60)), nil
-			case reason != text.OK:
-				return Retry(string(reason)), nil
+			minutes, wrong := TrainingMinutesTyped(in.Text)
+			if wrong != nil {
+				return RetryMsg(*wrong), nil
 			}
-			a.Minutes = int(minutes)
+			a.Minutes = minutes
 			return Forward(), nil
 		},
 	}
@@ -381,20 +376,11 @@ func capacityStep() Step[trainingForm] {
 			if in.Kind != KindText {
 				return Retry("input.text_expected"), nil
 			}
-			n, reason := text.ParseCount(in.Text, math.MinInt64, math.MaxInt64)
-			switch {
-			case reason == text.NumberInvalid:
-				return Retry("trainings.form.capacity_invalid"), nil
-			case reason == text.NumberRange || reason == text.OK && n > trainingMaxCapacity:
-				return Retry("trainings.form.capacity_range", "Max", text.Number(trainingMaxCapacity)), nil
-			case reason != text.OK:
-				return Retry(string(reason)), nil
-			case n <= 0:
-				return Retry("trainings.form.capacity_positive"), nil
-			case n < int64(a.Taken):
-				return Retry("trainings.form.capacity_below", "Taken", text.Number(int64(a.Taken))), nil
+			n, wrong := TrainingCapacityTyped(in.Text, a.Taken)
+			if wrong != nil {
+				return RetryMsg(*wrong), nil
 			}
-			a.Capacity = int(n)
+			a.Capacity = n
 			return Forward(), nil
 		},
 	}
@@ -404,8 +390,9 @@ func capacityStep() Step[trainingForm] {
 // filled: the start must still be ahead, and a note on who it is for needs its Azeri
 // text (one written before it was asked in both languages has none).
 func (ts *trainingStaff) check(ctx context.Context, c *Conv, a *trainingForm) (*Next, error) {
-	if start, _ := a.start(); !start.After(ts.d.Now()) {
-		next := Retry("trainings.form.time_past", "Day", text.LongDate(start, text.Lang(c.Lang())), "Time", text.Clock(start))
+	start, _ := a.start()
+	if wrong := TrainingStartAhead(start, ts.d.Now(), c.Lang()); wrong != nil {
+		next := RetryMsg(*wrong)
 		return &next, nil
 	}
 	if a.AudienceFa != "" && a.AudienceAz == "" {
@@ -416,21 +403,12 @@ func (ts *trainingStaff) check(ctx context.Context, c *Conv, a *trainingForm) (*
 }
 
 func (ts *trainingStaff) publish(ctx context.Context, c *Conv, a *trainingForm) (Next, error) {
-	if isManager(c) {
-		a.Neighborhood = c.Staff.NeighborhoodID
-	}
 	t := a.training(c)
-	if !c.Staff.CanSee(t.NeighborhoodID) {
-		return trainingDenied(), ts.refused(ctx, c, "training_create", 0)
-	}
-	id, err := ts.d.Store.CreateTraining(ctx, t)
+	id, err := ts.desk(c).Create(ctx, t)
 	if next, ok := trainingStoreRefusal(err); ok {
 		return next, nil
 	}
 	if err != nil {
-		return Next{}, err
-	}
-	if err := ts.audit(ctx, c, "training_create", id, map[string]any{"neighborhood_id": t.NeighborhoodID, "capacity": t.Capacity}); err != nil {
 		return Next{}, err
 	}
 	// In one press, the broadcast to its neighborhood, prepared (broadcast_extras.go).
@@ -441,23 +419,11 @@ func (ts *trainingStaff) publish(ctx context.Context, c *Conv, a *trainingForm) 
 }
 
 func (ts *trainingStaff) save(ctx context.Context, c *Conv, a *trainingForm) (Next, error) {
-	// Both where the training was and where it goes must be in the person's scope.
-	old, err := ts.training(ctx, c, a.ID, "training_edit")
-	if err != nil || old == nil {
-		return trainingDenied(), err
-	}
-	t := a.training(c)
-	if !c.Staff.CanSee(t.NeighborhoodID) {
-		return trainingDenied(), ts.refused(ctx, c, "training_edit", t.ID)
-	}
-	n, err := ts.d.Store.UpdateTraining(ctx, c.Profile.ResidentID, t)
+	n, err := ts.desk(c).Update(ctx, a.training(c))
 	if next, ok := trainingStoreRefusal(err); ok {
 		return next, nil
 	}
 	if err != nil {
-		return Next{}, err
-	}
-	if err := ts.audit(ctx, c, "training_edit", t.ID, map[string]any{"rev": t.Rev, "notified": n}); err != nil {
 		return Next{}, err
 	}
 	return Done(coopbot.Text(coopbot.M("trainings.edit.saved", "Count", text.Number(int64(n))).WithCount(n))), nil

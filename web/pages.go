@@ -30,7 +30,7 @@ type overviewData struct {
 
 // trainingFill is an upcoming training with its seats taken as a share of its capacity.
 type trainingFill struct {
-	T       coopbot.Training
+	T       *coopbot.Training
 	Percent int
 }
 
@@ -107,7 +107,7 @@ func (s *Server) overviewTrainings(q *req, l *words, d *overviewData) error {
 		if t.Status != coopbot.TrainingPublished || !t.StartsAt.After(now) || len(d.Trainings) == overviewTrainings {
 			continue
 		}
-		f := trainingFill{T: t}
+		f := trainingFill{T: &t}
 		if t.Capacity > 0 {
 			f.Percent = t.SeatsTaken * 100 / t.Capacity
 		}

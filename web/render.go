@@ -67,9 +67,6 @@ func (l *words) Msg(m coopbot.Msg) (string, error) {
 	return l.s.cfg.Labels.Text(lang, m.ID, m.Data, m.Count)
 }
 
-// TrainingTitle is a training's title in the reader's language.
-func (l *words) TrainingTitle(t coopbot.Training) string { return t.Title(l.lang) }
-
 // Inc is i+1: the place of the i-th item (from 0) counted from 1.
 func (l *words) Inc(i int) int { return i + 1 }
 

@@ -61,6 +61,7 @@ type Store interface {
 
 	peopleStore
 	joinStore
+	trainingStore
 }
 
 // Labels renders message IDs in a language (locales.Catalog).
@@ -158,6 +159,17 @@ func New(cfg Config) (*Server, error) {
 	m.HandleFunc("GET /joins/export", s.page(s.joinExport))
 	m.HandleFunc("GET /joins/{id}", s.page(s.join))
 	m.HandleFunc("POST /joins/{id}/decide", s.page(s.joinDecide))
+	m.HandleFunc("GET /trainings", s.page(s.trainings))
+	m.HandleFunc("GET /trainings/new", s.page(s.trainingNew))
+	m.HandleFunc("POST /trainings", s.page(s.trainingCreate))
+	m.HandleFunc("GET /trainings/{id}", s.page(s.training))
+	m.HandleFunc("GET /trainings/{id}/edit", s.page(s.trainingEdit))
+	m.HandleFunc("POST /trainings/{id}/edit", s.page(s.trainingSave))
+	m.HandleFunc("GET /trainings/{id}/cancel", s.page(s.trainingCancel))
+	m.HandleFunc("POST /trainings/{id}/cancel", s.page(s.trainingCancel))
+	m.HandleFunc("GET /trainings/{id}/attendance", s.page(s.training))
+	m.HandleFunc("POST /trainings/{id}/attendance", s.page(s.trainingAttendance))
+	m.HandleFunc("GET /trainings/{id}/export", s.page(s.trainingExport))
 	s.mux = m
 	return s, nil
 }
