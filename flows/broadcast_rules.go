@@ -260,3 +260,49 @@ func QuestionAnswer(raw string) (string, *coopbot.Msg) {
 
 // jalaliDay is the Jalali day of t, as file names carry it: "14040917".
 func jalaliDay(t time.Time) string { return strings.ReplaceAll(text.JalaliOf(t).String(), "/", "") }
+
+// broadcastDay checks the day of a later start: from today to 90 days ahead.
+func broadcastDay(d text.JalaliDate, now time.Time) *coopbot.Msg {
+	if d.At(23, 59).Before(now) {
+		m := coopbot.M("broadcast.date.past", "Today", text.Date(now))
+		return &m
+	}
+	if d.At(0, 0).After(now.Add(maxBroadcastAhead)) {
+		m := coopbot.M("broadcast.date.too_far", "Days", text.Number(int64(maxBroadcastAhead/(24*time.Hour))))
+		return &m
+	}
+	return nil
+}
+
+// broadcastAt checks a later start: more than a minute ahead.
+func broadcastAt(at, now time.Time) *coopbot.Msg {
+	if !at.After(now.Add(time.Minute)) {
+		m := coopbot.M("broadcast.clock.past", "Now", text.Clock(now))
+		return &m
+	}
+	return nil
+}
+
+// BroadcastStart reads a later start typed as a day (Jalali, or Gregorian: the preview
+// shows it back in Jalali) and a time of day, with the chat's limits: the start, or the
+// message saying what is wrong.
+func BroadcastStart(day, clock string, now time.Time) (time.Time, *coopbot.Msg) {
+	d, reason := text.ParseDate(day)
+	if reason != text.OK {
+		m := coopbot.M(string(reason))
+		return time.Time{}, &m
+	}
+	if bad := broadcastDay(d.JalaliDate, now); bad != nil {
+		return time.Time{}, bad
+	}
+	h, min, reason := text.ParseClock(clock)
+	if reason != text.OK {
+		m := coopbot.M(string(reason))
+		return time.Time{}, &m
+	}
+	at := d.At(h, min)
+	if bad := broadcastAt(at, now); bad != nil {
+		return time.Time{}, bad
+	}
+	return at, nil
+}

@@ -52,12 +52,8 @@ func (w *bcWizard) dateStep() Step[broadcast] {
 			if reason != text.OK {
 				return Retry(string(reason)), nil
 			}
-			now := w.d.Now()
-			if d.At(23, 59).Before(now) {
-				return Retry("broadcast.date.past", "Today", text.Date(now)), nil
-			}
-			if d.At(0, 0).After(now.Add(maxBroadcastAhead)) {
-				return Retry("broadcast.date.too_far", "Days", text.Number(int64(maxBroadcastAhead/(24*time.Hour)))), nil
+			if bad := broadcastDay(d.JalaliDate, w.d.Now()); bad != nil {
+				return RetryMsg(*bad), nil
 			}
 			a.Day = d.String()
 			if d.Gregorian {
@@ -120,8 +116,8 @@ func (w *bcWizard) clockStep() Step[broadcast] {
 				return Goto("date"), nil
 			}
 			at := d.At(h, m)
-			if !at.After(w.d.Now().Add(time.Minute)) {
-				return Retry("broadcast.clock.past", "Now", text.Clock(w.d.Now())), nil
+			if bad := broadcastAt(at, w.d.Now()); bad != nil {
+				return RetryMsg(*bad), nil
 			}
 			a.Start = at.Unix()
 			return w.toPreview(a), nil

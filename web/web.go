@@ -55,6 +55,9 @@ type Store interface {
 	ChangeNeedStatus(ctx context.Context, s *coopbot.Staff, ch coopbot.NeedChange) (*coopbot.NeedReport, error)
 	AuditLog(ctx context.Context, actorID int64, f coopbot.AuditFilter, offset, limit int) ([]coopbot.AuditEntry, int, error)
 	AuditActions(ctx context.Context, actorID int64) ([]string, error)
+
+	broadcastStore
+	questionStore
 }
 
 // Labels renders message IDs in a language (locales.Catalog).
@@ -135,6 +138,17 @@ func New(cfg Config) (*Server, error) {
 	m.HandleFunc("GET /audit", s.page(s.audit))
 	m.HandleFunc("POST /lang", s.page(s.lang))
 	m.HandleFunc("POST /logout", s.page(s.logout))
+	m.HandleFunc("GET /broadcasts", s.page(s.broadcasts))
+	m.HandleFunc("GET /broadcasts/new", s.page(s.broadcastNew))
+	m.HandleFunc("POST /broadcasts/preview", s.page(s.broadcastPreview))
+	m.HandleFunc("POST /broadcasts", s.page(s.broadcastSend))
+	m.HandleFunc("GET /broadcasts/{id}", s.page(s.broadcast))
+	m.HandleFunc("POST /broadcasts/{id}/cancel", s.page(s.broadcastCancel))
+	m.HandleFunc("GET /broadcasts/{id}/recipients", s.page(s.broadcastRecipients))
+	m.HandleFunc("GET /questions", s.page(s.questions))
+	m.HandleFunc("GET /questions/{id}", s.page(s.question))
+	m.HandleFunc("POST /questions/{id}/answer", s.page(s.questionAnswer))
+	m.HandleFunc("POST /questions/{id}/close", s.page(s.questionClose))
 	s.mux = m
 	return s, nil
 }
