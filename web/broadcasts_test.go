@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -350,15 +351,88 @@ func TestConsoleBroadcastManagerScope(t *testing.T) {
 		t.Errorf("the manager's history lists another neighborhood's broadcast")
 	}
 
-	// Their own neighborhood: sent, to its residents (the manager lives there too).
-	if c, page := b.do(http.MethodPost, "/broadcasts", url.Values{"csrf": {token}, "key": {key}, "audience": {"neighborhoods"},
-		"nbh": {strconv.FormatInt(own, 10)}, "mode": {"one"}, "text_one": {"جلسهٔ محلهٔ سرخاب"}, "when": {"now"}}); c != http.StatusOK ||
-		!strings.Contains(page, b.text(coopbot.Persian, "console.broadcasts.notice_sent")) {
-		t.Fatalf("the manager's own broadcast: %d\n%s", c, page)
+	// Their own neighborhood: sent, to its residents (the manager lives there too), once
+	// however many times the form goes at the same moment.
+	send := url.Values{"csrf": {token}, "key": {key}, "audience": {"neighborhoods"},
+		"nbh": {strconv.FormatInt(own, 10)}, "mode": {"one"}, "text_one": {"جلسهٔ محلهٔ سرخاب"}, "when": {"now"}}
+	var wg sync.WaitGroup
+	pages := make([]string, 3)
+	codes := make([]int, 3)
+	for i := range pages {
+		wg.Add(1)
+		go func() { defer wg.Done(); codes[i], pages[i] = b.do(http.MethodPost, "/broadcasts", send) }()
+	}
+	wg.Wait()
+	firsts := 0
+	for i, page := range pages {
+		if codes[i] != http.StatusOK {
+			t.Fatalf("a send of the manager's own broadcast: %d\n%s", codes[i], page)
+		}
+		if strings.Contains(page, b.text(coopbot.Persian, "console.broadcasts.notice_sent")) {
+			firsts++
+		}
+	}
+	if firsts != 1 {
+		t.Errorf("%d of 3 sends of one form said they sent it, want 1", firsts)
+	}
+	if n := count(t, h, `SELECT count(*) FROM broadcasts WHERE created_by = $1`, m.ResidentID()); n != 1 {
+		t.Fatalf("3 sends of one form created %d broadcasts", n)
 	}
 	r.SeesText("جلسهٔ محلهٔ سرخاب")
+	broadcastDone(t, h, int64(count(t, h, `SELECT id FROM broadcasts WHERE created_by = $1`, m.ResidentID())))
 	h.Idle()
+	if n := received(r, "جلسهٔ محلهٔ سرخاب"); n != 1 {
+		t.Errorf("the resident got the manager's broadcast %d times, want 1", n)
+	}
 	if n := received(o, "جلسهٔ محلهٔ سرخاب"); n != 0 {
 		t.Errorf("another neighborhood's resident got the manager's broadcast %d times", n)
+	}
+}
+
+// A later start: the preview shows the day in Jalali (also when typed in the Gregorian
+// calendar) and the time; a day past is refused with the chat's words; the broadcast
+// waits, scheduled, its page reloading and offering Cancel, and nobody gets it yet.
+func TestConsoleBroadcastLater(t *testing.T) {
+	t.Parallel()
+	h := chattest.New(t, chattest.Options{Admins: chattest.Staff(7951)})
+	s := h.User(7951)
+	s.Onboard("ولیعصر")
+	r := h.User(7952)
+	r.Onboard("نوبر")
+	b := newBrowser(t, h)
+	b.signIn(s.ConsoleLink())
+	key, token := composeForm(t, b)
+	day := time.Now().In(text.Tehran).Add(48 * time.Hour)
+	form := url.Values{"csrf": {token}, "key": {key}, "audience": {"lang"}, "lang": {"fa"}, "text_fa": {"یادآوری جلسه"},
+		"when": {"later"}, "day": {day.Format("2006-01-02")}, "clock": {"۱۰:۳۰"}}
+	c, page := b.do(http.MethodPost, "/broadcasts/preview", form)
+	at := text.JalaliOf(day).At(10, 30)
+	if want := b.text(coopbot.Persian, "broadcast.preview.at", "Date", text.LongDate(at, text.LangFa), "Clock", text.Clock(at)); c != http.StatusOK || !strings.Contains(page, want) {
+		t.Fatalf("preview of a later start (%d) lacks %q:\n%s", c, want, page)
+	}
+	if !strings.Contains(page, b.text(coopbot.Persian, "broadcast.who.lang_fa")) {
+		t.Errorf("the preview does not name the audience")
+	}
+	past := url.Values{}
+	for k, v := range form {
+		past[k] = v
+	}
+	yesterday := time.Now().In(text.Tehran).Add(-24 * time.Hour)
+	past.Set("day", text.JalaliOf(yesterday).String())
+	if c, page := b.do(http.MethodPost, "/broadcasts/preview", past); c != http.StatusUnprocessableEntity ||
+		!strings.Contains(page, b.text(coopbot.Persian, "broadcast.date.past", "Today", text.Date(time.Now()))) {
+		t.Errorf("a day past: %d", c)
+	}
+	c, page = b.do(http.MethodPost, "/broadcasts", form)
+	if c != http.StatusOK || !strings.Contains(page, b.text(coopbot.Persian, "console.broadcasts.status.scheduled")) ||
+		!strings.Contains(page, `http-equiv="refresh"`) || !strings.Contains(page, `id="cancel"`) {
+		t.Fatalf("a scheduled broadcast's page (%d):\n%s", c, page)
+	}
+	if n := count(t, h, `SELECT count(*) FROM broadcasts WHERE status = 'scheduled' AND start_at = $1`, at); n != 1 {
+		t.Errorf("scheduled broadcasts at %v: %d, want 1", at, n)
+	}
+	r.Quiet(300 * time.Millisecond)
+	if n := received(r, "یادآوری جلسه"); n != 0 {
+		t.Errorf("a scheduled broadcast was sent at once")
 	}
 }
