@@ -286,12 +286,13 @@ func TestConsoleBroadcastCancelStopsTheRest(t *testing.T) {
 // A neighborhood manager is offered their own neighborhood only; a forged form naming
 // another neighborhood (or everyone) is refused with 403 and recorded, at the preview and
 // at the send, and creates nothing; another neighborhood's broadcast is not theirs to
-// open, cancel or export. Their own broadcast reaches their neighborhood.
+// open, cancel or export. Their own broadcast reaches their neighborhood. The manager
+// reads the console in Azeri.
 func TestConsoleBroadcastManagerScope(t *testing.T) {
 	t.Parallel()
 	h := chattest.New(t, chattest.Options{Admins: chattest.Staff(7901)})
 	own, other := h.Neighborhood("سرخاب"), h.Neighborhood("مارالان")
-	m := h.User(7902)
+	m := h.User(7902).Speaks(coopbot.Azeri)
 	m.Onboard("سرخاب")
 	m.Manager(own)
 	r := h.User(7903)
@@ -314,7 +315,7 @@ func TestConsoleBroadcastManagerScope(t *testing.T) {
 	b := newBrowser(t, h)
 	b.signIn(m.ConsoleLink())
 	code, page := b.get("/broadcasts/new")
-	if code != http.StatusOK || !strings.Contains(page, b.text(coopbot.Persian, "broadcast.audience.own", "Name", "سرخاب")) ||
+	if code != http.StatusOK || !strings.Contains(page, b.text(coopbot.Azeri, "broadcast.audience.own", "Name", "سورخاب")) ||
 		strings.Contains(page, `value="all"`) || strings.Contains(page, `name="nbh" value="`+strconv.FormatInt(other, 10)+`"`) {
 		t.Fatalf("a manager's compose page (%d):\n%s", code, page)
 	}
@@ -373,7 +374,7 @@ func TestConsoleBroadcastManagerScope(t *testing.T) {
 		if codes[i] != http.StatusOK {
 			t.Fatalf("a send of the manager's own broadcast: %d\n%s", codes[i], page)
 		}
-		if strings.Contains(page, b.text(coopbot.Persian, "console.broadcasts.notice_sent")) {
+		if strings.Contains(page, b.text(coopbot.Azeri, "console.broadcasts.notice_sent")) {
 			firsts++
 		}
 	}
