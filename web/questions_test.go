@@ -1,13 +1,20 @@
 package web_test
 
 import (
+	"context"
 	"net/http"
 	"net/url"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
 
 	"coopbot"
+	"coopbot/emulator/browsertest"
 	"coopbot/internal/chattest"
 	"coopbot/text"
 )
@@ -124,5 +131,65 @@ func TestConsoleAnswerReachesTheResident(t *testing.T) {
 	}
 	if n := count(t, h, `SELECT count(*) FROM question_answers WHERE question_id = $1`, id); n != 1 {
 		t.Errorf("answers stored: %d, want 1", n)
+	}
+}
+
+// In headless Chromium, as a neighborhood manager does: the inbox, the question, an
+// answer typed and sent; the resident reads it in the chat. With COOPBOT_SCREENSHOTS=dir
+// the answered question's page is saved there as PNG.
+func TestQuestionInBrowser(t *testing.T) {
+	bctx := browsertest.New(t)
+	h := chattest.New(t)
+	nbh := h.Neighborhood("ائل‌گلی")
+	m := h.User(8101)
+	m.Onboard("ائل‌گلی")
+	m.Manager(nbh)
+	r := h.User(8102)
+	r.Onboard("ائل‌گلی")
+	const words = "کوچهٔ ما سه هفته است چراغ ندارد"
+	id := askOffice(t, h, r, words)
+	link := m.ConsoleLink()
+
+	ctx, cancel := context.WithTimeout(bctx, 60*time.Second)
+	defer cancel()
+	poll := func(js string) chromedp.Action[chromedp.Void] {
+		return chromedp.Poll[chromedp.Void](js, chromedp.WithPollingInterval(50*time.Millisecond),
+			chromedp.WithPollingTimeout(20*time.Second))
+	}
+	step := func(name string, steps ...chromedp.Action[chromedp.Void]) {
+		t.Helper()
+		if err := chromedp.Do(ctx, steps...); err != nil {
+			html, _ := chromedp.Run(ctx, chromedp.OuterHTML(chromedp.CSS("html")))
+			t.Fatalf("%s: %v\n%s", name, err, html)
+		}
+	}
+	press := func(sel string) chromedp.Action[chromedp.Void] {
+		return chromedp.Evaluate[chromedp.Void](`setTimeout(() => document.querySelector(` + strconv.Quote(sel) + `).click(), 0)`)
+	}
+	const answer = "فردا با شهرداری منطقه تماس می‌گیریم."
+	step("sign in and open the inbox",
+		chromedp.Navigate(link),
+		chromedp.WaitVisible(chromedp.CSS("#enter")),
+		press("#enter"),
+		chromedp.WaitVisible(chromedp.CSS("#heat")),
+		press(`nav a[href="/questions"]`),
+		chromedp.WaitVisible(chromedp.CSS("#questions")),
+	)
+	step("open the question and answer it",
+		press(`#questions a[href="/questions/`+strconv.FormatInt(id, 10)+`"]`),
+		chromedp.WaitVisible(chromedp.CSS("#answer-form")),
+		chromedp.SetValue(chromedp.CSS(`textarea[name="answer"]`), answer),
+		press("#answer-submit"),
+		chromedp.WaitVisible(chromedp.CSS("#notice")),
+		poll(`document.querySelector("#status").className === "q-answered" && document.querySelector("ol.answers") !== null`),
+	)
+	if dir := os.Getenv("COOPBOT_SCREENSHOTS"); dir != "" {
+		if png, err := chromedp.Run(ctx, chromedp.CaptureScreenshot()); err == nil {
+			os.WriteFile(filepath.Join(dir, "console-question.png"), png, 0o644)
+		}
+	}
+	note := r.Sees("question.notify.answer", "ID", text.FaDigits(strconv.FormatInt(id, 10)), "Question", text.Isolate(words))
+	if !strings.Contains(note.Text, answer) {
+		t.Fatalf("the resident's notice %q lacks the answer", note.Text)
 	}
 }
