@@ -100,6 +100,24 @@ func TestConsoleBroadcastToNeighborhood(t *testing.T) {
 	form := url.Values{"csrf": {token}, "key": {key}, "audience": {"neighborhoods"}, "nbh": {strconv.FormatInt(nbh, 10)},
 		"mode": {"both"}, "text_fa": {webTextFa}, "text_az": {webTextAz}, "when": {"now"}}
 
+	// A send form without its CSRF token (another site's form, say): refused, recorded,
+	// nothing sent.
+	forged := url.Values{}
+	for k, v := range form {
+		if k != "csrf" {
+			forged[k] = v
+		}
+	}
+	if c, _ := b.do(http.MethodPost, "/broadcasts", forged); c != http.StatusForbidden {
+		t.Errorf("send without CSRF token: %d, want 403", c)
+	}
+	if n := refused(t, h, s.ResidentID(), "console_csrf"); n != 1 {
+		t.Errorf("CSRF refusals recorded %d times, want 1", n)
+	}
+	if n := count(t, h, `SELECT count(*) FROM broadcasts`); n != 0 {
+		t.Fatalf("a form without its token created %d broadcasts", n)
+	}
+
 	// What the chat refuses, the console refuses, with the chat's words.
 	long := url.Values{}
 	for k, v := range form {
