@@ -131,7 +131,7 @@ func (s *Server) broadcaster(q *req, action, subject string) (*coopbot.Staff, er
 	return q.staff, nil
 }
 
-// page reads the page number of a list.
+// pageNumber reads the page number of a list (1 when none).
 func pageNumber(v url.Values) (int, error) {
 	p := v.Get("page")
 	if p == "" {
@@ -604,17 +604,25 @@ func (s *Server) broadcastPreview(w http.ResponseWriter, q *req) error {
 	if p.Summary, err = s.msgs(q.lang, summary); err != nil {
 		return err
 	}
-	label := func(id string) string { t, _ := s.msg(q.lang, coopbot.M(id)); return t }
+	// The texts under the chat preview's labels, as residents will get them.
+	var shown []struct{ label, text string }
 	switch {
 	case c.mode == "one":
-		p.Texts = []bcText{{label("broadcast.preview.label_one"), c.nb.TextFa}}
+		shown = append(shown, struct{ label, text string }{"broadcast.preview.label_one", c.nb.TextFa})
 	default:
 		if c.nb.TextFa != "" {
-			p.Texts = append(p.Texts, bcText{label("broadcast.preview.label_fa"), c.nb.TextFa})
+			shown = append(shown, struct{ label, text string }{"broadcast.preview.label_fa", c.nb.TextFa})
 		}
 		if c.nb.TextAz != "" {
-			p.Texts = append(p.Texts, bcText{label("broadcast.preview.label_az"), c.nb.TextAz})
+			shown = append(shown, struct{ label, text string }{"broadcast.preview.label_az", c.nb.TextAz})
 		}
+	}
+	for _, x := range shown {
+		label, err := s.msg(q.lang, coopbot.M(x.label))
+		if err != nil {
+			return err
+		}
+		p.Texts = append(p.Texts, bcText{Label: label, Text: x.text})
 	}
 	when := coopbot.M("broadcast.preview.now")
 	if !c.nb.StartAt.IsZero() {
