@@ -195,7 +195,7 @@ func TestConsoleBroadcastToNeighborhood(t *testing.T) {
 	// The page of the broadcast and the history.
 	path := "/broadcasts/" + strconv.FormatInt(id, 10)
 	c, one := b.get(path)
-	if c != http.StatusOK || !strings.Contains(one, `id="n-sent">۲<`) || !strings.Contains(one, b.text(coopbot.Persian, "console.broadcasts.status.done")) ||
+	if c != http.StatusOK || !strings.Contains(one, `id="n-sent">۲<`) || !strings.Contains(one, b.text(coopbot.Persian, "console.broadcasts.percent", "Percent", "۱۰۰", "Done", "۲", "Total", "۲")) || !strings.Contains(one, b.text(coopbot.Persian, "console.broadcasts.status.done")) ||
 		strings.Contains(one, `http-equiv="refresh"`) || strings.Contains(one, `id="cancel"`) || !strings.Contains(one, "<svg") {
 		t.Errorf("the page of a finished broadcast (%d):\n%s", c, one)
 	}
