@@ -554,3 +554,55 @@ func TestBroadcastInBrowser(t *testing.T) {
 	)
 	shot("console-broadcasts.png")
 }
+
+// Office staff are offered the chat's audiences: everyone, neighborhoods, a cooperative
+// (there is one), a language; no training (none has enrollees). A cooperative without
+// members has nobody to send to, said as the chat says it. A cooperative admin without a
+// staff role has neither broadcasts nor questions: refused and recorded.
+func TestConsoleBroadcastAudiencesByRole(t *testing.T) {
+	t.Parallel()
+	h := chattest.New(t, chattest.Options{Admins: chattest.Staff(8201)})
+	s := h.User(8201)
+	s.Onboard("ولیعصر")
+	coop := h.Cooperative(h.Neighborhood("ولیعصر"), "تعاونی فرش دستباف آزمون")
+	a := h.User(8202)
+	a.Onboard("ولیعصر")
+	a.CoopAdmin(coop)
+
+	b := newBrowser(t, h)
+	b.signIn(s.ConsoleLink())
+	_, page := b.get("/broadcasts/new")
+	for _, want := range []string{`value="all"`, `value="neighborhoods"`, `value="cooperative"`, `value="lang"`, "تعاونی فرش دستباف آزمون"} {
+		if !strings.Contains(page, want) {
+			t.Errorf("office staff's compose page lacks %s", want)
+		}
+	}
+	if strings.Contains(page, `value="training"`) {
+		t.Errorf("a training audience is offered with no training to choose")
+	}
+	key, token := composeForm(t, b)
+	c, page := b.do(http.MethodPost, "/broadcasts/preview", url.Values{"csrf": {token}, "key": {key}, "audience": {"cooperative"},
+		"coop": {strconv.FormatInt(coop, 10)}, "mode": {"one"}, "text_one": {"مجمع عمومی"}, "when": {"now"}})
+	if c != http.StatusUnprocessableEntity || !strings.Contains(page, b.text(coopbot.Persian, "broadcast.audience.empty")) {
+		t.Errorf("a cooperative without members: %d", c)
+	}
+	c, page = b.do(http.MethodPost, "/broadcasts/preview", url.Values{"csrf": {token}, "key": {key}, "audience": {"cooperative"},
+		"coop": {"999999"}, "mode": {"one"}, "text_one": {"مجمع عمومی"}, "when": {"now"}})
+	if c != http.StatusUnprocessableEntity || !strings.Contains(page, b.text(coopbot.Persian, "console.broadcasts.choose_cooperative")) {
+		t.Errorf("a cooperative not offered: %d", c)
+	}
+
+	ab := newBrowser(t, h)
+	ab.signIn(a.ConsoleLink())
+	for _, path := range []string{"/broadcasts", "/broadcasts/new", "/questions"} {
+		if c, _ := ab.get(path); c != http.StatusForbidden {
+			t.Errorf("%s for a cooperative admin: %d, want 403", path, c)
+		}
+	}
+	if l, o, q := refused(t, h, a.ResidentID(), "broadcast_list"), refused(t, h, a.ResidentID(), "broadcast_open"), refused(t, h, a.ResidentID(), "question_inbox"); l != 1 || o != 1 || q != 1 {
+		t.Errorf("refusals recorded: list %d, compose %d, questions %d; want 1 each", l, o, q)
+	}
+	if _, page := ab.get("/"); strings.Contains(page, `href="/broadcasts"`) || strings.Contains(page, `href="/questions"`) {
+		t.Errorf("a cooperative admin's nav offers broadcasts or questions")
+	}
+}
