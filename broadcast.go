@@ -84,6 +84,9 @@ type NewBroadcast struct {
 	Button   *BroadcastButton
 	StartAt  time.Time
 	Progress ProgressMessage
+	// Key, when set, is the one-time key of the form that sends it (the web console's):
+	// the same author's same Key again creates nothing and finds the first broadcast.
+	Key string
 }
 
 // MaxCaption is the platforms' limit for a photo's or document's caption, in UTF-16
@@ -224,3 +227,14 @@ const (
 	DeliveryWaiting DeliveryOutcome = "waiting"   // pending, claimed or on its way
 	DeliveryNotSent DeliveryOutcome = "cancelled" // the broadcast was cancelled before it
 )
+
+// BroadcastSummary is a broadcast as the console's history and its page show it: whom
+// it went to, who sent it and when, its texts and what became of its deliveries.
+type BroadcastSummary struct {
+	BroadcastStatus
+	Audience   Audience
+	AuthorName string
+	CreatedAt  time.Time
+	TextFa     string
+	TextAz     string
+}

@@ -6,7 +6,6 @@ import (
 	"slices"
 	"strconv"
 	"time"
-	"unicode/utf16"
 
 	"coopbot"
 	"coopbot/text"
@@ -142,7 +141,7 @@ func (w *bcWizard) staff(ctx context.Context, c *Conv, action string) (*coopbot.
 	if err != nil {
 		return nil, err
 	}
-	if s == nil || (s.Role != coopbot.RoleStaff && (s.Role != coopbot.RoleNeighborhoodManager || s.NeighborhoodID == 0)) {
+	if !MayBroadcast(s) {
 		return nil, w.d.Store.Audit(ctx, c.Profile.ResidentID, action, "", false, nil)
 	}
 	return s, nil
@@ -213,20 +212,11 @@ func (w *bcWizard) audienceStep() Step[broadcast] {
 				r.Buttons = [][]coopbot.Button{{{Label: coopbot.M("broadcast.audience.own", "Name", n), Data: "own"}}}
 				return r, nil
 			}
-			kinds := []coopbot.AudienceKind{coopbot.AudienceAll, coopbot.AudienceNeighborhoods}
-			for _, k := range []struct {
-				kind coopbot.AudienceKind
-				list func(context.Context) ([]coopbot.AudienceChoice, error)
-			}{{coopbot.AudienceCooperative, w.d.Store.AudienceCooperatives}, {coopbot.AudienceTraining, w.d.Store.AudienceTrainings}} {
-				list, err := k.list(ctx)
-				if err != nil {
-					return r, err
-				}
-				if len(list) > 0 {
-					kinds = append(kinds, k.kind)
-				}
+			kinds, err := AudienceKinds(ctx, w.d.Store, c.Staff)
+			if err != nil {
+				return r, err
 			}
-			for _, k := range append(kinds, coopbot.AudienceLang) {
+			for _, k := range kinds {
 				r.Buttons = append(r.Buttons, []coopbot.Button{{Label: coopbot.M("broadcast.audience." + string(k)), Data: string(k)}})
 			}
 			return r, nil
@@ -443,16 +433,12 @@ func (w *bcWizard) textStep(name, prompt string, field func(a *broadcast) *strin
 			if in.Choice == "keep" && *field(a) != "" {
 				return next(a), nil
 			}
-			s := text.CleanMultiline(in.Raw)
-			if in.Kind != KindText || s == "" {
+			if in.Kind != KindText {
 				return Retry("broadcast.text.not_text"), nil
 			}
-			limit := maxBroadcastText
-			if a.File != nil {
-				limit = coopbot.MaxCaption // the caption of the file attached
-			}
-			if n := len(utf16.Encode([]rune(s))); n > limit {
-				return Retry("broadcast.text.too_long", "Max", text.Number(int64(limit)), "Len", text.Number(int64(n))), nil
+			s, bad := BroadcastText(in.Raw, a.File != nil)
+			if bad != nil {
+				return RetryMsg(*bad), nil
 			}
 			*field(a) = s
 			return next(a), nil

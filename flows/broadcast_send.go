@@ -2,8 +2,6 @@ package flows
 
 import (
 	"context"
-	"errors"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -54,12 +52,8 @@ func (w *bcWizard) dateStep() Step[broadcast] {
 			if reason != text.OK {
 				return Retry(string(reason)), nil
 			}
-			now := w.d.Now()
-			if d.At(23, 59).Before(now) {
-				return Retry("broadcast.date.past", "Today", text.Date(now)), nil
-			}
-			if d.At(0, 0).After(now.Add(maxBroadcastAhead)) {
-				return Retry("broadcast.date.too_far", "Days", text.Number(int64(maxBroadcastAhead/(24*time.Hour)))), nil
+			if bad := broadcastDay(d.JalaliDate, w.d.Now()); bad != nil {
+				return RetryMsg(*bad), nil
 			}
 			a.Day = d.String()
 			if d.Gregorian {
@@ -122,8 +116,8 @@ func (w *bcWizard) clockStep() Step[broadcast] {
 				return Goto("date"), nil
 			}
 			at := d.At(h, m)
-			if !at.After(w.d.Now().Add(time.Minute)) {
-				return Retry("broadcast.clock.past", "Now", text.Clock(w.d.Now())), nil
+			if bad := broadcastAt(at, w.d.Now()); bad != nil {
+				return RetryMsg(*bad), nil
 			}
 			a.Start = at.Unix()
 			return w.toPreview(a), nil
@@ -149,69 +143,13 @@ func (w *bcWizard) toPreview(a *broadcast) Next {
 	return next
 }
 
-// describe names an audience for the preview.
-func (w *bcWizard) describe(ctx context.Context, c *Conv, a coopbot.Audience) (coopbot.Msg, error) {
-	choice := func(list func(context.Context) ([]coopbot.AudienceChoice, error)) (coopbot.AudienceChoice, error) {
-		all, err := list(ctx)
-		if i := slices.IndexFunc(all, func(ch coopbot.AudienceChoice) bool { return len(a.IDs) == 1 && ch.ID == a.IDs[0] }); err == nil && i >= 0 {
-			return all[i], nil
-		}
-		return coopbot.AudienceChoice{}, errors.Join(err, &coopbot.Error{Code: coopbot.ENotFound, Err: errors.New(string(a.Kind) + " of the audience")})
-	}
-	switch a.Kind {
-	case coopbot.AudienceNeighborhoods:
-		all, err := w.neighborhoods(ctx, c)
-		var names []string
-		for _, n := range all {
-			if slices.Contains(a.IDs, n.ID) {
-				names = append(names, n.Name(c.Lang()))
-			}
-		}
-		return coopbot.M("broadcast.who.neighborhoods", "Names", rawList(names)).WithCount(len(names)), err
-	case coopbot.AudienceCooperative:
-		co, err := choice(w.d.Store.AudienceCooperatives)
-		return coopbot.M("broadcast.who.cooperative", "Name", co.Names()), err
-	case coopbot.AudienceTraining:
-		tr, err := choice(w.d.Store.AudienceTrainings)
-		return coopbot.M("broadcast.who.training", "Name", tr.Names(), "Date", text.Date(tr.At)), err
-	case coopbot.AudienceLang:
-		if a.Lang == coopbot.Azeri {
-			return coopbot.M("broadcast.who.lang_az"), nil
-		}
-		return coopbot.M("broadcast.who.lang_fa"), nil
-	}
-	return coopbot.M("broadcast.who.all"), nil
-}
-
 // bcCountMsgs are the preview lines of recipient counts, one per platform.
 var bcCountMsgs = map[coopbot.Platform]string{coopbot.Bale: "broadcast.preview.count_bale", coopbot.Telegram: "broadcast.preview.count_telegram"}
 
 // reviewAudience is the preview's who and how many.
 func (w *bcWizard) reviewAudience(ctx context.Context, c *Conv, a *broadcast) ([]coopbot.Msg, error) {
-	who, err := w.describe(ctx, c, a.Audience)
-	if err != nil {
-		return nil, err
-	}
-	counts, err := w.d.Store.AudienceCounts(ctx, a.Audience)
-	if err != nil {
-		return nil, err
-	}
-	lines := []coopbot.Msg{who}
-	for _, p := range []coopbot.Platform{coopbot.Bale, coopbot.Telegram} {
-		n := map[coopbot.Lang]int{}
-		for _, ac := range counts {
-			if ac.Platform == p {
-				n[ac.Lang] += ac.Residents
-			}
-		}
-		if n[coopbot.Persian]+n[coopbot.Azeri] > 0 {
-			lines = append(lines, coopbot.M(bcCountMsgs[p], "Fa", text.Number(int64(n[coopbot.Persian])), "Az", text.Number(int64(n[coopbot.Azeri]))))
-		}
-	}
-	if total := bcTotal(counts); total > 0 {
-		return append(lines, coopbot.M("broadcast.preview.total", "Total", text.Number(int64(total))).WithCount(total)), nil
-	}
-	return append(lines, coopbot.M("broadcast.preview.empty")), nil
+	lines, _, err := AudienceSummary(ctx, w.d.Store, c.Lang(), a.Audience)
+	return lines, err
 }
 
 // reviewWhen is the preview's start.
@@ -243,12 +181,6 @@ func (w *bcWizard) check(ctx context.Context, c *Conv, a *broadcast) (*Next, err
 }
 
 func (w *bcWizard) submit(ctx context.Context, c *Conv, a *broadcast) (Next, error) {
-	if s := c.Staff; s.Role == coopbot.RoleNeighborhoodManager && a.Audience.Neighborhood() != s.NeighborhoodID {
-		if err := w.d.Store.Audit(ctx, c.Profile.ResidentID, "broadcast_create", "", false, map[string]any{"audience": a.Audience}); err != nil {
-			return Next{}, err
-		}
-		return Done(coopbot.Text(coopbot.M("broadcast.denied"))), nil
-	}
 	fa, az := a.texts()
 	nb := coopbot.NewBroadcast{
 		CreatedBy: c.Profile.ResidentID, Audience: a.Audience, TextFa: fa, TextAz: az, File: a.File, Button: a.Button,
@@ -260,22 +192,14 @@ func (w *bcWizard) submit(ctx context.Context, c *Conv, a *broadcast) (Next, err
 	if a.Start > 0 {
 		nb.StartAt = time.Unix(a.Start, 0)
 	}
-	id, total, err := w.d.Store.CreateBroadcast(ctx, nb)
-	if coopbot.ErrorMsgID(err) == "broadcast.button.gone" {
+	id, total, err := SendBroadcast(ctx, w.d.Store, c.Staff, nb)
+	switch {
+	case coopbot.ErrorCode(err) == coopbot.EForbidden:
+		return Done(coopbot.Text(coopbot.M("broadcast.denied"))), nil
+	case coopbot.ErrorMsgID(err) == "broadcast.button.gone":
 		// The training started or was cancelled, or the cooperative closed, since it was chosen.
 		return Goto("button").Say(coopbot.Text(coopbot.M("broadcast.button.gone"))), nil
-	}
-	if err != nil {
-		return Next{}, err
-	}
-	detail := map[string]any{"audience": a.Audience, "recipients": total}
-	if a.File != nil {
-		detail["file"] = a.File.Kind
-	}
-	if a.Button != nil {
-		detail["button"] = a.Button
-	}
-	if err := w.d.Store.Audit(ctx, c.Profile.ResidentID, "broadcast_create", broadcastSubject(id), true, detail); err != nil {
+	case err != nil:
 		return Next{}, err
 	}
 	st := coopbot.BroadcastStatus{ID: id, Status: coopbot.BroadcastRunning, Total: total, Pending: total, StartAt: nb.StartAt}
@@ -301,31 +225,20 @@ func (w *bcWizard) cancel(ctx context.Context, c *Conv, args string) (Next, erro
 	if err != nil || id <= 0 {
 		return stale, nil
 	}
-	st, err := w.d.Store.BroadcastStatus(ctx, id)
-	if coopbot.ErrorCode(err) == coopbot.ENotFound {
-		return stale, nil
-	}
-	if err != nil {
-		return Next{}, err
-	}
 	s, err := w.d.Store.Staff(ctx, c.Profile.ResidentID)
 	if err != nil {
 		return Next{}, err
 	}
-	if s == nil || s.Role != coopbot.RoleStaff && (s.NeighborhoodID == 0 || s.NeighborhoodID != st.NeighborhoodID) {
-		if err := w.d.Store.Audit(ctx, c.Profile.ResidentID, "broadcast_cancel", broadcastSubject(id), false, nil); err != nil {
-			return Next{}, err
-		}
+	st, err := CancelBroadcastAs(ctx, w.d.Store, s, c.Profile.ResidentID, id)
+	switch coopbot.ErrorCode(err) {
+	case "":
+	case coopbot.ENotFound:
+		return stale, nil
+	case coopbot.EForbidden:
 		return Stay(coopbot.Reply{Toast: &coopbot.Msg{ID: "broadcast.cancel.denied"}}), nil
-	}
-	st, err = w.d.Store.CancelBroadcast(ctx, id, c.Profile.ResidentID)
-	if coopbot.ErrorCode(err) == coopbot.EConflict {
+	case coopbot.EConflict:
 		return Stay(coopbot.Reply{Toast: &coopbot.Msg{ID: "broadcast.cancel.over"}}), nil
-	}
-	if err != nil {
-		return Next{}, err
-	}
-	if err := w.d.Store.Audit(ctx, c.Profile.ResidentID, "broadcast_cancel", broadcastSubject(id), true, map[string]any{"not_sent": st.Cancelled}); err != nil {
+	default:
 		return Next{}, err
 	}
 	r := broadcastProgress(*st, w.d.Now())

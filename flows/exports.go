@@ -9,7 +9,6 @@ import (
 	"context"
 	"slices"
 	"strconv"
-	"strings"
 
 	"coopbot"
 	"coopbot/text"
@@ -83,7 +82,7 @@ func joinExport(ctx context.Context, d Deps, c *Conv, args string) (Next, error)
 }
 
 // today is the Jalali day now, as file names carry it: "14040917".
-func today(d Deps) string { return strings.ReplaceAll(text.JalaliOf(d.Now()).String(), "/", "") }
+func today(d Deps) string { return jalaliDay(d.Now()) }
 
 // joinColumns are the columns of the request export.
 var joinColumns = []coopbot.Column{
@@ -189,22 +188,20 @@ func broadcastExport(ctx context.Context, d Deps, c *Conv, args string) (Next, e
 	if !ok {
 		return denied, d.Store.Audit(ctx, c.Profile.ResidentID, "broadcast_export", "", false, map[string]any{"data": args})
 	}
-	list, err := d.Store.BroadcastRecipients(ctx, c.Profile.ResidentID, id)
+	table, err := ExportRecipients(ctx, d.Store, c.Profile.ResidentID, c.Lang(), id, d.Now())
 	if coopbot.ErrorCode(err) == coopbot.EForbidden {
 		return denied, nil
 	}
 	if err != nil {
 		return Next{}, err
 	}
-	if len(list) == 0 {
+	if table == nil {
 		return Stay(coopbot.Text(coopbot.M("broadcast.export.empty", "ID", text.Number(id)))), nil
 	}
-	if err := d.Store.Audit(ctx, c.Profile.ResidentID, "broadcast_export", broadcastSubject(id), true, map[string]any{"rows": len(list)}); err != nil {
-		return Next{}, err
-	}
+	n := len(table.Rows)
 	return Stay(coopbot.Reply{
-		Text:  []coopbot.Msg{coopbot.M("broadcast.export.caption", "ID", text.Number(id), "Count", text.Number(int64(len(list)))).WithCount(len(list))},
-		Table: broadcastTable(c.Lang(), id, list, today(d)),
+		Text:  []coopbot.Msg{coopbot.M("broadcast.export.caption", "ID", text.Number(id), "Count", text.Number(int64(n))).WithCount(n)},
+		Table: table,
 	}), nil
 }
 

@@ -280,8 +280,7 @@ func questionDecided(ctx context.Context, d Deps, c *Conv, a *questionInbox, act
 
 // questionAnswerStep takes the staff member's answer and sends it.
 func questionAnswerStep(d Deps) Step[questionInbox] {
-	rules := needText{min: 2, max: coopbot.QuestionAnswerMax, multiline: true,
-		notText: "questions.answer.invalid", short: "questions.answer.invalid", long: "questions.answer.too_long"}
+	rules := questionAnswerRules
 	return Step[questionInbox]{
 		Name: "answer",
 		Ask: func(ctx context.Context, c *Conv, a *questionInbox) (coopbot.Reply, error) {

@@ -115,6 +115,8 @@ func (db *DB) AudienceTrainings(ctx context.Context) ([]coopbot.AudienceChoice, 
 
 // CreateBroadcast writes the broadcast and one pending delivery per recipient in one
 // transaction, and wakes the runners. It returns the broadcast's id and recipient count.
+// A Key its author used before creates nothing: it returns the first broadcast's id and
+// count with a conflict ("console.broadcasts.sent_already").
 func (db *DB) CreateBroadcast(ctx context.Context, b coopbot.NewBroadcast) (int64, int, error) {
 	where, args, err := audienceWhere(b.Audience, 2)
 	if err != nil {
@@ -137,6 +139,10 @@ func (db *DB) CreateBroadcast(ctx context.Context, b coopbot.NewBroadcast) (int6
 	if b.File != nil && (utf16Len(b.TextFa) > coopbot.MaxCaption || utf16Len(b.TextAz) > coopbot.MaxCaption) {
 		return 0, 0, &coopbot.Error{Code: coopbot.EInvalid, Err: errors.New("broadcast with a file and a text longer than a caption")}
 	}
+	var key *string
+	if b.Key != "" {
+		key = &b.Key
+	}
 	var res struct{ ID, Total int64 }
 	err = db.once(ctx, "create broadcast", &res, func(tx pgx.Tx) error {
 		if err := buttonOpen(ctx, tx, b.Button); err != nil {
@@ -144,10 +150,20 @@ func (db *DB) CreateBroadcast(ctx context.Context, b coopbot.NewBroadcast) (int6
 		}
 		err := tx.QueryRow(ctx, `
 			INSERT INTO broadcasts (created_by, audience, neighborhood_id, text_fa, text_az, start_at,
-				progress_platform, progress_chat, progress_message, progress_lang, file, button)
-			VALUES ($1, $2, $3, $4, $5, COALESCE($6, now()), $7, $8, $9, $10, $11, $12) RETURNING id`,
+				progress_platform, progress_chat, progress_message, progress_lang, file, button, submit_key)
+			VALUES ($1, $2, $3, $4, $5, COALESCE($6, now()), $7, $8, $9, $10, $11, $12, $13)
+			ON CONFLICT (created_by, submit_key) WHERE submit_key IS NOT NULL DO NOTHING RETURNING id`,
 			b.CreatedBy, b.Audience, nbh, b.TextFa, b.TextAz, start,
-			b.Progress.Platform, b.Progress.ChatID, b.Progress.MessageID, b.Progress.Lang, b.File, b.Button).Scan(&res.ID)
+			b.Progress.Platform, b.Progress.ChatID, b.Progress.MessageID, b.Progress.Lang, b.File, b.Button, key).Scan(&res.ID)
+		if errors.Is(err, pgx.ErrNoRows) && key != nil {
+			// The form was sent before: the first broadcast, and nothing new.
+			if err := tx.QueryRow(ctx, `SELECT id, total FROM broadcasts WHERE created_by = $1 AND submit_key = $2`,
+				b.CreatedBy, *key).Scan(&res.ID, &res.Total); err != nil {
+				return err
+			}
+			return &coopbot.Error{Code: coopbot.EConflict, MsgID: "console.broadcasts.sent_already",
+				Err: fmt.Errorf("broadcast %d was created by this form already", res.ID)}
+		}
 		if err != nil {
 			return err
 		}
@@ -168,6 +184,9 @@ func (db *DB) CreateBroadcast(ctx context.Context, b coopbot.NewBroadcast) (int6
 		_, err = tx.Exec(ctx, `SELECT pg_notify($1, $2)`, broadcastChannel, strconv.FormatInt(id, 10))
 		return err
 	})
+	if coopbot.ErrorCode(err) == coopbot.EConflict && res.ID != 0 {
+		return res.ID, int(res.Total), err
+	}
 	if err != nil {
 		return 0, 0, err
 	}
@@ -536,4 +555,65 @@ func (db *DB) ReportEnded(ctx context.Context, settle time.Duration) ([]coopbot.
 		return db.notify(ctx, tx, reports...)
 	})
 	return due, wrap(err, "report ended broadcasts")
+}
+
+// broadcastSummaryColumns read a broadcast (alias b) with its author and delivery counts.
+const broadcastSummaryColumns = `b.id, b.status, b.created_by, COALESCE(b.neighborhood_id, 0), b.total, b.start_at,
+	b.finished_at IS NOT NULL, b.audience, b.created_at, b.text_fa, b.text_az, COALESCE(rn.name, ''),
+	c.pending, c.sent, c.unreachable, c.failed, c.unknown, c.cancelled
+	FROM broadcasts b
+	LEFT JOIN resident_names rn ON rn.resident_id = b.created_by
+	CROSS JOIN LATERAL (SELECT
+		count(*) FILTER (WHERE d.state IN ('pending', 'claimed', 'sending')) AS pending,
+		count(*) FILTER (WHERE d.state = 'sent') AS sent,
+		count(*) FILTER (WHERE d.state = 'unreachable') AS unreachable,
+		count(*) FILTER (WHERE d.state = 'failed') AS failed,
+		count(*) FILTER (WHERE d.state = 'unknown') AS unknown,
+		count(*) FILTER (WHERE d.state = 'cancelled') AS cancelled
+		FROM deliveries d WHERE d.broadcast_id = b.id) c`
+
+func scanBroadcastSummary(row pgx.Row) (coopbot.BroadcastSummary, error) {
+	var s coopbot.BroadcastSummary
+	err := row.Scan(&s.ID, &s.Status, &s.CreatedBy, &s.NeighborhoodID, &s.Total, &s.StartAt, &s.Finished,
+		&s.Audience, &s.CreatedAt, &s.TextFa, &s.TextAz, &s.AuthorName,
+		&s.Pending, &s.Sent, &s.Unreachable, &s.Failed, &s.Unknown, &s.Cancelled)
+	return s, err
+}
+
+// broadcastScope is who may read a broadcast: office staff all of them, a neighborhood
+// manager those to their one neighborhood (the rule of the export and of Cancel).
+const broadcastScope = `($1::bigint IS NULL OR b.neighborhood_id = $1)`
+
+// BroadcastHistory lists the broadcasts within the staff scope, newest first, a page of
+// limit from offset, with their counts, and how many there are.
+func (db *DB) BroadcastHistory(ctx context.Context, s *coopbot.Staff, offset, limit int) ([]coopbot.BroadcastSummary, int, error) {
+	scope, err := needScope(s)
+	if err != nil {
+		return nil, 0, err
+	}
+	var total int
+	if err := db.Pool.QueryRow(ctx, `SELECT count(*) FROM broadcasts b WHERE `+broadcastScope, scope).Scan(&total); err != nil {
+		return nil, 0, wrap(err, "count broadcasts")
+	}
+	rows, err := db.Pool.Query(ctx, `SELECT `+broadcastSummaryColumns+` WHERE `+broadcastScope+`
+		ORDER BY b.created_at DESC, b.id DESC LIMIT $2 OFFSET $3`, scope, limit, offset)
+	if err != nil {
+		return nil, 0, wrap(err, "list broadcasts")
+	}
+	list, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (coopbot.BroadcastSummary, error) { return scanBroadcastSummary(row) })
+	return list, total, wrap(err, "list broadcasts")
+}
+
+// BroadcastSummary returns a broadcast within the staff scope with its counts (not_found
+// outside it).
+func (db *DB) BroadcastSummary(ctx context.Context, s *coopbot.Staff, id int64) (*coopbot.BroadcastSummary, error) {
+	scope, err := needScope(s)
+	if err != nil {
+		return nil, err
+	}
+	b, err := scanBroadcastSummary(db.Pool.QueryRow(ctx, `SELECT `+broadcastSummaryColumns+` WHERE `+broadcastScope+` AND b.id = $2`, scope, id))
+	if err != nil {
+		return nil, wrap(err, "load broadcast")
+	}
+	return &b, nil
 }

@@ -19,7 +19,13 @@ type view struct {
 	D    any
 	// Notice is a message ID shown above the page (a change made, a refusal).
 	Notice string
+	// Refresh, when positive, has the browser reload the page every that many seconds
+	// (a page whose data implements refresher: a broadcast being sent).
+	Refresh int
 }
+
+// refresher is page data that asks for the page to reload itself (no script needed).
+type refresher interface{ Refresh() int }
 
 // me is the signed-in person as the header shows them.
 type me struct {
@@ -128,7 +134,13 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, q *req, code int
 	v := view{L: &words{s: s, lang: coopbot.Persian}, Path: r.URL.RequestURI(), D: data}
 	if r.Method != http.MethodGet {
 		// A form's answer page: the language switch leads back to the page of the form.
-		v.Path = strings.TrimSuffix(strings.TrimSuffix(r.URL.Path, "/status"), "/decide")
+		v.Path = r.URL.Path
+		for _, action := range []string{"/status", "/decide", "/cancel", "/answer", "/close", "/preview"} {
+			v.Path = strings.TrimSuffix(v.Path, action)
+		}
+	}
+	if rf, ok := data.(refresher); ok {
+		v.Refresh = rf.Refresh()
 	}
 	if q != nil {
 		v.L.lang, v.L.nbhs, v.Notice = q.lang, q.nbhs, q.notice

@@ -62,6 +62,8 @@ type Store interface {
 	peopleStore
 	joinStore
 	trainingStore
+	broadcastStore
+	questionStore
 }
 
 // Labels renders message IDs in a language (locales.Catalog).
@@ -170,6 +172,17 @@ func New(cfg Config) (*Server, error) {
 	m.HandleFunc("GET /trainings/{id}/attendance", s.page(s.training))
 	m.HandleFunc("POST /trainings/{id}/attendance", s.page(s.trainingAttendance))
 	m.HandleFunc("GET /trainings/{id}/export", s.page(s.trainingExport))
+	m.HandleFunc("GET /broadcasts", s.page(s.broadcasts))
+	m.HandleFunc("GET /broadcasts/new", s.page(s.broadcastNew))
+	m.HandleFunc("POST /broadcasts/preview", s.page(s.broadcastPreview))
+	m.HandleFunc("POST /broadcasts", s.page(s.broadcastSend))
+	m.HandleFunc("GET /broadcasts/{id}", s.page(s.broadcast))
+	m.HandleFunc("POST /broadcasts/{id}/cancel", s.page(s.broadcastCancel))
+	m.HandleFunc("GET /broadcasts/{id}/recipients", s.page(s.broadcastRecipients))
+	m.HandleFunc("GET /questions", s.page(s.questions))
+	m.HandleFunc("GET /questions/{id}", s.page(s.question))
+	m.HandleFunc("POST /questions/{id}/answer", s.page(s.questionAnswer))
+	m.HandleFunc("POST /questions/{id}/close", s.page(s.questionClose))
 	s.mux = m
 	return s, nil
 }
