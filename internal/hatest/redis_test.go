@@ -4,6 +4,8 @@ import (
 	"context"
 	"log/slog"
 	"net"
+	"strconv"
+	"syscall"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -18,7 +20,7 @@ import (
 // the test's output.
 var quiet = redis.Options{Log: slog.New(slog.DiscardHandler)}
 
-// The Redis primary that Sentinel watches shuts down while residents are onboarding: the
+// The Redis primary that Sentinel watches is killed while residents are onboarding: the
 // sentinels promote its replica, the bot follows them by itself, and every resident ends
 // onboarded exactly once, with every reply sent once.
 func TestRedisSentinelFailoverDuringConversations(t *testing.T) {
@@ -41,11 +43,20 @@ func TestRedisSentinelFailoverDuringConversations(t *testing.T) {
 
 	h := chattest.New(t, chattest.Options{RedisURL: url, Redis: quiet})
 	users := load(t, h, 910001, 40, 60*time.Millisecond, 1200*time.Millisecond, func() {
-		// SHUTDOWN waits for the replica to have every write (as a stopped host does); the
-		// sentinels see the primary gone after a second and promote the replica.
+		// Killed outright (scripts/test-ha runs it on this machine): the sentinels see the
+		// primary gone after a second and promote the replica.
 		old := goredis.NewClient(&goredis.Options{Addr: before})
 		defer old.Close()
-		old.Shutdown(ctx)
+		info := old.InfoMap(ctx, "server")
+		if info.Err() != nil {
+			t.Errorf("the primary's process id: %v", info.Err())
+			return
+		}
+		pid := info.Item("Server", "process_id")
+		n, _ := strconv.Atoi(pid)
+		if err := syscall.Kill(n, syscall.SIGKILL); err != nil || n <= 1 {
+			t.Errorf("kill the primary (process %q): %v", pid, err)
+		}
 	})
 	onboardedOnce(t, h, users)
 	if after := primary(); after == before {
