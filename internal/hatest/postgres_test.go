@@ -7,7 +7,9 @@ import (
 	"testing"
 	"time"
 
+	"coopbot"
 	"coopbot/internal/chattest"
+	"coopbot/text"
 
 	"github.com/jackc/pgx/v5"
 )
@@ -24,7 +26,8 @@ func TestPostgresFailoverDuringConversations(t *testing.T) {
 	}
 	// The test database is made on the pair (COOPBOT_TEST_DATABASE_URL is the same URL),
 	// so the bot reaches it through both hosts.
-	h := chattest.New(t)
+	const staffID = 939999
+	h := chattest.New(t, chattest.Options{Admins: chattest.Staff(staffID)})
 	ctx := context.Background()
 	var before int
 	if err := h.DB.Pool.QueryRow(ctx, "SELECT inet_server_port()").Scan(&before); err != nil {
@@ -56,5 +59,42 @@ func TestPostgresFailoverDuringConversations(t *testing.T) {
 	}
 	if after == before || standbyNow {
 		t.Fatalf("the bot is on port %d (in recovery: %v), was on %d: no fail-over happened", after, standbyNow, before)
+	}
+
+	// The job workers came back: a role granted now reaches the resident through a job.
+	staff := h.User(staffID)
+	staff.Onboard(neighborhood)
+	profile := func(id int64) int64 {
+		p, err := h.DB.Profile(ctx, coopbot.UserRef{Platform: coopbot.Telegram, UserID: id})
+		if err != nil || p.ResidentID == 0 {
+			t.Fatalf("profile of %d: %+v, %v", id, p, err)
+		}
+		return p.ResidentID
+	}
+	var nbh int64
+	if err := h.DB.Pool.QueryRow(ctx, "SELECT id FROM neighborhoods WHERE name_fa = $1", neighborhood).Scan(&nbh); err != nil {
+		t.Fatal(err)
+	}
+	if err := h.DB.GrantManager(ctx, profile(staffID), profile(users[0].ID()), nbh); err != nil {
+		t.Fatalf("grant manager after the fail-over: %v", err)
+	}
+	h.User(users[0].ID()).Sees("roles.notice.manager", "Neighborhood", text.Isolate(neighborhood))
+
+	// The broadcast listener is listening again, on the new primary.
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		var n int
+		err := h.DB.Pool.QueryRow(ctx, `SELECT count(*) FROM pg_stat_activity
+			WHERE datname = current_database() AND query = 'LISTEN coopbot_broadcasts'`).Scan(&n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n > 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("no connection listens for broadcasts on the new primary")
+		}
+		time.Sleep(200 * time.Millisecond)
 	}
 }
