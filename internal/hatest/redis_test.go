@@ -5,8 +5,8 @@ import (
 	"log/slog"
 	"net"
 	"strconv"
-	"syscall"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
