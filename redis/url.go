@@ -86,6 +86,10 @@ func ParseURL(raw string) (*URL, error) {
 		if err != nil {
 			return nil, err
 		}
+		if o.RouteByLatency || o.RouteRandomly || o.ReplicaOnly {
+			// Every update writes: coopbot talks to the primary only.
+			return nil, errors.New("redis: route_by_latency, route_randomly and replica_only do not fit coopbot, which writes on every update")
+		}
 		o.DialTimeout, o.ReadTimeout, o.WriteTimeout = timeouts()
 		o.PoolSize, o.Protocol = poolSize, protocol
 		return &URL{Failover: o}, nil

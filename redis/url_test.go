@@ -48,6 +48,9 @@ func TestParseURLForms(t *testing.T) {
 		"redis-cluster://n1:7000,n2:7001/3",
 		"redis-cluster://n1:7000,,n2:7001",
 		"redis-ring://n1:7000",
+		"redis-sentinel://s1:26379?master_name=m&route_randomly=true",
+		"redis-sentinel://s1:26379?master_name=m&replica_only=true",
+		"redis-sentinel://s1:26379?master_name=m&no_such_option=1",
 	} {
 		if _, err := ParseURL(bad); err == nil {
 			t.Errorf("%s: parsed, want an error", bad)
