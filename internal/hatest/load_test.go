@@ -38,13 +38,16 @@ var onboardingSteps = []string{"onboarding.welcome", "onboarding.neighborhood.pr
 // one of them has finished onboarding.
 func load(t *testing.T, h *chattest.Harness, first int64, n int, stagger, delay time.Duration, fault func()) []*emulator.User {
 	t.Helper()
-	text := func(id string) string {
+	// The texts are rendered here, in the test's goroutine, for the residents' goroutines.
+	texts := map[string]string{}
+	for _, id := range append([]string{"lang.fa.name", "onboarding.phone.skip"}, onboardingSteps...) {
 		s, err := h.Cat.Text(coopbot.Persian, id, nil, nil)
 		if err != nil {
 			t.Fatalf("message %s: %v", id, err)
 		}
-		return s
+		texts[id] = s
 	}
+	text := func(id string) string { return texts[id] }
 	users := make([]*emulator.User, n)
 	var started, finished atomic.Int64
 	errs := make(chan error, n)
