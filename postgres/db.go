@@ -270,10 +270,11 @@ func errorCode(err error) string {
 		switch c := pgErr.Code; {
 		case c == "23505":
 			return coopbot.EConflict
-		case strings.HasPrefix(c, "08"), strings.HasPrefix(c, "57P"), c == "57014", c == "53300", c == "40001", c == "40P01", c == "25P03":
+		case strings.HasPrefix(c, "08"), strings.HasPrefix(c, "57P"), c == "57014", c == "53300", c == "40001", c == "40P01", c == "25P03", c == "25006":
 			// Connection exceptions, the server shutting down or ending this backend,
 			// statement cancelled (timeout), too many connections, serialization failure,
-			// deadlock, idle-in-transaction timeout.
+			// deadlock, idle-in-transaction timeout, and a read-only transaction: a
+			// connection made before a fail-over to a server that is now a standby.
 			return coopbot.EUnavailable
 		}
 		return coopbot.EInternal

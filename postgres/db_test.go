@@ -110,6 +110,19 @@ func TestConnectionClosedMidQueryIsUnavailable(t *testing.T) {
 	})
 }
 
+// A connection that landed on a server taking no writes (a standby: the old primary came
+// back demoted, or a URL without target_session_attrs=read-write) fails as an outage, so
+// the update comes again, rather than as a bug.
+func TestReadOnlyServerIsUnavailable(t *testing.T) {
+	t.Parallel()
+	dbURL := postgrestest.NewURL(t)
+	db := open(t, dbURL+"&default_transaction_read_only=on")
+	_, err := db.SaveResident(context.Background(), &coopbot.Resident{Platform: coopbot.Telegram, UserID: 7002, ChatID: 7002, Lang: coopbot.Persian, Name: "R"})
+	if code := coopbot.ErrorCode(err); code != coopbot.EUnavailable {
+		t.Fatalf("save on a read-only server: code %q (%v), want unavailable", code, err)
+	}
+}
+
 // A failed update is recorded once per platform and update id; recording it again counts
 // the attempts and keeps the newest error.
 func TestRecordFailedUpdate(t *testing.T) {

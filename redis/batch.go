@@ -2,7 +2,6 @@ package redis
 
 import (
 	"context"
-	"strings"
 	"sync/atomic"
 	"time"
 
@@ -41,6 +40,7 @@ type call struct {
 	script *goredis.Script
 	keys   []string
 	args   []any
+	also   func(goredis.Pipeliner) // commands sent in the same pipeline, right after the script
 	res    *goredis.Cmd
 	state  atomic.Int32 // callQueued, callSent or callAbandoned
 	answer chan struct{}
@@ -68,10 +68,16 @@ func (b *batcher) close() {
 // still queued when ctx ends is dropped (never sent) and returns ctx's error; a call sent
 // already is waited for.
 func (b *batcher) run(ctx context.Context, script *goredis.Script, keys []string, args ...any) *goredis.Cmd {
+	return b.runWith(ctx, script, keys, args, nil)
+}
+
+// runWith is run with more commands (also, when not nil) sent right after the script in
+// the same pipeline; their results are not read.
+func (b *batcher) runWith(ctx context.Context, script *goredis.Script, keys []string, args []any, also func(goredis.Pipeliner)) *goredis.Cmd {
 	if err := ctx.Err(); err != nil {
 		return failed(ctx, err)
 	}
-	c := &call{ctx: ctx, script: script, keys: keys, args: args, answer: make(chan struct{})}
+	c := &call{ctx: ctx, script: script, keys: keys, args: args, also: also, answer: make(chan struct{})}
 	select {
 	case b.calls <- c:
 	case <-ctx.Done():
@@ -130,9 +136,10 @@ func (b *batcher) loop() {
 	}
 }
 
-// send sends the calls whose callers still wait as one pipeline (EVALSHA each) and
-// answers them; a script the server does not know yet (after a restart or a fail-over) is
-// loaded by running that call again on its own.
+// send sends the calls whose callers still wait as one pipeline (EVALSHA each, with its
+// other commands) and answers them; a script the server does not know yet (after a
+// restart or a fail-over: the script cache is not replicated) is sent whole, again with
+// that call's other commands.
 func (b *batcher) send(batch []*call) {
 	live := batch[:0]
 	for _, c := range batch {
@@ -145,7 +152,7 @@ func (b *batcher) send(batch []*call) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), batchTimeout)
 	defer cancel()
-	if len(live) == 1 {
+	if len(live) == 1 && live[0].also == nil {
 		c := live[0]
 		c.res = c.script.Run(ctx, asScripter(b.rdb), c.keys, c.args...)
 		close(c.answer)
@@ -154,11 +161,19 @@ func (b *batcher) send(batch []*call) {
 	pipe := b.rdb.Pipeline()
 	for _, c := range live {
 		c.res = c.script.EvalSha(ctx, pipe, c.keys, c.args...)
+		if c.also != nil {
+			c.also(pipe)
+		}
 	}
 	_, _ = pipe.Exec(ctx) // each call's error is in its own result
 	for _, c := range live {
-		if err := c.res.Err(); err != nil && strings.HasPrefix(err.Error(), "NOSCRIPT") {
-			c.res = c.script.Run(ctx, asScripter(b.rdb), c.keys, c.args...)
+		if goredis.HasErrorPrefix(c.res.Err(), "NOSCRIPT") {
+			pipe := b.rdb.Pipeline()
+			c.res = c.script.Eval(ctx, pipe, c.keys, c.args...)
+			if c.also != nil {
+				c.also(pipe)
+			}
+			_, _ = pipe.Exec(ctx)
 		}
 		close(c.answer)
 	}

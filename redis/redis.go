@@ -43,28 +43,26 @@ type Options struct {
 
 // Client is a Redis connection with the session scripts loaded.
 type Client struct {
-	rdb   *goredis.Client
-	o     Options
-	aead  cipher.AEAD
-	trips atomic.Int64
-	batch *batcher // the turns' script calls, pipelined under load
+	rdb     goredis.UniversalClient
+	cluster bool // keys of one conversation carry a hash tag (see chatKey)
+	o       Options
+	aead    cipher.AEAD
+	trips   atomic.Int64
+	batch   *batcher // the turns' script calls, pipelined under load
 }
 
-// Open connects to Redis at url ("redis://127.0.0.1:6379/0").
+// Open connects to Redis at url, which names one server, a Sentinel-watched primary or a
+// Cluster (see ParseURL).
 func Open(url string, o Options) (*Client, error) {
-	opt, err := goredis.ParseURL(url)
+	u, err := ParseURL(url)
 	if err != nil {
 		return nil, fmt.Errorf("parse redis url: %w", err)
 	}
-	opt.DialTimeout = 2 * time.Second
-	opt.ReadTimeout = 2 * time.Second
-	opt.WriteTimeout = 2 * time.Second
-	opt.PoolSize = 64
-	// RESP2: no push notifications to look for after every reply (RESP3's default costs
-	// CPU on every command and coopbot subscribes to nothing).
-	opt.Protocol = 2
 	if o.Prefix == "" {
 		o.Prefix = "coopbot:"
+	}
+	if u.Cluster != nil && strings.ContainsAny(o.Prefix, "{}") {
+		return nil, fmt.Errorf("redis: prefix %q holds a brace, which would change the cluster hash tags of the keys", o.Prefix)
 	}
 	if o.StateTTL == 0 {
 		o.StateTTL = 24 * time.Hour
@@ -92,7 +90,7 @@ func Open(url string, o Options) (*Client, error) {
 	if o.Log != nil {
 		goredis.SetLogger(clientLog{o.Log})
 	}
-	c := &Client{rdb: goredis.NewClient(opt), o: o, aead: aead}
+	c := &Client{rdb: u.client(), cluster: u.Cluster != nil, o: o, aead: aead}
 	c.rdb.AddHook(roundTrips{&c.trips})
 	c.batch = newBatcher(c.rdb)
 	return c, nil
@@ -147,8 +145,41 @@ func (c *Client) Close() error {
 // Ping checks that Redis answers.
 func (c *Client) Ping(ctx context.Context) error { return wrap(c.rdb.Ping(ctx).Err(), "ping") }
 
-// Redis exposes the client to other Redis-backed parts (rate limiter, leases).
-func (c *Client) Redis() *goredis.Client { return c.rdb }
+// Redis exposes the client to other Redis-backed parts and to tests: a *goredis.Client
+// (one server, or the primary Sentinel names) or a *goredis.ClusterClient.
+func (c *Client) Redis() goredis.UniversalClient { return c.rdb }
+
+// Cluster reports that the client talks to a Redis Cluster.
+func (c *Client) Cluster() bool { return c.cluster }
+
+// chatKey names one of a conversation's keys ("conv", "lock", "flood"). On a Cluster the
+// conversation's id is the key's hash tag, so that the three keys a script touches are in
+// one slot; elsewhere the names stay as they always were ("coopbot:conv:telegram:5:5"),
+// so that an upgrade keeps the conversations in progress.
+func (c *Client) chatKey(kind, id string) string {
+	if c.cluster {
+		return c.o.Prefix + kind + ":{" + id + "}"
+	}
+	return c.o.Prefix + kind + ":" + id
+}
+
+// DeleteAll deletes every key under the client's prefix, on every primary of a Cluster
+// (tests clean their key space with it).
+func (c *Client) DeleteAll(ctx context.Context) error {
+	del := func(ctx context.Context, rdb goredis.UniversalClient) error {
+		iter := rdb.Scan(ctx, 0, c.o.Prefix+"*", 1000).Iterator()
+		for iter.Next(ctx) {
+			if err := rdb.Del(ctx, iter.Val()).Err(); err != nil {
+				return err
+			}
+		}
+		return iter.Err()
+	}
+	if cc, ok := c.rdb.(*goredis.ClusterClient); ok {
+		return wrap(cc.ForEachMaster(ctx, func(ctx context.Context, node *goredis.Client) error { return del(ctx, node) }), "delete keys")
+	}
+	return wrap(del(ctx, c.rdb), "delete keys")
+}
 
 // Prefix is the key prefix of this client.
 func (c *Client) Prefix() string { return c.o.Prefix }
@@ -197,10 +228,9 @@ end
 return {r[1], r[2], n}
 `)
 
-// commit saves the state and the update id, refreshes the TTL, notes the conversation as
-// active (a sorted set scored by the time of its last turn, trimmed to the state TTL, so
-// counting active conversations needs no scan) and releases the lock, only while the lock
-// is still ours.
+// commit saves the state and the update id, refreshes the TTL and releases the lock, only
+// while the lock is still ours. The set of active conversations is another key (in another
+// slot of a Cluster), updated in the same pipeline (Commit).
 var commit = goredis.NewScript(`
 if redis.call('GET', KEYS[2]) ~= ARGV[1] then
   return 0
@@ -211,15 +241,12 @@ else
   redis.call('HSET', KEYS[1], 'state', ARGV[2], 'seen', ARGV[3])
 end
 redis.call('PEXPIRE', KEYS[1], ARGV[4])
-redis.call('ZADD', KEYS[3], ARGV[5], ARGV[6])
-redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', '(' .. (tonumber(ARGV[5]) - tonumber(ARGV[4])))
 redis.call('DEL', KEYS[2])
 return 1
 `)
 
 // forget drops the state, keeps the update ids (so that the same update coming again is
-// still known as handled), takes the conversation out of the active set and releases the
-// lock, only while the lock is still ours.
+// still known as handled) and releases the lock, only while the lock is still ours.
 var forget = goredis.NewScript(`
 if redis.call('GET', KEYS[2]) ~= ARGV[1] then
   return 0
@@ -227,7 +254,6 @@ end
 redis.call('HDEL', KEYS[1], 'state')
 redis.call('HSET', KEYS[1], 'seen', ARGV[2])
 redis.call('PEXPIRE', KEYS[1], ARGV[3])
-redis.call('ZREM', KEYS[3], ARGV[4])
 redis.call('DEL', KEYS[2])
 return 1
 `)
@@ -266,7 +292,7 @@ func (t *Turn) Recent() int { return t.recent }
 func (c *Client) Begin(ctx context.Context, p coopbot.Platform, chatID, userID, updateID int64) (*Turn, error) {
 	id := string(p) + ":" + strconv.FormatInt(chatID, 10) + ":" + strconv.FormatInt(userID, 10)
 	t := &Turn{c: c, id: id, updateID: updateID,
-		key: c.o.Prefix + "conv:" + id, lock: c.o.Prefix + "lock:" + id, flood: c.o.Prefix + "flood:" + id, token: token()}
+		key: c.chatKey("conv", id), lock: c.chatKey("lock", id), flood: c.chatKey("flood", id), token: token()}
 	wait := 2 * time.Millisecond
 	for {
 		err := c.begin(ctx, t)
@@ -320,10 +346,19 @@ func (c *Client) begin(ctx context.Context, t *Turn) error {
 // Commit saves the new state (nil keeps the old one), records the update as handled and
 // releases the lock. It reports false when the lock had expired (a handler slower than
 // LockTTL): nothing was saved.
+//
+// The same pipeline notes the conversation as active: a sorted set scored by the time of
+// its last turn, trimmed to the state TTL, so that counting conversations needs no scan.
+// It is not in the script, whose keys must share one Cluster slot; a turn whose lock had
+// expired is noted too, which only counts a conversation that is going on anyway.
 func (t *Turn) Commit(ctx context.Context, state []byte) (bool, error) {
 	c := t.c
-	n, err := c.batch.run(ctx, commit, []string{t.key, t.lock, c.active()}, t.token, c.seal(state), t.seenWith(),
-		c.o.StateTTL.Milliseconds(), time.Now().UnixMilli(), t.id).Int()
+	now := time.Now().UnixMilli()
+	n, err := c.batch.runWith(ctx, commit, []string{t.key, t.lock}, []any{t.token, c.seal(state), t.seenWith(), c.o.StateTTL.Milliseconds()},
+		func(p goredis.Pipeliner) {
+			p.ZAdd(ctx, c.active(), goredis.Z{Score: float64(now), Member: t.id})
+			p.ZRemRangeByScore(ctx, c.active(), "-inf", "("+strconv.FormatInt(now-c.o.StateTTL.Milliseconds(), 10))
+		}).Int()
 	if err != nil {
 		return false, wrap(err, "commit turn")
 	}
@@ -331,16 +366,21 @@ func (t *Turn) Commit(ctx context.Context, state []byte) (bool, error) {
 }
 
 // Forget drops the conversation's state (the person's data was erased: their next update
-// starts without one, as a newcomer's), records the update as handled and releases the
-// lock. It reports false when the lock had expired: nothing was changed.
+// starts without one, as a newcomer's), records the update as handled, releases the lock
+// and takes the conversation out of the active set. It reports false when the lock had
+// expired: nothing was changed.
 func (t *Turn) Forget(ctx context.Context) (bool, error) {
 	c := t.c
-	n, err := c.batch.run(ctx, forget, []string{t.key, t.lock, c.active()}, t.token, t.seenWith(),
-		c.o.StateTTL.Milliseconds(), t.id).Int()
+	n, err := c.batch.run(ctx, forget, []string{t.key, t.lock}, t.token, t.seenWith(), c.o.StateTTL.Milliseconds()).Int()
 	if err != nil {
 		return false, wrap(err, "forget conversation")
 	}
-	return n == 1, nil
+	if n != 1 {
+		return false, nil
+	}
+	// The state is gone already: should this fail, the entry is trimmed after StateTTL.
+	c.rdb.ZRem(ctx, c.active(), t.id)
+	return true, nil
 }
 
 // seenWith is the list of recent update ids with this turn's added (the oldest dropped).
@@ -367,7 +407,7 @@ func (t *Turn) Abort(ctx context.Context) error {
 // profile, which clears the mark.
 func (c *Client) ForgetChat(ctx context.Context, p coopbot.Platform, chatID int64) error {
 	id := strconv.FormatInt(chatID, 10)
-	key := c.o.Prefix + "conv:" + string(p) + ":" + id + ":" + id
+	key := c.chatKey("conv", string(p)+":"+id+":"+id)
 	return wrap(c.rdb.HDel(ctx, key, "state").Err(), "forget conversation")
 }
 

@@ -264,3 +264,29 @@ func TestErrorsAreClassified(t *testing.T) {
 		t.Fatalf("wrong type of key: code %q (%v), want internal", code, err)
 	}
 }
+
+// A server that lost its script cache (a replica promoted by a fail-over does not have the
+// scripts its primary loaded) still takes the commit, and the conversation still counts
+// as active.
+func TestCommitAfterTheScriptCacheIsGone(t *testing.T) {
+	c := chattest.NewRedis(t, redis.Options{})
+	ctx := context.Background()
+	turn, err := c.Begin(ctx, coopbot.Telegram, 77, 77, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Redis().ScriptFlush(ctx).Err(); err != nil {
+		t.Fatal(err)
+	}
+	if ok, err := turn.Commit(ctx, []byte(`{"v":1}`)); !ok || err != nil {
+		t.Fatalf("commit after SCRIPT FLUSH = %v, %v", ok, err)
+	}
+	next, err := c.Begin(ctx, coopbot.Telegram, 77, 77, 2)
+	if err != nil || string(next.State()) != `{"v":1}` {
+		t.Fatalf("next turn = %q, %v", next.State(), err)
+	}
+	next.Abort(ctx)
+	if n, err := c.Conversations(ctx); n != 1 || err != nil {
+		t.Fatalf("conversations = %d, %v", n, err)
+	}
+}

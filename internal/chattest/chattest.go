@@ -297,11 +297,7 @@ func newRedis(tb testing.TB, url string, o redis.Options) *redis.Client {
 		tb.Fatalf("redis at %s: %v", url, err)
 	}
 	tb.Cleanup(func() {
-		ctx := context.Background()
-		iter := c.Redis().Scan(ctx, 0, o.Prefix+"*", 1000).Iterator()
-		for iter.Next(ctx) {
-			c.Redis().Del(ctx, iter.Val())
-		}
+		c.DeleteAll(context.Background())
 		c.Close()
 	})
 	return c

@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
+	neturl "net/url"
 	"os"
 	"strings"
 	"sync"
@@ -163,7 +164,14 @@ func ensureTemplate(ctx context.Context) (string, error) {
 	return name, nil
 }
 
+// withDatabase is the admin URL with the database name replaced. A URL naming several
+// hosts (a primary and its standbys, with target_session_attrs) keeps them and its
+// parameters, so that the test database is reached wherever the primary is.
 func withDatabase(url, name string) string {
+	if u, err := neturl.Parse(url); err == nil && (u.Scheme == "postgres" || u.Scheme == "postgresql") && strings.Contains(u.Host, ",") {
+		u.Path, u.RawPath = "/"+name, ""
+		return u.String()
+	}
 	cfg, err := pgx.ParseConfig(url)
 	if err != nil {
 		panic(err)
