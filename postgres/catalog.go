@@ -209,12 +209,12 @@ func (c *catalog) listenOnce(ctx context.Context, db *DB) error {
 	}
 }
 
-// catalogWrite finds statements that write a catalog table. A statement that changes only
-// a training's seats (sign-ups, cancellations) leaves the cached trainings alone, as the
+// catalogWrite finds the catalog tables a statement writes. An update that sets only a
+// training's seats (sign-ups, cancellations) leaves the cached trainings alone, as the
 // triggers do: seat counts are not cached.
 var (
 	catalogWrite = regexp.MustCompile(`(?i)\b(?:insert\s+into|update|delete\s+from|truncate(?:\s+table)?)\s+(?:only\s+)?(?:public\.)?(neighborhoods|cooperatives|trainings)\b`)
-	seatsOnly    = regexp.MustCompile(`(?is)^\s*update\s+trainings\s+set\s+seats_taken\s*=[^,]*?\swhere\b`)
+	seatsOnly    = regexp.MustCompile(`(?is)^\s+set\s+seats_taken\s*=[^,]*?\swhere\b`)
 )
 
 // writtenParts returns the catalog parts sql writes.
@@ -223,11 +223,12 @@ func writtenParts(sql string) catalogPart {
 		return 0
 	}
 	var parts catalogPart
-	for _, m := range catalogWrite.FindAllStringSubmatch(sql, -1) {
-		parts |= catalogTables[strings.ToLower(m[1])]
-	}
-	if parts == partTrainings && seatsOnly.MatchString(sql) {
-		return 0
+	for _, m := range catalogWrite.FindAllStringSubmatchIndex(sql, -1) {
+		p := catalogTables[strings.ToLower(sql[m[2]:m[3]])]
+		if p == partTrainings && seatsOnly.MatchString(sql[m[1]:]) {
+			continue
+		}
+		parts |= p
 	}
 	return parts
 }
@@ -256,6 +257,26 @@ func (t *tracer) TraceQueryStart(ctx context.Context, _ *pgx.Conn, data pgx.Trac
 
 func (t *tracer) TraceQueryEnd(ctx context.Context, conn *pgx.Conn, _ pgx.TraceQueryEndData) {
 	parts, _ := ctx.Value(writesKey{}).(catalogPart)
+	t.ended(conn, parts)
+}
+
+func (t *tracer) TraceBatchStart(ctx context.Context, _ *pgx.Conn, _ pgx.TraceBatchStartData) context.Context {
+	return ctx
+}
+
+// TraceBatchQuery counts and checks each statement of a batch, as it ends.
+func (t *tracer) TraceBatchQuery(_ context.Context, conn *pgx.Conn, data pgx.TraceBatchQueryData) {
+	t.queries.Add(1)
+	t.ended(conn, writtenParts(data.SQL))
+}
+
+func (t *tracer) TraceBatchEnd(_ context.Context, conn *pgx.Conn, _ pgx.TraceBatchEndData) {
+	t.ended(conn, 0)
+}
+
+// ended drops what a statement that ended on conn wrote, and what its transaction wrote
+// when it is over; a write in a transaction still open is dropped again when it ends.
+func (t *tracer) ended(conn *pgx.Conn, parts catalogPart) {
 	if parts == 0 && t.npend.Load() == 0 {
 		return
 	}
