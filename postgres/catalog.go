@@ -73,7 +73,6 @@ type catalog struct {
 	closed    bool
 	stop      context.CancelFunc
 	done      chan struct{}
-	reconnect int // how many times the listener listened (tests)
 }
 
 func partIndex(p catalogPart) int {
@@ -109,9 +108,6 @@ func (c *catalog) setListening(on bool) {
 	defer c.mu.Unlock()
 	c.dropLocked(partAll)
 	c.listening = on
-	if on {
-		c.reconnect++
-	}
 }
 
 // cached returns part p, loading it when it is not held (or nobody listens for changes).
@@ -397,7 +393,7 @@ func (db *DB) loadUpcomingTrainings(ctx context.Context) ([]coopbot.Training, er
 		var minutes int
 		err := row.Scan(trainingDest(&t, &minutes, false)...)
 		t.Duration = time.Duration(minutes) * time.Minute
-		t.SeatsTaken = 0
+		t.SeatsTaken = 0 // read live for the page shown
 		return t, err
 	})
 	return list, wrap(err, "list upcoming trainings")
