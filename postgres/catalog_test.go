@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"slices"
+	"strconv"
 	"testing"
 	"time"
 
@@ -351,4 +352,56 @@ func TestCatalogOwnWriteInTransaction(t *testing.T) {
 	if !hasNeighborhood(neighborhoodsOf(t, db), "ایچ‌ده آد") {
 		t.Fatal("a committed change of this instance is not seen at once")
 	}
+}
+
+// TestCatalogWritesAmidReaders: while others read the neighborhoods all the time, each
+// rename this instance commits is seen by its next read, and the last one by the other
+// instance: no reader puts back a list the rename replaced.
+func TestCatalogWritesAmidReaders(t *testing.T) {
+	url := postgrestest.NewURL(t)
+	ctx := context.Background()
+	a, b := catalogDB(t, url), catalogDB(t, url)
+	if err := a.Seed(ctx); err != nil {
+		t.Fatal(err)
+	}
+	warm(t, a)
+	warm(t, b)
+	nbh := neighborhoodsOf(t, a)[0]
+	stop := make(chan struct{})
+	done := make(chan error, 8)
+	for i := 0; i < 8; i++ {
+		db := []*postgres.DB{a, b}[i%2]
+		go func() {
+			for {
+				select {
+				case <-stop:
+					done <- nil
+					return
+				default:
+				}
+				if _, err := db.Neighborhoods(ctx); err != nil {
+					done <- err
+					return
+				}
+			}
+		}()
+	}
+	var last string
+	for i := range 40 {
+		last = "آد " + strconv.Itoa(i)
+		if _, err := a.Pool.Exec(ctx, `UPDATE neighborhoods SET name_az = $2 WHERE id = $1`, nbh.ID, last); err != nil {
+			t.Fatal(err)
+		}
+		if !hasNeighborhood(neighborhoodsOf(t, a), last) {
+			close(stop)
+			t.Fatalf("rename %d not seen at once by the instance that made it", i)
+		}
+	}
+	close(stop)
+	for range 8 {
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
+	}
+	eventually(t, "last rename seen by the other instance", func() bool { return hasNeighborhood(neighborhoodsOf(t, b), last) })
 }
