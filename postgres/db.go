@@ -47,8 +47,9 @@ type DB struct {
 	log   *slog.Logger
 	aead  cipher.AEAD
 	mac   []byte
-	check string // the key's check value (see checkValue)
-	nbh   neighborhoodCache
+	check string  // the key's check value (see checkValue)
+	cat   catalog // see catalog.go
+	trace *tracer
 
 	unreachable func(ctx context.Context, p coopbot.Platform, chatID int64) // see OnUnreachable
 
@@ -101,6 +102,10 @@ func Open(ctx context.Context, url string, o Options) (*DB, error) {
 	if err != nil {
 		return nil, err
 	}
+	db := &DB{aead: k.aead, mac: k.mac, check: k.check, remindDays: o.PendingRemindDays, escalateHours: o.NeedEscalateHours}
+	db.trace = &tracer{cat: &db.cat, pending: map[*pgx.Conn]catalogPart{}}
+	cfg.ConnConfig.Tracer = db.trace
+	cfg.BeforeClose = func(c *pgx.Conn) { db.trace.forget(c) }
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("open database: %w", err)
@@ -109,7 +114,7 @@ func Open(ctx context.Context, url string, o Options) (*DB, error) {
 	if log == nil {
 		log = slog.Default()
 	}
-	db := &DB{Pool: pool, log: log, aead: k.aead, mac: k.mac, check: k.check, remindDays: o.PendingRemindDays, escalateHours: o.NeedEscalateHours}
+	db.Pool, db.log = pool, log
 	if db.river, err = db.jobs(); err != nil {
 		pool.Close()
 		return nil, fmt.Errorf("job queue: %w", err)
@@ -117,8 +122,11 @@ func Open(ctx context.Context, url string, o Options) (*DB, error) {
 	return db, nil
 }
 
-// Close closes the pool.
-func (db *DB) Close() { db.Pool.Close() }
+// Close stops the catalog's listener and closes the pool.
+func (db *DB) Close() {
+	db.cat.close()
+	db.Pool.Close()
+}
 
 // Ping checks that Postgres answers.
 func (db *DB) Ping(ctx context.Context) error { return wrap(db.Pool.Ping(ctx), "ping") }

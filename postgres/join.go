@@ -35,16 +35,6 @@ func scanCooperative(row pgx.Row) (coopbot.Cooperative, error) {
 	return co, err
 }
 
-// JoinCooperatives lists the active cooperatives with their member counts.
-func (db *DB) JoinCooperatives(ctx context.Context) ([]coopbot.Cooperative, error) {
-	rows, err := db.Pool.Query(ctx, `SELECT `+cooperativeColumns+` FROM cooperatives c WHERE c.status = 'active' ORDER BY c.name_fa`)
-	if err != nil {
-		return nil, wrap(err, "list cooperatives")
-	}
-	list, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (coopbot.Cooperative, error) { return scanCooperative(row) })
-	return list, wrap(err, "list cooperatives")
-}
-
 // SealJoinAnswer seals personal data kept in a conversation until it is submitted.
 func (db *DB) SealJoinAnswer(plain string) string {
 	return base64.RawStdEncoding.EncodeToString(db.seal(plain))

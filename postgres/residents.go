@@ -2,7 +2,6 @@ package postgres
 
 import (
 	"context"
-	"sync"
 	"time"
 
 	"coopbot"
@@ -175,40 +174,6 @@ func (db *DB) Audit(ctx context.Context, actorID int64, action, subject string, 
 			actor, action, subject, allowed, detail)
 		return err
 	})
-}
-
-// neighborhoodCache keeps the neighborhood list, which changes only by seeding, for a
-// short while: it is read on every neighborhood question.
-type neighborhoodCache struct {
-	mu   sync.Mutex
-	at   time.Time
-	list []coopbot.Neighborhood
-}
-
-var nbhCacheTTL = 30 * time.Second
-
-// Neighborhoods lists the neighborhoods by Persian name.
-func (db *DB) Neighborhoods(ctx context.Context) ([]coopbot.Neighborhood, error) {
-	c := &db.nbh
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.list != nil && time.Since(c.at) < nbhCacheTTL {
-		return c.list, nil
-	}
-	rows, err := db.Pool.Query(ctx, `SELECT id, city, name_fa, name_az FROM neighborhoods ORDER BY city, name_fa`)
-	if err != nil {
-		return nil, wrap(err, "list neighborhoods")
-	}
-	list, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (coopbot.Neighborhood, error) {
-		var n coopbot.Neighborhood
-		err := row.Scan(&n.ID, &n.City, &n.NameFa, &n.NameAz)
-		return n, err
-	})
-	if err != nil {
-		return nil, wrap(err, "list neighborhoods")
-	}
-	c.list, c.at = list, time.Now()
-	return list, nil
 }
 
 // Staff returns the staff role of a resident, or nil when they have none. Every staff

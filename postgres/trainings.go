@@ -155,22 +155,6 @@ func collectTrainings(rows pgx.Rows) ([]coopbot.Training, error) {
 	})
 }
 
-// UpcomingTrainings lists the published trainings that have not started, those of
-// neighborhood own first, then by start time; total counts them all.
-func (db *DB) UpcomingTrainings(ctx context.Context, own int64, offset, limit int) (list []coopbot.Training, total int, err error) {
-	if err := db.Pool.QueryRow(ctx, `SELECT count(*) FROM trainings WHERE status = 'published' AND starts_at > now()`).Scan(&total); err != nil {
-		return nil, 0, wrap(err, "count upcoming trainings")
-	}
-	rows, err := db.Pool.Query(ctx, `SELECT `+trainingCols+trainingWaitCol+` FROM trainings t
-		WHERE t.status = 'published' AND t.starts_at > now()
-		ORDER BY t.neighborhood_id = $1 DESC, t.starts_at, t.id OFFSET $2 LIMIT $3`, own, offset, limit)
-	if err != nil {
-		return nil, 0, wrap(err, "list upcoming trainings")
-	}
-	list, err = collectTrainings(rows)
-	return list, total, wrap(err, "list upcoming trainings")
-}
-
 // StaffTrainings lists the trainings staff manage: those of neighborhood scope (all when
 // scope is 0) that have not started, soonest first, then those of the last two weeks,
 // latest first (for attendance). Cancelled ones are included.
