@@ -3,6 +3,9 @@ package redis
 import (
 	"context"
 	"strconv"
+	"sync/atomic"
+
+	goredis "github.com/redis/go-redis/v9"
 )
 
 // The journal of a polled token: the updates its poller took in and has not finished,
@@ -65,20 +68,29 @@ func (c *Client) Left(ctx context.Context, account string) (map[int64][]byte, er
 	return out, nil
 }
 
-// Journaled counts the updates in every journal under the client's prefix (tests wait
-// for it to be 0: every update taken in is finished).
+// Journaled counts the updates in every journal under the client's prefix, on every
+// primary of a Cluster (tests wait for it to be 0: every update taken in is finished).
 func (c *Client) Journaled(ctx context.Context) (int, error) {
-	keys, err := c.rdb.Keys(ctx, c.o.Prefix+"journal:*").Result()
-	if err != nil {
-		return 0, wrap(err, "list the journals")
-	}
-	n := 0
-	for _, k := range keys {
-		l, err := c.rdb.HLen(ctx, k).Result()
-		if err != nil {
-			return 0, wrap(err, "count a journal")
+	var n atomic.Int64
+	count := func(ctx context.Context, rdb goredis.UniversalClient) error {
+		iter := rdb.Scan(ctx, 0, c.o.Prefix+"journal:*", 100).Iterator()
+		for iter.Next(ctx) {
+			l, err := rdb.HLen(ctx, iter.Val()).Result()
+			if err != nil {
+				return err
+			}
+			n.Add(l)
 		}
-		n += int(l)
+		return iter.Err()
 	}
-	return n, nil
+	var err error
+	if cc, ok := c.rdb.(*goredis.ClusterClient); ok {
+		err = cc.ForEachMaster(ctx, func(ctx context.Context, node *goredis.Client) error { return count(ctx, node) })
+	} else {
+		err = count(ctx, c.rdb)
+	}
+	if err != nil {
+		return 0, wrap(err, "count the journals")
+	}
+	return int(n.Load()), nil
 }
