@@ -192,7 +192,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	bot.profile, bot.profileFor = o.profile, o.profileFor
 	targets := []*target{bot}
 	if o.nullbot {
-		null, err := newTarget(ctx, "nullbot", o.nullBin, nil, "polling", o.instances, o.keep, stderr)
+		null, err := newTarget(ctx, "nullbot", o.nullBin, nil, o.mode, o.instances, o.keep, stderr)
 		if err != nil {
 			return err
 		}
