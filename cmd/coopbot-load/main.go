@@ -6,7 +6,8 @@
 //   - delivery delay: from an update being available at the fake Bot API to the bot taking
 //     it (a getUpdates answer, or the start of its webhook request);
 //   - reply latency: from an update being queued to the bot's first reply in that chat;
-//   - bot CPU per update (process CPU seconds of every instance / updates);
+//   - bot CPU per update (process CPU seconds of every instance / updates), and the CPU
+//     of the redis-server and postgres processes (all backends) per update;
 //   - Redis round trips per update (the bots' own count, from /metrics);
 //   - Postgres transactions per update (pg_stat_database);
 //   - bot memory (RSS) per instance, and with -conversations N idle conversations.
@@ -256,8 +257,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(stdout, "round %d %s: %d updates in %.1fs (%.0f/s), handled %d, CPU %.3f ms/update\n",
-				round+1, t.name, f.updates, f.elapsed, float64(f.updates)/f.elapsed, f.handled, f.cpu*1000/float64(f.updates))
+			fmt.Fprintf(stdout, "round %d %s: %d updates in %.1fs (%.0f/s), handled %d, CPU %.3f ms/update (Redis %.3f, Postgres %.3f)\n",
+				round+1, t.name, f.updates, f.elapsed, float64(f.updates)/f.elapsed, f.handled,
+				f.cpu*1000/float64(f.updates), f.redisCPU*1000/float64(f.updates), f.pgCPU*1000/float64(f.updates))
 			total[i].add(f)
 		}
 	}

@@ -139,7 +139,8 @@ func joinPhase(ctx context.Context, t *target, j joinRun) (figures, outcome, err
 	}
 	time.Sleep(1100 * time.Millisecond) // Postgres publishes its counters when a backend goes idle, at most every second
 	if xa, err := t.measure(ctx); err == nil {
-		after.xacts = xa.xacts
+		// The last turns are counted as handled once saved, after their replies.
+		after.xacts, after.handled = xa.xacts, xa.handled
 	}
 	f := since(before, after)
 	f.elapsed = elapsed

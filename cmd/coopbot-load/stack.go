@@ -348,6 +348,53 @@ type sample struct {
 	at                           time.Time
 	handled, redis, xacts, polls int64
 	cpu, rss                     float64
+	servers                      map[proc]serverTime // nil for nullbot
+}
+
+// proc is a process, told apart from a later one with the same pid by its start time.
+type proc struct {
+	pid   int
+	start string
+}
+
+// serverTime is the CPU seconds a server process (redis-server or a postgres backend) has
+// used so far.
+type serverTime struct {
+	comm string
+	cpu  float64
+}
+
+// serverComms are the server processes whose CPU is reported per update.
+var serverComms = map[string]bool{"redis-server": true, "postgres": true}
+
+// serverTimes reads the CPU time of every redis-server and postgres process from /proc
+// (postgres: the postmaster, every backend and the background workers).
+func serverTimes() map[proc]serverTime {
+	out := map[proc]serverTime{}
+	dirs, _ := os.ReadDir("/proc")
+	for _, d := range dirs {
+		pid, err := strconv.Atoi(d.Name())
+		if err != nil {
+			continue
+		}
+		b, err := os.ReadFile("/proc/" + d.Name() + "/stat")
+		if err != nil {
+			continue // ended meanwhile
+		}
+		s := string(b)
+		open, end := strings.IndexByte(s, '('), strings.LastIndexByte(s, ')')
+		if open < 0 || end < open || !serverComms[s[open+1:end]] {
+			continue
+		}
+		f := strings.Fields(s[end+1:])
+		if len(f) < 20 {
+			continue
+		}
+		ut, _ := strconv.ParseFloat(f[11], 64)
+		st, _ := strconv.ParseFloat(f[12], 64)
+		out[proc{pid, f[19]}] = serverTime{comm: s[open+1 : end], cpu: (ut + st) / 100}
+	}
+	return out
 }
 
 // measure samples the target's counters; xacts is -1 without a database.
@@ -366,6 +413,7 @@ func (t *target) measure(ctx context.Context) (sample, error) {
 	if t.dbURL == "" {
 		return s, nil
 	}
+	s.servers = serverTimes()
 	conn, err := pgx.Connect(ctx, t.dbURL)
 	if err != nil {
 		return s, err
@@ -390,6 +438,16 @@ func since(before, after sample) figures {
 	}
 	if before.xacts >= 0 {
 		f.xacts = after.xacts - before.xacts
+	}
+	// A process that started in between counts whole; one that ended in between is lost
+	// (a backend of a connection closed meanwhile).
+	for p, a := range after.servers {
+		d := a.cpu - before.servers[p].cpu
+		if a.comm == "redis-server" {
+			f.redisCPU += d
+		} else {
+			f.pgCPU += d
+		}
 	}
 	return f
 }
