@@ -47,6 +47,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net/url"
 	"os"
 	"os/exec"
 	"os/signal"
@@ -190,6 +191,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	defer bot.close()
 	bot.dbURL = dbURL
+	bot.dbName, bot.redisPort = "coopbot_load", redisPort(o.redisURL)
 	bot.profile, bot.profileFor = o.profile, o.profileFor
 	targets := []*target{bot}
 	if o.nullbot {
@@ -269,6 +271,18 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	report(stdout, &total[0], null, o.mode == "polling")
 	return nil
+}
+
+// redisPort is the port of a Redis URL ("6379" when it names none).
+func redisPort(u string) string {
+	p, err := url.Parse(u)
+	if err != nil {
+		return ""
+	}
+	if port := p.Port(); port != "" {
+		return port
+	}
+	return "6379"
 }
 
 // newJoinRun prepares the residents of a walked scenario (join, trainings, need).

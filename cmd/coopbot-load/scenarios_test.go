@@ -133,3 +133,36 @@ func TestScenariosEndToEnd(t *testing.T) {
 type testWriter struct{ t *testing.T }
 
 func (w testWriter) Write(p []byte) (int, error) { w.t.Log(string(p)); return len(p), nil }
+
+// Server CPU counts the postmaster, Postgres's background processes, the backends of the
+// bot's database and the Redis on the bot's port; other databases' backends and other
+// Redis servers on a shared machine are left out.
+func TestServerProcessesCounted(t *testing.T) {
+	for _, c := range []struct {
+		comm, title string
+		want        bool
+	}{
+		{"postgres", "/usr/lib/postgresql/15/bin/postgres\x00-D\x00/var/lib/postgresql/15/main", true},
+		{"postgres", "postgres: 15/main: walwriter", true},
+		{"postgres", "postgres: checkpointer", true},
+		{"postgres", "postgres: 15/main: autovacuum worker coopbot_load", true},
+		{"postgres", "postgres: 15/main: postgres coopbot_load 127.0.0.1(37640) idle", true},
+		{"postgres", "postgres: postgres coopbot_load [local] idle in transaction", true},
+		{"postgres", "postgres: 15/main: postgres coopbot_test_a5e49e043a05 127.0.0.1(37640) idle", false},
+		{"postgres", "postgres: postgres postgres 127.0.0.1(5000) SELECT", false},
+		{"redis-server", "redis-server 127.0.0.1:6379", true},
+		{"redis-server", "redis-server 127.0.0.1:17001 [cluster]", false},
+	} {
+		if got := ours(c.comm, c.title, "coopbot_load", "6379"); got != c.want {
+			t.Errorf("%s %q: counted %v, want %v", c.comm, c.title, got, c.want)
+		}
+	}
+	// This machine's own servers are found.
+	got := map[string]bool{}
+	for _, s := range serverTimes("coopbot_load", "6379") {
+		got[s.comm] = true
+	}
+	if !got["postgres"] || !got["redis-server"] {
+		t.Errorf("server processes found: %v, want postgres and redis-server", got)
+	}
+}

@@ -45,6 +45,9 @@ type target struct {
 	// over the first profileFor of each measured phase (the file of the last phase stays).
 	profile    string
 	profileFor time.Duration
+
+	// dbName and redisPort pick the server processes whose CPU counts (see serverTimes).
+	dbName, redisPort string
 }
 
 // replyMethods write to a chat: the first of them after an update is its reply.
@@ -367,9 +370,12 @@ type serverTime struct {
 // serverComms are the server processes whose CPU is reported per update.
 var serverComms = map[string]bool{"redis-server": true, "postgres": true}
 
-// serverTimes reads the CPU time of every redis-server and postgres process from /proc
-// (postgres: the postmaster, every backend and the background workers).
-func serverTimes() map[proc]serverTime {
+// serverTimes reads the CPU time of the redis-server and postgres processes from /proc:
+// for Postgres the postmaster, its background processes and the backends of database db
+// (backends of other databases, other people's work on a shared server, are left out:
+// their process title names their database); for Redis the servers listening on redisPort
+// (a server's title is its address).
+func serverTimes(db, redisPort string) map[proc]serverTime {
 	out := map[proc]serverTime{}
 	dirs, _ := os.ReadDir("/proc")
 	for _, d := range dirs {
@@ -386,15 +392,40 @@ func serverTimes() map[proc]serverTime {
 		if open < 0 || end < open || !serverComms[s[open+1:end]] {
 			continue
 		}
+		comm := s[open+1 : end]
+		title, err := os.ReadFile("/proc/" + d.Name() + "/cmdline")
+		if err != nil || !ours(comm, string(title), db, redisPort) {
+			continue
+		}
 		f := strings.Fields(s[end+1:])
 		if len(f) < 20 {
 			continue
 		}
 		ut, _ := strconv.ParseFloat(f[11], 64)
 		st, _ := strconv.ParseFloat(f[12], 64)
-		out[proc{pid, f[19]}] = serverTime{comm: s[open+1 : end], cpu: (ut + st) / 100}
+		out[proc{pid, f[19]}] = serverTime{comm: comm, cpu: (ut + st) / 100}
 	}
 	return out
+}
+
+// ours reports whether a server process with this title works for the bot under test.
+func ours(comm, title, db, redisPort string) bool {
+	if comm == "redis-server" {
+		return redisPort == "" || strings.Contains(title, ":"+redisPort)
+	}
+	rest, ok := strings.CutPrefix(title, "postgres: ")
+	if !ok {
+		return true // the postmaster
+	}
+	f := strings.Fields(rest)
+	if len(f) > 0 && strings.HasSuffix(f[0], ":") {
+		f = f[1:] // cluster_name
+	}
+	// A client backend: "user database host(port) activity".
+	if len(f) >= 3 && (strings.Contains(f[2], "(") || f[2] == "[local]") {
+		return f[1] == db
+	}
+	return true
 }
 
 // measure samples the target's counters; xacts is -1 without a database.
@@ -413,7 +444,7 @@ func (t *target) measure(ctx context.Context) (sample, error) {
 	if t.dbURL == "" {
 		return s, nil
 	}
-	s.servers = serverTimes()
+	s.servers = serverTimes(t.dbName, t.redisPort)
 	conn, err := pgx.Connect(ctx, t.dbURL)
 	if err != nil {
 		return s, err
