@@ -117,6 +117,7 @@ func (j joinRun) walkAll(ctx context.Context, t *target) (outcome, float64) {
 // on a target.
 func joinPhase(ctx context.Context, t *target, j joinRun) (figures, outcome, error) {
 	waitQuiet(ctx, t.emu, 10*time.Second)
+	t.settle()
 	before, err := t.measure(ctx)
 	if err != nil {
 		return figures{}, outcome{}, err
@@ -130,6 +131,7 @@ func joinPhase(ctx context.Context, t *target, j joinRun) (figures, outcome, err
 		profiled <- nil
 	}
 	out, elapsed := j.walkAll(ctx, t)
+	t.touch()
 	if err := <-profiled; err != nil {
 		fmt.Fprintln(t.stderr, "coopbot-load:", err)
 	}
@@ -137,7 +139,7 @@ func joinPhase(ctx context.Context, t *target, j joinRun) (figures, outcome, err
 	if err != nil {
 		return figures{}, out, err
 	}
-	time.Sleep(1100 * time.Millisecond) // Postgres publishes its counters when a backend goes idle, at most every second
+	t.settle()
 	if xa, err := t.measure(ctx); err == nil {
 		// The last turns are counted as handled once saved, after their replies.
 		after.xacts, after.handled = xa.xacts, xa.handled
@@ -161,5 +163,6 @@ func onboardStaff(ctx context.Context, t *target, j joinRun, id int64) error {
 	if err := r.walk(ctx, t.lat, nil, 30*time.Second); err != nil {
 		return fmt.Errorf("onboard staff: %w", err)
 	}
+	t.touch()
 	return nil
 }

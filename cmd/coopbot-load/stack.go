@@ -48,6 +48,24 @@ type target struct {
 
 	// dbName and redisPort pick the server processes whose CPU counts (see serverTimes).
 	dbName, redisPort string
+	active            time.Time // when the bot was last busy (settle)
+}
+
+// statsSettle is how long after its last transaction a Postgres backend may keep its
+// counters before publishing them in pg_stat_database: one that published less than a
+// second before goes idle with them pending and publishes after PGSTAT_IDLE_INTERVAL (10 s).
+const statsSettle = 11 * time.Second
+
+// touch notes that the bot has just been busy (see settle).
+func (t *target) touch() { t.active = time.Now() }
+
+// settle waits until the counters of the bot's last busy moment are in pg_stat_database:
+// without it a short phase read 0 transactions, and the next phase counted them.
+func (t *target) settle() {
+	if t.dbURL == "" || t.active.IsZero() {
+		return
+	}
+	time.Sleep(time.Until(t.active.Add(statsSettle)))
 }
 
 // replyMethods write to a chat: the first of them after an update is its reply.
