@@ -327,7 +327,7 @@ func checkReplies(out outcome) (replies, error) {
 		submitted := 0
 		ms := r.u.Messages()
 		for i, m := range ms {
-			if ended(r.s.asked(m.Text)) {
+			if r.s.ended(r.s.asked(m.Text)) {
 				submitted++
 			}
 			if i > 0 && m.Text == ms[i-1].Text && m.Text != "" && !has(m.Text, unavailable) {
@@ -346,8 +346,8 @@ func checkReplies(out outcome) (replies, error) {
 		if submitted > 1 {
 			rep.submittedTwice++
 		}
-		if r.sent > joinUpdates {
-			rep.extra += r.sent - joinUpdates
+		if n := len(r.s.sc.blind); r.sent > n {
+			rep.extra += r.sent - n
 		}
 	}
 	return rep, nil

@@ -23,6 +23,8 @@ func echoPhase(ctx context.Context, t *target, users []*emulator.User, rate floa
 		return figures{}, fmt.Errorf("%s: %w", t.name, err)
 	}
 	waitQuiet(ctx, t.emu, 10*time.Second)
+	t.touch()
+	t.settle()
 	before, err := t.measure(ctx)
 	if err != nil {
 		return figures{}, err
@@ -37,6 +39,11 @@ func echoPhase(ctx context.Context, t *target, users []*emulator.User, rate floa
 	after, err := t.measure(ctx)
 	if err != nil {
 		return figures{}, err
+	}
+	t.touch()
+	t.settle()
+	if xa, err := t.measure(ctx); err == nil {
+		after.xacts = xa.xacts
 	}
 	f := since(before, after)
 	f.updates, f.elapsed = int64(sent), elapsed

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 	"time"
 
@@ -20,9 +22,6 @@ import (
 // whole membership form (the cooperative from the list, name, national ID, the phone given
 // at onboarding, the share, a skill, the two consents) to its submission: 15 updates.
 // Each resident reads what the bot asks, in their language, and answers that question.
-
-// joinUpdates is how many updates one resident sends on the way, when nothing fails.
-const joinUpdates = 15
 
 // coopChoice is a cooperative of the seed with its neighborhood, as residents name them.
 type coopChoice struct {
@@ -55,28 +54,36 @@ func seedCooperatives(ctx context.Context, dbURL string) ([]coopChoice, error) {
 	return out, rows.Err()
 }
 
-// script is what a resident of one language recognizes and presses.
+// script is what a resident of one language recognizes and presses in one scenario.
 type script struct {
 	lang     coopbot.Lang
+	sc       *scenario
 	ids      []string // questions, in the order tried
 	patterns []string // their texts, template values left open
 	label    map[string]string
 	useMine  string // the start of the "use my number" button's label
 }
 
-// The questions of the walk, and the one that ends it.
-var joinQuestions = []string{
-	"join.submitted", "join.submitted_office", // the end (to the cooperative's admins, or to the office)
-	"onboarding.welcome", "onboarding.neighborhood.prompt", "onboarding.phone.prompt", "menu.title",
-	"join.coop.prompt", "join.name.prompt", "join.nid.prompt", "join.phone.prompt_known", "join.phone.prompt",
-	"join.share.prompt", "join.skills.prompt", "join.consent.data", "join.consent.rules", "join.review.title",
+// onboardingQuestions are asked of every newcomer before the scenario's own questions.
+var onboardingQuestions = []string{"onboarding.welcome", "onboarding.neighborhood.prompt", "onboarding.phone.prompt", "menu.title"}
+
+// joinScenario walks the membership form: 15 updates.
+var joinScenario = &scenario{
+	name: "join",
+	ends: []string{"join.submitted", "join.submitted_office"}, // to the cooperative's admins, or to the office
+	questions: []string{"join.coop.prompt", "join.name.prompt", "join.nid.prompt", "join.phone.prompt_known", "join.phone.prompt",
+		"join.share.prompt", "join.skills.prompt", "join.consent.data", "join.consent.rules", "join.review.title"},
+	labels: map[string]string{"menu": "join.menu", "skill": "join.skill.cooking",
+		"done": "join.skills.done", "yes": "join.consent.yes", "submit": "join.review.submit"},
+	blind:  []byte("tptcppttptppppp"),
+	answer: answerJoin,
 }
 
 // any stands for a template value the resident cannot know in advance.
 const anyValue = "\x00any\x00"
 
-func newScript(cat *locales.Catalog, lang coopbot.Lang) (*script, error) {
-	s := &script{lang: lang, label: map[string]string{}}
+func newScript(cat *locales.Catalog, lang coopbot.Lang, sc *scenario) (*script, error) {
+	s := &script{lang: lang, sc: sc, label: map[string]string{}}
 	render := func(id string) (string, error) {
 		t, err := cat.Text(lang, id, nil, nil)
 		if err != nil {
@@ -84,7 +91,7 @@ func newScript(cat *locales.Catalog, lang coopbot.Lang) (*script, error) {
 		}
 		return strings.ReplaceAll(t, "<no value>", anyValue), nil
 	}
-	for _, id := range joinQuestions {
+	for _, id := range slices.Concat(sc.ends, onboardingQuestions, sc.questions) {
 		p, err := render(id)
 		if err != nil {
 			return nil, err
@@ -95,8 +102,9 @@ func newScript(cat *locales.Catalog, lang coopbot.Lang) (*script, error) {
 	if lang == coopbot.Azeri {
 		langButton = "lang.az.name"
 	}
-	for key, id := range map[string]string{"lang": langButton, "join": "join.menu", "skill": "join.skill.cooking",
-		"done": "join.skills.done", "yes": "join.consent.yes", "submit": "join.review.submit"} {
+	labels := map[string]string{"lang": langButton}
+	maps.Copy(labels, sc.labels)
+	for key, id := range labels {
 		l, err := render(id)
 		if err != nil {
 			return nil, err
@@ -230,7 +238,7 @@ func (r *resident) walk(ctx context.Context, lat *latencies, p *pacer, step time
 		if err != nil {
 			return fmt.Errorf("no question came within %s: %w", step, err)
 		}
-		if ended(q) || q == r.until {
+		if r.s.ended(q) || q == r.until {
 			return nil
 		}
 		if err := do(func() error { return r.answer(q) }); err != nil {
@@ -240,9 +248,10 @@ func (r *resident) walk(ctx context.Context, lat *latencies, p *pacer, step time
 }
 
 // ended reports whether the question is the confirmation that ends the walk.
-func ended(q string) bool { return q == "join.submitted" || q == "join.submitted_office" }
+func (s *script) ended(q string) bool { return slices.Contains(s.sc.ends, q) }
 
-// answer answers one question as the resident would.
+// answer answers one question as the resident would: onboarding and the menu here, the
+// scenario's own questions by the scenario.
 func (r *resident) answer(q string) error {
 	u, s := r.u, r.s
 	switch q {
@@ -253,7 +262,18 @@ func (r *resident) answer(q string) error {
 	case "onboarding.phone.prompt":
 		u.ShareContact(r.phone(), u.ID())
 	case "menu.title":
-		return u.Press(s.label["join"])
+		return u.Press(s.label["menu"])
+	}
+	if !slices.Contains(onboardingQuestions, q) {
+		return s.sc.answer(r, q)
+	}
+	return nil
+}
+
+// answerJoin answers the membership form's questions.
+func answerJoin(r *resident, q string) error {
+	u, s := r.u, r.s
+	switch q {
 	case "join.coop.prompt":
 		return u.Press(pick(s.lang, r.coop.fa, r.coop.az))
 	case "join.name.prompt":
@@ -321,14 +341,10 @@ func nationalID(n int) string {
 	return d + string(rune('0'+c))
 }
 
-// blindKinds are the kinds of the join walk's updates in order, for a bot that asks
-// nothing (nullbot): a text, a button press, or a shared contact.
-var blindKinds = []byte("tptcppttptppppp")
-
 // walkBlind sends the same kinds of updates as walk, each once the previous one was
 // answered by any new message; presses use the first inline button the bot showed.
 func (r *resident) walkBlind(ctx context.Context, lat *latencies, p *pacer, step time.Duration) error {
-	for i, k := range blindKinds {
+	for i, k := range r.s.sc.blind {
 		if err := p.wait(ctx); err != nil {
 			return err
 		}

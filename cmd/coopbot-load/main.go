@@ -6,7 +6,8 @@
 //   - delivery delay: from an update being available at the fake Bot API to the bot taking
 //     it (a getUpdates answer, or the start of its webhook request);
 //   - reply latency: from an update being queued to the bot's first reply in that chat;
-//   - bot CPU per update (process CPU seconds of every instance / updates);
+//   - bot CPU per update (process CPU seconds of every instance / updates), and the CPU
+//     of the redis-server and postgres processes (all backends) per update;
 //   - Redis round trips per update (the bots' own count, from /metrics);
 //   - Postgres transactions per update (pg_stat_database);
 //   - bot memory (RSS) per instance, and with -conversations N idle conversations.
@@ -19,6 +20,12 @@
 //   - join: the real conversation of a newcomer, from /start through onboarding and the
 //     whole membership form to its submission (15 updates per resident), each resident
 //     reading what the bot asks in their language and answering it.
+//   - trainings: onboarding, then the trainings list, the training the tool seeds in the
+//     resident's neighborhood (seats for everyone), its details, sign up, the
+//     confirmation (7 updates).
+//   - need: onboarding, then a need report to its submission: category, household size,
+//     description, urgency, location skipped, attachments skipped, consent, submit
+//     (13 updates).
 //
 // Residents run in a closed loop (-closed N: N residents, each waiting for its reply
 // before the next update) or an open loop (-rate: updates offered per second). With
@@ -40,6 +47,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net/url"
 	"os"
 	"os/exec"
 	"os/signal"
@@ -82,18 +90,18 @@ type options struct {
 func parse(args []string) (options, error) {
 	var o options
 	fs := flag.NewFlagSet("coopbot-load", flag.ContinueOnError)
-	fs.StringVar(&o.scenario, "scenario", "echo", "echo (a Redis-only step) or join (onboarding and the whole join form)")
-	fs.IntVar(&o.users, "users", 1000, "simulated residents (join: residents who walk the conversation; default -closed)")
+	fs.StringVar(&o.scenario, "scenario", "echo", "echo (a Redis-only step), join (onboarding and the whole join form), trainings (onboarding and a training sign-up) or need (onboarding and a need report)")
+	fs.IntVar(&o.users, "users", 1000, "simulated residents (join, trainings, need: residents who walk the conversation; default -closed)")
 	fs.IntVar(&o.closed, "closed", 0, "closed loop: this many residents, each waiting for its reply before the next update")
 	fs.Float64Var(&o.rate, "rate", 1000, "open loop: updates offered per second (0: each resident answers as soon as the reply arrives)")
-	fs.DurationVar(&o.duration, "duration", 20*time.Second, "how long to measure (join: when given, residents keep coming this long)")
+	fs.DurationVar(&o.duration, "duration", 20*time.Second, "how long to measure (join, trainings, need: when given, residents keep coming this long)")
 	fs.IntVar(&o.instances, "instances", 1, "coopbot processes")
 	fs.StringVar(&o.mode, "mode", "polling", "polling or webhook")
 	fs.IntVar(&o.conversations, "conversations", 0, "echo: idle conversations to open before measuring memory")
 	fs.BoolVar(&o.nullbot, "nullbot", false, "also run the same load on nullbot, interleaved, and print ratios to it")
 	fs.IntVar(&o.rounds, "rounds", 0, "rounds (each: coopbot, then nullbot); 3 with -nullbot, else 1")
 	fs.BoolVar(&o.chaos, "chaos", false, "join: kill instances and take Postgres and Redis away during the run, then check for lost and doubled effects")
-	fs.DurationVar(&o.step, "step-timeout", 0, "join: the longest a resident waits for one answer (30s; 120s with -chaos)")
+	fs.DurationVar(&o.step, "step-timeout", 0, "join, trainings, need: the longest a resident waits for one answer (30s; 120s with -chaos)")
 	fs.StringVar(&o.bin, "bin", "", "coopbot binary (built from ./cmd/coopbot when empty)")
 	fs.StringVar(&o.nullBin, "nullbot-bin", "", "nullbot binary (built from ./cmd/coopbot-load/nullbot when empty)")
 	fs.StringVar(&o.adminURL, "database-url", "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable", "Postgres admin URL; a database coopbot_load is created anew")
@@ -111,8 +119,8 @@ func parse(args []string) (options, error) {
 	switch {
 	case o.mode != "polling" && o.mode != "webhook":
 		return o, errors.New("-mode: polling or webhook")
-	case o.scenario != "echo" && o.scenario != "join":
-		return o, errors.New("-scenario: echo or join")
+	case o.scenario != "echo" && scenarios[o.scenario] == nil:
+		return o, errors.New("-scenario: echo, join, trainings or need")
 	case o.chaos && o.scenario != "join":
 		return o, errors.New("-chaos needs -scenario join")
 	case o.chaos && o.nullbot:
@@ -183,10 +191,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	defer bot.close()
 	bot.dbURL = dbURL
+	bot.dbName, bot.redisPort = "coopbot_load", redisPort(o.redisURL)
 	bot.profile, bot.profileFor = o.profile, o.profileFor
 	targets := []*target{bot}
 	if o.nullbot {
-		null, err := newTarget(ctx, "nullbot", o.nullBin, nil, "polling", o.instances, o.keep, stderr)
+		null, err := newTarget(ctx, "nullbot", o.nullBin, nil, o.mode, o.instances, o.keep, stderr)
 		if err != nil {
 			return err
 		}
@@ -201,7 +210,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		o.scenario, o.instances, o.mode, o.users, loop, o.rounds)
 
 	var j joinRun
-	if o.scenario == "join" {
+	if o.scenario != "echo" {
 		if j, err = newJoinRun(ctx, o, dbURL); err != nil {
 			return err
 		}
@@ -250,8 +259,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(stdout, "round %d %s: %d updates in %.1fs (%.0f/s), handled %d, CPU %.3f ms/update\n",
-				round+1, t.name, f.updates, f.elapsed, float64(f.updates)/f.elapsed, f.handled, f.cpu*1000/float64(f.updates))
+			fmt.Fprintf(stdout, "round %d %s: %d updates in %.1fs (%.0f/s), handled %d, CPU %.3f ms/update (Redis %.3f, Postgres %.3f)\n",
+				round+1, t.name, f.updates, f.elapsed, float64(f.updates)/f.elapsed, f.handled,
+				f.cpu*1000/float64(f.updates), f.redisCPU*1000/float64(f.updates), f.pgCPU*1000/float64(f.updates))
 			total[i].add(f)
 		}
 	}
@@ -263,15 +273,32 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	return nil
 }
 
-// newJoinRun prepares the join scenario's residents.
+// redisPort is the port of a Redis URL ("6379" when it names none).
+func redisPort(u string) string {
+	p, err := url.Parse(u)
+	if err != nil {
+		return ""
+	}
+	if port := p.Port(); port != "" {
+		return port
+	}
+	return "6379"
+}
+
+// newJoinRun prepares the residents of a walked scenario (join, trainings, need).
 func newJoinRun(ctx context.Context, o options, dbURL string) (joinRun, error) {
-	scripts, err := newScripts()
+	scripts, err := newScripts(scenarios[o.scenario])
 	if err != nil {
 		return joinRun{}, err
 	}
 	coops, err := seedCooperatives(ctx, dbURL)
 	if err != nil {
 		return joinRun{}, err
+	}
+	if o.scenario == "trainings" {
+		if err := seedTrainings(ctx, dbURL, coops); err != nil {
+			return joinRun{}, err
+		}
 	}
 	j := joinRun{residents: o.users, concurrency: o.users, rate: o.rate, step: o.step, scripts: scripts, coops: coops}
 	if o.closed > 0 {

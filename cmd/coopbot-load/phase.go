@@ -11,7 +11,7 @@ import (
 	"coopbot/locales"
 )
 
-// joinRun says how residents walk the join conversation in one phase.
+// joinRun says how residents walk a scenario's conversation in one phase.
 type joinRun struct {
 	residents   int           // residents who walk (0: as many as fit in duration)
 	concurrency int           // residents in conversation at once
@@ -33,15 +33,15 @@ type outcome struct {
 	all                []*resident
 }
 
-// newScripts prepares what residents of both languages read and press.
-func newScripts() (map[coopbot.Lang]*script, error) {
+// newScripts prepares what residents of both languages read and press in scenario sc.
+func newScripts(sc *scenario) (map[coopbot.Lang]*script, error) {
 	cat, err := locales.Load()
 	if err != nil {
 		return nil, err
 	}
 	out := map[coopbot.Lang]*script{}
 	for _, l := range []coopbot.Lang{coopbot.Persian, coopbot.Azeri} {
-		if out[l], err = newScript(cat, l); err != nil {
+		if out[l], err = newScript(cat, l, sc); err != nil {
 			return nil, err
 		}
 	}
@@ -113,9 +113,11 @@ func (j joinRun) walkAll(ctx context.Context, t *target) (outcome, float64) {
 	return out, time.Since(start).Seconds()
 }
 
-// joinPhase measures one phase of the join scenario on a target.
+// joinPhase measures one phase of a scenario walked by residents (join, trainings, need)
+// on a target.
 func joinPhase(ctx context.Context, t *target, j joinRun) (figures, outcome, error) {
 	waitQuiet(ctx, t.emu, 10*time.Second)
+	t.settle()
 	before, err := t.measure(ctx)
 	if err != nil {
 		return figures{}, outcome{}, err
@@ -129,6 +131,7 @@ func joinPhase(ctx context.Context, t *target, j joinRun) (figures, outcome, err
 		profiled <- nil
 	}
 	out, elapsed := j.walkAll(ctx, t)
+	t.touch()
 	if err := <-profiled; err != nil {
 		fmt.Fprintln(t.stderr, "coopbot-load:", err)
 	}
@@ -136,9 +139,10 @@ func joinPhase(ctx context.Context, t *target, j joinRun) (figures, outcome, err
 	if err != nil {
 		return figures{}, out, err
 	}
-	time.Sleep(1100 * time.Millisecond) // Postgres publishes its counters when a backend goes idle, at most every second
+	t.settle()
 	if xa, err := t.measure(ctx); err == nil {
-		after.xacts = xa.xacts
+		// The last turns are counted as handled once saved, after their replies.
+		after.xacts, after.handled = xa.xacts, xa.handled
 	}
 	f := since(before, after)
 	f.elapsed = elapsed
@@ -153,11 +157,12 @@ func joinPhase(ctx context.Context, t *target, j joinRun) (figures, outcome, err
 }
 
 // onboardStaff takes the office's staff member (ADMINS) through onboarding, so that join
-// requests have someone to send their cards to.
+// requests and need reports have someone to send their cards and alerts to.
 func onboardStaff(ctx context.Context, t *target, j joinRun, id int64) error {
 	r := &resident{u: t.emu.User(id), s: j.scripts[coopbot.Persian], n: int(id), coop: j.coops[0], until: "menu.title"}
 	if err := r.walk(ctx, t.lat, nil, 30*time.Second); err != nil {
 		return fmt.Errorf("onboard staff: %w", err)
 	}
+	t.touch()
 	return nil
 }

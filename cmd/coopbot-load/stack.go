@@ -45,6 +45,29 @@ type target struct {
 	// over the first profileFor of each measured phase (the file of the last phase stays).
 	profile    string
 	profileFor time.Duration
+
+	// dbName and redisPort pick the server processes whose CPU counts (see serverTimes).
+	dbName, redisPort string
+	active            time.Time // when the bot was last busy (settle)
+}
+
+// statsSettle is how long after its last transaction a Postgres backend may keep its
+// counters before publishing them in pg_stat_database: one that published less than a
+// second before goes idle with them pending and publishes after PGSTAT_IDLE_INTERVAL (10 s).
+const statsSettle = 11 * time.Second
+
+// touch notes that the bot has just been busy (see settle).
+func (t *target) touch() { t.active = time.Now() }
+
+// settle waits until the counters of the bot's last busy moment are in pg_stat_database:
+// without it a short phase read 0 transactions, and the next phase counted them.
+func (t *target) settle() {
+	if t.dbURL == "" || t.active.IsZero() {
+		// No database: just long enough for the last turns to be counted as handled.
+		time.Sleep(200 * time.Millisecond)
+		return
+	}
+	time.Sleep(time.Until(t.active.Add(statsSettle)))
 }
 
 // replyMethods write to a chat: the first of them after an update is its reply.
@@ -348,6 +371,81 @@ type sample struct {
 	at                           time.Time
 	handled, redis, xacts, polls int64
 	cpu, rss                     float64
+	servers                      map[proc]serverTime // nil for nullbot
+}
+
+// proc is a process, told apart from a later one with the same pid by its start time.
+type proc struct {
+	pid   int
+	start string
+}
+
+// serverTime is the CPU seconds a server process (redis-server or a postgres backend) has
+// used so far.
+type serverTime struct {
+	comm string
+	cpu  float64
+}
+
+// serverComms are the server processes whose CPU is reported per update.
+var serverComms = map[string]bool{"redis-server": true, "postgres": true}
+
+// serverTimes reads the CPU time of the redis-server and postgres processes from /proc:
+// for Postgres the postmaster, its background processes and the backends of database db
+// (backends of other databases, other people's work on a shared server, are left out:
+// their process title names their database); for Redis the servers listening on redisPort
+// (a server's title is its address).
+func serverTimes(db, redisPort string) map[proc]serverTime {
+	out := map[proc]serverTime{}
+	dirs, _ := os.ReadDir("/proc")
+	for _, d := range dirs {
+		pid, err := strconv.Atoi(d.Name())
+		if err != nil {
+			continue
+		}
+		b, err := os.ReadFile("/proc/" + d.Name() + "/stat")
+		if err != nil {
+			continue // ended meanwhile
+		}
+		s := string(b)
+		open, end := strings.IndexByte(s, '('), strings.LastIndexByte(s, ')')
+		if open < 0 || end < open || !serverComms[s[open+1:end]] {
+			continue
+		}
+		comm := s[open+1 : end]
+		title, err := os.ReadFile("/proc/" + d.Name() + "/cmdline")
+		if err != nil || !ours(comm, string(title), db, redisPort) {
+			continue
+		}
+		f := strings.Fields(s[end+1:])
+		if len(f) < 20 {
+			continue
+		}
+		ut, _ := strconv.ParseFloat(f[11], 64)
+		st, _ := strconv.ParseFloat(f[12], 64)
+		out[proc{pid, f[19]}] = serverTime{comm: comm, cpu: (ut + st) / 100}
+	}
+	return out
+}
+
+// ours reports whether a server process with this title works for the bot under test.
+func ours(comm, title, db, redisPort string) bool {
+	if comm == "redis-server" {
+		return redisPort == "" || strings.Contains(title, ":"+redisPort)
+	}
+	rest, ok := strings.CutPrefix(title, "postgres: ")
+	if !ok {
+		return true // the postmaster
+	}
+	f := strings.Fields(rest)
+	if len(f) > 0 && strings.HasSuffix(f[0], ":") {
+		f = f[1:] // cluster_name
+	}
+	// A client backend: "user database host(port) activity".
+	if len(f) >= 3 && (strings.Contains(f[2], "(") || f[2] == "[local]") {
+		return f[1] == db
+	}
+	return true
 }
 
 // measure samples the target's counters; xacts is -1 without a database.
@@ -366,6 +464,7 @@ func (t *target) measure(ctx context.Context) (sample, error) {
 	if t.dbURL == "" {
 		return s, nil
 	}
+	s.servers = serverTimes(t.dbName, t.redisPort)
 	conn, err := pgx.Connect(ctx, t.dbURL)
 	if err != nil {
 		return s, err
@@ -390,6 +489,16 @@ func since(before, after sample) figures {
 	}
 	if before.xacts >= 0 {
 		f.xacts = after.xacts - before.xacts
+	}
+	// A process that started in between counts whole; one that ended in between is lost
+	// (a backend of a connection closed meanwhile).
+	for p, a := range after.servers {
+		d := a.cpu - before.servers[p].cpu
+		if a.comm == "redis-server" {
+			f.redisCPU += d
+		} else {
+			f.pgCPU += d
+		}
 	}
 	return f
 }

@@ -104,6 +104,8 @@ type figures struct {
 	handled  int64   // updates the bots counted as handled
 	elapsed  float64 // seconds of driving
 	cpu      float64 // bot CPU seconds
+	redisCPU float64 // CPU seconds of the redis-server processes (0 for nullbot)
+	pgCPU    float64 // CPU seconds of the postgres processes (0 for nullbot)
 	redis    int64   // Redis round trips
 	xacts    int64   // Postgres transactions (-1: no database)
 	polls    int64   // getUpdates calls
@@ -117,6 +119,8 @@ func (f *figures) add(g figures) {
 	f.handled += g.handled
 	f.elapsed += g.elapsed
 	f.cpu += g.cpu
+	f.redisCPU += g.redisCPU
+	f.pgCPU += g.pgCPU
 	f.redis += g.redis
 	if g.xacts < 0 || f.xacts < 0 {
 		f.xacts = -1
@@ -178,6 +182,9 @@ func rows(bot, null *figures, polling bool) []row {
 		}
 	}
 	addRow("bot CPU per update", "ms", func(f *figures) float64 { return per(f, f.cpu*1000) })
+	addRow("Redis CPU per update", "ms", func(f *figures) float64 { return per(f, f.redisCPU*1000) })
+	addRow("Postgres CPU per update", "ms", func(f *figures) float64 { return per(f, f.pgCPU*1000) })
+	addRow("bot+Redis+Postgres CPU per update", "ms", func(f *figures) float64 { return per(f, (f.cpu+f.redisCPU+f.pgCPU)*1000) })
 	addRow("Redis round trips per update", "", func(f *figures) float64 { return per(f, float64(f.redis)) })
 	addRow("Postgres transactions per update", "", func(f *figures) float64 {
 		if f.xacts < 0 {
