@@ -211,6 +211,13 @@ func TestConsoleBroadcastToNeighborhood(t *testing.T) {
 		}
 	}
 
+	// The overview shows it among the recent broadcasts, with its outcome.
+	_, overview := b.get("/")
+	recent := regexp.MustCompile(`(?s)<section class="panel" id="recent-broadcasts">.*?</section>`).FindString(overview)
+	if !strings.Contains(recent, `href="`+path+`"`) || !strings.Contains(recent, `class="n sent">۲<`) || !strings.Contains(recent, "<svg") {
+		t.Errorf("the overview's recent broadcasts lack this one:\n%s", recent)
+	}
+
 	// The recipients' export: the chat's table, audited.
 	c, csv := b.get(path + "/recipients?format=csv")
 	if c != http.StatusOK || strings.Count(csv, b.text(coopbot.Persian, "broadcast.export.outcome.sent")) != 2 {

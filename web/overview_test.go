@@ -69,13 +69,18 @@ func TestOverviewTrainingsAndTrends(t *testing.T) {
 		t.Errorf("the empty series has no note")
 	}
 
+	// The manager has sent nothing yet: the panel of recent broadcasts says so.
+	if !strings.Contains(page, `id="recent-broadcasts"`) || !strings.Contains(page, b.text(coopbot.Persian, "console.broadcasts.none")) {
+		t.Errorf("the manager's overview lacks the empty panel of recent broadcasts")
+	}
+
 	// A cooperative admin without a staff role sees neither.
 	coop := h.Cooperative(own, "تعاونی سفالگری سرخاب")
 	a := h.User(7820)
 	a.Onboard("سرخاب")
 	a.CoopAdmin(coop)
 	ab := newBrowser(t, h)
-	if page := ab.signIn(a.ConsoleLink()); strings.Contains(page, `id="trainings"`) || strings.Contains(page, `id="trends"`) {
+	if page := ab.signIn(a.ConsoleLink()); strings.Contains(page, `id="trainings"`) || strings.Contains(page, `id="trends"`) || strings.Contains(page, `id="recent-broadcasts"`) {
 		t.Fatalf("a cooperative admin's overview shows staff figures")
 	}
 	if code, _ := ab.get("/"); code != http.StatusOK {

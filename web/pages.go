@@ -26,6 +26,10 @@ type overviewData struct {
 	Fill      *chart
 	Weeks     []coopbot.WeekActivity
 	Trends    []*columns
+	// Broadcasts are the latest broadcasts with their outcomes; nil for a person who
+	// sends none.
+	Broadcasts []bcRow
+	MayBcast   bool
 }
 
 // trainingFill is an upcoming training with its seats taken as a share of its capacity.
@@ -37,8 +41,9 @@ type trainingFill struct {
 // overviewTrainings is how many upcoming trainings the overview shows; overviewWeeks how
 // many weeks its trends go back.
 const (
-	overviewTrainings = 10
-	overviewWeeks     = 12
+	overviewTrainings  = 10
+	overviewWeeks      = 12
+	overviewBroadcasts = 5
 )
 
 func (s *Server) overview(w http.ResponseWriter, q *req) error {
@@ -85,6 +90,21 @@ func (s *Server) overview(w http.ResponseWriter, q *req) error {
 		}
 		if err := s.overviewTrends(q, l, &d); err != nil {
 			return err
+		}
+		if flows.MayBroadcast(q.staff) {
+			d.MayBcast = true
+			list, _, err := st.BroadcastHistory(ctx, q.staff, 0, overviewBroadcasts)
+			if err != nil {
+				return err
+			}
+			au := s.audiences(q)
+			for _, b := range list {
+				row, err := s.bcRow(ctx, q, au, b)
+				if err != nil {
+					return err
+				}
+				d.Broadcasts = append(d.Broadcasts, row)
+			}
 		}
 	}
 	s.render(w, q.r, q, http.StatusOK, "overview", d)
