@@ -22,7 +22,7 @@ import (
 //   - when a statement of this instance writes its table (seen by the pool's tracer, so
 //     every write counts, whichever method or test makes it): at once, and again when the
 //     transaction it was in ends;
-//   - when Postgres says another instance changed it: triggers (migration 0025) notify
+//   - when Postgres says another instance changed it: triggers (migration 0022) notify
 //     catalogChannel with the table's name, and one connection per instance listens;
 //   - all of it when that connection is lost or made again (notifications may have been
 //     missed in between); while it is not listening, reads go to the database;
