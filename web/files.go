@@ -126,7 +126,30 @@ func (s *Server) attachment(w http.ResponseWriter, q *req) error {
 	if err != nil || n < 1 || n > len(r.Attachments) {
 		return refuse(http.StatusNotFound, "console.error.not_found")
 	}
-	f := r.Attachments[n-1]
+	name := r.Attachments[n-1].Name
+	if name == "" {
+		name = "file-" + strconv.Itoa(n)
+	}
+	return s.serveFile(w, q, r.Attachments[n-1], name)
+}
+
+// questionPhoto serves the photo a resident sent with a question, to those who may open
+// the question.
+func (s *Server) questionPhoto(w http.ResponseWriter, q *req) error {
+	qu, err := s.staffQuestion(q, "question_photo")
+	if err != nil {
+		return err
+	}
+	if qu.Photo == nil {
+		return refuse(http.StatusNotFound, "console.error.not_found")
+	}
+	return s.serveFile(w, q, *qu.Photo, "photo")
+}
+
+// serveFile sends a file someone sent through the bot, fetched from the platform it was
+// sent on: a photo to be shown, anything else only to be saved (named name), never shown
+// by the browser.
+func (s *Server) serveFile(w http.ResponseWriter, q *req, f coopbot.File, name string) error {
 	if s.cfg.Files == nil {
 		return refuse(http.StatusServiceUnavailable, "console.error.unavailable")
 	}
@@ -141,10 +164,6 @@ func (s *Server) attachment(w http.ResponseWriter, q *req) error {
 		h.Set("Content-Type", ct)
 		h.Set("Content-Disposition", "inline")
 	default:
-		name := f.Name
-		if name == "" {
-			name = "file-" + strconv.Itoa(n)
-		}
 		h.Set("Content-Type", "application/octet-stream")
 		h.Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": name}))
 	}

@@ -1,6 +1,7 @@
 package web_test
 
 import (
+	"bytes"
 	"context"
 	"net/http"
 	"net/url"
@@ -191,5 +192,52 @@ func TestQuestionInBrowser(t *testing.T) {
 	note := r.Sees("question.notify.answer", "ID", text.FaDigits(strconv.FormatInt(id, 10)), "Question", text.Isolate(words))
 	if !strings.Contains(note.Text, answer) {
 		t.Fatalf("the resident's notice %q lacks the answer", note.Text)
+	}
+}
+
+// A question sent with a photo shows the photo on its page, fetched through the bot; a
+// manager of another neighborhood gets 403 (recorded) for it, and a question without one
+// has none.
+func TestQuestionPhotoInConsole(t *testing.T) {
+	t.Parallel()
+	h := chattest.New(t)
+	own, other := h.Neighborhood("سرخاب"), h.Neighborhood("مارالان")
+	m := h.User(7901)
+	m.Onboard("سرخاب")
+	m.Manager(own)
+	o := h.User(7902)
+	o.Onboard("مارالان")
+	o.Manager(other)
+	r := h.User(7903)
+	r.Onboard("سرخاب")
+	photo := []byte("\xff\xd8\xff\xe0\x00\x10JFIF\x00 broken lift")
+	r.Press("question.menu.ask")
+	r.SeesLike("question.text.prompt")
+	r.E.SendPhoto(photo, "آسانسور ساختمان دو ماه است خراب است")
+	r.Sees("question.review.title")
+	r.Press("question.review.submit")
+	r.SeesLike("question.sent")
+	id := int64(count(t, h, `SELECT max(id) FROM questions WHERE resident_id = $1`, r.ResidentID()))
+	path := "/questions/" + strconv.FormatInt(id, 10)
+
+	b := newBrowser(t, h)
+	b.signIn(m.ConsoleLink())
+	if c, page := b.get(path); c != http.StatusOK || !strings.Contains(page, `<img src="`+path+`/photo"`) {
+		t.Fatalf("question page (%d) without its photo:\n%s", c, page)
+	}
+	if c, hdr, data := b.file(path + "/photo"); c != http.StatusOK || !bytes.Equal(data, photo) || hdr.Get("Content-Type") != "image/jpeg" {
+		t.Fatalf("photo: %d %q, %d bytes", c, hdr.Get("Content-Type"), len(data))
+	}
+	ob := newBrowser(t, h)
+	ob.signIn(o.ConsoleLink())
+	if c, _, data := ob.file(path + "/photo"); c != http.StatusForbidden || bytes.Equal(data, photo) {
+		t.Fatalf("another neighborhood's manager got the photo: %d", c)
+	}
+	if n := refused(t, h, o.ResidentID(), "question_photo"); n != 1 {
+		t.Errorf("refused photo recorded %d times, want 1", n)
+	}
+	plain := askOffice(t, h, r, "ساعت کار اداره در ماه رمضان چیست؟")
+	if c, _, _ := b.file("/questions/" + strconv.FormatInt(plain, 10) + "/photo"); c != http.StatusNotFound {
+		t.Errorf("the photo of a question without one: %d, want 404", c)
 	}
 }

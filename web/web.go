@@ -181,6 +181,7 @@ func New(cfg Config) (*Server, error) {
 	m.HandleFunc("GET /broadcasts/{id}/recipients", s.page(s.broadcastRecipients))
 	m.HandleFunc("GET /questions", s.page(s.questions))
 	m.HandleFunc("GET /questions/{id}", s.page(s.question))
+	m.HandleFunc("GET /questions/{id}/photo", s.page(s.questionPhoto))
 	m.HandleFunc("POST /questions/{id}/answer", s.page(s.questionAnswer))
 	m.HandleFunc("POST /questions/{id}/close", s.page(s.questionClose))
 	s.mux = m
