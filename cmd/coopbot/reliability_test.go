@@ -126,12 +126,28 @@ func (f *fixture) sees(u *emulator.User, d time.Duration, n int, id string, kv .
 func (f *fixture) idle(d time.Duration) {
 	f.t.Helper()
 	deadline := time.Now().Add(d)
-	for f.api.Pending() > 0 {
+	for f.kept() > 0 {
 		if time.Now().After(deadline) {
-			f.t.Fatalf("%d updates still unconfirmed after %s", f.api.Pending(), d)
+			f.t.Fatalf("%d updates still unconfirmed or unfinished in the journal after %s", f.kept(), d)
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
+}
+
+// kept counts the updates the deployment still has to finish: unconfirmed at the
+// platform, or confirmed and kept in the journal.
+func (f *fixture) kept() int {
+	f.t.Helper()
+	return kept(f.t, f.api, f.redis)
+}
+
+func kept(t *testing.T, api *emulator.Server, rdb *redis.Client) int {
+	t.Helper()
+	n, err := rdb.Journaled(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return api.Pending() + n
 }
 
 // proc is a coopbot process.
@@ -327,8 +343,8 @@ func TestKill9InFlightUpdateIsProcessedAfterRestart(t *testing.T) {
 	}
 	p.kill9()
 	f.api.SetHook(nil)
-	if f.api.Pending() == 0 {
-		t.Fatal("the update was confirmed although its handling never finished")
+	if f.kept() == 0 {
+		t.Fatal("the update was let go (neither unconfirmed nor in the journal) although its handling never finished")
 	}
 
 	// Another resident is not held up by the chat the dead process left locked.
