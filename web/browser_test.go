@@ -29,6 +29,9 @@ func TestConsoleInBrowser(t *testing.T) {
 	r.Onboard("سرخاب")
 	id := r.ReportNeed("برای خرید مواد غذایی کمک لازم داریم")
 	code := count(t, h, `SELECT code::int FROM need_reports WHERE id = $1`, id)
+	if os.Getenv("COOPBOT_SCREENSHOTS") != "" {
+		pictureDay(t, h)
+	}
 	link := s.ConsoleLink()
 
 	ctx, cancel := context.WithTimeout(bctx, 60*time.Second)
@@ -59,7 +62,7 @@ func TestConsoleInBrowser(t *testing.T) {
 			return
 		}
 		defer chromedp.Do(ctx, chromedp.EmulateViewport(420, 800))
-		png, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
+		png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
 		if err == nil {
 			err = os.WriteFile(filepath.Join(dir, name), png, 0o644)
 		}
@@ -102,4 +105,27 @@ func TestConsoleInBrowser(t *testing.T) {
 		chromedp.WaitVisible(chromedp.CSS("#message")),
 		poll(`document.querySelector("#message") !== null && document.querySelector("#needs") === null`),
 	)
+}
+
+// pictureDay gives the screenshots something to show: residents in three neighborhoods,
+// need reports of two kinds, and an upcoming training with some of its seats taken.
+func pictureDay(t *testing.T, h *chattest.Harness) {
+	t.Helper()
+	nbhs := []string{"سرخاب", "مارالان", "ششگلان"}
+	for i := range 9 {
+		u := h.User(int64(7450 + i))
+		u.Onboard(nbhs[i%3])
+		switch i % 3 {
+		case 0:
+			u.ReportNeed("سرپرست خانوار بیکار شده و برای خرید مواد غذایی کمک لازم داریم")
+		case 1:
+			u.ReportNeedWithFiles("داروی مادرم تمام شده و نسخه دارم")
+		}
+	}
+	tr := h.Training(h.Neighborhood("سرخاب"), "قالی‌بافی برای بانوان", 12, 6)
+	for i := range 3 {
+		h.SignUp(tr.ID, int64(count(t, h, `SELECT id FROM residents WHERE neighborhood_id = $1 ORDER BY id OFFSET $2 LIMIT 1`, h.Neighborhood("سرخاب"), i)))
+	}
+	h.Training(h.Neighborhood("مارالان"), "نان‌پزی خانگی", 10, 9)
+	h.Idle()
 }

@@ -75,7 +75,7 @@ func consoleLinkSent(h *Harness, base int64) *Step {
 	}
 }
 
-// ReportNeedWithFiles reports like ReportNeed, sending each attachment (a photo or a
+// ReportNeedWithFiles reports a health need (household of three), sending each attachment (a photo or a
 // document the resident's messenger uploads) at the attachments question; it returns
 // the report's id.
 func (u *User) ReportNeedWithFiles(description string, attach ...func(*emulator.User)) int64 {
@@ -88,6 +88,10 @@ func (u *User) ReportNeedWithFiles(description string, attach ...func(*emulator.
 		"need.urgency.prompt":     func() { u.Press("need.urgency.urgent") },
 		"need.location.prompt":    func() { u.Send(u.Text("need.location.skip")) },
 		"need.attach.prompt": func() {
+			if len(attach) == 0 {
+				u.Press("need.attach.skip")
+				return
+			}
 			for _, a := range attach {
 				a(u.E)
 				u.SeesLike("need.attach.count")
