@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"runtime/debug"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -107,7 +108,8 @@ func (b *Bot) recoverer(next handler) handler {
 }
 
 // observe counts the attempt by outcome, with its time, and logs it. A panic passing
-// through is counted as failed (recoverer, outside, logs it).
+// through is counted as failed (recoverer, outside, logs it). An update that took longer
+// than slowUpdate is logged.
 func (b *Bot) observe(next handler) handler {
 	return func(ctx context.Context, r *request) error {
 		start := time.Now()
@@ -120,6 +122,10 @@ func (b *Bot) observe(next handler) handler {
 		}()
 		err := next(ctx, r)
 		returned = true
+		if took := time.Since(start); took > slowUpdate {
+			// A button's data names the step (never anything the person typed).
+			r.log.Warn("slow update", "took", took.Round(time.Millisecond), "kind", kindName(r.up.Kind), "button", buttonData(r.up))
+		}
 		switch {
 		case err == nil:
 			if r.outcome == "" {
@@ -304,6 +310,21 @@ func (b *Bot) settle(r *request, err error) (finished bool) {
 	b.giveUp(r, err)
 	return true
 }
+
+// buttonData is a pressed button's data, cut short, for logs; "" for other updates.
+func buttonData(up flows.Update) string {
+	if up.Kind != flows.KindCallback {
+		return ""
+	}
+	d := up.Data
+	if len(d) > 32 {
+		d = d[:32]
+	}
+	return strings.ToValidUTF8(d, "?")
+}
+
+// slowUpdate is how long an update may take before it is logged as slow.
+const slowUpdate = time.Second
 
 // recordTimeout bounds recording a failed update.
 const recordTimeout = 3 * time.Second
