@@ -3,6 +3,7 @@ package web
 import (
 	"bytes"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 
@@ -134,10 +135,7 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, q *req, code int
 	v := view{L: &words{s: s, lang: coopbot.Persian}, Path: r.URL.RequestURI(), D: data}
 	if r.Method != http.MethodGet {
 		// A form's answer page: the language switch leads back to the page of the form.
-		v.Path = r.URL.Path
-		for _, action := range []string{"/status", "/decide", "/cancel", "/answer", "/close", "/preview"} {
-			v.Path = strings.TrimSuffix(v.Path, action)
-		}
+		v.Path = s.pageOf(r.URL.Path)
 	}
 	if rf, ok := data.(refresher); ok {
 		v.Refresh = rf.Refresh()
@@ -165,4 +163,19 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, q *req, code int
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.WriteHeader(code)
 	w.Write(b.Bytes())
+}
+
+// pageOf is the page a form posted to path belongs to: path without its action
+// ("/needs/7/status" → "/needs/7"), or the nearest page above it ("/people/12/manager" →
+// "/people"), else the overview.
+func (s *Server) pageOf(path string) string {
+	for _, action := range []string{"/status", "/decide", "/cancel", "/answer", "/close", "/preview"} {
+		path = strings.TrimSuffix(path, action)
+	}
+	for p := path; p != "" && p != "/"; p = p[:strings.LastIndex(p, "/")] {
+		if _, pattern := s.mux.Handler(&http.Request{Method: http.MethodGet, URL: &url.URL{Path: p}}); strings.HasPrefix(pattern, "GET ") {
+			return p
+		}
+	}
+	return "/"
 }

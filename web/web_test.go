@@ -374,3 +374,28 @@ func TestOfficeAndCoopAdminPages(t *testing.T) {
 		t.Errorf("a resident's menu offers the console: %q", res.Buttons())
 	}
 }
+
+// The language switch on the page a form's answer is shown on leads to a page that
+// exists: the form's own, or the nearest above it.
+func TestLanguageSwitchAfterAFormLeadsToAPage(t *testing.T) {
+	t.Parallel()
+	h := chattest.New(t, chattest.Options{Admins: chattest.Staff(7951)})
+	s := h.User(7951)
+	s.Onboard("سرخاب")
+	r := h.User(7952)
+	r.Onboard("سرخاب")
+	b := newBrowser(t, h)
+	page := b.signIn(s.ConsoleLink())
+	back := regexp.MustCompile(`name="back" value="([^"]*)"`)
+	for path, want := range map[string]string{
+		"/people/" + strconv.FormatInt(r.ResidentID(), 10) + "/manager": "/people",
+		"/broadcasts/preview": "/broadcasts",
+		"/needs/999999/status": "/needs/999999",
+	} {
+		_, answer := b.do(http.MethodPost, path, url.Values{"csrf": {b.csrf(page)}, "nbh": {"0"}})
+		m := back.FindStringSubmatch(answer)
+		if m == nil || m[1] != want {
+			t.Errorf("after POST %s the language switch leads to %v, want %s", path, m, want)
+		}
+	}
+}
