@@ -49,7 +49,6 @@ const (
 // joinStatuses are the list's status filter's choices, after "pending and recent".
 var joinStatuses = []coopbot.JoinStatus{coopbot.JoinPending, coopbot.JoinApproved, coopbot.JoinRejected, coopbot.JoinWithdrawn}
 
-
 // Lines renders messages as the chat shows them: one paragraph a line.
 func (l *words) Lines(ms []coopbot.Msg) (string, error) {
 	out := make([]string, len(ms))

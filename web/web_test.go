@@ -389,7 +389,7 @@ func TestLanguageSwitchAfterAFormLeadsToAPage(t *testing.T) {
 	back := regexp.MustCompile(`name="back" value="([^"]*)"`)
 	for path, want := range map[string]string{
 		"/people/" + strconv.FormatInt(r.ResidentID(), 10) + "/manager": "/people",
-		"/broadcasts/preview": "/broadcasts",
+		"/broadcasts/preview":  "/broadcasts",
 		"/needs/999999/status": "/needs/999999",
 	} {
 		_, answer := b.do(http.MethodPost, path, url.Values{"csrf": {b.csrf(page)}, "nbh": {"0"}})
