@@ -4,8 +4,6 @@ import (
 	"context"
 	"net/http"
 	"net/url"
-	"os"
-	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -484,40 +482,8 @@ func TestBroadcastInBrowser(t *testing.T) {
 	link := s.ConsoleLink()
 	const words = "کارگاه رایگان قالی‌بافی\nثبت‌نام در سرای محله"
 
-	ctx, cancel := context.WithTimeout(bctx, 60*time.Second)
-	defer cancel()
-	poll := func(js string) chromedp.Action[chromedp.Void] {
-		return chromedp.Poll[chromedp.Void](js, chromedp.WithPollingInterval(50*time.Millisecond),
-			chromedp.WithPollingTimeout(20*time.Second))
-	}
-	step := func(name string, steps ...chromedp.Action[chromedp.Void]) {
-		t.Helper()
-		if err := chromedp.Do(ctx, steps...); err != nil {
-			html, _ := chromedp.Run(ctx, chromedp.OuterHTML(chromedp.CSS("html")))
-			t.Fatalf("%s: %v\n%s", name, err, html)
-		}
-	}
-	press := func(sel string) chromedp.Action[chromedp.Void] {
-		return chromedp.Evaluate[chromedp.Void](`setTimeout(() => document.querySelector(` + strconv.Quote(sel) + `).click(), 0)`)
-	}
-	shot := func(name string) {
-		dir := os.Getenv("COOPBOT_SCREENSHOTS")
-		if dir == "" {
-			return
-		}
-		if err := chromedp.Do(ctx, chromedp.EmulateViewport(1280, 1600)); err != nil {
-			t.Logf("screenshot %s: %v", name, err)
-			return
-		}
-		defer chromedp.Do(ctx, chromedp.EmulateViewport(420, 800))
-		png, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
-		if err == nil {
-			err = os.WriteFile(filepath.Join(dir, name), png, 0o644)
-		}
-		if err != nil {
-			t.Logf("screenshot %s: %v", name, err)
-		}
-	}
+	c := newChrome(t, bctx)
+	poll, step, shot := c.poll, c.step, c.shot
 	step("sign in",
 		chromedp.Navigate(link),
 		chromedp.WaitVisible(chromedp.CSS("#enter")),

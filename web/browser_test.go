@@ -1,12 +1,9 @@
 package web_test
 
 import (
-	"context"
 	"os"
-	"path/filepath"
 	"strconv"
 	"testing"
-	"time"
 
 	"github.com/chromedp/chromedp"
 
@@ -34,42 +31,8 @@ func TestConsoleInBrowser(t *testing.T) {
 	}
 	link := s.ConsoleLink()
 
-	ctx, cancel := context.WithTimeout(bctx, 60*time.Second)
-	defer cancel()
-	poll := func(js string) chromedp.Action[chromedp.Void] {
-		return chromedp.Poll[chromedp.Void](js, chromedp.WithPollingInterval(50*time.Millisecond),
-			chromedp.WithPollingTimeout(20*time.Second))
-	}
-	step := func(name string, steps ...chromedp.Action[chromedp.Void]) {
-		t.Helper()
-		if err := chromedp.Do(ctx, steps...); err != nil {
-			html, _ := chromedp.Run(ctx, chromedp.OuterHTML(chromedp.CSS("html")))
-			t.Fatalf("%s: %v\n%s", name, err, html)
-		}
-	}
-	// press clicks what navigates: chromedp's Click would see its page go away under it.
-	press := func(sel string) chromedp.Action[chromedp.Void] {
-		return chromedp.Evaluate[chromedp.Void](`setTimeout(() => document.querySelector(` + strconv.Quote(sel) + `).click(), 0)`)
-	}
-	shot := func(name string) {
-		dir := os.Getenv("COOPBOT_SCREENSHOTS")
-		if dir == "" {
-			return
-		}
-		// A laptop's screen for the picture; the test itself runs at a phone's width.
-		if err := chromedp.Do(ctx, chromedp.EmulateViewport(1280, 1350)); err != nil {
-			t.Logf("screenshot %s: %v", name, err)
-			return
-		}
-		defer chromedp.Do(ctx, chromedp.EmulateViewport(420, 800))
-		png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
-		if err == nil {
-			err = os.WriteFile(filepath.Join(dir, name), png, 0o644)
-		}
-		if err != nil {
-			t.Logf("screenshot %s: %v", name, err)
-		}
-	}
+	c := newChrome(t, bctx)
+	poll, step, shot := c.poll, c.step, c.shot
 	step("open the link from the bot and enter",
 		chromedp.Navigate(link),
 		chromedp.WaitVisible(chromedp.CSS("#enter")),

@@ -1,12 +1,8 @@
 package web_test
 
 import (
-	"context"
-	"os"
-	"path/filepath"
 	"strconv"
 	"testing"
-	"time"
 
 	"github.com/chromedp/chromedp"
 
@@ -32,35 +28,8 @@ func TestJoinsInBrowser(t *testing.T) {
 	id := applies(t, h, r.ResidentID(), coop, "مریم رضایی", "0012345679")
 	link := a.ConsoleLink()
 
-	ctx, cancel := context.WithTimeout(bctx, 60*time.Second)
-	defer cancel()
-	poll := func(js string) chromedp.Action[chromedp.Void] {
-		return chromedp.Poll[chromedp.Void](js, chromedp.WithPollingInterval(50*time.Millisecond),
-			chromedp.WithPollingTimeout(20*time.Second))
-	}
-	step := func(name string, steps ...chromedp.Action[chromedp.Void]) {
-		t.Helper()
-		if err := chromedp.Do(ctx, steps...); err != nil {
-			html, _ := chromedp.Run(ctx, chromedp.OuterHTML(chromedp.CSS("html")))
-			t.Fatalf("%s: %v\n%s", name, err, html)
-		}
-	}
-	press := func(sel string) chromedp.Action[chromedp.Void] {
-		return chromedp.Evaluate[chromedp.Void](`setTimeout(() => document.querySelector(` + strconv.Quote(sel) + `).click(), 0)`)
-	}
-	shot := func(name string) {
-		dir := os.Getenv("COOPBOT_SCREENSHOTS")
-		if dir == "" {
-			return
-		}
-		png, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
-		if err == nil {
-			err = os.WriteFile(filepath.Join(dir, name), png, 0o644)
-		}
-		if err != nil {
-			t.Logf("screenshot %s: %v", name, err)
-		}
-	}
+	c := newChrome(t, bctx)
+	poll, step, shot := c.poll, c.step, c.shot
 	req := `a.req[href="/joins/` + strconv.FormatInt(id, 10) + `"]`
 	step("open the link from the bot and enter",
 		chromedp.Navigate(link),

@@ -1,11 +1,9 @@
 package web_test
 
 import (
-	"context"
 	"slices"
 	"strconv"
 	"testing"
-	"time"
 
 	"github.com/chromedp/chromedp"
 
@@ -31,22 +29,8 @@ func TestPeopleInBrowser(t *testing.T) {
 	rid := strconv.FormatInt(r.ResidentID(), 10)
 	link := s.ConsoleLink()
 
-	ctx, cancel := context.WithTimeout(bctx, 60*time.Second)
-	defer cancel()
-	poll := func(js string) chromedp.Action[chromedp.Void] {
-		return chromedp.Poll[chromedp.Void](js, chromedp.WithPollingInterval(50*time.Millisecond),
-			chromedp.WithPollingTimeout(20*time.Second))
-	}
-	step := func(name string, steps ...chromedp.Action[chromedp.Void]) {
-		t.Helper()
-		if err := chromedp.Do(ctx, steps...); err != nil {
-			html, _ := chromedp.Run(ctx, chromedp.OuterHTML(chromedp.CSS("html")))
-			t.Fatalf("%s: %v\n%s", name, err, html)
-		}
-	}
-	press := func(sel string) chromedp.Action[chromedp.Void] {
-		return chromedp.Evaluate[chromedp.Void](`setTimeout(() => document.querySelector(` + strconv.Quote(sel) + `).click(), 0)`)
-	}
+	c := newChrome(t, bctx)
+	poll, step := c.poll, c.step
 	step("open the link from the bot and enter",
 		chromedp.Navigate(link),
 		chromedp.WaitVisible(chromedp.CSS("#enter")),

@@ -2,15 +2,11 @@ package web_test
 
 import (
 	"bytes"
-	"context"
 	"net/http"
 	"net/url"
-	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/chromedp/chromedp"
 
@@ -151,22 +147,8 @@ func TestQuestionInBrowser(t *testing.T) {
 	id := askOffice(t, h, r, words)
 	link := m.ConsoleLink()
 
-	ctx, cancel := context.WithTimeout(bctx, 60*time.Second)
-	defer cancel()
-	poll := func(js string) chromedp.Action[chromedp.Void] {
-		return chromedp.Poll[chromedp.Void](js, chromedp.WithPollingInterval(50*time.Millisecond),
-			chromedp.WithPollingTimeout(20*time.Second))
-	}
-	step := func(name string, steps ...chromedp.Action[chromedp.Void]) {
-		t.Helper()
-		if err := chromedp.Do(ctx, steps...); err != nil {
-			html, _ := chromedp.Run(ctx, chromedp.OuterHTML(chromedp.CSS("html")))
-			t.Fatalf("%s: %v\n%s", name, err, html)
-		}
-	}
-	press := func(sel string) chromedp.Action[chromedp.Void] {
-		return chromedp.Evaluate[chromedp.Void](`setTimeout(() => document.querySelector(` + strconv.Quote(sel) + `).click(), 0)`)
-	}
+	c := newChrome(t, bctx)
+	poll, step := c.poll, c.step
 	const answer = "فردا با شهرداری منطقه تماس می‌گیریم."
 	step("sign in and open the inbox",
 		chromedp.Navigate(link),
@@ -184,11 +166,7 @@ func TestQuestionInBrowser(t *testing.T) {
 		chromedp.WaitVisible(chromedp.CSS("#notice")),
 		poll(`document.querySelector("#status").className === "q-answered" && document.querySelector("ol.answers") !== null`),
 	)
-	if dir := os.Getenv("COOPBOT_SCREENSHOTS"); dir != "" {
-		if png, err := chromedp.Run(ctx, chromedp.CaptureScreenshot()); err == nil {
-			os.WriteFile(filepath.Join(dir, "console-question.png"), png, 0o644)
-		}
-	}
+	c.shot("console-question.png")
 	note := r.Sees("question.notify.answer", "ID", text.FaDigits(strconv.FormatInt(id, 10)), "Question", text.Isolate(words))
 	if !strings.Contains(note.Text, answer) {
 		t.Fatalf("the resident's notice %q lacks the answer", note.Text)
