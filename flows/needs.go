@@ -49,7 +49,7 @@ type NeedStore interface {
 	NeedCounts(ctx context.Context, s *coopbot.Staff) ([]coopbot.NeedCount, error)
 	// NeedExport lists the reports within the staff scope created in [from, to), oldest
 	// first, with the reporter's name, without their phone or the history.
-	NeedExport(ctx context.Context, s *coopbot.Staff, from, to time.Time) ([]coopbot.NeedReport, error)
+	NeedExport(ctx context.Context, s *coopbot.Staff, f coopbot.NeedFilter, from, to time.Time) ([]coopbot.NeedReport, error)
 }
 
 // Limits of what residents and staff type, in runes.

@@ -285,7 +285,7 @@ func needExportToStep(d Deps) Step[needExport] {
 // needExportRange sends the reports of from..to (both days included) as a spreadsheet
 // (an Excel workbook and the same table as CSV).
 func needExportRange(ctx context.Context, d Deps, c *Conv, from, to text.JalaliDate) (Next, error) {
-	rows, err := d.Store.NeedExport(ctx, c.Staff, from.At(0, 0), to.At(0, 0).AddDate(0, 0, 1))
+	rows, err := d.Store.NeedExport(ctx, c.Staff, coopbot.NeedFilter{}, from.At(0, 0), to.At(0, 0).AddDate(0, 0, 1))
 	if err != nil {
 		return Next{}, err
 	}

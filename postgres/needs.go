@@ -483,17 +483,18 @@ func (db *DB) NeedCounts(ctx context.Context, s *coopbot.Staff) ([]coopbot.NeedC
 	return list, wrap(err, "count need reports")
 }
 
-// NeedExport lists the reports within the staff scope created in [from, to), oldest first,
+// NeedExport lists the reports within the staff scope and the filter created in [from, to), oldest first,
 // with the reporter's name but not their phone.
-func (db *DB) NeedExport(ctx context.Context, s *coopbot.Staff, from, to time.Time) ([]coopbot.NeedReport, error) {
+func (db *DB) NeedExport(ctx context.Context, s *coopbot.Staff, f coopbot.NeedFilter, from, to time.Time) ([]coopbot.NeedReport, error) {
 	scope, err := needScope(s)
 	if err != nil {
 		return nil, err
 	}
+	where, args := needWhere(scope, f, []any{from, to})
 	rows, err := db.Pool.Query(ctx, `SELECT `+needColumns+`, rn.name FROM need_reports n
 		JOIN resident_names rn ON rn.resident_id = n.resident_id
-		WHERE ($1::bigint IS NULL OR n.neighborhood_id = $1) AND n.created_at >= $2 AND n.created_at < $3
-		ORDER BY n.created_at, n.id`, scope, from, to)
+		WHERE n.created_at >= $1 AND n.created_at < $2 AND `+where+`
+		ORDER BY n.created_at, n.id`, args...)
 	if err != nil {
 		return nil, wrap(err, "export need reports")
 	}

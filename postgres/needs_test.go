@@ -221,7 +221,7 @@ func TestNeedQueueOrderAndScope(t *testing.T) {
 	if _, err := b.db.NeedCard(ctx, nil, coopbot.NeedFilter{}, 0); coopbot.ErrorCode(err) != coopbot.EForbidden {
 		t.Fatalf("no staff role: err = %v, want forbidden", err)
 	}
-	rows, err := b.db.NeedExport(ctx, b.manager, time.Now().Add(-time.Hour), time.Now().Add(time.Hour))
+	rows, err := b.db.NeedExport(ctx, b.manager, coopbot.NeedFilter{}, time.Now().Add(-time.Hour), time.Now().Add(time.Hour))
 	if err != nil || len(rows) != 3 {
 		t.Fatalf("manager's export: %d rows, %v", len(rows), err)
 	}

@@ -99,17 +99,6 @@ func (a *audiences) describe(ctx context.Context, l coopbot.Lang, au coopbot.Aud
 	return m, err
 }
 
-// msg renders a message in the reader's language.
-func (s *Server) msg(l coopbot.Lang, m coopbot.Msg) (string, error) {
-	if m.ID == "" {
-		return m.Raw, nil
-	}
-	if m.Lang.Valid() {
-		l = m.Lang
-	}
-	return s.cfg.Labels.Text(l, m.ID, m.Data, m.Count)
-}
-
 func (s *Server) msgs(l coopbot.Lang, ms []coopbot.Msg) ([]string, error) {
 	out := make([]string, 0, len(ms))
 	for _, m := range ms {
@@ -129,19 +118,6 @@ func (s *Server) broadcaster(q *req, action, subject string) (*coopbot.Staff, er
 		return nil, s.denied(q.r.Context(), q, action, subject, nil)
 	}
 	return q.staff, nil
-}
-
-// pageNumber reads the page number of a list (1 when none).
-func pageNumber(v url.Values) (int, error) {
-	p := v.Get("page")
-	if p == "" {
-		return 1, nil
-	}
-	n, err := strconv.Atoi(p)
-	if err != nil || n < 1 || n > 100000 {
-		return 0, refuse(http.StatusBadRequest, "console.error.bad_request")
-	}
-	return n, nil
 }
 
 // ---- history ----

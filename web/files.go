@@ -94,15 +94,9 @@ func (s *Server) needsExport(w http.ResponseWriter, q *req) error {
 		d.ExportError = "console.needs.bad_range"
 		return s.needList(w, q, d, f, http.StatusUnprocessableEntity)
 	}
-	rows, err := s.cfg.Store.NeedExport(ctx, q.staff, from, to)
+	kept, err := s.cfg.Store.NeedExport(ctx, q.staff, f, from, to)
 	if err != nil {
 		return err
-	}
-	kept := rows[:0]
-	for i := range rows {
-		if f.Matches(&rows[i]) {
-			kept = append(kept, rows[i])
-		}
 	}
 	detail := map[string]any{"rows": len(kept), "format": format, "status": d.Status, "cat": d.Cat, "nbh": d.Nbh,
 		"from": d.From, "to": d.To, "via": "console"}

@@ -318,12 +318,9 @@ func (s *Server) needFilter(q *req) (*needsData, coopbot.NeedFilter, error) {
 	if !coopbot.NeedSort(d.Sort).Valid() {
 		return nil, f, bad
 	}
-	if p := v.Get("page"); p != "" {
-		n, err := strconv.Atoi(p)
-		if err != nil || n < 1 || n > 100000 {
-			return nil, f, bad
-		}
-		d.Page = n
+	var err error
+	if d.Page, err = pageNumber(v); err != nil {
+		return nil, f, err
 	}
 	if q.office() {
 		if n := v.Get("nbh"); n != "" {
@@ -525,12 +522,9 @@ func (s *Server) audit(w http.ResponseWriter, q *req) error {
 		}
 		f.ActorID = id
 	}
-	if p := v.Get("page"); p != "" {
-		n, err := strconv.Atoi(p)
-		if err != nil || n < 1 || n > 100000 {
-			return refuse(http.StatusBadRequest, "console.error.bad_request")
-		}
-		d.Page = n
+	var err error
+	if d.Page, err = pageNumber(v); err != nil {
+		return err
 	}
 	// The store allows office-wide staff only, and records anyone else's attempt.
 	list, total, err := s.cfg.Store.AuditLog(ctx, q.sess.ResidentID, f, (d.Page-1)*auditPerPage, auditPerPage)

@@ -62,17 +62,19 @@ func (l *words) Num64(n int64) string { return text.Number(n) }
 // Phone shows a phone number as one unbroken run of digits.
 func (l *words) Phone(e164 string) string { return text.Phone(e164) }
 
-// Msg renders a message of the chat in the reader's language (Raw as it is).
-func (l *words) Msg(m coopbot.Msg) (string, error) {
+// msg renders a message in the reader's language.
+func (s *Server) msg(l coopbot.Lang, m coopbot.Msg) (string, error) {
 	if m.ID == "" {
 		return m.Raw, nil
 	}
-	lang := l.lang
 	if m.Lang.Valid() {
-		lang = m.Lang
+		l = m.Lang
 	}
-	return l.s.cfg.Labels.Text(lang, m.ID, m.Data, m.Count)
+	return s.cfg.Labels.Text(l, m.ID, m.Data, m.Count)
 }
+
+// Msg renders a message of the chat in the reader's language (Raw as it is).
+func (l *words) Msg(m coopbot.Msg) (string, error) { return l.s.msg(l.lang, m) }
 
 // Inc is i+1: the place of the i-th item (from 0) counted from 1.
 func (l *words) Inc(i int) int { return i + 1 }

@@ -113,12 +113,9 @@ func (s *Server) trainings(w http.ResponseWriter, q *req) error {
 	}
 	l := &words{s: s, lang: q.lang, nbhs: q.nbhs}
 	d := trainingsData{Page: 1, Upcoming: trainingRows{L: l}, Past: trainingRows{L: l}}
-	if p := q.r.URL.Query().Get("page"); p != "" {
-		n, err := strconv.Atoi(p)
-		if err != nil || n < 1 || n > 100000 {
-			return refuse(http.StatusBadRequest, "console.error.bad_request")
-		}
-		d.Page = n
+	var err error
+	if d.Page, err = pageNumber(q.r.URL.Query()); err != nil {
+		return err
 	}
 	scope := int64(0)
 	if !q.office() {

@@ -25,6 +25,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -54,7 +55,7 @@ type Store interface {
 	StaffTrainings(ctx context.Context, scope int64, offset, limit int) ([]coopbot.Training, int, error)
 	NeedList(ctx context.Context, s *coopbot.Staff, f coopbot.NeedFilter, sort coopbot.NeedSort, offset, limit int) ([]coopbot.NeedReport, int, error)
 	NeedCard(ctx context.Context, s *coopbot.Staff, f coopbot.NeedFilter, id int64) (coopbot.NeedCard, error)
-	NeedExport(ctx context.Context, s *coopbot.Staff, from, to time.Time) ([]coopbot.NeedReport, error)
+	NeedExport(ctx context.Context, s *coopbot.Staff, f coopbot.NeedFilter, from, to time.Time) ([]coopbot.NeedReport, error)
 	ChangeNeedStatus(ctx context.Context, s *coopbot.Staff, ch coopbot.NeedChange) (*coopbot.NeedReport, error)
 	AuditLog(ctx context.Context, actorID int64, f coopbot.AuditFilter, offset, limit int) ([]coopbot.AuditEntry, int, error)
 	AuditActions(ctx context.Context, actorID int64) ([]string, error)
@@ -311,6 +312,19 @@ type status struct {
 func (e *status) Error() string { return e.msg }
 
 func refuse(code int, msg string) error { return &status{code: code, msg: msg} }
+
+// pageNumber reads the page number of a list (1 when none).
+func pageNumber(v url.Values) (int, error) {
+	p := v.Get("page")
+	if p == "" {
+		return 1, nil
+	}
+	n, err := strconv.Atoi(p)
+	if err != nil || n < 1 || n > 100000 {
+		return 0, refuse(http.StatusBadRequest, "console.error.bad_request")
+	}
+	return n, nil
+}
 
 // load fills the person's roles, name and the neighborhoods.
 func (s *Server) load(ctx context.Context, q *req) error {
