@@ -129,8 +129,30 @@ type bcRow struct {
 	Bar      *stackBar
 }
 
+// bcTable is a table of broadcasts with their outcomes (the history, the overview's
+// latest), rendered by the layout's "bctable".
+type bcTable struct {
+	ID   string // the table's element id
+	L    *words
+	Rows []bcRow
+}
+
+// bcTable makes the rows of broadcasts.
+func (s *Server) bcTable(ctx context.Context, q *req, id string, list []coopbot.BroadcastSummary) (*bcTable, error) {
+	t := &bcTable{ID: id, L: &words{s: s, lang: q.lang, nbhs: q.nbhs}}
+	au := s.audiences(q)
+	for _, b := range list {
+		row, err := s.bcRow(ctx, q, au, b)
+		if err != nil {
+			return nil, err
+		}
+		t.Rows = append(t.Rows, row)
+	}
+	return t, nil
+}
+
 type broadcastsData struct {
-	List        []bcRow
+	Table       *bcTable
 	Total       int
 	Page, Pages int
 	First       int
@@ -163,13 +185,8 @@ func (s *Server) broadcasts(w http.ResponseWriter, q *req) error {
 	if err != nil {
 		return err
 	}
-	au := s.audiences(q)
-	for _, b := range list {
-		row, err := s.bcRow(ctx, q, au, b)
-		if err != nil {
-			return err
-		}
-		d.List = append(d.List, row)
+	if d.Table, err = s.bcTable(ctx, q, "broadcasts", list); err != nil {
+		return err
 	}
 	d.Total = total
 	d.Pages = max(1, (total+broadcastsPerPage-1)/broadcastsPerPage)
@@ -555,22 +572,33 @@ func (s *Server) composeAgain(w http.ResponseWriter, q *req, au *audiences, f bc
 	return s.composePage(w, q, http.StatusUnprocessableEntity, d, au)
 }
 
-func (s *Server) broadcastPreview(w http.ResponseWriter, q *req) error {
-	ctx := q.r.Context()
+// composed reads and checks a posted compose form, as the chat's wizard checks its
+// answers; a form with something to mend is shown again here (c is nil then, and so is
+// err unless the page failed).
+func (s *Server) composed(w http.ResponseWriter, q *req) (f bcForm, au *audiences, c *checked, err error) {
 	if _, err := s.broadcaster(q, "broadcast_create", ""); err != nil {
-		return err
+		return f, nil, nil, err
 	}
 	f, ok := readBcForm(q.r.PostForm)
 	if !ok {
-		return refuse(http.StatusBadRequest, "console.error.bad_request")
+		return f, nil, nil, refuse(http.StatusBadRequest, "console.error.bad_request")
 	}
-	au := s.audiences(q)
+	au = s.audiences(q)
 	c, bad, err := s.check(q, au, f)
 	if err != nil {
-		return err
+		return f, au, nil, err
 	}
 	if bad != nil {
-		return s.composeAgain(w, q, au, f, bad)
+		return f, au, nil, s.composeAgain(w, q, au, f, bad)
+	}
+	return f, au, c, nil
+}
+
+func (s *Server) broadcastPreview(w http.ResponseWriter, q *req) error {
+	ctx := q.r.Context()
+	f, au, c, err := s.composed(w, q)
+	if c == nil {
+		return err
 	}
 	summary, _, err := flows.AudienceSummary(ctx, au, q.lang, c.nb.Audience)
 	if err != nil {
@@ -614,20 +642,9 @@ func (s *Server) broadcastPreview(w http.ResponseWriter, q *req) error {
 // again find the first broadcast.
 func (s *Server) broadcastSend(w http.ResponseWriter, q *req) error {
 	ctx := q.r.Context()
-	if _, err := s.broadcaster(q, "broadcast_create", ""); err != nil {
+	_, _, c, err := s.composed(w, q)
+	if c == nil {
 		return err
-	}
-	f, ok := readBcForm(q.r.PostForm)
-	if !ok {
-		return refuse(http.StatusBadRequest, "console.error.bad_request")
-	}
-	au := s.audiences(q)
-	c, bad, err := s.check(q, au, f)
-	if err != nil {
-		return err
-	}
-	if bad != nil {
-		return s.composeAgain(w, q, au, f, bad)
 	}
 	me, err := s.cfg.Store.Resident(ctx, q.sess.ResidentID)
 	if err != nil {

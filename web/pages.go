@@ -28,7 +28,7 @@ type overviewData struct {
 	Trends    []*columns
 	// Broadcasts are the latest broadcasts with their outcomes; nil for a person who
 	// sends none.
-	Broadcasts []bcRow
+	Broadcasts *bcTable
 	MayBcast   bool
 }
 
@@ -97,13 +97,8 @@ func (s *Server) overview(w http.ResponseWriter, q *req) error {
 			if err != nil {
 				return err
 			}
-			au := s.audiences(q)
-			for _, b := range list {
-				row, err := s.bcRow(ctx, q, au, b)
-				if err != nil {
-					return err
-				}
-				d.Broadcasts = append(d.Broadcasts, row)
+			if d.Broadcasts, err = s.bcTable(ctx, q, "recent", list); err != nil {
+				return err
 			}
 		}
 	}
